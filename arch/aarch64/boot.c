@@ -1,0 +1,206 @@
+/*
+ * Early C boot (MMU on, running high), console, power-off and the small
+ * amount of device-tree reading the arch needs for itself.
+ */
+#include <arch.h>
+#include "aarch64.h"
+
+static struct boot_info bootinfo;
+static char psci_conduit = 'h'; /* QEMU virt without EL3: hvc */
+
+static uint32_t be32(const void *p)
+{
+    const uint8_t *b = p;
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static int streq(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+/*
+ * Property prop of the root's child node (or of the root for node "/").
+ * Enough for /chosen and /psci; kernel/fdt.c does the real parsing.
+ */
+const void *aarch64_fdt_prop(const void *dtb, const char *node, const char *prop, uint32_t *len)
+{
+    const char *base = dtb;
+    if (be32(base) != 0xd00dfeed)
+        return 0;
+    const char *p = base + be32(base + 8);
+    const char *strings = base + be32(base + 12);
+    int depth = 0, in_node = 0;
+    for (;;) {
+        uint32_t tok = be32(p);
+        p += 4;
+        if (tok == 1) { /* begin node */
+            const char *name = p;
+            int n = 0;
+            while (name[n])
+                n++;
+            p += (n + 4) & ~3;
+            depth++;
+            in_node = (depth == 1 && streq(node, "/")) || (depth == 2 && streq(name, node + 1));
+        } else if (tok == 2) { /* end node */
+            depth--;
+            in_node = depth == 1 && streq(node, "/");
+        } else if (tok == 3) { /* property */
+            uint32_t plen = be32(p), nameoff = be32(p + 4);
+            if (in_node && streq(strings + nameoff, prop)) {
+                *len = plen;
+                return p + 8;
+            }
+            p += 8 + ((plen + 3) & ~3u);
+        } else if (tok != 4) { /* not a nop: end or garbage */
+            return 0;
+        }
+    }
+}
+
+static int contains(const char *s, uint32_t len, const char *word)
+{
+    for (uint32_t i = 0; i < len && s[i]; i++) {
+        uint32_t j = 0;
+        while (word[j] && i + j < len && s[i + j] == word[j])
+            j++;
+        if (!word[j])
+            return 1;
+    }
+    return 0;
+}
+
+static void add_reserved(struct boot_info *bi, paddr_t base, uint64_t size)
+{
+    if (bi->n_reserved < BOOT_MAX_RANGES)
+        bi->reserved[bi->n_reserved++] = (struct boot_range){base, size};
+}
+
+/* The boot table maps 511 GiB of "memory"; keep only blocks holding RAM. */
+static void trim_direct_map(const struct boot_info *bi)
+{
+    for (uint64_t i = 1; i < 512; i++) {
+        uint64_t lo = i << 30, hi = lo + (1ul << 30);
+        int keep = 0;
+        for (unsigned r = 0; r < bi->n_ram; r++)
+            if (bi->ram[r].base < hi && bi->ram[r].base + bi->ram[r].size > lo)
+                keep = 1;
+        if (!keep)
+            aarch64_boot_l1[i] = 0;
+    }
+    __asm__ volatile("dsb ishst; tlbi vmalle1; dsb nsh; isb" ::: "memory");
+}
+
+void aarch64_boot(paddr_t dtb_pa);
+void aarch64_boot(paddr_t dtb_pa)
+{
+    static uint64_t empty_l1[512] __attribute__((aligned(4096)));
+    struct boot_info *bi = &bootinfo;
+    const void *dtb = arch_phys_to_virt(dtb_pa);
+
+    /* The identity map was only for turning the MMU on; user space
+     * address spaces replace this empty one. */
+    write_sysreg(ttbr0_el1, arch_virt_to_phys(empty_l1));
+    __asm__ volatile("isb; tlbi vmalle1; dsb nsh; isb" ::: "memory");
+
+    if (fdt_read_memory(dtb, bi) != 0)
+        panic("aarch64: no usable device tree at %#lx", (unsigned long)dtb_pa);
+    /* fdt_read_memory reserved the blob itself; the image (bss, boot
+     * tables and stack included) is ours to add. */
+    add_reserved(bi, arch_virt_to_phys(_kernel_start), (uint64_t)(_end - _kernel_start));
+    trim_direct_map(bi);
+
+    uint32_t len;
+    const char *args = aarch64_fdt_prop(dtb, "/chosen", "bootargs", &len);
+    bi->boot_path = args && contains(args, len, "vos.boot=u-boot") ? "u-boot" : "direct";
+    const char *method = aarch64_fdt_prop(dtb, "/psci", "method", &len);
+    if (method && streq(method, "smc"))
+        psci_conduit = 's';
+
+    aarch64_asid_init();
+    aarch64_gic_init();
+    aarch64_timer_init();
+    kernel_main(bi);
+}
+
+void *arch_phys_to_virt(paddr_t pa)
+{
+    return (void *)(pa + DIRECT_BASE);
+}
+
+paddr_t arch_virt_to_phys(const void *va)
+{
+    return (paddr_t)va - DIRECT_BASE;
+}
+
+/* ---- PL011 ---- */
+
+#define UART_DR 0x00
+#define UART_FR 0x18
+#define UART_IMSC 0x38
+#define UART_ICR 0x44
+#define FR_RXFE (1 << 4)
+#define FR_TXFF (1 << 5)
+#define INT_RX ((1 << 4) | (1 << 6)) /* receive and receive timeout */
+
+void arch_console_putc(char c)
+{
+    if (c == '\n')
+        arch_console_putc('\r');
+    while (MMIO32(UART_PA + UART_FR) & FR_TXFF)
+        ;
+    MMIO32(UART_PA + UART_DR) = (uint8_t)c;
+}
+
+/*
+ * The RX interrupt is masked when it fires (aarch64_uart_rx_irq) and unmasked once
+ * the kernel has drained the FIFO, so a kernel that reads input late
+ * cannot be stormed by a level-triggered line.
+ */
+int arch_console_getc(void)
+{
+    if (MMIO32(UART_PA + UART_FR) & FR_RXFE) {
+        MMIO32(UART_PA + UART_IMSC) = INT_RX;
+        return -1;
+    }
+    return MMIO32(UART_PA + UART_DR) & 0xff;
+}
+
+void aarch64_uart_rx_irq(void)
+{
+    MMIO32(UART_PA + UART_IMSC) = 0;
+    MMIO32(UART_PA + UART_ICR) = INT_RX;
+}
+
+void aarch64_uart_init(void)
+{
+    MMIO32(UART_PA + UART_ICR) = 0x7ff;
+    MMIO32(UART_PA + UART_IMSC) = INT_RX;
+}
+
+/* ---- power ---- */
+
+_Noreturn void arch_poweroff(int status)
+{
+    static volatile int tried;
+
+    /* Semihosting SYS_EXIT carries the status to QEMU's exit code.  If
+     * semihosting is off, hlt traps, the kernel panics and comes back
+     * here: then go straight to PSCI. */
+    if (!tried) {
+        tried = 1;
+        volatile uint64_t block[2] = {0x20026, (uint64_t)(int64_t)status}; /* ADP_Stopped_ApplicationExit */
+        register uint64_t x0 __asm__("x0") = 0x18;
+        register volatile uint64_t *x1 __asm__("x1") = block;
+        __asm__ volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
+    }
+    register uint64_t fn __asm__("x0") = 0x84000008; /* PSCI SYSTEM_OFF */
+    if (psci_conduit == 's')
+        __asm__ volatile("smc #0" : "+r"(fn)::"memory");
+    else
+        __asm__ volatile("hvc #0" : "+r"(fn)::"memory");
+    for (;;)
+        __asm__ volatile("wfi");
+}

@@ -1,0 +1,46 @@
+/*
+ * aarch64 definitions for kernel/include/arch.h.  See arch/aarch64/README.md.
+ */
+#pragma once
+
+#define ARCH_NAME "aarch64"
+#define ARCH_ELF_MACHINE 183 /* EM_AARCH64 */
+
+/* TTBR0 covers 39 bits (T0SZ = 25, three levels of 4 KiB tables). */
+#define ARCH_USER_TOP (1ull << 39)
+
+#define TF_SP_EL0 248
+#define TF_ELR 256
+#define TF_SPSR 264
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
+
+/*
+ * Saved user context.  entry.S stores x0..x30 as an array, then sp_el0,
+ * elr and spsr; the offsets are fixed by the TF_* constants above and
+ * checked with _Static_assert in trap.c.  esr/far are filled only on
+ * non-syscall traps, for dumps.
+ */
+struct trap_frame {
+    union {
+        uint64_t x[31];
+        struct {
+            uint64_t x0, x1, x2, x3, x4, x5, x6, x7, x8, x9;
+            uint64_t x10, x11, x12, x13, x14, x15, x16, x17, x18, x19;
+            uint64_t x20, x21, x22, x23, x24, x25, x26, x27, x28, x29;
+            uint64_t x30;
+        };
+    };
+    uint64_t sp_el0;
+    uint64_t elr;
+    uint64_t spsr;
+    uint64_t esr;
+    uint64_t far;
+};
+
+struct arch_vspace {
+    uint64_t root;  /* physical address of the level-1 table */
+    uint64_t asid;
+};
+#endif

@@ -1,0 +1,144 @@
+/*
+ * GICv2, the generic timer (virtual, PPI 27), the PMU cycle counter, the
+ * PL031 real-time clock and idling.
+ */
+#include <arch.h>
+#include "aarch64.h"
+
+#define GICD_CTLR 0x000
+#define GICD_ISENABLER 0x100
+#define GICD_IPRIORITYR 0x400
+#define GICD_ITARGETSR 0x800
+#define GICC_CTLR 0x00
+#define GICC_PMR 0x04
+#define GICC_IAR 0x0c
+#define GICC_EOIR 0x10
+#define GIC_SPURIOUS 1023
+
+static void gic_enable(unsigned irq)
+{
+    volatile uint8_t *prio = (volatile uint8_t *)&MMIO32(GICD_PA + GICD_IPRIORITYR);
+    volatile uint8_t *target = (volatile uint8_t *)&MMIO32(GICD_PA + GICD_ITARGETSR);
+    prio[irq] = 0x80;
+    if (irq >= 32)
+        target[irq] = 1; /* CPU 0 */
+    MMIO32(GICD_PA + GICD_ISENABLER + 4 * (irq / 32)) = 1u << (irq % 32);
+}
+
+void aarch64_gic_init(void)
+{
+    MMIO32(GICD_PA + GICD_CTLR) = 1;
+    MMIO32(GICC_PA + GICC_PMR) = 0xff;
+    MMIO32(GICC_PA + GICC_CTLR) = 1;
+    gic_enable(IRQ_VTIMER);
+    gic_enable(IRQ_UART);
+    aarch64_uart_init();
+}
+
+/*
+ * Acknowledge the pending interrupt and silence its source; returns the
+ * arch_irq_source, or 0 if nothing was pending.
+ */
+static unsigned irq_take(void)
+{
+    unsigned iar = MMIO32(GICC_PA + GICC_IAR), irq = iar & 0x3ff;
+    unsigned source = IRQ_OTHER;
+    if (irq == GIC_SPURIOUS)
+        return 0;
+    if (irq == IRQ_VTIMER) {
+        aarch64_timer_stop(); /* one-shot: the line is level, stop it asserting */
+        source = IRQ_TIMER;
+    } else if (irq == IRQ_UART) {
+        aarch64_uart_rx_irq();
+        source = IRQ_CONSOLE;
+    }
+    MMIO32(GICC_PA + GICC_EOIR) = iar;
+    return source;
+}
+
+_Noreturn void aarch64_irq_lower(struct trap_frame *f);
+_Noreturn void aarch64_irq_lower(struct trap_frame *f)
+{
+    unsigned source = irq_take();
+    if (!source)
+        arch_enter_user(f);
+    kernel_entry_interrupt(f, source);
+}
+
+void arch_idle_wait(void)
+{
+    __asm__ volatile("dsb sy; wfi" ::: "memory");
+    irq_take();
+}
+
+/* ---- time ---- */
+
+#define NS 1000000000ull
+
+static uint64_t freq, cnt0, has_pmu, rtc_base_ns;
+
+static uint64_t counter(void)
+{
+    isb();
+    return read_sysreg(cntvct_el0);
+}
+
+void aarch64_timer_init(void)
+{
+    freq = read_sysreg(cntfrq_el0);
+    cnt0 = counter();
+    aarch64_timer_stop();
+
+    /* PMU present (ID_AA64DFR0_EL1.PMUVer neither 0 nor IMPDEF)? */
+    uint64_t pmuver = (read_sysreg(id_aa64dfr0_el1) >> 8) & 0xf;
+    if (pmuver != 0 && pmuver != 0xf) {
+        write_sysreg(pmccfiltr_el0, 0); /* count at EL0 and EL1 */
+        write_sysreg(pmcntenset_el0, 1ul << 31);
+        write_sysreg(pmcr_el0, read_sysreg(pmcr_el0) | 1 | 4); /* enable, reset cycle counter */
+        isb();
+        has_pmu = 1;
+    }
+
+    /* PL031: PrimeCell peripheral ID 0x031 says it is there. */
+    if ((MMIO32(RTC_PA + 0xfe0) & 0xff) == 0x31 && (MMIO32(RTC_PA + 0xfe4) & 0xf) == 0)
+        rtc_base_ns = MMIO32(RTC_PA + 0x000) * NS - arch_time_ns();
+}
+
+void aarch64_timer_stop(void)
+{
+    write_sysreg(cntv_ctl_el0, 0);
+    isb();
+}
+
+/* Counter ticks <-> ns without 128-bit division (freq < 2^34). */
+uint64_t arch_time_ns(void)
+{
+    uint64_t t = counter() - cnt0;
+    return t / freq * NS + t % freq * NS / freq;
+}
+
+void arch_timer_set(uint64_t deadline_ns)
+{
+    uint64_t s = deadline_ns / NS;
+    if (s > (~0ull - cnt0) / freq - 1) { /* never */
+        aarch64_timer_stop();
+        return;
+    }
+    uint64_t ticks = s * freq + deadline_ns % NS * freq / NS;
+    write_sysreg(cntv_cval_el0, cnt0 + ticks);
+    write_sysreg(cntv_ctl_el0, 1);
+    isb();
+}
+
+uint64_t arch_cycles(void)
+{
+    if (!has_pmu)
+        return counter();
+    isb();
+    return read_sysreg(pmccntr_el0);
+}
+
+uint64_t arch_realtime_ns(void)
+{
+    return rtc_base_ns ? rtc_base_ns + arch_time_ns() : 0;
+}

@@ -1,0 +1,15 @@
+# riscv64 (Sv39, S-mode under OpenSBI).  No floating point anywhere: the
+# kernel never saves FP state, so user code is built soft-float too.
+set(VOS_RISCV64_DIR ${CMAKE_CURRENT_LIST_DIR})
+
+target_compile_options(vos_kernel_opts INTERFACE
+  -march=rv64imac -mabi=lp64 -mcmodel=medany -mno-relax)
+set(VOS_ARCH_KERNEL_SOURCES
+  ${VOS_RISCV64_DIR}/entry.S
+  ${VOS_RISCV64_DIR}/machine.c
+  ${VOS_RISCV64_DIR}/trap.c
+  ${VOS_RISCV64_DIR}/vm.c)
+set(VOS_ARCH_LINKER_SCRIPT ${VOS_RISCV64_DIR}/kernel.ld)
+
+target_compile_options(vos_user_opts INTERFACE -march=rv64imac -mabi=lp64 -mno-relax)
+set(VOS_ARCH_CRT0 ${PROJECT_SOURCE_DIR}/libsys/arch/riscv64/crt0.S)

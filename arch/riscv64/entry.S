@@ -1,0 +1,200 @@
+/*
+ * riscv64 boot, trap entry and return to user mode.
+ *
+ * Boot: both loaders enter at PA 0x80200000 with the MMU off, a0 = hart id,
+ * a1 = device tree.  OpenSBI enters at _start, U-Boot at _start_uboot (the
+ * FIT image's entry point); the only difference is the boot path reported.
+ */
+#define FRAME_SEPC (31 * 8)
+#define KERNEL_VOFF 0xffffffc000000000
+#define DIRECT_MAP_GIB 64
+#define PTE_GIGA_KERNEL 0xef   /* V R W X G A D */
+#define PTE_GIGA_IDENT 0xcf    /* V R W X A D */
+
+    .section .text.boot, "ax"
+    .option push
+    .option norvc           /* fixed entry offsets: 0 and 8 */
+    .global _start
+_start:
+    li t6, 0
+    j boot
+    .global _start_uboot
+_start_uboot:
+    li t6, 1
+    j boot
+    .option pop
+
+boot:
+    csrw sie, zero
+    mv s0, a0
+    mv s1, a1
+    mv s2, t6
+
+    /* The bss is not part of a flat (U-Boot) image: clear it first. */
+    lla t0, __bss_start
+    lla t1, __bss_end
+1:  bgeu t0, t1, 2f
+    sd zero, 0(t0)
+    addi t0, t0, 8
+    j 1b
+2:
+    /* Boot root table: the direct map of the first DIRECT_MAP_GIB GiB in the
+     * upper half, plus an identity gigapage around this code so the pc stays
+     * valid while paging is switched on. */
+    lla t0, boot_root
+    li t1, 256 * 8
+    add t1, t0, t1
+    li t2, 0
+    li t3, DIRECT_MAP_GIB
+3:  slli t4, t2, 28
+    ori t4, t4, PTE_GIGA_KERNEL
+    sd t4, 0(t1)
+    addi t1, t1, 8
+    addi t2, t2, 1
+    bltu t2, t3, 3b
+
+    auipc t1, 0
+    srli t1, t1, 30
+    slli t2, t1, 3
+    add t2, t0, t2
+    slli t4, t1, 28
+    ori t4, t4, PTE_GIGA_IDENT
+    sd t4, 0(t2)
+
+    srli t0, t0, 12
+    li t1, 8 << 60
+    or t0, t0, t1
+    sfence.vma
+    csrw satp, t0
+    sfence.vma
+    ld t0, .Lhigh
+    jr t0
+
+    .balign 8
+.Lhigh:
+    .dword boot_high
+
+boot_high:
+    lla sp, kstack_top
+    lla t0, trap_entry
+    csrw stvec, t0
+    lla t0, boot_frame
+    csrw sscratch, t0
+    mv a0, s0
+    mv a1, s1
+    mv a2, s2
+    call riscv_boot
+1:  wfi
+    j 1b
+
+/*
+ * Trap entry.  sscratch always holds the current thread's trap frame (the
+ * one the last arch_enter_user restored); the kernel runs with interrupts
+ * off, so a trap from S-mode is a kernel bug and lands in the same frame
+ * for panic_frame's dump.  ecall from U-mode (scause 8) goes straight to
+ * kernel_entry_syscall; everything else through riscv_trap.
+ */
+    .text
+    .balign 4
+    .global trap_entry
+trap_entry:
+    csrrw sp, sscratch, sp
+    sd ra, 0*8(sp)
+    sd gp, 2*8(sp)
+    sd tp, 3*8(sp)
+    sd t0, 4*8(sp)
+    sd t1, 5*8(sp)
+    sd t2, 6*8(sp)
+    sd s0, 7*8(sp)
+    sd s1, 8*8(sp)
+    sd a0, 9*8(sp)
+    sd a1, 10*8(sp)
+    sd a2, 11*8(sp)
+    sd a3, 12*8(sp)
+    sd a4, 13*8(sp)
+    sd a5, 14*8(sp)
+    sd a6, 15*8(sp)
+    sd a7, 16*8(sp)
+    sd s2, 17*8(sp)
+    sd s3, 18*8(sp)
+    sd s4, 19*8(sp)
+    sd s5, 20*8(sp)
+    sd s6, 21*8(sp)
+    sd s7, 22*8(sp)
+    sd s8, 23*8(sp)
+    sd s9, 24*8(sp)
+    sd s10, 25*8(sp)
+    sd s11, 26*8(sp)
+    sd t3, 27*8(sp)
+    sd t4, 28*8(sp)
+    sd t5, 29*8(sp)
+    sd t6, 30*8(sp)
+    mv a0, sp
+    csrrw t0, sscratch, sp      /* t0 = interrupted sp; sscratch = frame again */
+    sd t0, 1*8(a0)
+    csrr t1, sepc
+    csrr t3, scause
+    lla sp, kstack_top
+    li t4, 8
+    bne t3, t4, 1f
+    addi t1, t1, 4
+    sd t1, FRAME_SEPC(a0)
+    j kernel_entry_syscall
+1:  sd t1, FRAME_SEPC(a0)
+    j riscv_trap                /* saves sstatus, scause, stval */
+
+/*
+ * arch_enter_user(f).  sstatus.SPP = 0 and SPIE = 1 hold throughout the
+ * kernel (set in riscv_boot, and every trap we return from came from
+ * U-mode with interrupts on), so sret lands in U-mode with SIE = 1.
+ */
+    .global arch_enter_user
+arch_enter_user:
+    csrw sscratch, a0
+    ld t0, FRAME_SEPC(a0)
+    csrw sepc, t0
+    ld ra, 0*8(a0)
+    ld sp, 1*8(a0)
+    ld gp, 2*8(a0)
+    ld tp, 3*8(a0)
+    ld t0, 4*8(a0)
+    ld t1, 5*8(a0)
+    ld t2, 6*8(a0)
+    ld s0, 7*8(a0)
+    ld s1, 8*8(a0)
+    ld a1, 10*8(a0)
+    ld a2, 11*8(a0)
+    ld a3, 12*8(a0)
+    ld a4, 13*8(a0)
+    ld a5, 14*8(a0)
+    ld a6, 15*8(a0)
+    ld a7, 16*8(a0)
+    ld s2, 17*8(a0)
+    ld s3, 18*8(a0)
+    ld s4, 19*8(a0)
+    ld s5, 20*8(a0)
+    ld s6, 21*8(a0)
+    ld s7, 22*8(a0)
+    ld s8, 23*8(a0)
+    ld s9, 24*8(a0)
+    ld s10, 25*8(a0)
+    ld s11, 26*8(a0)
+    ld t3, 27*8(a0)
+    ld t4, 28*8(a0)
+    ld t5, 29*8(a0)
+    ld t6, 30*8(a0)
+    ld a0, 9*8(a0)
+    sret
+
+    .bss
+    .balign 4096
+    .global boot_root
+boot_root:
+    .zero 4096
+    .balign 16
+kstack:
+    .zero 16384
+kstack_top:
+    .balign 16
+boot_frame:
+    .zero 8 * 36

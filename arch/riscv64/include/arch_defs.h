@@ -1,0 +1,30 @@
+/*
+ * riscv64 definitions the kernel core needs (see kernel/include/arch.h).
+ *
+ * The trap frame stores x1..x31 in register-number order, so the assembly
+ * in entry.S can address register xN at (N-1)*8.  Keep the two in step.
+ */
+#pragma once
+
+#include <stdint.h>
+
+struct trap_frame {
+    uint64_t ra, sp, gp, tp;                 /* x1..x4 */
+    uint64_t t0, t1, t2;                     /* x5..x7 */
+    uint64_t s0, s1;                         /* x8, x9 */
+    uint64_t a0, a1, a2, a3, a4, a5, a6, a7; /* x10..x17 */
+    uint64_t s2, s3, s4, s5, s6, s7, s8, s9, s10, s11; /* x18..x27 */
+    uint64_t t3, t4, t5, t6;                 /* x28..x31 */
+    uint64_t sepc;                           /* user pc to resume at */
+    uint64_t sstatus;                        /* as saved at the trap, for dumps */
+    uint64_t scause, stval;                  /* filled on the slow path only */
+};
+
+struct arch_vspace {
+    uint64_t root;  /* physical address of the Sv39 root table */
+    uint16_t asid;  /* 0 when the hart has no ASIDs left for us */
+};
+
+#define ARCH_NAME "riscv64"
+#define ARCH_ELF_MACHINE 243 /* EM_RISCV */
+#define ARCH_USER_TOP 0x4000000000ull /* Sv39 lower half: 256 GiB */

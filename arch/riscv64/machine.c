@@ -1,0 +1,233 @@
+/*
+ * riscv64 on QEMU virt: early boot in C, console (ns16550), PLIC, timer
+ * (SBI TIME), RTC (goldfish) and power-off (SiFive test device).
+ */
+#include <arch.h>
+
+#include "riscv.h"
+
+extern char __kernel_start[], __kernel_end[];
+
+static uint64_t timebase_hz = 10000000; /* QEMU virt; the DTB says for sure */
+static uint64_t boot_ticks;
+static uint64_t plic_context;
+
+/* ---- console ---------------------------------------------------------- */
+
+#define UART_RBR 0
+#define UART_THR 0
+#define UART_IER 1
+#define UART_LSR 5
+#define LSR_DR 0x01
+#define LSR_THRE 0x20
+
+static inline volatile uint8_t *uart(int reg)
+{
+    return (volatile uint8_t *)mmio(VIRT_UART) + reg;
+}
+
+void arch_console_putc(char c)
+{
+    if (c == '\n')
+        arch_console_putc('\r');
+    while (!(*uart(UART_LSR) & LSR_THRE))
+        ;
+    *uart(UART_THR) = (uint8_t)c;
+}
+
+int arch_console_getc(void)
+{
+    if (!(*uart(UART_LSR) & LSR_DR))
+        return -1;
+    return *uart(UART_RBR);
+}
+
+/* ---- PLIC: only the UART's receive interrupt, to wake the idle hart --- */
+
+static inline volatile uint32_t *plic(uint64_t off)
+{
+    return (volatile uint32_t *)mmio(VIRT_PLIC + off);
+}
+
+int riscv_plic_claim(void)
+{
+    return (int)*plic(0x200004 + 0x1000 * plic_context);
+}
+
+void riscv_plic_complete(int irq)
+{
+    if (irq)
+        *plic(0x200004 + 0x1000 * plic_context) = (uint32_t)irq;
+}
+
+static void plic_init(uint64_t hartid)
+{
+    plic_context = 2 * hartid + 1; /* QEMU virt: M- and S-mode context per hart */
+    *plic(4 * VIRT_UART_IRQ) = 1;
+    *plic(0x2000 + 0x80 * plic_context + 4 * (VIRT_UART_IRQ / 32)) |= 1u << (VIRT_UART_IRQ % 32);
+    *plic(0x200000 + 0x1000 * plic_context) = 0;
+    *uart(UART_IER) = 1; /* received data available */
+    csr_set(sie, SIE_SEIE);
+}
+
+/* ---- power -------------------------------------------------------------- */
+
+_Noreturn void arch_poweroff(int status)
+{
+    volatile uint32_t *test = mmio(VIRT_TEST);
+    *test = status == 0 ? 0x5555 : 0x3333 | (uint32_t)status << 16;
+    for (;;)
+        __asm__ volatile("wfi");
+}
+
+/* ---- time ------------------------------------------------------------- */
+
+static inline uint64_t rdtime(void)
+{
+    uint64_t t;
+    __asm__ volatile("rdtime %0" : "=r"(t));
+    return t;
+}
+
+uint64_t arch_cycles(void)
+{
+    uint64_t c;
+    __asm__ volatile("rdcycle %0" : "=r"(c));
+    return c;
+}
+
+/* Split so neither product overflows 64 bits for any realistic timebase. */
+static uint64_t ticks_to_ns(uint64_t t)
+{
+    return t / timebase_hz * 1000000000ull + t % timebase_hz * 1000000000ull / timebase_hz;
+}
+
+static uint64_t ns_to_ticks(uint64_t ns)
+{
+    return ns / 1000000000ull * timebase_hz + ns % 1000000000ull * timebase_hz / 1000000000ull;
+}
+
+uint64_t arch_time_ns(void)
+{
+    return ticks_to_ns(rdtime() - boot_ticks);
+}
+
+uint64_t arch_realtime_ns(void)
+{
+    volatile uint32_t *rtc = mmio(VIRT_RTC);
+    uint64_t lo = rtc[0]; /* reading TIME_LOW latches TIME_HIGH */
+    uint64_t hi = rtc[1];
+    return hi << 32 | lo;
+}
+
+static void sbi_set_timer(uint64_t stime)
+{
+    register uint64_t a0 __asm__("a0") = stime;
+    register uint64_t a6 __asm__("a6") = 0;          /* sbi_set_timer */
+    register uint64_t a7 __asm__("a7") = 0x54494d45; /* "TIME" */
+    __asm__ volatile("ecall" : "+r"(a0) : "r"(a6), "r"(a7) : "a1", "memory");
+}
+
+void arch_timer_set(uint64_t deadline_ns)
+{
+    uint64_t t = ns_to_ticks(deadline_ns);
+    sbi_set_timer(t > UINT64_MAX - boot_ticks ? UINT64_MAX : t + boot_ticks);
+}
+
+void riscv_timer_ack(void)
+{
+    sbi_set_timer(UINT64_MAX); /* clears sip.STIP until re-armed */
+}
+
+void arch_idle_wait(void)
+{
+    /* wfi wakes on any pending enabled interrupt even with sstatus.SIE = 0;
+     * acknowledge here since we never take it. */
+    __asm__ volatile("wfi");
+    uint64_t sip = csr_read(sip);
+    if (sip & SIP_STIP)
+        riscv_timer_ack();
+    if (sip & SIP_SEIP)
+        riscv_plic_complete(riscv_plic_claim());
+}
+
+/* ---- boot --------------------------------------------------------------- */
+
+static uint32_t be32(const void *p)
+{
+    const uint8_t *b = p;
+    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+}
+
+static int streq(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+/* The first "timebase-frequency" anywhere (it lives in /cpus), or 0. */
+static uint32_t fdt_timebase(const uint8_t *dtb)
+{
+    if (be32(dtb) != 0xd00dfeed)
+        return 0;
+    const uint8_t *p = dtb + be32(dtb + 8), *strings = (const uint8_t *)dtb + be32(dtb + 12);
+    const uint8_t *end = dtb + be32(dtb + 4);
+    while (p < end) {
+        uint32_t tok = be32(p);
+        p += 4;
+        if (tok == 1) {         /* FDT_BEGIN_NODE: skip the padded name */
+            while (*p++)
+                ;
+            p = (const uint8_t *)(((uintptr_t)p + 3) & ~3ul);
+        } else if (tok == 3) {  /* FDT_PROP */
+            uint32_t len = be32(p), name = be32(p + 4);
+            if (len == 4 && streq((const char *)strings + name, "timebase-frequency"))
+                return be32(p + 8);
+            p += 8 + ((len + 3) & ~3u);
+        } else if (tok == 9) {  /* FDT_END */
+            break;
+        }
+    }
+    return 0;
+}
+
+static void reserve(struct boot_info *bi, paddr_t base, uint64_t size)
+{
+    if (bi->n_reserved < BOOT_MAX_RANGES)
+        bi->reserved[bi->n_reserved++] = (struct boot_range){ base, size };
+}
+
+_Noreturn void riscv_boot(uint64_t hartid, paddr_t dtb_pa, uint64_t from_uboot);
+
+_Noreturn void riscv_boot(uint64_t hartid, paddr_t dtb_pa, uint64_t from_uboot)
+{
+    static struct boot_info bi;
+    const uint8_t *dtb = arch_phys_to_virt(dtb_pa);
+
+    boot_ticks = rdtime();
+    /* Keep SPP = 0, SPIE = 1 for good: see arch_enter_user in entry.S. */
+    /* FS = Off: neither we nor user programs may touch FP state. */
+    csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SIE | SSTATUS_FS);
+    csr_set(sstatus, SSTATUS_SPIE);
+    csr_set(sie, SIE_STIE);
+    riscv_timer_ack();
+
+    bi.boot_path = from_uboot ? "u-boot" : "opensbi";
+    if (dtb_pa == 0 || dtb_pa >= DIRECT_MAP_SIZE || fdt_read_memory(dtb, &bi) != 0)
+        panic("riscv64: no usable device tree at %#lx", (unsigned long)dtb_pa);
+    uint32_t tb = fdt_timebase(dtb);
+    if (tb)
+        timebase_hz = tb;
+
+    /* Firmware (OpenSBI) sits below our load address by convention, even
+     * if its device tree forgot to say so. */
+    paddr_t kstart = arch_virt_to_phys(__kernel_start), kend = arch_virt_to_phys(__kernel_end);
+    if (kstart > VIRT_RAM_BASE)
+        reserve(&bi, VIRT_RAM_BASE, kstart - VIRT_RAM_BASE);
+    reserve(&bi, kstart, kend - kstart); /* fdt_read_memory reserved the DTB */
+
+    riscv_vm_init();
+    plic_init(hartid);
+    kernel_main(&bi);
+}

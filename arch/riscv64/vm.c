@@ -1,0 +1,181 @@
+/*
+ * Sv39 address spaces.  The upper half (the direct map, which contains the
+ * kernel) is the boot root's: every new root copies its entries 256..511,
+ * which never change after boot.  User pages are 4 KiB leaves with U set
+ * and A/D preset, so the hart never needs to update them.
+ */
+#include <arch.h>
+#include <vos/abi.h>
+
+#include "riscv.h"
+
+extern uint64_t boot_root[512];
+
+static unsigned asid_limit; /* ASIDs 1..asid_limit-1 are ours to hand out */
+static unsigned asid_next = 1;
+
+void *arch_phys_to_virt(paddr_t pa)
+{
+    return (void *)(uintptr_t)(pa + KERNEL_VOFF);
+}
+
+paddr_t arch_virt_to_phys(const void *va)
+{
+    return (uintptr_t)va - KERNEL_VOFF;
+}
+
+static inline uint64_t *table(paddr_t pa)
+{
+    return arch_phys_to_virt(pa);
+}
+
+static inline paddr_t pte_pa(uint64_t pte)
+{
+    return (pte >> 10) << 12;
+}
+
+static inline uint64_t pa_pte(paddr_t pa)
+{
+    return (pa >> 12) << 10;
+}
+
+static inline void flush_page(const struct arch_vspace *vs, uaddr_t va)
+{
+    __asm__ volatile("sfence.vma %0, %1" ::"r"(va), "r"((uint64_t)vs->asid) : "memory");
+}
+
+void riscv_vm_init(void)
+{
+    /* The identity gigapage was only for turning paging on. */
+    for (int i = 0; i < 256; i++)
+        boot_root[i] = 0;
+    __asm__ volatile("sfence.vma" ::: "memory");
+
+    /* Probe the ASID width: satp's ASID field reads back what it holds. */
+    uint64_t satp = csr_read(satp);
+    csr_write(satp, satp | (0xffffull << 44));
+    uint64_t bits = (csr_read(satp) >> 44) & 0xffff;
+    csr_write(satp, satp);
+    __asm__ volatile("sfence.vma" ::: "memory");
+    asid_limit = (unsigned)bits + 1;
+}
+
+int arch_vspace_init(struct arch_vspace *vs)
+{
+    paddr_t root = frame_alloc();
+    if (!root)
+        return -1;
+    uint64_t *t = table(root);
+    for (int i = 256; i < 512; i++)
+        t[i] = boot_root[i];
+    vs->root = root;
+    /* ASIDs are never reused; once they run out, ASID 0 with full flushes. */
+    vs->asid = asid_next < asid_limit ? (uint16_t)asid_next++ : 0;
+    return 0;
+}
+
+/* The level-0 entry for va, allocating intermediate tables if asked. */
+static uint64_t *walk(const struct arch_vspace *vs, uaddr_t va, bool alloc)
+{
+    uint64_t *t = table(vs->root);
+    for (int level = 2; level > 0; level--) {
+        uint64_t *e = &t[(va >> (12 + 9 * level)) & 511];
+        if (!(*e & PTE_V)) {
+            paddr_t pa = alloc ? frame_alloc() : 0;
+            if (!pa)
+                return 0;
+            *e = pa_pte(pa) | PTE_V;
+        }
+        t = table(pte_pa(*e));
+    }
+    return &t[(va >> 12) & 511];
+}
+
+static uint64_t prot_bits(unsigned prot)
+{
+    uint64_t b = 0;
+    /* Sv39 has no write-only pages: W implies R. */
+    if (prot & (VOS_PROT_READ | VOS_PROT_WRITE))
+        b |= PTE_R | PTE_A;
+    if (prot & VOS_PROT_WRITE)
+        b |= PTE_W | PTE_D;
+    if (prot & VOS_PROT_EXEC)
+        b |= PTE_X | PTE_A;
+    return b ? b | PTE_V | PTE_U : PTE_NOACCESS;
+}
+
+int arch_vspace_map(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned prot)
+{
+    uint64_t *e = walk(vs, va, true);
+    if (!e)
+        return -1;
+    *e = pa_pte(pa) | prot_bits(prot);
+    flush_page(vs, va);
+    return 0;
+}
+
+static inline bool present(uint64_t pte)
+{
+    return pte & (PTE_V | PTE_NOACCESS);
+}
+
+paddr_t arch_vspace_unmap(struct arch_vspace *vs, uaddr_t va)
+{
+    uint64_t *e = walk(vs, va, false);
+    if (!e || !present(*e))
+        return 0;
+    paddr_t pa = pte_pa(*e);
+    *e = 0;
+    flush_page(vs, va);
+    return pa;
+}
+
+int arch_vspace_protect(struct arch_vspace *vs, uaddr_t va, unsigned prot)
+{
+    uint64_t *e = walk(vs, va, false);
+    if (!e || !present(*e))
+        return -1;
+    *e = pa_pte(pte_pa(*e)) | prot_bits(prot);
+    flush_page(vs, va);
+    return 0;
+}
+
+bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigned *prot)
+{
+    uint64_t *e = walk(vs, va, false);
+    if (!e || !present(*e))
+        return false;
+    if (pa)
+        *pa = pte_pa(*e);
+    if (prot)
+        *prot = (*e & PTE_R ? VOS_PROT_READ : 0) | (*e & PTE_W ? VOS_PROT_WRITE : 0) |
+                (*e & PTE_X ? VOS_PROT_EXEC : 0);
+    return true;
+}
+
+void arch_vspace_activate(struct arch_vspace *vs)
+{
+    csr_write(satp, SATP_SV39 | (uint64_t)vs->asid << 44 | vs->root >> 12);
+    if (vs->asid == 0)
+        __asm__ volatile("sfence.vma" ::: "memory");
+}
+
+void arch_vspace_destroy(struct arch_vspace *vs)
+{
+    /* Never free the table the hart is walking. */
+    if ((csr_read(satp) & ((1ull << 44) - 1)) == vs->root >> 12)
+        csr_write(satp, SATP_SV39 | arch_virt_to_phys(boot_root) >> 12);
+    uint64_t *root = table(vs->root);
+    for (int i = 0; i < 256; i++) {
+        if (!(root[i] & PTE_V))
+            continue;
+        uint64_t *mid = table(pte_pa(root[i]));
+        for (int j = 0; j < 512; j++)
+            if (mid[j] & PTE_V)
+                frame_free(pte_pa(mid[j]));
+        frame_free(pte_pa(root[i]));
+    }
+    frame_free(vs->root);
+    __asm__ volatile("sfence.vma zero, %0" ::"r"((uint64_t)vs->asid) : "memory");
+    vs->root = 0;
+}

@@ -1,0 +1,176 @@
+/*
+ * trap.S — every way into and out of the kernel.
+ *
+ * Kernel entries run on the one kernel stack (pcpu.kstack_top, also TSS
+ * RSP0) and never return: the kernel leaves through arch_enter_user().
+ * GS points at the per-CPU block while in the kernel; user GS is swapped in
+ * on the way out.  Frame layout: struct trap_frame, offsets TF_* in x86.h.
+ */
+#include "x86.h"
+
+    .text
+
+/*
+ * syscall: rcx = user rip, r11 = user rflags, IF/TF/DF/AC cleared by SFMASK,
+ * rsp still the user's.  The registers go straight into the current
+ * thread's frame, using rsp as the frame pointer until they are saved.
+ * The frame's vector already says TF_VEC_SYSCALL: every frame leaves
+ * through arch_enter_user, and iret_to sets it on the way out.
+ */
+    .global syscall_entry
+    .balign 16
+syscall_entry:
+    swapgs
+    mov %rsp, %gs:PCPU_SCRATCH
+    mov %gs:PCPU_FRAME, %rsp
+    mov %rax, TF_RAX(%rsp)
+    mov %rbx, TF_RBX(%rsp)
+    mov %rcx, TF_RCX(%rsp)
+    mov %rdx, TF_RDX(%rsp)
+    mov %rsi, TF_RSI(%rsp)
+    mov %rdi, TF_RDI(%rsp)
+    mov %rbp, TF_RBP(%rsp)
+    mov %r8, TF_R8(%rsp)
+    mov %r9, TF_R9(%rsp)
+    mov %r10, TF_R10(%rsp)
+    mov %r11, TF_R11(%rsp)
+    mov %r12, TF_R12(%rsp)
+    mov %r13, TF_R13(%rsp)
+    mov %r14, TF_R14(%rsp)
+    mov %r15, TF_R15(%rsp)
+    mov %rcx, TF_RIP(%rsp)
+    mov %r11, TF_RFLAGS(%rsp)
+    mov %gs:PCPU_SCRATCH, %rax
+    mov %rax, TF_RSP(%rsp)
+    mov %rsp, %rdi
+    mov %gs:PCPU_KSTACK, %rsp
+    call kernel_entry_syscall
+    ud2
+
+/*
+ * arch_enter_user(f): frames saved by syscall go back with sysretq, which
+ * restores rcx/r11 from rip/rflags (syscall clobbered them anyway).  sysretq
+ * faults in ring 0 on a non-canonical rip, so such frames take iretq.
+ */
+    .global arch_enter_user
+    .balign 16
+arch_enter_user:
+    mov %rdi, %gs:PCPU_FRAME
+    cmpq $TF_VEC_SYSCALL, TF_VECTOR(%rdi)
+    jne iret_to
+    btq $47, TF_RIP(%rdi)           /* user rips are below 2^47 (+2 if the */
+    jc iret_to                      /* syscall ended the user half) */
+    mov TF_RIP(%rdi), %rcx
+    mov TF_RFLAGS(%rdi), %r11
+    mov TF_R15(%rdi), %r15
+    mov TF_R14(%rdi), %r14
+    mov TF_R13(%rdi), %r13
+    mov TF_R12(%rdi), %r12
+    mov TF_R10(%rdi), %r10
+    mov TF_R9(%rdi), %r9
+    mov TF_R8(%rdi), %r8
+    mov TF_RBP(%rdi), %rbp
+    mov TF_RSI(%rdi), %rsi
+    mov TF_RDX(%rdi), %rdx
+    mov TF_RBX(%rdi), %rbx
+    mov TF_RAX(%rdi), %rax
+    mov TF_RSP(%rdi), %rsp
+    mov TF_RDI(%rdi), %rdi
+    swapgs
+    sysretq
+
+/* Return through a full interrupt frame; always correct. */
+    .global iret_to
+iret_to:
+    mov %rdi, %rsp
+    movq $GDT_UCODE, TF_CS(%rsp)
+    movq $GDT_UDATA, TF_SS(%rsp)
+    movq $TF_VEC_SYSCALL, TF_VECTOR(%rsp) /* for this thread's next syscall */
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rbp
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    pop %rbx
+    pop %rax
+    add $16, %rsp                   /* vector, error */
+    swapgs
+    iretq
+
+/*
+ * IDT entry stubs, 16 bytes apart (setup.c computes addresses from that):
+ * push a zero error code where the CPU pushes none, then the vector.
+ */
+    .global idt_stubs
+    .balign 16
+idt_stubs:
+    .set vec, 0
+    .rept 256
+    .balign 16
+    .if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
+    .else
+    pushq $0
+    .endif
+    pushq $vec
+    jmp trap_common
+    .set vec, vec + 1
+    .endr
+
+/*
+ * The stack now holds vector, error, rip, cs, rflags, rsp, ss; pushing the
+ * general registers completes a struct trap_frame on it (176 bytes, so rsp
+ * stays 16-byte aligned for the call).
+ */
+trap_common:
+    testb $3, 24(%rsp)              /* cs: from user mode? */
+    jz 1f
+    swapgs
+1:  push %rax
+    push %rbx
+    push %rcx
+    push %rdx
+    push %rsi
+    push %rdi
+    push %rbp
+    push %r8
+    push %r9
+    push %r10
+    push %r11
+    push %r12
+    push %r13
+    push %r14
+    push %r15
+    mov %rsp, %rdi
+    testb $3, TF_CS(%rsp)
+    jz 2f
+    call x86_user_trap              /* does not return */
+    ud2
+
+    /* Interrupted kernel: only arch_idle_wait's hlt, or a kernel bug that
+     * x86_kernel_trap turns into a panic. */
+2:  call x86_kernel_trap
+    pop %r15
+    pop %r14
+    pop %r13
+    pop %r12
+    pop %r11
+    pop %r10
+    pop %r9
+    pop %r8
+    pop %rbp
+    pop %rdi
+    pop %rsi
+    pop %rdx
+    pop %rcx
+    pop %rbx
+    pop %rax
+    add $16, %rsp
+    iretq

@@ -1,0 +1,106 @@
+/*
+ * trap.c — dispatch of IDT traps (trap.S builds the frame) and the user
+ * context helpers.
+ */
+#include <arch.h>
+#include <vos/abi.h>
+
+#include "x86.h"
+
+enum {
+    EXC_DE = 0, EXC_DB = 1, EXC_BP = 3, EXC_UD = 6, EXC_GP = 13, EXC_PF = 14, EXC_AC = 17,
+};
+
+#define PF_WRITE 0x02
+#define PF_FETCH 0x10
+
+_Noreturn void x86_user_trap(const struct trap_frame *tf);
+void x86_kernel_trap(struct trap_frame *tf);
+
+static bool is_pic_vector(uint64_t v) { return v >= VEC_PIC_BASE && v < VEC_PIC_BASE + 16; }
+
+/* From ring 3: tf is on the kernel stack; the thread's own frame is
+ * pcpu.frame (the one arch_enter_user last got). */
+_Noreturn void x86_user_trap(const struct trap_frame *tf)
+{
+    struct trap_frame *f = pcpu.frame;
+    const uint64_t *src = (const uint64_t *)tf;
+    volatile uint64_t *dst = (volatile uint64_t *)f; /* volatile: no memcpy call */
+    for (unsigned i = 0; i < sizeof *f / 8; i++)
+        dst[i] = src[i];
+
+    switch (f->vector) {
+    case EXC_PF: {
+        unsigned access = f->error & PF_FETCH   ? VOS_PROT_EXEC
+                          : f->error & PF_WRITE ? VOS_PROT_WRITE
+                                                : VOS_PROT_READ;
+        kernel_entry_page_fault(f, read_cr2(), access);
+    }
+    case EXC_UD:
+        kernel_entry_exception(f, VOS_EXIT_ILLEGAL_INSTRUCTION, f->rip);
+    case EXC_AC:
+        kernel_entry_exception(f, VOS_EXIT_ALIGNMENT_FAULT, f->rip);
+    case EXC_BP:
+    case EXC_DB:
+        kernel_entry_exception(f, VOS_EXIT_BREAKPOINT, f->rip);
+    case VEC_TIMER:
+        lapic_eoi();
+        kernel_entry_interrupt(f, IRQ_TIMER);
+    case VEC_CONSOLE:
+        lapic_eoi();
+        kernel_entry_interrupt(f, IRQ_CONSOLE);
+    }
+    if (f->vector == VEC_SPURIOUS || is_pic_vector(f->vector))
+        arch_enter_user(f); /* nothing to acknowledge */
+    if (f->vector >= 32) {
+        lapic_eoi();
+        kernel_entry_interrupt(f, IRQ_OTHER);
+    }
+    /* #GP (privileged instruction, non-canonical address), #DE, x87/SSE... */
+    kernel_entry_exception(f, VOS_EXIT_KILLED, f->vector);
+}
+
+/* From ring 0: an interrupt that woke arch_idle_wait() is acknowledged and
+ * returns there; anything else is a kernel bug. */
+void x86_kernel_trap(struct trap_frame *tf)
+{
+    if (tf->vector >= 32) {
+        if (tf->vector != VEC_SPURIOUS && !is_pic_vector(tf->vector))
+            lapic_eoi();
+        return;
+    }
+    panic_frame(tf, "CPU exception %lu in kernel mode: error %#lx, rip %#lx, cr2 %#lx",
+                tf->vector, tf->error, tf->rip, read_cr2());
+}
+
+void arch_idle_wait(void)
+{
+    /* sti's one-instruction delay makes sti; hlt atomic: an interrupt that
+     * is already pending wakes the hlt rather than slipping in before it. */
+    __asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+void arch_frame_init(struct trap_frame *f, uaddr_t pc, uaddr_t sp, uint64_t arg)
+{
+    *f = (struct trap_frame){0};
+    f->rip = pc;
+    f->rsp = sp;
+    f->rdi = arg;
+    f->rflags = 0x202; /* IF */
+    f->cs = GDT_UCODE;
+    f->ss = GDT_UDATA;
+    f->vector = TF_VEC_SYSCALL; /* nothing to preserve in rcx/r11: sysretq is fine */
+}
+
+uaddr_t arch_frame_pc(const struct trap_frame *f) { return f->rip; }
+
+void arch_frame_dump(const struct trap_frame *f)
+{
+    kprintf("  rip %016lx  rsp %016lx  rflags %016lx\n", f->rip, f->rsp, f->rflags);
+    kprintf("  rax %016lx  rbx %016lx  rcx %016lx\n", f->rax, f->rbx, f->rcx);
+    kprintf("  rdx %016lx  rsi %016lx  rdi %016lx\n", f->rdx, f->rsi, f->rdi);
+    kprintf("  rbp %016lx  r8  %016lx  r9  %016lx\n", f->rbp, f->r8, f->r9);
+    kprintf("  r10 %016lx  r11 %016lx  r12 %016lx\n", f->r10, f->r11, f->r12);
+    kprintf("  r13 %016lx  r14 %016lx  r15 %016lx\n", f->r13, f->r14, f->r15);
+    kprintf("  cs %lx ss %lx  vector %lu  error %#lx\n", f->cs, f->ss, f->vector, f->error);
+}

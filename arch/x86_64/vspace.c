@@ -1,0 +1,161 @@
+/*
+ * vspace.c — 4-level page tables for user address spaces.  The kernel half
+ * (PML4 slots 256-511) is copied from the boot-built table; its PDPTs were
+ * all allocated at boot, so these slots never change afterwards.
+ */
+#include <arch.h>
+#include <vos/abi.h>
+
+#include "x86.h"
+
+static uint64_t active_root;
+
+void *arch_phys_to_virt(paddr_t pa) { return (void *)(pa + DIRECT_BASE); }
+
+paddr_t arch_virt_to_phys(const void *va)
+{
+    uint64_t a = (uint64_t)va;
+    return a >= KERNEL_VBASE ? a - KERNEL_VBASE : a - DIRECT_BASE;
+}
+
+static uint64_t *table(uint64_t entry) { return arch_phys_to_virt(entry & PTE_ADDR); }
+
+/* The leaf entry for va, creating missing tables if asked (NULL on OOM or
+ * when absent).  Upper levels allow everything; the leaf decides. */
+static uint64_t *walk(struct arch_vspace *vs, uaddr_t va, bool create)
+{
+    uint64_t *t = arch_phys_to_virt(vs->pml4);
+    for (int shift = 39; shift > 12; shift -= 9) {
+        uint64_t *e = &t[(va >> shift) & 511];
+        if (!(*e & PTE_P)) {
+            if (!create)
+                return NULL;
+            paddr_t pa = frame_alloc();
+            if (!pa)
+                return NULL;
+            *e = pa | PTE_P | PTE_W | PTE_U;
+        }
+        t = table(*e);
+    }
+    return &t[(va >> 12) & 511];
+}
+
+/* x86 cannot express write-only or execute-only: both are readable.  No
+ * access at all is a non-present entry that remembers its frame. */
+static uint64_t make_pte(paddr_t pa, unsigned prot)
+{
+    if (!(prot & (VOS_PROT_READ | VOS_PROT_WRITE | VOS_PROT_EXEC)))
+        return pa | PTE_NONE;
+    uint64_t e = pa | PTE_P | PTE_U;
+    if (prot & VOS_PROT_WRITE)
+        e |= PTE_W;
+    if (!(prot & VOS_PROT_EXEC))
+        e |= PTE_NX;
+    return e;
+}
+
+static bool mapped(uint64_t e) { return e & (PTE_P | PTE_NONE); }
+
+/* Other address spaces hold no TLB entries for user pages: every CR3 load
+ * flushes non-global ones. */
+static void flush(struct arch_vspace *vs, uaddr_t va)
+{
+    if (vs->pml4 == active_root)
+        invlpg(va);
+}
+
+int arch_vspace_init(struct arch_vspace *vs)
+{
+    paddr_t pa = frame_alloc();
+    if (!pa)
+        return -1;
+    uint64_t *t = arch_phys_to_virt(pa), *k = arch_phys_to_virt(kernel_pml4);
+    for (unsigned i = 256; i < 512; i++)
+        t[i] = k[i];
+    vs->pml4 = pa;
+    return 0;
+}
+
+static void free_level(uint64_t entry, int level)
+{
+    if (level > 1) {
+        uint64_t *t = table(entry);
+        for (unsigned i = 0; i < 512; i++)
+            if (t[i] & PTE_P)
+                free_level(t[i], level - 1);
+    }
+    frame_free(entry & PTE_ADDR);
+}
+
+void arch_vspace_destroy(struct arch_vspace *vs)
+{
+    if (!vs->pml4)
+        return;
+    if (vs->pml4 == active_root) {
+        active_root = kernel_pml4;
+        write_cr3(kernel_pml4);
+    }
+    uint64_t *t = arch_phys_to_virt(vs->pml4);
+    for (unsigned i = 0; i < 256; i++)
+        if (t[i] & PTE_P)
+            free_level(t[i], 3); /* PDPT, PD, page table */
+    frame_free(vs->pml4);
+    vs->pml4 = 0;
+}
+
+int arch_vspace_map(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned prot)
+{
+    uint64_t *e = walk(vs, va, true);
+    if (!e)
+        return -1;
+    bool was = mapped(*e);
+    *e = make_pte(pa, prot);
+    if (was)
+        flush(vs, va);
+    return 0;
+}
+
+paddr_t arch_vspace_unmap(struct arch_vspace *vs, uaddr_t va)
+{
+    uint64_t *e = walk(vs, va, false);
+    if (!e || !mapped(*e))
+        return 0;
+    paddr_t pa = *e & PTE_ADDR;
+    *e = 0;
+    flush(vs, va);
+    return pa;
+}
+
+int arch_vspace_protect(struct arch_vspace *vs, uaddr_t va, unsigned prot)
+{
+    uint64_t *e = walk(vs, va, false);
+    if (!e || !mapped(*e))
+        return -1;
+    *e = make_pte(*e & PTE_ADDR, prot);
+    flush(vs, va);
+    return 0;
+}
+
+bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigned *prot)
+{
+    uint64_t *e = walk(vs, va, false);
+    if (!e || !mapped(*e))
+        return false;
+    if (pa)
+        *pa = *e & PTE_ADDR;
+    if (prot) {
+        unsigned p = 0;
+        if (*e & PTE_P)
+            p = VOS_PROT_READ | (*e & PTE_W ? VOS_PROT_WRITE : 0) | (*e & PTE_NX ? 0 : VOS_PROT_EXEC);
+        *prot = p;
+    }
+    return true;
+}
+
+void arch_vspace_activate(struct arch_vspace *vs)
+{
+    if (vs->pml4 != active_root) {
+        active_root = vs->pml4;
+        write_cr3(vs->pml4);
+    }
+}

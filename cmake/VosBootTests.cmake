@@ -1,0 +1,66 @@
+# Helpers for arch/<arch>/image.cmake: boot tests that run QEMU through
+# tools/qemu-test.py and check the console and QEMU's exit status.
+#
+# Guest power-off statuses (kernel/main.c, docs/porting.md):
+#   0 first process exited with code 0     1 it exited with another code
+#   2 it was killed by a fault              3 kernel panic
+# Each arch maps them to QEMU's exit status with VOS_QEMU_EXIT_<n>, which its
+# image.cmake sets before calling these functions.
+
+set(VOS_QEMU_TEST ${PROJECT_SOURCE_DIR}/tools/qemu-test.py)
+
+# What a good boot of the default init prints, in order.
+set(VOS_EXPECT_INIT_OK
+  "init: hello from user mode"
+  "init: console capability"
+  "\\[kernel\\] process 1 \\(init\\) exited with code 0")
+
+# What each fault kernel (userland/faults) must report.
+set(VOS_EXPECT_FAULT_unmapped "killed: page fault .*at 0x0*10 ")
+set(VOS_EXPECT_FAULT_kernel   "killed: page fault .*at 0xf")
+set(VOS_EXPECT_FAULT_readonly "killed: protection fault \\(write\\)")
+set(VOS_EXPECT_FAULT_illegal  "killed: illegal instruction")
+
+# vos_boot_test(NAME <test> EXIT <guest status 0-3> [INPUT <file>] [TIMEOUT <s>]
+#               EXPECT <regex>... [REJECT <regex>...] COMMAND <qemu argv>...)
+function(vos_boot_test)
+  cmake_parse_arguments(T "" "NAME;EXIT;INPUT;TIMEOUT" "EXPECT;REJECT;COMMAND" ${ARGN})
+  set(args)
+  foreach(rx IN LISTS T_EXPECT)
+    list(APPEND args --expect ${rx})
+  endforeach()
+  foreach(rx IN LISTS T_REJECT)
+    list(APPEND args --reject ${rx})
+  endforeach()
+  if(T_INPUT)
+    list(APPEND args --input ${T_INPUT})
+  endif()
+  if(NOT T_TIMEOUT)
+    set(T_TIMEOUT 120)
+  endif()
+  list(APPEND args --reject "PANIC")
+  add_test(NAME ${T_NAME}
+           COMMAND ${VOS_PYTHON} ${VOS_QEMU_TEST} --exit ${VOS_QEMU_EXIT_${T_EXIT}}
+                   --timeout ${T_TIMEOUT} --log ${CMAKE_BINARY_DIR}/logs/${T_NAME}.log
+                   ${args} -- ${T_COMMAND})
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/logs)
+endfunction()
+
+# vos_boot_tests_for_path(PATH <boot path name> COMMAND_FN <function>)
+# Adds, for one boot path, the init test and one test per fault kind.
+# <function>(<out var> <kernel target>) must set <out var> to the QEMU argv
+# (adding whatever image-building dependencies it needs).
+function(vos_boot_tests_for_path)
+  cmake_parse_arguments(P "" "PATH;COMMAND_FN" "" ${ARGN})
+  set(banner "VeridianOS [0-9.]+ on ${VOS_ARCH} \\(boot: ${P_PATH}\\)")
+  cmake_language(CALL ${P_COMMAND_FN} cmd kernel)
+  vos_boot_test(NAME boot-${P_PATH} EXIT 0
+                EXPECT ${banner} ${VOS_EXPECT_INIT_OK} COMMAND ${cmd})
+  foreach(kind IN LISTS VOS_FAULT_KINDS)
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel-fault-${kind})
+    vos_boot_test(NAME fault-${kind}-${P_PATH} EXIT 2
+                  EXPECT ${banner} "\\[kernel\\] process 1 \\(init\\) ${VOS_EXPECT_FAULT_${kind}}"
+                         "powering off, status 2"
+                  COMMAND ${cmd})
+  endforeach()
+endfunction()

@@ -1,0 +1,15 @@
+# Shared part of the three cross toolchains: clang + ld.lld, freestanding.
+# Included by cmake/toolchain-<arch>.cmake after it sets VOS_TRIPLE.
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_C_COMPILER clang)
+set(CMAKE_ASM_COMPILER clang)
+set(CMAKE_C_COMPILER_TARGET ${VOS_TRIPLE})
+set(CMAKE_ASM_COMPILER_TARGET ${VOS_TRIPLE})
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+set(CMAKE_C_FLAGS_INIT "-ffreestanding -fno-builtin -fno-stack-protector -fno-pic -nostdlib")
+set(CMAKE_ASM_FLAGS_INIT "-fno-pic")
+set(CMAKE_EXE_LINKER_FLAGS_INIT "-fuse-ld=lld -nostdlib -static -Wl,--build-id=none")
+find_program(VOS_LLVM_OBJCOPY NAMES llvm-objcopy llvm-objcopy-14 REQUIRED)
+find_program(VOS_LLVM_AR NAMES llvm-ar llvm-ar-14 REQUIRED)
+set(CMAKE_AR ${VOS_LLVM_AR} CACHE FILEPATH "ar" FORCE)
+set(CMAKE_OBJCOPY ${VOS_LLVM_OBJCOPY} CACHE FILEPATH "objcopy" FORCE)

@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""vosgen: generate VeridianOS's ABI artefacts from spec/ for one architecture.
+
+    vosgen.py --spec spec/ --arch riscv64 --out build/riscv64-qemu/gen
+
+writes (into --out, never into the source tree):
+    include/vos/abi.h            numbers, errors, flags, types, structs (all arches)
+    include/vos/syscalls.h       the user stubs for --arch
+    kernel/syscall_handlers.h    handler prototypes the kernel must implement
+    kernel/syscall_frame.h       trap-frame accessors for --arch
+    kernel/syscall_table.c       the dispatch table
+    kernel/syscall_shims.c       argument decoding and validation, per syscall
+    docs/syscalls.md             the syscall reference
+
+A spec error prints `file:line: error: message` and exits 1.  Files whose
+content did not change are left untouched, so a rebuild recompiles only
+what really changed.
+"""
+import argparse
+import os
+import sys
+
+import jinja2
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from spec import SpecError, load_spec  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUTPUTS = [
+    ("abi.h.j2", "include/vos/abi.h"),
+    ("syscalls.h.j2", "include/vos/syscalls.h"),
+    ("syscall_handlers.h.j2", "kernel/syscall_handlers.h"),
+    ("syscall_frame.h.j2", "kernel/syscall_frame.h"),
+    ("syscall_table.c.j2", "kernel/syscall_table.c"),
+    ("syscall_shims.c.j2", "kernel/syscall_shims.c"),
+    ("syscalls.md.j2", "docs/syscalls.md"),
+]
+
+
+def hexval(v):
+    return f"0x{v:x}" if v > 9 else str(v)
+
+
+def split_args(sc, arch):
+    """Apply the overflow rule: (register args, spilled args, spill register or None)."""
+    regs = arch["args"]
+    args = sc["args"]
+    if len(args) <= len(regs):
+        return list(zip(args, regs)), [], None
+    n = len(regs) - 1
+    return list(zip(args[:n], regs[:n])), args[n:], regs[n]
+
+
+def user_value(a):
+    """The C expression that turns a stub parameter into a register word."""
+    if a["kind"] == "pointer":
+        return f"(uint64_t)(uintptr_t){a['name']}"
+    if a.get("signed"):
+        return f"(uint64_t)(int64_t){a['name']}"
+    return f"(uint64_t){a['name']}"
+
+
+def user_plan(sc, arch):
+    """Register variables and asm operands for one user stub."""
+    in_regs, spilled, spill_reg = split_args(sc, arch)
+    regs = {}
+
+    def reg(name):
+        return regs.setdefault(name, dict(reg=name, var="r_" + name, init=None, input=False, output=False))
+
+    n = reg(arch["number"])
+    n["init"], n["input"] = sc["c"], True
+    for a, r in in_regs:
+        x = reg(r)
+        x["init"], x["input"] = user_value(a), True
+    if spill_reg:
+        x = reg(spill_reg)
+        x["init"], x["input"] = "(uint64_t)(uintptr_t)spill", True
+    for r in arch["returns"][:max(sc["ret_words"], 1 if not sc["noreturn"] else 0)]:
+        reg(r)["output"] = True
+    ordered = list(regs.values())
+    outputs = [f'"{"+" if x["input"] else "="}r"({x["var"]})' for x in ordered if x["output"]]
+    inputs = [f'"r"({x["var"]})' for x in ordered if x["input"] and not x["output"]]
+    clobbers = [f'"{c}"' for c in arch["clobbers"]] + ['"memory"']
+    return dict(regs=ordered, spill=[user_value(a) for a in spilled], outputs=outputs, inputs=inputs,
+                clobbers=clobbers, ret=[f"r_{r}" for r in arch["returns"][:sc["ret_words"]]])
+
+
+def shim_plan(sc, arch):
+    """Where the shim finds each argument: a trap-frame field or the spill array."""
+    in_regs, spilled, spill_reg = split_args(sc, arch)
+    src = [f"f->{r}" for _, r in in_regs] + [f"spill[{i}]" for i in range(len(spilled))]
+    return dict(sources=src, spill_count=len(spilled), spill_reg=spill_reg)
+
+
+def make_env():
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(os.path.join(HERE, "templates")),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True)
+    env.filters["hex"] = hexval
+    env.globals.update(user_plan=user_plan, shim_plan=shim_plan)
+    return env
+
+
+def render_all(spec_dir, arch, out_dir):
+    model = load_spec(spec_dir)
+    if arch not in model.arches:
+        raise SpecError(os.path.join(os.path.relpath(spec_dir), "arch.yaml"),
+                        f"no register rule for architecture '{arch}' (have: {', '.join(model.arches)})")
+    env = make_env()
+    written = []
+    for template, rel in OUTPUTS:
+        text = env.get_template(template).render(
+            m=model, arch=model.arches[arch], arch_name=arch,
+            template=f"codegen/templates/{template}", spec="spec/abi.yaml, spec/arch.yaml, spec/syscalls.yaml")
+        path = os.path.join(out_dir, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        old = None
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                old = f.read()
+        if old != text:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text)
+        else:
+            os.utime(path)  # keep the build system's view of freshness
+        written.append(path)
+    return written
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--spec", required=True, help="the spec/ directory")
+    ap.add_argument("--arch", required=True, help="riscv64, aarch64, x86_64 or host")
+    ap.add_argument("--out", required=True, help="output directory (in the build tree)")
+    a = ap.parse_args(argv)
+    try:
+        render_all(a.spec, a.arch, a.out)
+    except SpecError as e:
+        print(f"{e.where}: error: {e.message}", file=sys.stderr)
+        return 1
+    except jinja2.TemplateError as e:
+        where = f"{getattr(e, 'filename', None) or 'codegen/templates'}:{getattr(e, 'lineno', 0) or 0}"
+        print(f"{where}: error: template: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

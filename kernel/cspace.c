@@ -1,0 +1,192 @@
+/*
+ * cspace.c — capability spaces, lookup, and the derivation tree.
+ *
+ * Invariants:
+ *  - a slot is free iff its obj is NULL; a free slot is on its space's
+ *    free list, and its generation already differs from every token ever
+ *    handed out for it;
+ *  - a live capability holds one reference on its object;
+ *  - parent/child/sibling links connect live capabilities only; deleting
+ *    one re-parents its children, revoking one deletes its whole subtree.
+ */
+#include "cap.h"
+#include "memory.h"
+
+_Static_assert(sizeof(struct cap) << CSPACE_LEAF_BITS == PAGE_SIZE, "a leaf table is one page");
+
+void cspace_init(struct cspace *cs, uint32_t quota)
+{
+    memset(cs, 0, sizeof(*cs));
+    cs->next_unused = 1; /* slot 0 is the null capability */
+    cs->quota = quota;
+}
+
+static struct cap *slot_at(struct cspace *cs, uint32_t slot)
+{
+    struct cap **mid = cs->top[slot >> (CSPACE_MID_BITS + CSPACE_LEAF_BITS)];
+    if (!mid)
+        return NULL;
+    struct cap *leaf = mid[(slot >> CSPACE_LEAF_BITS) & ((1u << CSPACE_MID_BITS) - 1)];
+    return leaf ? &leaf[slot & ((1u << CSPACE_LEAF_BITS) - 1)] : NULL;
+}
+
+struct cap *cspace_slot(struct cspace *cs, uint32_t slot)
+{
+    struct cap *c = slot < cs->next_unused ? slot_at(cs, slot) : NULL;
+    return c && c->obj ? c : NULL;
+}
+
+vos_cap_t cap_token(const struct cap *c)
+{
+    return (uint64_t)c->slot << VOS_CAP_SLOT_SHIFT | (uint64_t)c->generation << VOS_CAP_GENERATION_SHIFT;
+}
+
+long cap_lookup(struct cspace *cs, vos_cap_t token, struct cap **out)
+{
+    if (token & VOS_CAP_RESERVED_MASK)
+        return VOS_ERR_INVALID_CAPABILITY;
+    uint32_t slot = (token >> VOS_CAP_SLOT_SHIFT) & VOS_CAP_SLOT_MASK;
+    uint32_t gen = (token >> VOS_CAP_GENERATION_SHIFT) & VOS_CAP_GENERATION_MASK;
+    struct cap *c = slot ? slot_at(cs, slot) : NULL;
+    if (!c || !c->obj || c->generation != gen)
+        return VOS_ERR_INVALID_CAPABILITY;
+    *out = c;
+    return VOS_OK;
+}
+
+/* Make sure the tables holding slot exist. */
+static bool slot_tables(struct cspace *cs, uint32_t slot)
+{
+    struct cap ***mid = &cs->top[slot >> (CSPACE_MID_BITS + CSPACE_LEAF_BITS)];
+    if (!*mid && !(*mid = kmem_alloc(PAGE_SIZE)))
+        return false;
+    struct cap **leaf = &(*mid)[(slot >> CSPACE_LEAF_BITS) & ((1u << CSPACE_MID_BITS) - 1)];
+    if (!*leaf && !(*leaf = kmem_alloc(PAGE_SIZE)))
+        return false;
+    return true;
+}
+
+static struct cap *slot_alloc(struct cspace *cs)
+{
+    if (cs->used >= cs->quota)
+        return NULL;
+    struct cap *c;
+    if (cs->free_head) {
+        c = slot_at(cs, cs->free_head);
+        cs->free_head = c->next_free;
+    } else {
+        uint32_t slot = cs->next_unused;
+        if (slot >= CSPACE_SLOTS || !slot_tables(cs, slot))
+            return NULL;
+        cs->next_unused++;
+        c = slot_at(cs, slot);
+        c->slot = slot;
+        c->generation = 1;
+    }
+    cs->used++;
+    return c;
+}
+
+static void slot_release(struct cap *c)
+{
+    struct cspace *cs = c->space;
+    c->obj = NULL;
+    c->rights = 0;
+    c->parent = c->first_child = c->next_sibling = c->prev_sibling = NULL;
+    c->generation = (c->generation + 1) & VOS_CAP_GENERATION_MASK;
+    if (c->generation == 0)
+        c->generation = 1;
+    c->next_free = cs->free_head;
+    cs->free_head = c->slot;
+    cs->used--;
+}
+
+static void link_child(struct cap *parent, struct cap *c)
+{
+    c->parent = parent;
+    if (!parent)
+        return;
+    c->next_sibling = parent->first_child;
+    if (parent->first_child)
+        parent->first_child->prev_sibling = c;
+    parent->first_child = c;
+}
+
+static void unlink(struct cap *c)
+{
+    if (c->prev_sibling)
+        c->prev_sibling->next_sibling = c->next_sibling;
+    else if (c->parent)
+        c->parent->first_child = c->next_sibling;
+    if (c->next_sibling)
+        c->next_sibling->prev_sibling = c->prev_sibling;
+    c->prev_sibling = c->next_sibling = NULL;
+}
+
+long cap_insert(struct cspace *cs, struct object *obj, uint64_t rights, struct cap *parent, struct cap **out)
+{
+    struct cap *c = slot_alloc(cs);
+    if (!c)
+        return cs->used >= cs->quota ? VOS_ERR_RESOURCE_EXHAUSTED : VOS_ERR_OUT_OF_MEMORY;
+    c->obj = obj;
+    c->rights = rights & VOS_RIGHT_MASK;
+    c->space = cs;
+    object_get(obj);
+    link_child(parent, c);
+    if (out)
+        *out = c;
+    return VOS_OK;
+}
+
+long cap_derive(struct cspace *cs, struct cap *parent, uint64_t rights, struct cap **out)
+{
+    if (rights & ~parent->rights)
+        return VOS_ERR_PERMISSION_DENIED;
+    return cap_insert(cs, parent->obj, rights, parent, out);
+}
+
+void cap_delete(struct cap *c)
+{
+    struct object *obj = c->obj;
+    /* Children survive a plain delete: they move up to our parent. */
+    while (c->first_child) {
+        struct cap *ch = c->first_child;
+        unlink(ch);
+        link_child(c->parent, ch);
+    }
+    unlink(c);
+    slot_release(c);
+    object_put(obj);
+}
+
+void cap_revoke(struct cap *c)
+{
+    /* Depth-first, deleting leaves, without recursion: cost = subtree size. */
+    struct cap *n = c->first_child;
+    while (n) {
+        if (n->first_child) {
+            n = n->first_child;
+            continue;
+        }
+        struct cap *up = n->parent;
+        cap_delete(n);
+        n = up == c ? c->first_child : up;
+    }
+}
+
+void cspace_destroy(struct cspace *cs)
+{
+    for (uint32_t slot = 1; slot < cs->next_unused; slot++) {
+        struct cap *c = slot_at(cs, slot);
+        if (c && c->obj)
+            cap_delete(c);
+    }
+    for (uint32_t t = 0; t < ARRAY_SIZE(cs->top); t++) {
+        if (!cs->top[t])
+            continue;
+        for (uint32_t m = 0; m < (1u << CSPACE_MID_BITS); m++)
+            kmem_free(cs->top[t][m], PAGE_SIZE);
+        kmem_free(cs->top[t], PAGE_SIZE);
+    }
+    memset(cs->top, 0, sizeof(cs->top));
+}

@@ -1,0 +1,147 @@
+/*
+ * arch.h — the one interface an architecture implements.
+ *
+ * kernel/ is architecture-independent: everything it needs from the
+ * machine is declared here, and everything an architecture needs from the
+ * kernel is declared at the bottom ("provided by the kernel").  A port is
+ * arch/<name>/ implementing these functions plus <arch_defs.h> (found on
+ * the include path) defining:
+ *
+ *   struct trap_frame   the saved user context.  Every general-purpose
+ *                       register the syscall ABI names in spec/arch.yaml is
+ *                       a field with exactly that name (a0, x8, rdi, ...),
+ *                       because the generated shims read them by name.
+ *   struct arch_vspace  an address space's page-table root (and ASID/PCID).
+ *   ARCH_NAME           "riscv64", "aarch64", "x86_64" or "host".
+ *   ARCH_ELF_MACHINE    e_machine of user executables for this arch.
+ *   ARCH_USER_TOP       first virtual address above user space.
+ *
+ * Execution model (seL4-style, one kernel stack): the kernel is entered
+ * only by a trap, runs with interrupts disabled, and never returns into the
+ * trap handler.  Every kernel_entry_* function ends by choosing a thread and
+ * calling arch_enter_user(), which restores that thread's trap frame and
+ * drops to user mode with interrupts enabled.  A thread that blocks in a
+ * syscall therefore keeps no kernel stack; whoever wakes it writes its
+ * return registers into its trap frame.  See docs/porting.md.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <arch_defs.h>
+
+typedef uint64_t paddr_t; /* physical address */
+typedef uint64_t uaddr_t; /* user virtual address: never dereferenced */
+
+#define PAGE_SIZE 4096ul
+#define PAGE_SHIFT 12
+
+/* ---- boot ------------------------------------------------------------ */
+
+#define BOOT_MAX_RANGES 32
+
+struct boot_range {
+    paddr_t base;
+    uint64_t size;
+};
+
+/*
+ * Filled by the arch's early boot before kernel_main().  ram[] is every
+ * usable RAM range the firmware reported; reserved[] is everything inside
+ * those ranges the kernel must not hand out (its own image, the device
+ * tree, firmware, loader modules).  The frame allocator takes ram minus
+ * reserved.
+ */
+struct boot_info {
+    struct boot_range ram[BOOT_MAX_RANGES];
+    unsigned n_ram;
+    struct boot_range reserved[BOOT_MAX_RANGES];
+    unsigned n_reserved;
+    const char *boot_path; /* "opensbi", "u-boot", "direct", "multiboot"... for the log */
+};
+
+/* ---- console and power ---------------------------------------------- */
+
+void arch_console_putc(char c);
+int arch_console_getc(void);                 /* next received byte, or -1 */
+_Noreturn void arch_poweroff(int status);   /* 0 = success; QEMU exits */
+
+/* ---- time ------------------------------------------------------------- */
+
+uint64_t arch_cycles(void);                 /* cycle/instruction counter */
+uint64_t arch_time_ns(void);                /* monotonic, since boot */
+uint64_t arch_realtime_ns(void);            /* ns since 1970 at the call, 0 if no RTC */
+void arch_timer_set(uint64_t deadline_ns);  /* one-shot: interrupt at/after deadline */
+
+/* ---- physical memory ---------------------------------------------- */
+
+/* All RAM is mapped in the kernel's half; these convert to and from it. */
+void *arch_phys_to_virt(paddr_t pa);
+paddr_t arch_virt_to_phys(const void *va);
+
+/* ---- address spaces ------------------------------------------------- */
+
+/*
+ * prot is a combination of VOS_PROT_READ/WRITE/EXEC from the generated ABI
+ * header.  Page-table pages come from frame_alloc(); user frames are the
+ * kernel's business.  All functions take page-aligned user addresses below
+ * ARCH_USER_TOP; map/unmap/protect flush whatever TLB state they must.
+ */
+int arch_vspace_init(struct arch_vspace *vs);      /* 0, or -1 out of memory */
+void arch_vspace_destroy(struct arch_vspace *vs);  /* frees table pages; must be empty of mappings or not, frames untouched */
+int arch_vspace_map(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned prot); /* 0 / -1 OOM */
+paddr_t arch_vspace_unmap(struct arch_vspace *vs, uaddr_t va);  /* old frame, 0 if none */
+int arch_vspace_protect(struct arch_vspace *vs, uaddr_t va, unsigned prot); /* 0 / -1 not mapped */
+bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigned *prot);
+void arch_vspace_activate(struct arch_vspace *vs);
+
+/* ---- user context ------------------------------------------------------ */
+
+/* A fresh user context: start at pc with stack sp and arg in the first argument register. */
+void arch_frame_init(struct trap_frame *f, uaddr_t pc, uaddr_t sp, uint64_t arg);
+uaddr_t arch_frame_pc(const struct trap_frame *f);
+
+/*
+ * Restore f (the current thread's frame, in the address space last
+ * activated) and return to user mode with interrupts enabled.  Later traps
+ * save into this same frame.
+ */
+_Noreturn void arch_enter_user(struct trap_frame *f);
+
+/*
+ * Called by the kernel when nothing is runnable: wait (with interrupts
+ * able to wake the CPU) until an interrupt is pending or has been taken
+ * and acknowledged, then return with interrupts disabled.  The kernel
+ * rechecks timers and the console afterwards.
+ */
+void arch_idle_wait(void);
+
+/* Print register state of f (for fault reports and panics). */
+void arch_frame_dump(const struct trap_frame *f);
+
+/* ---- provided by the kernel -------------------------------------------- */
+
+_Noreturn void kernel_main(struct boot_info *bi);
+
+/* Trap entries, called by the arch on the kernel stack, interrupts off. */
+_Noreturn void kernel_entry_syscall(struct trap_frame *f);   /* pc already past the trap instruction */
+_Noreturn void kernel_entry_page_fault(struct trap_frame *f, uaddr_t addr, unsigned access); /* access: one VOS_PROT_* bit */
+_Noreturn void kernel_entry_exception(struct trap_frame *f, unsigned exit_reason, uint64_t detail); /* VOS_EXIT_* */
+_Noreturn void kernel_entry_interrupt(struct trap_frame *f, unsigned source);
+
+enum arch_irq_source { IRQ_TIMER = 1, IRQ_CONSOLE = 2, IRQ_OTHER = 3 };
+
+/* For arch code: physical frames for page tables (zeroed, 0 on failure). */
+paddr_t frame_alloc(void);
+void frame_free(paddr_t pa);
+
+/* Logging and fatal errors. */
+void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Panic caused by a trap in kernel mode: prints frame and reason. */
+_Noreturn void panic_frame(const struct trap_frame *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Device-tree helper for arches booted with one (kernel/fdt.c). */
+int fdt_read_memory(const void *dtb, struct boot_info *bi); /* 0 ok, -1 bad blob */

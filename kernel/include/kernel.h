@@ -1,0 +1,67 @@
+/* kernel.h — small things every kernel file uses. */
+#pragma once
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <vos/abi.h>
+#include "arch.h"
+#include <vos/format.h> /* vos_snprintf */
+
+#define VOS_VERSION "0.1.0"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_DOWN(x, a) ((x) & ~((uint64_t)(a) - 1))
+#define ALIGN_UP(x, a) ALIGN_DOWN((x) + (a) - 1, (a))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define container_of(p, type, member) ((type *)((char *)(p) - offsetof(type, member)))
+
+/* What the kernel tells QEMU when it powers off (cmake/VosBootTests.cmake). */
+enum poweroff_status {
+    POWEROFF_OK = 0,          /* first process exited with code 0 */
+    POWEROFF_INIT_FAILED = 1, /* ... with another code */
+    POWEROFF_INIT_FAULTED = 2,/* ... was killed by a fault */
+    POWEROFF_PANIC = 3,
+};
+
+void kvprintf(const char *fmt, va_list ap);
+
+#define KASSERT(c)                                                        \
+    do {                                                                  \
+        if (!(c))                                                         \
+            panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); \
+    } while (0)
+
+/* Libc-like helpers: the freestanding build provides them (kernel/freestanding), the host build uses libc. */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+
+/* Doubly linked intrusive lists. */
+struct list {
+    struct list *prev, *next;
+};
+
+static inline void list_init(struct list *l) { l->prev = l->next = l; }
+static inline bool list_empty(const struct list *l) { return l->next == l; }
+static inline void list_add_tail(struct list *l, struct list *n)
+{
+    n->prev = l->prev;
+    n->next = l;
+    l->prev->next = n;
+    l->prev = n;
+}
+static inline void list_del(struct list *n)
+{
+    n->prev->next = n->next;
+    n->next->prev = n->prev;
+    n->prev = n->next = n;
+}
+#define list_first(l, type, member) container_of((l)->next, type, member)
+#define list_for_each_safe(it, tmp, head) \
+    for ((it) = (head)->next, (tmp) = (it)->next; (it) != (head); (it) = (tmp), (tmp) = (it)->next)

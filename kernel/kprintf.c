@@ -1,0 +1,55 @@
+/*
+ * kprintf.c — formatted console output and panics.  The formatting itself
+ * is libsys/src/format.c, shared with user space.
+ */
+#include "kernel.h"
+#include <vos/format.h>
+
+static void console_put(void *ctx, char c)
+{
+    (void)ctx;
+    arch_console_putc(c);
+}
+
+void kvprintf(const char *fmt, va_list ap)
+{
+    vos_format(console_put, NULL, fmt, ap);
+}
+
+void kprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    kvprintf(fmt, ap);
+    va_end(ap);
+}
+
+static _Noreturn void panic_finish(void)
+{
+    kprintf("[kernel] powering off, status %d\n", POWEROFF_PANIC);
+    arch_poweroff(POWEROFF_PANIC);
+}
+
+void panic(const char *fmt, ...)
+{
+    va_list ap;
+    kprintf("\n[kernel] PANIC: ");
+    va_start(ap, fmt);
+    kvprintf(fmt, ap);
+    va_end(ap);
+    kprintf("\n");
+    panic_finish();
+}
+
+void panic_frame(const struct trap_frame *f, const char *fmt, ...)
+{
+    va_list ap;
+    kprintf("\n[kernel] PANIC: ");
+    va_start(ap, fmt);
+    kvprintf(fmt, ap);
+    va_end(ap);
+    kprintf("\n");
+    if (f)
+        arch_frame_dump(f);
+    panic_finish();
+}

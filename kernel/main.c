@@ -1,0 +1,46 @@
+/*
+ * main.c — from the arch's early boot to the first process.
+ *
+ * The kernel hands init every authority it has: the console, all the
+ * memory left after boot, and init's own process.  From then on policy is
+ * init's business.
+ */
+#include "device.h"
+#include "memobj.h"
+#include "memory.h"
+#include "process.h"
+
+extern const uint8_t init_image_start[], init_image_end[];
+
+static void grant_root(struct process *p, struct object *obj)
+{
+    if (cap_insert(&p->cspace, obj, VOS_RIGHT_ALL, NULL, NULL))
+        panic("cannot give init its capabilities");
+}
+
+void kernel_main(struct boot_info *bi)
+{
+    kprintf("\nVeridianOS %s on %s (boot: %s)\n", VOS_VERSION, ARCH_NAME, bi->boot_path ? bi->boot_path : "?");
+    frame_init(bi);
+    kprintf("[kernel] %lu KiB of RAM free in %u range(s)\n", (unsigned long)(frame_free_count() * PAGE_SIZE / 1024),
+            bi->n_ram);
+    sched_init();
+
+    struct process *init = process_new("init", NULL);
+    if (!init)
+        panic("no memory for init");
+    grant_root(init, &console_device()->obj);
+    struct memobj *pool = memobj_new(frame_free_count() * PAGE_SIZE);
+    if (!pool)
+        panic("no memory for the memory pool");
+    grant_root(init, &pool->obj);
+    object_put(&pool->obj); /* init's capability holds it now */
+    grant_root(init, &init->obj);
+
+    long err = process_load(init, init_image_start, (uint64_t)(init_image_end - init_image_start));
+    if (err)
+        panic("cannot load init: %s", vos_error_name(err));
+    process_start_threads(init);
+    sched_tick(); /* start the time slices */
+    sched_return_to_user();
+}

@@ -1,0 +1,102 @@
+/*
+ * sched.c — the scheduler: priorities, round robin inside a priority.
+ *
+ * One FIFO of READY threads per priority and a bitmap of the non-empty
+ * ones: picking is "highest set bit, first in that queue", O(1) however
+ * many threads are runnable.  The running thread is `current` and is on
+ * no queue.  The kernel never blocks inside itself: sched_return_to_user()
+ * is the one way out of the kernel, and it decides who runs.
+ */
+#include "device.h"
+#include "process.h"
+
+struct thread *current;
+
+static struct list ready[NUM_PRIORITIES];
+static uint32_t ready_bitmap;
+static struct arch_vspace idle_vspace;   /* kernel half only: used while idle */
+static struct arch_vspace *active_vspace;
+static uint64_t slice_end;
+
+void sched_init(void)
+{
+    for (unsigned i = 0; i < NUM_PRIORITIES; i++)
+        list_init(&ready[i]);
+    if (arch_vspace_init(&idle_vspace))
+        panic("no memory for the idle address space");
+    active_vspace = &idle_vspace;
+    arch_vspace_activate(&idle_vspace);
+}
+
+void sched_ready(struct thread *t)
+{
+    t->state = THREAD_READY;
+    list_add_tail(&ready[t->priority], &t->run_link);
+    ready_bitmap |= 1u << t->priority;
+}
+
+void sched_block(struct thread *t)
+{
+    if (t->state == THREAD_READY) {
+        list_del(&t->run_link);
+        if (list_empty(&ready[t->priority]))
+            ready_bitmap &= ~(1u << t->priority);
+    }
+    t->state = THREAD_BLOCKED;
+}
+
+static struct thread *pick(void)
+{
+    unsigned prio = 31 - (unsigned)__builtin_clz(ready_bitmap);
+    struct thread *t = list_first(&ready[prio], struct thread, run_link);
+    list_del(&t->run_link);
+    if (list_empty(&ready[prio]))
+        ready_bitmap &= ~(1u << prio);
+    return t;
+}
+
+void sched_leave_vspace(struct vspace *vs)
+{
+    if (active_vspace == &vs->arch) {
+        active_vspace = &idle_vspace;
+        arch_vspace_activate(&idle_vspace);
+    }
+}
+
+void sched_tick(void)
+{
+    uint64_t now = arch_time_ns();
+    if (now >= slice_end) {
+        /* Time is up: the running thread goes to the back of its queue. */
+        if (current && current->state == THREAD_RUNNING && (ready_bitmap >> current->priority)) {
+            sched_ready(current);
+            current = NULL;
+        }
+        slice_end = now + TIME_SLICE_NS;
+    }
+    arch_timer_set(slice_end);
+}
+
+void sched_return_to_user(void)
+{
+    struct thread *t = current;
+    if (t && t->state == THREAD_RUNNING && !((uint64_t)ready_bitmap >> (t->priority + 1)))
+        arch_enter_user(&t->frame); /* the common case: back to the caller */
+    if (t && t->state == THREAD_RUNNING)
+        sched_ready(t); /* preempted by a higher priority */
+    while (!ready_bitmap) {
+        current = NULL;
+        arch_idle_wait();
+        sched_tick();
+        console_poll_input();
+    }
+    t = pick();
+    t->state = THREAD_RUNNING;
+    current = t;
+    slice_end = arch_time_ns() + TIME_SLICE_NS;
+    if (active_vspace != &t->proc->vspace.arch) {
+        active_vspace = &t->proc->vspace.arch;
+        arch_vspace_activate(active_vspace);
+    }
+    arch_enter_user(&t->frame);
+}

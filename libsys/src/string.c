@@ -1,0 +1,75 @@
+/*
+ * string.c — the few libc functions compilers call on their own.  Used by
+ * user programs and by the freestanding kernel (the host build uses libc).
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+int strcmp(const char *a, const char *b);
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    if ((((uintptr_t)d | (uintptr_t)s | n) & 7) == 0) {
+        uint64_t *dw = dst;
+        const uint64_t *sw = src;
+        for (size_t i = 0; i < n / 8; i++)
+            dw[i] = sw[i];
+        return dst;
+    }
+    while (n--)
+        *d++ = *s++;
+    return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+    unsigned char *d = dst;
+    const unsigned char *s = src;
+    if (d < s || d >= s + n)
+        return memcpy(dst, src, n);
+    while (n--)
+        d[n] = s[n];
+    return dst;
+}
+
+void *memset(void *dst, int c, size_t n)
+{
+    unsigned char *d = dst;
+    if (c == 0 && (((uintptr_t)d | n) & 7) == 0) {
+        uint64_t *dw = dst;
+        for (size_t i = 0; i < n / 8; i++)
+            dw[i] = 0;
+        return dst;
+    }
+    while (n--)
+        *d++ = (unsigned char)c;
+    return dst;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+    const unsigned char *x = a, *y = b;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != y[i])
+            return x[i] - y[i];
+    return 0;
+}
+
+size_t strlen(const char *s)
+{
+    size_t n = 0;
+    while (s[n])
+        n++;
+    return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return (unsigned char)*a - (unsigned char)*b;
+}
