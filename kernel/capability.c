@@ -3,6 +3,7 @@
  * have looked every capability up and checked its rights already; what
  * remains is the derivation-tree work in cspace.c.
  */
+#include "memobj.h"
 #include "syscall_handlers.h"
 
 long sys_capability_derive(struct thread *self, struct cap *parent, uint64_t new_rights, vos_cap_t *result)
@@ -27,4 +28,32 @@ long sys_capability_validate(struct thread *self, struct cap *capability, uint64
 {
     (void)self;
     return (capability->rights & required_rights) == required_rights ? VOS_OK : VOS_ERR_PERMISSION_DENIED;
+}
+
+/*
+ * A capability to (type, id) may be made from one to the object itself or
+ * from one to the process that created it (a process owns what it made).
+ * A MEMORY capability from a memory pool instead carves a new region out of
+ * the pool: object_id is then the region's size in bytes (memobj.c).
+ */
+long sys_capability_create(struct thread *self, uint64_t object_type, vos_object_t object_id, uint64_t rights,
+                           struct cap *parent, vos_cap_t *result)
+{
+    if (object_type == VOS_OBJ_NONE)
+        return VOS_ERR_INVALID_PARAMETER;
+    if (rights & ~(uint64_t)parent->rights)
+        return VOS_ERR_PERMISSION_DENIED;
+    if (object_type == VOS_OBJ_MEMORY && memobj_is_pool(parent->obj))
+        return memobj_carve(self, parent, object_id, rights, result);
+    struct object *obj = object_find((uint32_t)object_type, object_id);
+    if (!obj)
+        return VOS_ERR_NOT_FOUND;
+    if (parent->obj != obj && !(obj->owner && &obj->owner->obj == parent->obj))
+        return VOS_ERR_PERMISSION_DENIED;
+    struct cap *c;
+    long err = cap_insert(&self->proc->cspace, obj, rights, parent, &c);
+    if (err)
+        return err;
+    *result = cap_token(c);
+    return VOS_OK;
 }

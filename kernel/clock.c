@@ -1,14 +1,16 @@
 /* clock.c — the time and scheduling syscalls. */
 #include "syscall_handlers.h"
 
+#define NSEC_PER_SEC 1000000000ull
+
 long sys_clock_get(struct thread *self, uint64_t clock_id, struct vos_timespec *result)
 {
     (void)self;
     uint64_t ns = clock_id == VOS_CLOCK_MONOTONIC ? arch_time_ns() : arch_realtime_ns();
     if (clock_id == VOS_CLOCK_REALTIME && ns == 0)
         return VOS_ERR_NOT_SUPPORTED; /* no RTC on this machine */
-    result->tv_sec = ns / 1000000000u;
-    result->tv_nsec = ns % 1000000000u;
+    result->tv_sec = ns / NSEC_PER_SEC;
+    result->tv_nsec = ns % NSEC_PER_SEC;
     return VOS_OK;
 }
 
@@ -18,4 +20,20 @@ long sys_yield(struct thread *self)
     sched_ready(self);
     current = NULL;
     return VOS_OK;
+}
+
+long sys_nanosleep(struct thread *self, user_in_t duration)
+{
+    struct vos_timespec ts;
+    long err = copy_from_user(&ts, duration, 0, sizeof(ts));
+    if (err)
+        return err;
+    if (ts.tv_nsec >= NSEC_PER_SEC)
+        return VOS_ERR_INVALID_PARAMETER;
+    uint64_t ns = ts.tv_sec > (VOS_TIMEOUT_INFINITE - 1) / NSEC_PER_SEC ? VOS_TIMEOUT_INFINITE - 1
+                                                                       : ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+    if (ns == 0)
+        return VOS_OK;
+    sched_wait(self, NULL, ns, VOS_OK); /* on the sleepers list only; consumes no CPU */
+    return SYSCALL_BLOCKED;
 }

@@ -1,9 +1,13 @@
 /*
  * device.c — device resources.  The console is the one device so far: it
  * is written byte by byte to the arch console and read from a small ring
- * filled by console_poll_input().  It is a stream, so offsets are ignored.
+ * filled by console_poll_input() (on a console interrupt, or while idle).
+ * It is a stream, so offsets are ignored.  A read with nothing typed yet
+ * blocks until at least one byte arrives, then returns what is there.
  */
 #include "device.h"
+#include "memobj.h"
+#include "syscall_frame.h"
 #include "syscall_handlers.h"
 
 #define CONSOLE_RING 256
@@ -11,12 +15,26 @@
 static struct device console = { .name = "console" };
 static char ring[CONSOLE_RING];
 static unsigned ring_head, ring_tail; /* head: next to read */
+static struct list readers = { &readers, &readers }; /* blocked in SYS_READ, FIFO */
+
+/* Hand buffered bytes to t's buffer (in t's own address space). */
+static long drain_into(struct vspace *vs, uaddr_t addr, uint64_t count, uint64_t *got)
+{
+    uint64_t n = 0;
+    while (n < count && ring_head != ring_tail) {
+        if (vspace_write(vs, addr + n, &ring[ring_head], 1))
+            break;
+        ring_head = (ring_head + 1) % CONSOLE_RING;
+        n++;
+    }
+    *got = n;
+    return n || !count ? VOS_OK : VOS_ERR_INVALID_ADDRESS;
+}
 
 struct device *console_device(void)
 {
-    if (!console.obj.type) {
-        object_init(&console.obj, VOS_OBJ_DEVICE);
-    }
+    if (!console.obj.type)
+        object_init_static(&console.obj, VOS_OBJ_DEVICE);
     return &console;
 }
 
@@ -34,6 +52,16 @@ void console_poll_input(void)
             break; /* full: keep the rest in the UART */
         ring[ring_tail] = (char)c;
         ring_tail = next;
+    }
+    while (ring_head != ring_tail && !list_empty(&readers)) {
+        struct thread *t = list_first(&readers, struct thread, wait_link);
+        uint64_t got;
+        long err = drain_into(&t->proc->vspace, t->wait_args[0], t->wait_args[1], &got);
+        if (err)
+            syscall_return_error(&t->frame, err);
+        else
+            syscall_return1(&t->frame, got);
+        sched_wake(t);
     }
 }
 
@@ -53,37 +81,30 @@ static long console_write(user_in_t buf, uint64_t count, uint64_t *written)
     return VOS_OK;
 }
 
-static long console_read(user_out_t buf, uint64_t count, uint64_t *got)
+static long console_read(struct thread *self, user_out_t buf, uint64_t count, uint64_t *got)
 {
-    uint64_t n = 0;
     console_poll_input();
-    while (n < count && ring_head != ring_tail) {
-        long err = copy_to_user(buf, n, &ring[ring_head], 1);
-        if (err)
-            return n ? (*got = n, VOS_OK) : err;
-        ring_head = (ring_head + 1) % CONSOLE_RING;
-        n++;
-    }
-    *got = n;
-    return VOS_OK;
+    if (ring_head != ring_tail || count == 0)
+        return drain_into(&self->proc->vspace, buf.addr, count, got);
+    self->wait_args[0] = buf.addr;
+    self->wait_args[1] = count;
+    sched_wait(self, &readers, VOS_TIMEOUT_INFINITE, VOS_OK);
+    return SYSCALL_BLOCKED;
 }
 
 long sys_write(struct thread *self, struct cap *capability, user_in_t buffer, uint64_t count, uint64_t offset,
                uint64_t *result)
 {
     (void)self;
-    (void)offset;
-    if (capability->obj->type != VOS_OBJ_DEVICE)
-        return VOS_ERR_NOT_SUPPORTED; /* memory objects: see issue 5 */
-    return console_write(buffer, count, result);
+    if (capability->obj->type == VOS_OBJ_MEMORY)
+        return memobj_write(container_of(capability->obj, struct memobj, obj), buffer, count, offset, result);
+    return console_write(buffer, count, result); /* a stream: offset means nothing */
 }
 
 long sys_read(struct thread *self, struct cap *capability, user_out_t buffer, uint64_t count, uint64_t offset,
               uint64_t *result)
 {
-    (void)self;
-    (void)offset;
-    if (capability->obj->type != VOS_OBJ_DEVICE)
-        return VOS_ERR_NOT_SUPPORTED;
-    return console_read(buffer, count, result);
+    if (capability->obj->type == VOS_OBJ_MEMORY)
+        return memobj_read(container_of(capability->obj, struct memobj, obj), buffer, count, offset, result);
+    return console_read(self, buffer, count, result);
 }

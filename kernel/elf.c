@@ -30,18 +30,46 @@ struct elf64_phdr {
     uint64_t offset, vaddr, paddr, filesz, memsz, align;
 };
 
+static long source_read(const struct elf_source *src, uint64_t off, void *dst, uint64_t n)
+{
+    if (off > src->len || n > src->len - off)
+        return VOS_ERR_INVALID_PARAMETER;
+    if (src->kernel) {
+        memcpy(dst, src->kernel + off, n);
+        return VOS_OK;
+    }
+    return copy_from_user(dst, src->user, off, n);
+}
+
+/* Segment data goes through a small buffer: the image is never trusted to fit anywhere. */
+static long copy_segment(struct vspace *vs, const struct elf_source *src, uint64_t off, uaddr_t va, uint64_t n)
+{
+    uint8_t buf[256];
+    for (uint64_t done = 0; done < n;) {
+        uint64_t chunk = MIN(n - done, sizeof(buf));
+        long err = source_read(src, off + done, buf, chunk);
+        if (!err)
+            err = vspace_fill(vs, va + done, buf, chunk);
+        if (err)
+            return err;
+        done += chunk;
+    }
+    return VOS_OK;
+}
+
 static unsigned prot_of(uint32_t flags)
 {
     return (flags & PF_R ? VOS_PROT_READ : 0) | (flags & PF_W ? VOS_PROT_WRITE : 0) |
            (flags & PF_X ? VOS_PROT_EXEC : 0);
 }
 
-long elf_load(struct vspace *vs, const uint8_t *image, uint64_t len, uaddr_t *entry)
+long elf_load(struct vspace *vs, const struct elf_source *src, uaddr_t *entry)
 {
     struct elf64_ehdr eh;
-    if (len < sizeof(eh))
-        return VOS_ERR_INVALID_PARAMETER;
-    memcpy(&eh, image, sizeof(eh));
+    uint64_t len = src->len;
+    long err = source_read(src, 0, &eh, sizeof(eh));
+    if (err)
+        return err;
     if (memcmp(eh.ident, "\177ELF", 4) || eh.ident[4] != 2 /* 64-bit */ || eh.ident[5] != 1 /* LE */ ||
         eh.ident[6] != 1 || eh.type != 2 /* ET_EXEC */ || eh.machine != ARCH_ELF_MACHINE ||
         eh.phentsize != sizeof(struct elf64_phdr) || eh.phnum == 0 || eh.phnum > 64 ||
@@ -51,7 +79,8 @@ long elf_load(struct vspace *vs, const uint8_t *image, uint64_t len, uaddr_t *en
     bool entry_ok = false;
     for (unsigned i = 0; i < eh.phnum; i++) {
         struct elf64_phdr ph;
-        memcpy(&ph, image + eh.phoff + i * sizeof(ph), sizeof(ph));
+        if ((err = source_read(src, eh.phoff + i * sizeof(ph), &ph, sizeof(ph))))
+            return err;
         if (ph.type != PT_LOAD || ph.memsz == 0)
             continue;
         uaddr_t start = ALIGN_DOWN(ph.vaddr, PAGE_SIZE);
@@ -61,11 +90,12 @@ long elf_load(struct vspace *vs, const uint8_t *image, uint64_t len, uaddr_t *en
             (ph.flags & (PF_W | PF_X)) == (PF_W | PF_X))
             return VOS_ERR_INVALID_PARAMETER;
         uaddr_t end = ALIGN_UP(ph.vaddr + ph.memsz, PAGE_SIZE);
-        long err = vspace_map_anon(vs, start, end - start, prot_of(ph.flags));
+        err = vspace_map(vs, start, end - start, prot_of(ph.flags), VOS_PROT_READ | VOS_PROT_WRITE | VOS_PROT_EXEC,
+                         NULL, 0, true);
         if (err)
-            return err == VOS_ERR_OUT_OF_MEMORY ? err : VOS_ERR_INVALID_PARAMETER;
-        if (ph.filesz && vspace_fill(vs, ph.vaddr, image + ph.offset, ph.filesz))
-            return VOS_ERR_INVALID_PARAMETER;
+            return err == VOS_ERR_ALREADY_EXISTS || err == VOS_ERR_INVALID_ADDRESS ? VOS_ERR_INVALID_PARAMETER : err;
+        if (ph.filesz && (err = copy_segment(vs, src, ph.offset, ph.vaddr, ph.filesz)))
+            return err;
         if ((ph.flags & PF_X) && eh.entry >= ph.vaddr && eh.entry < ph.vaddr + ph.memsz)
             entry_ok = true;
     }

@@ -6,6 +6,7 @@
  * init's business.
  */
 #include "device.h"
+#include "elf.h"
 #include "memobj.h"
 #include "memory.h"
 #include "process.h"
@@ -26,18 +27,20 @@ void kernel_main(struct boot_info *bi)
             bi->n_ram);
     sched_init();
 
-    struct process *init = process_new("init", NULL);
+    long err;
+    struct process *init = process_new("init", NULL, &err);
     if (!init)
         panic("no memory for init");
     grant_root(init, &console_device()->obj);
-    struct memobj *pool = memobj_new(frame_free_count() * PAGE_SIZE);
+    struct memobj *pool = memobj_new_pool(frame_free_count() * PAGE_SIZE, &err);
     if (!pool)
         panic("no memory for the memory pool");
     grant_root(init, &pool->obj);
     object_put(&pool->obj); /* init's capability holds it now */
     grant_root(init, &init->obj);
 
-    long err = process_load(init, init_image_start, (uint64_t)(init_image_end - init_image_start));
+    struct elf_source image = { .kernel = init_image_start, .len = (uint64_t)(init_image_end - init_image_start) };
+    err = process_load(init, &image, "init", 5, 1);
     if (err)
         panic("cannot load init: %s", vos_error_name(err));
     process_start_threads(init);

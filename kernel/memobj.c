@@ -1,22 +1,123 @@
 /*
- * memobj.c — memory region objects.  For now the one that matters is the
- * pool init receives: "all remaining memory", the authority to allocate
- * frames.  Mapping them (SYS_MMAP) comes with the memory issue.
+ * memobj.c — memory pools and regions.
+ *
+ * Invariants: a region's frames are allocated when it is carved and freed
+ * when the last reference goes (mappings hold references, so a mapped
+ * region never loses its frames); its size is charged to the process that
+ * carved it until then.
  */
+#include "cap.h"
 #include "memobj.h"
 #include "memory.h"
+#include "process.h"
 
-struct memobj *memobj_new(uint64_t size)
+#define PER_PAGE (PAGE_SIZE / sizeof(paddr_t))
+
+struct memobj *memobj_new_pool(uint64_t size, long *err)
 {
-    struct memobj *m = kmem_alloc(sizeof(*m));
-    if (!m)
-        return NULL;
-    object_init(&m->obj, VOS_OBJ_MEMORY);
-    m->size = size;
+    struct memobj *m = object_alloc(sizeof(*m), VOS_OBJ_MEMORY, NULL, err);
+    if (m) {
+        m->pool = true;
+        m->size = size;
+    }
     return m;
+}
+
+bool memobj_is_pool(const struct object *o)
+{
+    return o->type == VOS_OBJ_MEMORY && container_of(o, struct memobj, obj)->pool;
+}
+
+paddr_t memobj_frame(const struct memobj *m, uint64_t page)
+{
+    return m->dir[page / PER_PAGE][page % PER_PAGE];
+}
+
+static void free_frames(struct memobj *m)
+{
+    uint64_t pages = m->size / PAGE_SIZE;
+    for (uint64_t i = 0; m->dir && i < (pages + PER_PAGE - 1) / PER_PAGE; i++) {
+        if (!m->dir[i])
+            break;
+        for (uint64_t j = 0; j < PER_PAGE && i * PER_PAGE + j < pages; j++)
+            if (m->dir[i][j])
+                frame_free(m->dir[i][j]);
+        kmem_free(m->dir[i], PAGE_SIZE);
+    }
+    kmem_free(m->dir, PAGE_SIZE);
+    m->dir = NULL;
 }
 
 void memobj_destroy(struct object *o)
 {
-    kmem_free(container_of(o, struct memobj, obj), sizeof(struct memobj));
+    struct memobj *m = container_of(o, struct memobj, obj);
+    if (!m->pool) {
+        free_frames(m);
+        quota_release(o->owner, m->size);
+    }
+}
+
+long memobj_carve(struct thread *self, struct cap *pool, uint64_t size, uint64_t rights, vos_cap_t *result)
+{
+    if (size == 0 || size > MEMOBJ_MAX_REGION)
+        return VOS_ERR_INVALID_PARAMETER;
+    size = ALIGN_UP(size, PAGE_SIZE);
+    struct process *p = self->proc;
+    long err = quota_charge(p, size);
+    if (err)
+        return err;
+    struct memobj *m = object_alloc(sizeof(*m), VOS_OBJ_MEMORY, p, &err);
+    if (!m) {
+        quota_release(p, size);
+        return err;
+    }
+    m->size = size; /* from here on, object_put undoes everything */
+    uint64_t pages = size / PAGE_SIZE;
+    err = (m->dir = kmem_alloc(PAGE_SIZE)) ? VOS_OK : VOS_ERR_OUT_OF_MEMORY;
+    for (uint64_t i = 0; !err && i < pages; i++) {
+        if (!m->dir[i / PER_PAGE] && !(m->dir[i / PER_PAGE] = kmem_alloc(PAGE_SIZE)))
+            err = VOS_ERR_OUT_OF_MEMORY;
+        else if (!(m->dir[i / PER_PAGE][i % PER_PAGE] = frame_alloc()))
+            err = VOS_ERR_OUT_OF_MEMORY;
+    }
+    struct cap *c;
+    if (!err)
+        err = cap_insert(&p->cspace, &m->obj, rights, pool, &c);
+    object_put(&m->obj); /* the capability holds it now, or it goes */
+    if (err)
+        return err;
+    *result = cap_token(c);
+    return VOS_OK;
+}
+
+/* Copy between a region and user memory, page by page; clipped at the end. */
+static long region_copy(struct memobj *m, bool to_user, user_in_t in, user_out_t out, uint64_t count,
+                        uint64_t offset, uint64_t *done)
+{
+    if (m->pool)
+        return VOS_ERR_NOT_SUPPORTED;
+    uint64_t n = offset >= m->size ? 0 : MIN(count, m->size - offset);
+    uint64_t copied = 0;
+    while (copied < n) {
+        uint64_t off = offset + copied, in_page = off % PAGE_SIZE, chunk = MIN(n - copied, PAGE_SIZE - in_page);
+        char *k = (char *)arch_phys_to_virt(memobj_frame(m, off / PAGE_SIZE)) + in_page;
+        long err = to_user ? copy_to_user(out, copied, k, chunk) : copy_from_user(k, in, copied, chunk);
+        if (err)
+            return err;
+        copied += chunk;
+    }
+    *done = n;
+    return VOS_OK;
+}
+
+long memobj_read(struct memobj *m, user_out_t buf, uint64_t count, uint64_t offset, uint64_t *done)
+{
+    user_in_t none = { 0, 0 };
+    return region_copy(m, true, none, buf, count, offset, done);
+}
+
+long memobj_write(struct memobj *m, user_in_t buf, uint64_t count, uint64_t offset, uint64_t *done)
+{
+    user_out_t none = { 0, 0 };
+    return region_copy(m, false, buf, none, count, offset, done);
 }

@@ -1,15 +1,75 @@
-/* object.c — ids and reference counts shared by all kernel objects. */
+/*
+ * object.c — ids, reference counts, quotas and the object table shared by
+ * all kernel objects.
+ */
+#include "memory.h"
 #include "object.h"
+#include "process.h"
 
-/* Ids count per type, from 1, and are never reused: pid 1 is init. */
+#define TABLE_BUCKETS 1024
+
 static uint64_t next_id[VOS_OBJ_COUNT];
+static struct object *table[TABLE_BUCKETS];
 
-void object_init(struct object *o, uint32_t type)
+static unsigned bucket(uint32_t type, uint64_t id)
+{
+    return (unsigned)((id * 0x9e3779b97f4a7c15ull + type) >> 54) % TABLE_BUCKETS;
+}
+
+static void table_insert(struct object *o)
+{
+    unsigned b = bucket(o->type, o->id);
+    o->hash_next = table[b];
+    table[b] = o;
+}
+
+static void table_remove(struct object *o)
+{
+    struct object **pp = &table[bucket(o->type, o->id)];
+    while (*pp != o)
+        pp = &(*pp)->hash_next;
+    *pp = o->hash_next;
+}
+
+struct object *object_find(uint32_t type, uint64_t id)
+{
+    for (struct object *o = table[bucket(type, id)]; o; o = o->hash_next)
+        if (o->type == type && o->id == id)
+            return o;
+    return NULL;
+}
+
+static void init(struct object *o, uint32_t type)
 {
     KASSERT(type < VOS_OBJ_COUNT);
     o->type = type;
     o->refcount = 1;
     o->id = ++next_id[type];
+    table_insert(o);
+}
+
+void object_init_static(struct object *o, uint32_t type)
+{
+    init(o, type);
+}
+
+void *object_alloc(size_t size, uint32_t type, struct process *owner, long *err)
+{
+    if (owner && (*err = quota_charge(owner, size)))
+        return NULL;
+    struct object *o = kmem_alloc(size);
+    if (!o) {
+        if (owner)
+            quota_release(owner, size);
+        *err = VOS_ERR_OUT_OF_MEMORY;
+        return NULL;
+    }
+    init(o, type);
+    o->size = (uint32_t)size;
+    o->owner = owner;
+    if (owner)
+        object_get(&owner->obj);
+    return o;
 }
 
 void object_get(struct object *o)
@@ -22,11 +82,20 @@ void object_put(struct object *o)
     KASSERT(o->refcount > 0);
     if (--o->refcount)
         return;
+    table_remove(o);
     switch (o->type) {
     case VOS_OBJ_PROCESS: process_destroy(o); break;
     case VOS_OBJ_THREAD: thread_destroy(o); break;
     case VOS_OBJ_MEMORY: memobj_destroy(o); break;
     case VOS_OBJ_DEVICE: device_destroy(o); break;
     default: panic("object_put: no destructor for type %u", o->type);
+    }
+    struct process *owner = o->owner;
+    uint32_t size = o->size;
+    if (size)
+        kmem_free(o, size);
+    if (owner) {
+        quota_release(owner, size);
+        object_put(&owner->obj);
     }
 }

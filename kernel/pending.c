@@ -9,13 +9,6 @@
 
 #define PENDING(...) (void)self; return VOS_ERR_NOT_SUPPORTED
 
-long sys_mmap(struct thread *self, uint64_t addr, uint64_t length, uint32_t prot, uint32_t flags,
-              struct cap *capability, uint64_t offset, uint64_t *result)
-{ (void)addr; (void)length; (void)prot; (void)flags; (void)capability; (void)offset; (void)result; PENDING(); }
-long sys_munmap(struct thread *self, uint64_t addr, uint64_t length)
-{ (void)addr; (void)length; PENDING(); }
-long sys_mprotect(struct thread *self, uint64_t addr, uint64_t length, uint32_t prot)
-{ (void)addr; (void)length; (void)prot; PENDING(); }
 long sys_ipc_endpoint_create(struct thread *self, struct vos_endpoint_create_result *result)
 { (void)result; PENDING(); }
 long sys_ipc_channel_create(struct thread *self, vos_endpoint_t endpoint1, vos_endpoint_t endpoint2, struct cap *cap1,
@@ -35,21 +28,3 @@ long sys_ipc_call(struct thread *self, vos_channel_t channel_id, user_in_t reque
 long sys_ipc_reply(struct thread *self, struct cap *reply_token, user_in_t response, uint64_t response_len,
                    struct cap *capability)
 { (void)reply_token; (void)response; (void)response_len; (void)capability; PENDING(); }
-long sys_process_create(struct thread *self, user_in_t binary, uint64_t binary_len, user_in_t args,
-                        uint64_t args_len, user_in_t capabilities, uint64_t cap_count, vos_pid_t *result)
-{ (void)binary; (void)binary_len; (void)args; (void)args_len; (void)capabilities; (void)cap_count; (void)result; PENDING(); }
-long sys_process_start(struct thread *self, vos_pid_t process_id)
-{ (void)process_id; PENDING(); }
-long sys_process_wait(struct thread *self, vos_pid_t process_id, uint64_t timeout_ns,
-                      struct vos_process_exit_info *result)
-{ (void)process_id; (void)timeout_ns; (void)result; PENDING(); }
-long sys_thread_create(struct thread *self, uint64_t entry_point, uint64_t stack_base, uint64_t stack_size,
-                       uint64_t arg, vos_tid_t *result)
-{ (void)entry_point; (void)stack_base; (void)stack_size; (void)arg; (void)result; PENDING(); }
-long sys_thread_join(struct thread *self, vos_tid_t thread_id, uint64_t timeout_ns, int32_t *result)
-{ (void)thread_id; (void)timeout_ns; (void)result; PENDING(); }
-long sys_capability_create(struct thread *self, uint64_t object_type, vos_object_t object_id, uint64_t rights,
-                           struct cap *parent_capability, vos_cap_t *result)
-{ (void)object_type; (void)object_id; (void)rights; (void)parent_capability; (void)result; PENDING(); }
-long sys_nanosleep(struct thread *self, user_in_t duration)
-{ (void)duration; PENDING(); }

@@ -9,6 +9,7 @@
  */
 #include "device.h"
 #include "process.h"
+#include "syscall_frame.h"
 
 struct thread *current;
 
@@ -17,11 +18,13 @@ static uint32_t ready_bitmap;
 static struct arch_vspace idle_vspace;   /* kernel half only: used while idle */
 static struct arch_vspace *active_vspace;
 static uint64_t slice_end;
+static struct list sleepers;             /* blocked threads with a timeout, by wake_at */
 
 void sched_init(void)
 {
     for (unsigned i = 0; i < NUM_PRIORITIES; i++)
         list_init(&ready[i]);
+    list_init(&sleepers);
     if (arch_vspace_init(&idle_vspace))
         panic("no memory for the idle address space");
     active_vspace = &idle_vspace;
@@ -63,9 +66,60 @@ void sched_leave_vspace(struct vspace *vs)
     }
 }
 
+void sched_wait(struct thread *t, struct list *queue, uint64_t timeout_ns, long timeout_result)
+{
+    sched_block(t);
+    if (current == t)
+        current = NULL;
+    if (queue)
+        list_add_tail(queue, &t->wait_link);
+    t->timeout_result = timeout_result;
+    t->wake_at = 0;
+    if (timeout_ns == VOS_TIMEOUT_INFINITE)
+        return;
+    uint64_t now = arch_time_ns();
+    t->wake_at = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+    struct list *it, *tmp;
+    list_for_each_safe(it, tmp, &sleepers) {
+        if (container_of(it, struct thread, timer_link)->wake_at > t->wake_at)
+            break;
+    }
+    list_add_tail(it, &t->timer_link); /* before the first later one */
+}
+
+void sched_unwait(struct thread *t)
+{
+    if (t->wait_link.next)
+        list_del(&t->wait_link);
+    if (t->timer_link.next)
+        list_del(&t->timer_link);
+    t->wake_at = 0;
+}
+
+void sched_wake(struct thread *t)
+{
+    sched_unwait(t);
+    sched_ready(t);
+}
+
+static void expire_sleepers(uint64_t now)
+{
+    while (!list_empty(&sleepers)) {
+        struct thread *t = list_first(&sleepers, struct thread, timer_link);
+        if (t->wake_at > now)
+            break;
+        if (t->timeout_result == VOS_OK)
+            syscall_return1(&t->frame, 0);
+        else
+            syscall_return_error(&t->frame, t->timeout_result);
+        sched_wake(t);
+    }
+}
+
 void sched_tick(void)
 {
     uint64_t now = arch_time_ns();
+    expire_sleepers(now);
     if (now >= slice_end) {
         /* Time is up: the running thread goes to the back of its queue. */
         if (current && current->state == THREAD_RUNNING && (ready_bitmap >> current->priority)) {
@@ -74,7 +128,10 @@ void sched_tick(void)
         }
         slice_end = now + TIME_SLICE_NS;
     }
-    arch_timer_set(slice_end);
+    uint64_t next = slice_end;
+    if (!list_empty(&sleepers))
+        next = MIN(next, list_first(&sleepers, struct thread, timer_link)->wake_at);
+    arch_timer_set(next);
 }
 
 void sched_return_to_user(void)

@@ -1,23 +1,29 @@
 /*
- * thread.c — thread objects.  A thread belongs to one process for life;
- * it is created NEW, becomes READY/RUNNING/BLOCKED under the scheduler and
- * ends DEAD, after which only references keep its memory.
+ * thread.c — thread objects and the thread syscalls.
+ *
+ * A thread belongs to one process for life.  It is created NEW, becomes
+ * READY/RUNNING/BLOCKED under the scheduler, and ends DEAD.  A dead thread
+ * stays on its process's list (holding the list's reference) until it is
+ * joined or the process ends, so its exit code can still be collected.
  */
-#include "memory.h"
 #include "process.h"
+#include "syscall_frame.h"
 #include "syscall_handlers.h"
 
 struct thread *thread_new(struct process *p, uaddr_t pc, uaddr_t sp, uint64_t arg)
 {
-    struct thread *t = kmem_alloc(sizeof(*t));
+    long err;
+    struct thread *t = object_alloc(sizeof(*t), VOS_OBJ_THREAD, p, &err);
     if (!t)
         return NULL;
-    object_init(&t->obj, VOS_OBJ_THREAD);
     arch_frame_init(&t->frame, pc, sp, arg);
     t->proc = p;
     t->state = THREAD_NEW;
     t->priority = DEFAULT_PRIORITY;
     list_init(&t->run_link);
+    list_init(&t->wait_link);
+    list_init(&t->timer_link);
+    list_init(&t->joiners);
     list_add_tail(&p->threads, &t->proc_link);
     p->live_threads++;
     return t;
@@ -28,18 +34,30 @@ void thread_kill(struct thread *t)
     if (t->state == THREAD_DEAD)
         return;
     sched_block(t);
+    sched_unwait(t);
     t->state = THREAD_DEAD;
-    list_del(&t->proc_link);
     t->proc->live_threads--;
     if (current == t)
         current = NULL;
+    /* Whoever joined it learns the exit code now, and reaps it. */
+    if (!list_empty(&t->joiners)) {
+        struct thread *j = list_first(&t->joiners, struct thread, wait_link);
+        syscall_return1(&j->frame, (uint64_t)(int64_t)t->exit_code);
+        sched_wake(j);
+        thread_reap(t);
+    }
+}
+
+void thread_reap(struct thread *t)
+{
+    KASSERT(t->state == THREAD_DEAD);
+    list_del(&t->proc_link);
     object_put(&t->obj);
 }
 
 void thread_destroy(struct object *o)
 {
-    struct thread *t = container_of(o, struct thread, obj);
-    kmem_free(t, sizeof(*t));
+    (void)o; /* object_put frees it and releases the owner's charge */
 }
 
 long sys_thread_exit(struct thread *self, int32_t exit_code)
@@ -49,5 +67,50 @@ long sys_thread_exit(struct thread *self, int32_t exit_code)
         process_exit(self->proc, VOS_EXIT_CODE, (uint64_t)(int64_t)exit_code); /* the last thread ends the process */
     else
         thread_kill(self);
+    return SYSCALL_BLOCKED;
+}
+
+long sys_thread_create(struct thread *self, uint64_t entry_point, uint64_t stack_base, uint64_t stack_size,
+                       uint64_t arg, vos_tid_t *result)
+{
+    struct vspace *vs = &self->proc->vspace;
+    struct region *code = vspace_find(vs, entry_point);
+    if (!code || !(code->prot & VOS_PROT_EXEC))
+        return VOS_ERR_INVALID_ADDRESS;
+    if (stack_size < 64 || stack_base + stack_size < stack_base)
+        return VOS_ERR_INVALID_PARAMETER;
+    /* The whole stack must be writable memory of the caller. */
+    for (uaddr_t a = stack_base; a < stack_base + stack_size;) {
+        struct region *r = vspace_find(vs, a);
+        if (!r || !(r->prot & VOS_PROT_WRITE))
+            return VOS_ERR_INVALID_ADDRESS;
+        a = r->end;
+    }
+    struct thread *t = thread_new(self->proc, entry_point, ALIGN_DOWN(stack_base + stack_size, 16), arg);
+    if (!t)
+        return VOS_ERR_RESOURCE_EXHAUSTED;
+    sched_ready(t);
+    *result = t->obj.id;
+    return VOS_OK;
+}
+
+long sys_thread_join(struct thread *self, vos_tid_t thread_id, uint64_t timeout_ns, int32_t *result)
+{
+    struct object *o = object_find(VOS_OBJ_THREAD, thread_id);
+    struct thread *t = o ? container_of(o, struct thread, obj) : NULL;
+    if (!t || t->proc != self->proc)
+        return VOS_ERR_NOT_FOUND;
+    if (t == self)
+        return VOS_ERR_INVALID_PARAMETER; /* would wait for ever */
+    if (t->state == THREAD_DEAD) {
+        *result = t->exit_code;
+        thread_reap(t);
+        return VOS_OK;
+    }
+    if (!list_empty(&t->joiners))
+        return VOS_ERR_BUSY;
+    if (timeout_ns == 0)
+        return VOS_ERR_TIMEOUT;
+    sched_wait(self, &t->joiners, timeout_ns, VOS_ERR_TIMEOUT);
     return SYSCALL_BLOCKED;
 }

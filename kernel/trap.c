@@ -20,8 +20,9 @@ void process_kill(struct process *p, uint64_t reason, uaddr_t addr, const char *
 void kernel_entry_page_fault(struct trap_frame *f, uaddr_t addr, unsigned access)
 {
     struct process *p = current->proc;
-    struct region *r = addr < ARCH_USER_TOP ? vspace_find(&p->vspace, addr) : NULL;
-    uint64_t reason = r && !(r->prot & access) ? VOS_EXIT_PROTECTION_FAULT : VOS_EXIT_PAGE_FAULT;
+    uint64_t reason;
+    if (vspace_fault(&p->vspace, addr, access, &reason) == VOS_OK)
+        sched_return_to_user(); /* a lazily allocated page, now there: retry */
     char what[96];
     vos_snprintf(what, sizeof(what), "%s (%s) at %#lx (pc %#lx)", exit_reason_name(reason), access_name(access),
               (unsigned long)addr, (unsigned long)arch_frame_pc(f));

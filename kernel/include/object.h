@@ -1,27 +1,48 @@
 /*
  * object.h — what every kernel object has in common.
  *
- * An object is reference counted: each capability naming it holds one
- * reference, and so does every kernel structure that points to it (a
- * thread's process, a blocked thread's endpoint).  The object is destroyed
- * when the count reaches zero, so nothing can point to freed memory.
+ * Invariants:
+ *  - an object is reference counted: each capability naming it holds one
+ *    reference, and so does every kernel structure pointing to it (a
+ *    thread's process, a blocked thread's endpoint); it is destroyed when
+ *    the count reaches zero, so nothing can point to freed memory;
+ *  - while alive, an object is findable by (type, id) in the object table,
+ *    which is what SYS_CAPABILITY_CREATE names objects by;
+ *  - an object created on behalf of a process is charged to that process's
+ *    kernel-memory quota (and holds a reference on it) until destroyed.
  */
 #pragma once
 
 #include "kernel.h"
 
+struct process;
+
 struct object {
-    uint32_t type;     /* VOS_OBJ_* */
+    uint32_t type;            /* VOS_OBJ_* */
     uint32_t refcount;
-    uint64_t id;       /* global, never reused */
+    uint64_t id;              /* per type, from 1, never reused */
+    struct process *owner;    /* charged for it, or NULL for the kernel's own */
+    uint32_t size;            /* bytes charged and freed; 0 for static objects */
+    struct object *hash_next; /* object table chain */
 };
 
-void object_init(struct object *o, uint32_t type);
+/*
+ * A new object of size bytes (the struct embedding `struct object` first),
+ * charged to owner (may be NULL).  *err is OUT_OF_MEMORY or
+ * RESOURCE_EXHAUSTED (quota) when it returns NULL.
+ */
+void *object_alloc(size_t size, uint32_t type, struct process *owner, long *err);
+void object_init_static(struct object *o, uint32_t type);
 void object_get(struct object *o);
-void object_put(struct object *o); /* destroys at zero */
+void object_put(struct object *o); /* destroys and frees at zero */
+struct object *object_find(uint32_t type, uint64_t id);
 
-/* Per-type destructors called by object_put (each object's own file). */
+/* Per-type destructors called by object_put before the memory is freed. */
 void process_destroy(struct object *o);
 void thread_destroy(struct object *o);
 void memobj_destroy(struct object *o);
 void device_destroy(struct object *o);
+
+/* Kernel-memory quotas (process.c). */
+long quota_charge(struct process *p, uint64_t bytes);
+void quota_release(struct process *p, uint64_t bytes);

@@ -28,10 +28,16 @@ struct process {
     char name[24];
     struct cspace cspace;
     struct vspace vspace;
-    struct process *parent;
+    struct process *parent;    /* kept alive by the owner reference */
+    bool reapable;             /* parent still there to collect the exit */
+    struct list children;      /* struct process.sibling_link, until reaped */
+    struct list sibling_link;
+    struct list waiters;       /* threads in SYS_PROCESS_WAIT on it */
     struct list threads;       /* struct thread.proc_link */
     uint32_t live_threads;
     struct vos_process_exit_info exit_info;
+    uint64_t mem_limit;        /* kernel memory and frames it may hold, bytes */
+    uint64_t mem_used;
 };
 
 struct thread {
@@ -43,16 +49,31 @@ struct thread {
     struct list run_link;      /* ready queue */
     struct list proc_link;
     int32_t exit_code;
+    struct list joiners;       /* the thread waiting in SYS_THREAD_JOIN (at most one) */
+
+    /* While BLOCKED in a syscall: what it waits on and how to finish it. */
+    struct list wait_link;     /* in the queue of what it waits for */
+    struct list timer_link;    /* in the sleepers list, by wake_at */
+    uint64_t wake_at;          /* 0: no timeout */
+    long timeout_result;       /* VOS_OK (nanosleep) or VOS_ERR_TIMEOUT */
+    uint64_t wait_args[4];     /* the blocked call's arguments, for its waker */
 };
 
 extern struct thread *current;
 
-struct process *process_new(const char *name, struct process *parent);
+#define CHILD_MEM_QUOTA (32ull << 20) /* carved from the parent's quota */
+
+/* A new, empty process; parent NULL makes the first process, owning all memory. */
+struct process *process_new(const char *name, struct process *parent, long *err);
+struct elf_source;
 /*
  * Load an ELF image and give the process its first thread, stack and start
- * info listing the capabilities it holds now (not yet runnable).
+ * info: argc NUL-terminated strings packed in strings[0..strings_len), and
+ * the capabilities it holds now.  Not yet runnable.
  */
-long process_load(struct process *p, const void *image, uint64_t len);
+long process_load(struct process *p, const struct elf_source *image, const char *strings, uint64_t strings_len,
+                  uint64_t argc);
+void process_discard(struct process *p);  /* undo a process that never ran */
 void process_start_threads(struct process *p);
 /* Ends p: every thread dies, its spaces are released, its exit is recorded. */
 void process_exit(struct process *p, uint64_t reason, uint64_t code);
@@ -62,7 +83,8 @@ void process_kill(struct process *p, uint64_t reason, uaddr_t addr, const char *
 const char *exit_reason_name(uint64_t reason);
 
 struct thread *thread_new(struct process *p, uaddr_t pc, uaddr_t sp, uint64_t arg);
-void thread_kill(struct thread *t);          /* dead now; freed when unreferenced */
+void thread_kill(struct thread *t);          /* dead now; a zombie until reaped */
+void thread_reap(struct thread *t);          /* off its process's list: freed when unreferenced */
 
 /* Scheduler. */
 void sched_init(void);
@@ -70,4 +92,12 @@ void sched_ready(struct thread *t);          /* make runnable, at the back of it
 void sched_block(struct thread *t);          /* take off the CPU / queue */
 _Noreturn void sched_return_to_user(void);   /* run current if it can, else the next thread */
 void sched_tick(void);                       /* timer interrupt */
+/*
+ * Block t (the caller of a blocking syscall) on queue (may be NULL) for at
+ * most timeout_ns (VOS_TIMEOUT_INFINITE: no limit).  When the time is up
+ * the call returns timeout_result.  The handler then returns SYSCALL_BLOCKED.
+ */
+void sched_wait(struct thread *t, struct list *queue, uint64_t timeout_ns, long timeout_result);
+void sched_wake(struct thread *t);           /* the waker has written t's results */
+void sched_unwait(struct thread *t);         /* off its queue and the sleepers, state unchanged */
 void sched_leave_vspace(struct vspace *vs);  /* stop using vs before it is destroyed */

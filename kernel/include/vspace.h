@@ -1,31 +1,57 @@
 /*
  * vspace.h — a process's user address space: the arch page tables plus
- * the kernel's record of which frames are mapped where, so that tearing
- * the space down frees exactly what it owned.
+ * the kernel's record of what was asked for (regions), so that faults can
+ * tell "unmapped" from "not allowed", lazily allocated pages can be filled
+ * in, and teardown frees exactly what the space owned.
  */
 #pragma once
 
 #include "kernel.h"
 
+struct process;
+struct memobj;
+
 struct vspace {
     struct arch_vspace arch;
-    struct list regions;    /* struct region, sorted by start */
-    uint64_t mapped_pages;
+    struct process *owner;  /* its anonymous frames count against owner's quota */
+    struct list regions;    /* struct region, sorted by start, disjoint */
+    uint64_t anon_pages;    /* anonymous frames mapped (and charged) */
 };
 
+/*
+ * A mapped range.  Anonymous regions (backing NULL) own their frames,
+ * allocated on first touch unless populated; backed regions map the frames
+ * of a memory object (holding a reference on it) at backing_off.
+ */
 struct region {
     struct list link;
     uaddr_t start, end;     /* page aligned, end exclusive */
-    unsigned prot;          /* VOS_PROT_* */
+    unsigned prot;          /* VOS_PROT_* now */
+    unsigned max_prot;      /* the most SYS_MPROTECT may grant (the capability's rights) */
+    struct memobj *backing;
+    uint64_t backing_off;
 };
 
-long vspace_init(struct vspace *vs);
+#define MMAP_BASE 0x1000000000ull   /* where SYS_MMAP looks for free space */
+
+long vspace_init(struct vspace *vs, struct process *owner);
 void vspace_destroy(struct vspace *vs);
-/* Map fresh zeroed frames over [va, va+len): VOS_OK, INVALID_ADDRESS, OUT_OF_MEMORY, ALREADY_EXISTS. */
-long vspace_map_anon(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot);
+
+/*
+ * Map [va, va+len) (page aligned).  VOS_OK, INVALID_ADDRESS (outside user
+ * space), ALREADY_EXISTS (overlap), OUT_OF_MEMORY, RESOURCE_EXHAUSTED.
+ */
+long vspace_map(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot, unsigned max_prot,
+                struct memobj *backing, uint64_t backing_off, bool populate);
+long vspace_unmap(struct vspace *vs, uaddr_t va, uint64_t len);            /* holes are fine */
+long vspace_protect(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot); /* all of it must be mapped */
+uaddr_t vspace_find_free(struct vspace *vs, uint64_t len);                 /* 0: no room */
 struct region *vspace_find(struct vspace *vs, uaddr_t va);
+/* A user access to va faulted: VOS_OK if it was a lazy page now filled, else the exit reason. */
+long vspace_fault(struct vspace *vs, uaddr_t va, unsigned access, uint64_t *reason);
+
 /* Kernel access to user memory through the page tables: VOS_OK or INVALID_ADDRESS. */
 long vspace_read(struct vspace *vs, void *dst, uaddr_t src, uint64_t n);
 long vspace_write(struct vspace *vs, uaddr_t dst, const void *src, uint64_t n);
-/* Like vspace_write but ignoring the page's user protection (loading an image). */
+/* Like vspace_write but ignoring the user protection (loading an image). */
 long vspace_fill(struct vspace *vs, uaddr_t dst, const void *src, uint64_t n);
