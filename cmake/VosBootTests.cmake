@@ -56,6 +56,17 @@ function(vos_boot_tests_for_path)
   cmake_language(CALL ${P_COMMAND_FN} cmd kernel)
   vos_boot_test(NAME boot-${P_PATH} EXIT 0
                 EXPECT ${banner} ${VOS_EXPECT_INIT_OK} COMMAND ${cmd})
+  # The user-mode syscall suite runs on the arch's first boot path.
+  get_property(utest_added GLOBAL PROPERTY VOS_UTEST_ADDED)
+  if(NOT utest_added)
+    set_property(GLOBAL PROPERTY VOS_UTEST_ADDED TRUE)
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel-utest)
+    vos_boot_test(NAME utest-${P_PATH} EXIT 0 TIMEOUT 600
+                  EXPECT ${banner} "utest: starting" "utest: [0-9]+ passed, 0 failed"
+                         "\\[kernel\\] process 1 \\(init\\) exited with code 0"
+                  REJECT "utest: FAIL"
+                  COMMAND ${cmd})
+  endif()
   foreach(kind IN LISTS VOS_FAULT_KINDS)
     cmake_language(CALL ${P_COMMAND_FN} cmd kernel-fault-${kind})
     vos_boot_test(NAME fault-${kind}-${P_PATH} EXIT 2

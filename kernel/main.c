@@ -12,10 +12,11 @@
 #include "process.h"
 
 extern const uint8_t init_image_start[], init_image_end[];
+extern const uint8_t bootfs_image_start[], bootfs_image_end[];
 
-static void grant_root(struct process *p, struct object *obj)
+static void grant_root(struct process *p, struct object *obj, uint64_t rights)
 {
-    if (cap_insert(&p->cspace, obj, VOS_RIGHT_ALL, NULL, NULL))
+    if (cap_insert(&p->cspace, obj, rights, NULL, NULL))
         panic("cannot give init its capabilities");
 }
 
@@ -31,13 +32,23 @@ void kernel_main(struct boot_info *bi)
     struct process *init = process_new("init", NULL, &err);
     if (!init)
         panic("no memory for init");
-    grant_root(init, &console_device()->obj);
+    grant_root(init, &console_device()->obj, VOS_RIGHT_ALL);
     struct memobj *pool = memobj_new_pool(frame_free_count() * PAGE_SIZE, &err);
     if (!pool)
         panic("no memory for the memory pool");
-    grant_root(init, &pool->obj);
+    grant_root(init, &pool->obj, VOS_RIGHT_ALL);
     object_put(&pool->obj); /* init's capability holds it now */
-    grant_root(init, &init->obj);
+    grant_root(init, &init->obj, VOS_RIGHT_ALL);
+
+    /* The boot files, read-only: programs init can start. */
+    uint64_t bootfs_len = (uint64_t)(bootfs_image_end - bootfs_image_start);
+    if (bootfs_len) {
+        struct memobj *bootfs = memobj_new_region(bootfs_image_start, bootfs_len, &err);
+        if (!bootfs)
+            panic("no memory for the boot files");
+        grant_root(init, &bootfs->obj, VOS_RIGHT_READ | VOS_RIGHT_EXECUTE | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE);
+        object_put(&bootfs->obj);
+    }
 
     struct elf_source image = { .kernel = init_image_start, .len = (uint64_t)(init_image_end - init_image_start) };
     err = process_load(init, &image, "init", 5, 1);

@@ -53,7 +53,8 @@ void memobj_destroy(struct object *o)
     struct memobj *m = container_of(o, struct memobj, obj);
     if (!m->pool) {
         free_frames(m);
-        quota_release(o->owner, m->size);
+        if (o->owner)
+            quota_release(o->owner, m->size);
     }
 }
 
@@ -90,6 +91,40 @@ long memobj_carve(struct thread *self, struct cap *pool, uint64_t size, uint64_t
     return VOS_OK;
 }
 
+struct memobj *memobj_new_region(const void *data, uint64_t size, long *err)
+{
+    struct memobj *m = object_alloc(sizeof(*m), VOS_OBJ_MEMORY, NULL, err);
+    if (!m)
+        return NULL;
+    uint64_t pages = ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE;
+    m->size = pages * PAGE_SIZE;
+    *err = pages <= PER_PAGE * PER_PAGE && (m->dir = kmem_alloc(PAGE_SIZE)) ? VOS_OK : VOS_ERR_OUT_OF_MEMORY;
+    for (uint64_t i = 0; !*err && i < pages; i++) {
+        if ((!m->dir[i / PER_PAGE] && !(m->dir[i / PER_PAGE] = kmem_alloc(PAGE_SIZE))) ||
+            !(m->dir[i / PER_PAGE][i % PER_PAGE] = frame_alloc())) {
+            *err = VOS_ERR_OUT_OF_MEMORY;
+            break;
+        }
+        memcpy(arch_phys_to_virt(memobj_frame(m, i)), (const char *)data + i * PAGE_SIZE,
+               MIN(PAGE_SIZE, size - i * PAGE_SIZE));
+    }
+    if (*err) {
+        object_put(&m->obj);
+        return NULL;
+    }
+    return m;
+}
+
+/* Reading a pool describes it: a PoolInfo at offset 0. */
+static long pool_read(struct memobj *m, user_out_t buf, uint64_t count, uint64_t offset, uint64_t *done)
+{
+    struct vos_pool_info info = { m->size, frame_free_count() * PAGE_SIZE };
+    uint64_t n = offset >= sizeof(info) ? 0 : MIN(count, sizeof(info) - offset);
+    long err = copy_to_user(buf, 0, (const char *)&info + offset, n);
+    *done = n;
+    return err;
+}
+
 /* Copy between a region and user memory, page by page; clipped at the end. */
 static long region_copy(struct memobj *m, bool to_user, user_in_t in, user_out_t out, uint64_t count,
                         uint64_t offset, uint64_t *done)
@@ -112,6 +147,8 @@ static long region_copy(struct memobj *m, bool to_user, user_in_t in, user_out_t
 
 long memobj_read(struct memobj *m, user_out_t buf, uint64_t count, uint64_t offset, uint64_t *done)
 {
+    if (m->pool)
+        return pool_read(m, buf, count, offset, done);
     user_in_t none = { 0, 0 };
     return region_copy(m, true, none, buf, count, offset, done);
 }

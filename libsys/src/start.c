@@ -15,3 +15,27 @@ vos_cap_t vos_start_find_cap(const struct vos_start_info *si, uint64_t object_ty
             return caps[i].token;
     return VOS_CAP_NULL;
 }
+
+vos_cap_t vos_start_find_pool(const struct vos_start_info *si)
+{
+    const struct vos_cap_info *caps = (const struct vos_cap_info *)(uintptr_t)si->caps;
+    for (uint64_t i = 0; i < si->cap_count; i++)
+        if (caps[i].object_type == VOS_OBJ_MEMORY && (caps[i].rights & VOS_RIGHT_WRITE)) {
+            struct vos_pool_info info;
+            if (vos_sys_read(caps[i].token, &info, sizeof(info), 0) == sizeof(info))
+                return caps[i].token;
+        }
+    return VOS_CAP_NULL;
+}
+
+vos_cap_t vos_start_find_bootfs(const struct vos_start_info *si)
+{
+    const struct vos_cap_info *caps = (const struct vos_cap_info *)(uintptr_t)si->caps;
+    for (uint64_t i = 0; i < si->cap_count; i++) {
+        char magic[8];
+        if (caps[i].object_type == VOS_OBJ_MEMORY &&
+            vos_sys_read(caps[i].token, magic, sizeof(magic), 0) == sizeof(magic) && !memcmp(magic, "VOSBOOT", 8))
+            return caps[i].token;
+    }
+    return VOS_CAP_NULL;
+}

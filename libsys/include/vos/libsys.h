@@ -32,3 +32,22 @@ void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
+
+/* ---- initial capabilities (kernel/main.c gives init these) ---- */
+/* The memory pool: the MEMORY capability that may write (reading it gives a PoolInfo). */
+vos_cap_t vos_start_find_pool(const struct vos_start_info *si);
+/* The boot file system: the MEMORY capability whose contents start with the bootfs magic. */
+vos_cap_t vos_start_find_bootfs(const struct vos_start_info *si);
+
+/* ---- boot file system (tools/mkbootfs.py) ---- */
+struct vos_bootfs {
+    vos_cap_t cap;
+    const uint8_t *base; /* the image, mapped read-only and shared */
+    uint64_t size;
+};
+/* Map the boot file system; 0 or a negative error. */
+int64_t vos_bootfs_open(struct vos_bootfs *fs, vos_cap_t cap);
+/* Find a file: 0 with *data and *size, or -VOS_ERR_NOT_FOUND. */
+int64_t vos_bootfs_find(const struct vos_bootfs *fs, const char *name, const void **data, uint64_t *size);
+/* The i-th file's name, or NULL past the end. */
+const char *vos_bootfs_name(const struct vos_bootfs *fs, uint64_t i);

@@ -1,0 +1,66 @@
+/*
+ * hello: a small child program for demos and tests.
+ *
+ *   hello                    print a greeting and the arguments
+ *   hello exit N             exit with code N
+ *   hello sleep MS           sleep, then exit 0
+ *   hello shm                map the first MEMORY capability shared, write a
+ *                            message at offset 0, exit 0
+ *   hello caps               exit with the number of capabilities received
+ *   hello ro                 write to a page after making it read-only (dies)
+ *   hello munmap             touch a page after unmapping it (dies)
+ */
+#include <vos/libsys.h>
+#include <vos/syscalls.h>
+
+static long number(const char *s)
+{
+    long v = 0, sign = 1;
+    if (*s == '-') {
+        sign = -1;
+        s++;
+    }
+    while (*s >= '0' && *s <= '9')
+        v = v * 10 + (*s++ - '0');
+    return v * sign;
+}
+
+int main(const struct vos_start_info *si)
+{
+    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
+    const char *mode = si->argc > 1 ? argv[1] : "";
+    if (!strcmp(mode, "exit") && si->argc > 2)
+        return (int)number(argv[2]);
+    if (!strcmp(mode, "sleep") && si->argc > 2) {
+        struct vos_timespec ts = { 0, (uint64_t)number(argv[2]) * 1000000 };
+        return vos_sys_nanosleep(&ts) < 0;
+    }
+    if (!strcmp(mode, "ro") || !strcmp(mode, "munmap")) {
+        int64_t addr = vos_sys_mmap(0, VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
+                                    VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, VOS_CAP_NULL, 0);
+        volatile char *p = (volatile char *)(uintptr_t)addr;
+        *p = 1;
+        if (mode[0] == 'r')
+            vos_sys_mprotect((uint64_t)addr, VOS_PAGE_SIZE, VOS_PROT_READ);
+        else
+            vos_sys_munmap((uint64_t)addr, VOS_PAGE_SIZE);
+        *p = 2; /* the kernel must kill us here */
+        return 3;
+    }
+    if (!strcmp(mode, "caps"))
+        return (int)si->cap_count;
+    if (!strcmp(mode, "shm")) {
+        vos_cap_t mem = vos_start_find_cap(si, VOS_OBJ_MEMORY);
+        int64_t addr = vos_sys_mmap(0, VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, mem, 0);
+        if (addr < 0)
+            return 2;
+        memcpy((void *)(uintptr_t)addr, "child was here", 15);
+        return 0;
+    }
+    vos_cap_t console = vos_start_find_cap(si, VOS_OBJ_DEVICE);
+    vos_printf(console, "hello from pid %lu with %lu argument(s):", (unsigned long)si->pid, (unsigned long)si->argc);
+    for (uint64_t i = 0; i < si->argc; i++)
+        vos_printf(console, " %s", argv[i]);
+    vos_puts(console, "\n");
+    return 0;
+}
