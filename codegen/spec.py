@@ -332,6 +332,7 @@ def _load_syscalls(m, calls):
         sc["args"] = [_load_arg(m, sc, a, i, arg_names, args) for i, a in enumerate(args)]
         _load_returns(m, sc, s)
         _load_errors_of(m, sc, s)
+        _load_on_error(m, sc, s)
         if sc["timeout"] is not None and sc["timeout"] not in arg_names:
             raise SpecError(s.at("timeout"), f"{name}: timeout names '{sc['timeout']}', which is not an argument")
         if not sc["authority"] and not any(a["kind"] == "capability" for a in sc["args"]):
@@ -460,6 +461,28 @@ def _load_returns(m, sc, s):
     for a in m.arches.values():
         if sc["ret_words"] > len(a["returns"]):
             raise SpecError(s.at("returns"), f"{sc['name']}: returns {sc['ret_words']} words but {a['name']} has {len(a['returns'])} return registers")
+
+
+def _load_on_error(m, sc, s):
+    """Result fields that still come back with a given error (word 0 holds the error)."""
+    sc["on_error"] = []
+    oe = s.get("on_error")
+    if oe is None:
+        return
+    if not isinstance(oe, Map) or sc["ret_kind"] != "struct":
+        raise SpecError(s.at("on_error"), f"{sc['name']}: 'on_error' needs a struct result and maps errors to field lists")
+    fields = {f["name"]: i for i, f in enumerate(sc["ret_struct"]["fields"])}
+    for err, names in oe.items():
+        if err not in [e["name"] for e in sc["errors"]]:
+            raise SpecError(oe.at(err), f"{sc['name']}: on_error names '{err}', which 'errors' does not list")
+        if not isinstance(names, list) or not names:
+            raise SpecError(oe.at(err), f"{sc['name']}: on_error '{err}' must list result fields")
+        words = []
+        for n in names:
+            if n not in fields or fields[n] == 0:
+                raise SpecError(oe.at(err), f"{sc['name']}: on_error field '{n}' is not a result field after word 0")
+            words.append((n, fields[n]))
+        sc["on_error"].append(dict(error=m.error_by_name[err], fields=words))
 
 
 def _load_errors_of(m, sc, s):
