@@ -66,6 +66,16 @@ function(vos_boot_tests_for_path)
                          "\\[kernel\\] process 1 \\(init\\) exited with code 0"
                   REJECT "utest: FAIL"
                   COMMAND ${cmd})
+    # Benchmarks: instruction-exact under -icount shift=0 (docs/performance.md).
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel-bench)
+    list(APPEND cmd -icount shift=0)
+    add_custom_target(bench
+      COMMAND ${VOS_PYTHON} ${VOS_QEMU_TEST} --exit ${VOS_QEMU_EXIT_0} --timeout 900 --expect "bench: done"
+              --log ${CMAKE_BINARY_DIR}/bench.log -- ${cmd}
+      USES_TERMINAL VERBATIM)
+    # The benchmark program must keep working; its figures are not asserted.
+    vos_boot_test(NAME bench-runs-${P_PATH} EXIT 0 TIMEOUT 900
+                  EXPECT ${banner} "bench: null syscall" "bench: done" COMMAND ${cmd})
   endif()
   foreach(kind IN LISTS VOS_FAULT_KINDS)
     cmake_language(CALL ${P_COMMAND_FN} cmd kernel-fault-${kind})

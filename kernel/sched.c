@@ -19,6 +19,13 @@ static struct arch_vspace idle_vspace;   /* kernel half only: used while idle */
 static struct arch_vspace *active_vspace;
 static uint64_t slice_end;
 static struct list sleepers;             /* blocked threads with a timeout, by wake_at */
+static uint64_t armed;                   /* the deadline the timer is set for */
+
+static void arm(uint64_t deadline)
+{
+    armed = deadline;
+    arch_timer_set(deadline);
+}
 
 void sched_init(void)
 {
@@ -85,6 +92,8 @@ void sched_wait(struct thread *t, struct list *queue, uint64_t timeout_ns, long 
             break;
     }
     list_add_tail(it, &t->timer_link); /* before the first later one */
+    if (t->wake_at < armed)
+        arm(t->wake_at); /* wake on time, not at the end of the slice */
 }
 
 void sched_unwait(struct thread *t)
@@ -131,7 +140,7 @@ void sched_tick(void)
     uint64_t next = slice_end;
     if (!list_empty(&sleepers))
         next = MIN(next, list_first(&sleepers, struct thread, timer_link)->wake_at);
-    arch_timer_set(next);
+    arm(next);
 }
 
 void sched_return_to_user(void)

@@ -51,3 +51,10 @@ int64_t vos_bootfs_open(struct vos_bootfs *fs, vos_cap_t cap);
 int64_t vos_bootfs_find(const struct vos_bootfs *fs, const char *name, const void **data, uint64_t *size);
 /* The i-th file's name, or NULL past the end. */
 const char *vos_bootfs_name(const struct vos_bootfs *fs, uint64_t i);
+
+/*
+ * The CPU's instruction/cycle counter, readable in user mode (the kernel
+ * allows it on every arch).  Under `qemu -icount shift=0` it counts guest
+ * instructions exactly; that is how docs/performance.md is measured.
+ */
+uint64_t vos_cycles(void);
