@@ -6,7 +6,6 @@
  * FIT image's entry point); the only difference is the boot path reported.
  */
 #define FRAME_SEPC (31 * 8)
-#define KERNEL_VOFF 0xffffffc000000000
 #define DIRECT_MAP_GIB 64
 #define PTE_GIGA_KERNEL 0xef   /* V R W X G A D */
 #define PTE_GIGA_IDENT 0xcf    /* V R W X A D */
@@ -46,7 +45,7 @@ boot:
     add t1, t0, t1
     li t2, 0
     li t3, DIRECT_MAP_GIB
-3:  slli t4, t2, 28
+3:  slli t4, t2, 28            /* PPN (i GiB >> 12) sits at bit 10 */
     ori t4, t4, PTE_GIGA_KERNEL
     sd t4, 0(t1)
     addi t1, t1, 8

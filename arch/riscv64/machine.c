@@ -212,10 +212,19 @@ _Noreturn void riscv_boot(uint64_t hartid, paddr_t dtb_pa, uint64_t from_uboot)
     csr_set(sstatus, SSTATUS_SPIE);
     csr_set(sie, SIE_STIE);
     riscv_timer_ack();
+    /* User programs may read cycle, time and instret (benchmarks). */
+    csr_write(scounteren, 7);
 
     bi.boot_path = from_uboot ? "u-boot" : "opensbi";
     if (dtb_pa == 0 || dtb_pa >= DIRECT_MAP_SIZE || fdt_read_memory(dtb, &bi) != 0)
         panic("riscv64: no usable device tree at %#lx", (unsigned long)dtb_pa);
+    for (unsigned i = 0; i < bi.n_ram; i++) { /* only the direct map is usable */
+        struct boot_range *r = &bi.ram[i];
+        if (r->base >= DIRECT_MAP_SIZE)
+            r->size = 0;
+        else if (r->size > DIRECT_MAP_SIZE - r->base)
+            r->size = DIRECT_MAP_SIZE - r->base;
+    }
     uint32_t tb = fdt_timebase(dtb);
     if (tb)
         timebase_hz = tb;
