@@ -21,15 +21,6 @@ void cspace_init(struct cspace *cs, uint32_t quota)
     cs->quota = quota;
 }
 
-static struct cap *slot_at(struct cspace *cs, uint32_t slot)
-{
-    struct cap **mid = cs->top[slot >> (CSPACE_MID_BITS + CSPACE_LEAF_BITS)];
-    if (!mid)
-        return NULL;
-    struct cap *leaf = mid[(slot >> CSPACE_LEAF_BITS) & ((1u << CSPACE_MID_BITS) - 1)];
-    return leaf ? &leaf[slot & ((1u << CSPACE_LEAF_BITS) - 1)] : NULL;
-}
-
 struct cap *cspace_slot(struct cspace *cs, uint32_t slot)
 {
     struct cap *c = slot < cs->next_unused ? slot_at(cs, slot) : NULL;
@@ -39,19 +30,6 @@ struct cap *cspace_slot(struct cspace *cs, uint32_t slot)
 vos_cap_t cap_token(const struct cap *c)
 {
     return (uint64_t)c->slot << VOS_CAP_SLOT_SHIFT | (uint64_t)c->generation << VOS_CAP_GENERATION_SHIFT;
-}
-
-long cap_lookup(struct cspace *cs, vos_cap_t token, struct cap **out)
-{
-    if (token & VOS_CAP_RESERVED_MASK)
-        return VOS_ERR_INVALID_CAPABILITY;
-    uint32_t slot = (token >> VOS_CAP_SLOT_SHIFT) & VOS_CAP_SLOT_MASK;
-    uint32_t gen = (token >> VOS_CAP_GENERATION_SHIFT) & VOS_CAP_GENERATION_MASK;
-    struct cap *c = slot ? slot_at(cs, slot) : NULL;
-    if (!c || !c->obj || c->generation != gen)
-        return VOS_ERR_INVALID_CAPABILITY;
-    *out = c;
-    return VOS_OK;
 }
 
 /* Make sure the tables holding slot exist. */

@@ -14,7 +14,7 @@
 struct thread *current;
 
 static struct list ready[NUM_PRIORITIES];
-static uint32_t ready_bitmap;
+uint32_t ready_bitmap;
 static struct arch_vspace idle_vspace;   /* kernel half only: used while idle */
 static struct arch_vspace *active_vspace;
 static uint64_t slice_end;
@@ -146,8 +146,7 @@ void sched_tick(void)
 void sched_return_to_user(void)
 {
     struct thread *t = current;
-    if (t && t->state == THREAD_RUNNING && !((uint64_t)ready_bitmap >> (t->priority + 1)))
-        arch_enter_user(&t->frame); /* the common case: back to the caller */
+    sched_fast_return(t);
     if (t && t->state == THREAD_RUNNING)
         sched_ready(t); /* preempted by a higher priority */
     while (!ready_bitmap) {

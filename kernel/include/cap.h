@@ -46,9 +46,31 @@ struct cspace {
 void cspace_init(struct cspace *cs, uint32_t quota);
 void cspace_destroy(struct cspace *cs);   /* deletes every capability in it */
 
-/* Looks a token up: VOS_OK, or VOS_ERR_INVALID_CAPABILITY / PERMISSION_DENIED. */
-long cap_lookup(struct cspace *cs, vos_cap_t token, struct cap **out);
 vos_cap_t cap_token(const struct cap *c);
+
+/* The hot path of every syscall with a capability: three indexings and a compare. */
+static inline struct cap *slot_at(struct cspace *cs, uint32_t slot)
+{
+    struct cap **mid = cs->top[slot >> (CSPACE_MID_BITS + CSPACE_LEAF_BITS)];
+    if (!mid)
+        return NULL;
+    struct cap *leaf = mid[(slot >> CSPACE_LEAF_BITS) & ((1u << CSPACE_MID_BITS) - 1)];
+    return leaf ? &leaf[slot & ((1u << CSPACE_LEAF_BITS) - 1)] : NULL;
+}
+
+/* Looks a token up: VOS_OK, or VOS_ERR_INVALID_CAPABILITY (null, stale, forged). */
+static inline long cap_lookup(struct cspace *cs, vos_cap_t token, struct cap **out)
+{
+    if (token & VOS_CAP_RESERVED_MASK)
+        return VOS_ERR_INVALID_CAPABILITY;
+    uint32_t slot = (token >> VOS_CAP_SLOT_SHIFT) & VOS_CAP_SLOT_MASK;
+    uint32_t gen = (token >> VOS_CAP_GENERATION_SHIFT) & VOS_CAP_GENERATION_MASK;
+    struct cap *c = slot ? slot_at(cs, slot) : NULL;
+    if (!c || !c->obj || c->generation != gen)
+        return VOS_ERR_INVALID_CAPABILITY;
+    *out = c;
+    return VOS_OK;
+}
 struct cap *cspace_slot(struct cspace *cs, uint32_t slot); /* the live capability in slot, or NULL */
 static inline uint64_t cap_object_id(const struct cap *c) { return c ? c->obj->id : 0; }
 

@@ -91,6 +91,15 @@ void sched_init(void);
 void sched_ready(struct thread *t);          /* make runnable, at the back of its queue */
 void sched_block(struct thread *t);          /* take off the CPU / queue */
 _Noreturn void sched_return_to_user(void);   /* run current if it can, else the next thread */
+
+extern uint32_t ready_bitmap;                /* bit p: a READY thread of priority p waits */
+
+/* The common case, inlined into the syscall path: straight back to the caller. */
+static inline void sched_fast_return(struct thread *t)
+{
+    if (t && t->state == THREAD_RUNNING && !((uint64_t)ready_bitmap >> (t->priority + 1)))
+        arch_enter_user(&t->frame);
+}
 void sched_tick(void);                       /* timer interrupt */
 /*
  * Block t (the caller of a blocking syscall) on queue (may be NULL) for at
