@@ -35,9 +35,21 @@ class Map(dict):
 class Seq(list):
     file = "?"
     line = 0
+    item_lines = ()
 
-    def at(self):
+    def at(self, index=None):
+        if index is not None and index < len(self.item_lines):
+            return f"{self.file}:{self.item_lines[index]}"
         return f"{self.file}:{self.line}"
+
+
+def mappings(seq):
+    """The entries of a YAML list, each of which must be a mapping."""
+    for i, item in enumerate(seq):
+        if not isinstance(item, Map):
+            where = seq.at(i) if isinstance(seq, Seq) else "?"
+            raise SpecError(where, f"expected a mapping (name: ...), not {item!r}")
+        yield item
 
 
 def _loader_for(path):
@@ -59,6 +71,7 @@ def _loader_for(path):
     def construct_seq(loader, node):
         s = Seq(loader.construct_object(n, deep=True) for n in node.value)
         s.file, s.line = path, node.start_mark.line + 1
+        s.item_lines = [n.start_mark.line + 1 for n in node.value]
         return s
 
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_map)
@@ -84,7 +97,7 @@ def load_yaml(path):
 def need(m, key, kind, where=None):
     """m[key], which must exist and be of the given Python kind."""
     if not isinstance(m, Map):
-        raise SpecError(where or "?", f"expected a mapping with '{key}'")
+        raise SpecError(where or "?", f"expected a mapping with '{key}', not {m!r}")
     if key not in m:
         raise SpecError(m.at(), f"missing field '{key}'")
     v = m[key]
@@ -140,7 +153,7 @@ def load_spec(spec_dir):
 def _load_errors(m, abi):
     errs = need(abi, "errors", list)
     m.errors, seen_v, seen_n = [], {}, {}
-    for e in errs:
+    for e in mappings(errs):
         name, value = ident(e, "name"), need(e, "value", int)
         if name in seen_n:
             raise SpecError(e.at("name"), f"error '{name}' defined twice (first at {seen_n[name]})")
@@ -156,7 +169,7 @@ def _load_errors(m, abi):
 
 def _load_types(m, abi):
     m.types = {}
-    for t in need(abi, "types", list):
+    for t in mappings(need(abi, "types", list)):
         name = ident(t, "name")
         if name in m.types:
             raise SpecError(t.at("name"), f"type '{name}' defined twice")
@@ -175,11 +188,11 @@ def _load_types(m, abi):
 
 def _load_flags_enums(m, abi):
     m.flags, m.enums = [], []
-    for f in need(abi, "flags", list):
+    for f in mappings(need(abi, "flags", list)):
         name, prefix = ident(f, "name"), ident(f, "prefix")
         _new_type(m, f, name)
         bits, seen = [], {}
-        for b in need(f, "bits", list):
+        for b in mappings(need(f, "bits", list)):
             bn, bit = ident(b, "name"), need(b, "bit", int)
             if bit in seen:
                 raise SpecError(b.at("bit"), f"{name}: bit {bit} used by both '{seen[bit]}' and '{bn}'")
@@ -188,7 +201,7 @@ def _load_flags_enums(m, abi):
             seen[bit] = bn
             bits.append(dict(name=bn, bit=bit, c=f"VOS_{prefix}_{bn}", doc=b.get("doc", "")))
         consts = [dict(name=ident(c, "name"), value=need(c, "value", int), c=f"VOS_{prefix}_{c['name']}",
-                       doc=c.get("doc", "")) for c in f.get("constants", [])]
+                       doc=c.get("doc", "")) for c in mappings(f.get("constants", []))]
         mask = sum(1 << b["bit"] for b in bits)
         cb = need(f, "c_base", str)
         flag = dict(name=name, prefix=prefix, c_base=cb, bits=bits, constants=consts, mask=mask,
@@ -196,11 +209,11 @@ def _load_flags_enums(m, abi):
         m.flags.append(flag)
         m.types[name] = dict(name=name, kind="flags", c=cb, size=4 if cb == "uint32_t" else 8,
                              flags=flag, signed=False, doc="")
-    for e in need(abi, "enums", list):
+    for e in mappings(need(abi, "enums", list)):
         name, prefix = ident(e, "name"), ident(e, "prefix")
         _new_type(m, e, name)
         vals, seen = [], {}
-        for v in need(e, "values", list):
+        for v in mappings(need(e, "values", list)):
             vn, val = ident(v, "name"), need(v, "value", int)
             if val in seen:
                 raise SpecError(v.at("value"), f"{name}: value {val} used by both '{seen[val]}' and '{vn}'")
@@ -226,7 +239,7 @@ def _new_type(m, node, name):
 
 def _load_constants(m, abi):
     m.constants, m.const_by_name = [], {}
-    for c in need(abi, "constants", list):
+    for c in mappings(need(abi, "constants", list)):
         name = ident(c, "name")
         if name in m.const_by_name:
             raise SpecError(c.at("name"), f"constant '{name}' defined twice")
@@ -239,7 +252,7 @@ def _load_cap_token(m, abi):
     t = need(abi, "capability_token", Map)
     m.cap_token = dict(null=need(t, "null_token", int), reserved_mask=need(t, "reserved_mask", int), fields=[])
     used = m.cap_token["reserved_mask"] | (1 << 63)
-    for f in need(t, "fields", list):
+    for f in mappings(need(t, "fields", list)):
         shift, bits = need(f, "shift", int), need(f, "bits", int)
         mask = ((1 << bits) - 1) << shift
         if mask & used:
@@ -251,11 +264,11 @@ def _load_cap_token(m, abi):
 
 def _load_structs(m, abi):
     m.structs, m.struct_by_name = [], {}
-    for s in need(abi, "structs", list):
+    for s in mappings(need(abi, "structs", list)):
         name = ident(s, "name")
         _new_type(m, s, name)
         off, align, fields = 0, 1, []
-        for f in need(s, "fields", list):
+        for f in mappings(need(s, "fields", list)):
             fn, ft = ident(f, "name"), need(f, "type", str)
             if ft not in m.types or m.types[ft]["kind"] == "struct":
                 raise SpecError(f.at("type"), f"struct {name}: field '{fn}' has unknown type '{ft}'")
@@ -311,7 +324,7 @@ POINTER = re.compile(r"^\*(const|mut)\s+(.+)$")
 def _load_syscalls(m, calls):
     m.syscalls, by_num, by_name = [], {}, {}
     groups = need(calls, "groups", list)
-    for s in need(calls, "syscalls", list):
+    for s in mappings(need(calls, "syscalls", list)):
         name, num = ident(s, "name"), need(s, "number", int)
         if num in by_num:
             raise SpecError(s.at("number"), f"syscall number {num} of '{name}' is already used by '{by_num[num][0]}' at {by_num[num][1]}")
@@ -321,7 +334,7 @@ def _load_syscalls(m, calls):
             raise SpecError(s.at("number"), f"syscall number {num} out of range 1..1023")
         by_num[num], by_name[name] = (name, s.at()), s.at()
         args = need(s, "args", list)
-        arg_names = [ident(a, "name") for a in args]
+        arg_names = [ident(a, "name") for a in mappings(args)]
         if len(set(arg_names)) != len(arg_names):
             raise SpecError(args.at(), f"{name}: two arguments share a name")
         sc = dict(name=name, number=num, c=f"VOS_SYS_{name.upper()}", upper=f"SYS_{name.upper()}",
@@ -420,7 +433,7 @@ def _load_cap_arg(m, sc, a, arg, arg_names, a_all):
     rf = None
     if "rights_from" in a:
         r = a["rights_from"]
-        src = need(r, "arg", str)
+        src = need(r, "arg", str, a.at("rights_from"))
         if src not in arg_names or arg_names.index(src) == arg["index"]:
             raise SpecError(r.at("arg"), f"{where}: rights_from names '{src}', which is not another argument")
         rf = dict(arg=src, index=arg_names.index(src), map=[])
@@ -487,9 +500,11 @@ def _load_on_error(m, sc, s):
 
 def _load_errors_of(m, sc, s):
     errs = need(s, "errors", list)
-    for e in errs:
+    for i, e in enumerate(errs):
         if e not in m.error_by_name:
-            raise SpecError(s.at("errors"), f"{sc['name']}: unknown error '{e}'")
+            raise SpecError(errs.at(i), f"{sc['name']}: unknown error '{e}'")
+        if m.error_by_name[e]["value"] == 0:
+            raise SpecError(errs.at(i), f"{sc['name']}: '{e}' is not an error")
     sc["errors"] = [m.error_by_name[e] for e in errs]
     # The errors the generated validation itself can return must be declared.
     implied = set()

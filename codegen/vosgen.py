@@ -120,11 +120,9 @@ def render_all(spec_dir, arch, out_dir):
         if os.path.exists(path):
             with open(path, encoding="utf-8") as f:
                 old = f.read()
-        if old != text:
+        if old != text:  # unchanged files keep their time: nothing recompiles (CMake sets restat)
             with open(path, "w", encoding="utf-8") as f:
                 f.write(text)
-        else:
-            os.utime(path)  # keep the build system's view of freshness
         written.append(path)
     return written
 

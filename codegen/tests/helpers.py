@@ -2,8 +2,8 @@
 
 The tests treat codegen/vosgen.py as a black box where they can: they run it
 as a subprocess on a copy of spec/ and read what it wrote, because that is
-exactly what the build does.  Only the golden checks also import the model
-(codegen/spec.py) to compare it with the reference.
+exactly what the build does.  The model (codegen/spec.py) is imported only
+to compare it with the reference and to know which syscalls to expect.
 """
 import ast
 import os

@@ -131,11 +131,7 @@ class BrokenSpec(unittest.TestCase):
         self.assert_error("syscalls.yaml", line, r"YAML syntax")
 
     # A list entry written as a bare word instead of a mapping.  KNOWN GENERATOR
-    # BUG: spec.py's need() reports these as "?: error: expected a mapping
-    # with 'name'" with no file or line (it is handed a str, which has no
-    # position).  Marked expectedFailure so the suite documents the bug; once
-    # fixed these report "unexpected success" and the marker must go.
-    @unittest.expectedFailure
+    # A bare word where a mapping belongs is reported at its own line.
     def test_syscall_entry_not_a_mapping(self):
         f = self.spec("syscalls.yaml")
         text = helpers.read(f)
@@ -145,7 +141,6 @@ class BrokenSpec(unittest.TestCase):
             fh.write(text[:start] + "  - yield\n" + text[end:])
         self.assert_error("syscalls.yaml", helpers.line_of(f, "  - yield\n"), r"mapping")
 
-    @unittest.expectedFailure
     def test_argument_not_a_mapping(self):
         line = helpers.edit(self.spec("syscalls.yaml"), "{name: exit_code, type: i32, doc: Process exit code}",
                             "exit_code", after="- name: exit")

@@ -91,14 +91,7 @@ class Regeneration(unittest.TestCase):
         self.gen("riscv64", "riscv64")
         self.assertEqual(helpers.read_bytes(abi), good)
 
-    # KNOWN GENERATOR BUG: vosgen.py's docstring promises that "files whose
-    # content did not change are left untouched, so a rebuild recompiles only
-    # what really changed", but render_all() calls os.utime() on every
-    # unchanged output.  Every file including vos/abi.h is then recompiled
-    # after any spec edit, even a comment.  (CMake's Ninja generator already
-    # marks custom commands restat, so the utime is not needed there.)
-    # expectedFailure documents it; remove the marker once fixed.
-    @unittest.expectedFailure
+    # Unchanged outputs keep their timestamps, so nothing recompiles needlessly.
     def test_unchanged_outputs_keep_their_mtime(self):
         out = self.gen("riscv64", "riscv64")
         old = 1_000_000_000  # 2001: unmistakably older than any regeneration
