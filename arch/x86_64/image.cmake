@@ -34,9 +34,12 @@ function(x86_multiboot_cmd out target)
       -display none -monitor none -serial stdio -kernel ${bin} PARENT_SCOPE)
 endfunction()
 
+# Interactive boot (Ctrl-A x quits).  QEMU's exit status 1 is the guest's
+# "success", so translate it back for make/ninja.
 x86_flat_binary(kernel kernel_bin)
 add_custom_target(run
-  COMMAND ${VOS_QEMU_X86_64} ${VOS_X86_QEMU_ARGS} -nographic -kernel ${kernel_bin}
+  COMMAND sh -c "\"$@\"; s=$?; echo \"[run] QEMU exit status $s\"; [ $s -eq 1 ]" run
+          ${VOS_QEMU_X86_64} ${VOS_X86_QEMU_ARGS} -nographic -kernel ${kernel_bin}
   DEPENDS kernel-bin USES_TERMINAL VERBATIM)
 
 vos_boot_tests_for_path(PATH multiboot COMMAND_FN x86_multiboot_cmd)

@@ -166,6 +166,8 @@ struct desc_ptr {
 } __attribute__((packed));
 
 static struct tss tss;
+/* #DF gets its own stack so a kernel stack overflow still reaches panic. */
+static uint8_t df_stack[4096] __attribute__((aligned(16)));
 static struct idt_entry idt[256];
 static uint64_t gdt[8] = {
     0,
@@ -181,6 +183,7 @@ static void load_segments(void)
 {
     uint64_t base = (uint64_t)&tss, limit = sizeof tss - 1;
     tss.rsp0 = (uint64_t)boot_stack_top;
+    tss.ist[0] = (uint64_t)(df_stack + sizeof df_stack);
     tss.iomap_base = sizeof tss; /* no I/O bitmap: user port access faults */
     gdt[6] = (limit & 0xffff) | (base & 0xffffff) << 16 | 0x89ull << 40 |
              ((limit >> 16) & 0xf) << 48 | ((base >> 24) & 0xff) << 56;
@@ -205,7 +208,7 @@ static void load_segments(void)
         uint64_t a = (uint64_t)idt_stubs + 16 * v;
         /* int3 may come from user mode; everything else only by the CPU. */
         uint8_t type = v == 3 ? 0xee : 0x8e;
-        idt[v] = (struct idt_entry){(uint16_t)a, GDT_KCODE, 0, type, (uint16_t)(a >> 16),
+        idt[v] = (struct idt_entry){(uint16_t)a, GDT_KCODE, v == 8 ? 1 : 0, type, (uint16_t)(a >> 16),
                                     (uint32_t)(a >> 32), 0};
     }
     struct desc_ptr ip = {sizeof idt - 1, (uint64_t)idt};
@@ -221,12 +224,13 @@ static void load_segments(void)
 }
 
 /* User code may use SSE; the kernel is built without it and never touches
- * those registers.  Global pages keep the kernel half across CR3 loads. */
+ * those registers.  AM lets user code that sets RFLAGS.AC get #AC.  Global
+ * pages keep the kernel half across CR3 loads. */
 static void enable_cpu_features(void)
 {
     uint64_t cr0, cr4;
     __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
-    cr0 = (cr0 & ~(uint64_t)CR0_EM) | CR0_MP;
+    cr0 = (cr0 & ~(uint64_t)CR0_EM) | CR0_MP | CR0_AM;
     __asm__ volatile("mov %0, %%cr0" ::"r"(cr0));
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
     cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_PGE;

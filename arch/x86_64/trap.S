@@ -82,6 +82,7 @@ arch_enter_user:
 /* Return through a full interrupt frame; always correct. */
     .global iret_to
 iret_to:
+    fxrstor64 TF_FPU(%rdi)
     mov %rdi, %rsp
     movq $GDT_UCODE, TF_CS(%rsp)
     movq $GDT_UDATA, TF_SS(%rsp)
@@ -151,6 +152,8 @@ trap_common:
     mov %rsp, %rdi
     testb $3, TF_CS(%rsp)
     jz 2f
+    mov %gs:PCPU_FRAME, %rax        /* the thread may be switched out now */
+    fxsave64 TF_FPU(%rax)
     call x86_user_trap              /* does not return */
     ud2
 

@@ -17,16 +17,23 @@ enum {
 _Noreturn void x86_user_trap(const struct trap_frame *tf);
 void x86_kernel_trap(struct trap_frame *tf);
 
+/* trap.S addresses the frame by these offsets. */
+_Static_assert(offsetof(struct trap_frame, rax) == TF_RAX, "TF_RAX");
+_Static_assert(offsetof(struct trap_frame, vector) == TF_VECTOR, "TF_VECTOR");
+_Static_assert(offsetof(struct trap_frame, ss) == TF_SS, "TF_SS");
+_Static_assert(offsetof(struct trap_frame, fpu) == TF_FPU, "TF_FPU");
+_Static_assert(offsetof(struct percpu, scratch) == PCPU_SCRATCH, "PCPU_SCRATCH");
+
 static bool is_pic_vector(uint64_t v) { return v >= VEC_PIC_BASE && v < VEC_PIC_BASE + 16; }
 
-/* From ring 3: tf is on the kernel stack; the thread's own frame is
- * pcpu.frame (the one arch_enter_user last got). */
+/* From ring 3: tf is on the kernel stack (its first TF_SIZE bytes only);
+ * the thread's own frame is pcpu.frame, the one arch_enter_user last got. */
 _Noreturn void x86_user_trap(const struct trap_frame *tf)
 {
     struct trap_frame *f = pcpu.frame;
     const uint64_t *src = (const uint64_t *)tf;
     volatile uint64_t *dst = (volatile uint64_t *)f; /* volatile: no memcpy call */
-    for (unsigned i = 0; i < sizeof *f / 8; i++)
+    for (unsigned i = 0; i < TF_SIZE / 8; i++) /* all but fpu, saved by trap.S */
         dst[i] = src[i];
 
     switch (f->vector) {
@@ -90,6 +97,10 @@ void arch_frame_init(struct trap_frame *f, uaddr_t pc, uaddr_t sp, uint64_t arg)
     f->cs = GDT_UCODE;
     f->ss = GDT_UDATA;
     f->vector = TF_VEC_SYSCALL; /* nothing to preserve in rcx/r11: sysretq is fine */
+    f->fpu[0] = 0x7f;           /* FCW 0x037f: x87 exceptions masked */
+    f->fpu[1] = 0x03;
+    f->fpu[24] = 0x80;          /* MXCSR 0x1f80: SSE exceptions masked */
+    f->fpu[25] = 0x1f;
 }
 
 uaddr_t arch_frame_pc(const struct trap_frame *f) { return f->rip; }

@@ -24,6 +24,8 @@ static uint64_t *table(uint64_t entry) { return arch_phys_to_virt(entry & PTE_AD
  * when absent).  Upper levels allow everything; the leaf decides. */
 static uint64_t *walk(struct arch_vspace *vs, uaddr_t va, bool create)
 {
+    if (va >= ARCH_USER_TOP) /* the kernel half has large pages and is shared */
+        return NULL;
     uint64_t *t = arch_phys_to_virt(vs->pml4);
     for (int shift = 39; shift > 12; shift -= 9) {
         uint64_t *e = &t[(va >> shift) & 511];

@@ -38,7 +38,8 @@
 #define TF_RFLAGS 152
 #define TF_RSP 160
 #define TF_SS 168
-#define TF_SIZE 176
+#define TF_SIZE 176 /* what an IDT entry builds on the stack */
+#define TF_FPU 176
 
 /* Frames saved by the syscall instruction; they may go back with sysretq. */
 #define TF_VEC_SYSCALL 0x100
@@ -69,6 +70,7 @@
 #define CR0_MP (1 << 1)
 #define CR0_EM (1 << 2)
 #define CR0_WP (1 << 16)
+#define CR0_AM (1 << 18)
 #define CR0_PG (1 << 31)
 #define CR4_PAE (1 << 5)
 #define CR4_PGE (1 << 7)

@@ -21,6 +21,11 @@ struct trap_frame {
     uint64_t vector; /* how the thread entered: TF_VEC_SYSCALL or an IDT vector */
     uint64_t error;  /* exception error code, 0 if none */
     uint64_t rip, cs, rflags, rsp, ss;
+    /* x87/SSE state (fxsave format), saved when an interrupt or exception
+     * leaves user mode and restored by the iretq path.  syscall does not
+     * save it: the kernel never touches these registers, but a thread that
+     * blocks in a syscall may find another thread's values (README.md). */
+    uint8_t fpu[512] __attribute__((aligned(16)));
 };
 
 struct arch_vspace {
