@@ -57,7 +57,14 @@ void thread_reap(struct thread *t)
 
 void thread_destroy(struct object *o)
 {
-    (void)o; /* object_put frees it and releases the owner's charge */
+    /* object_put frees it and releases the owner's charge; the arch may hold state for it. */
+    arch_frame_release(&container_of(o, struct thread, obj)->frame);
+}
+
+/* For arches that keep no lazy per-thread state. */
+__attribute__((weak)) void arch_frame_release(struct trap_frame *f)
+{
+    (void)f;
 }
 
 long sys_thread_exit(struct thread *self, int32_t exit_code)

@@ -51,15 +51,21 @@ syscall_entry:
  * arch_enter_user(f): frames saved by syscall go back with sysretq, which
  * restores rcx/r11 from rip/rflags (syscall clobbered them anyway).  sysretq
  * faults in ring 0 on a non-canonical rip, so such frames take iretq.
+ *
+ * SSE state is switched lazily: the syscall path never saves it.  A frame's
+ * vector is TF_VEC_SYSCALL only while its SSE state is live in the CPU
+ * (pcpu.fpu_live), so the common case — back to the thread that trapped —
+ * costs nothing extra; entering any other frame first saves the live state
+ * into its owner's frame (marking it TF_VEC_SAVED) and loads the new one.
  */
     .global arch_enter_user
     .balign 16
 arch_enter_user:
     mov %rdi, %gs:PCPU_FRAME
     cmpq $TF_VEC_SYSCALL, TF_VECTOR(%rdi)
-    jne iret_to
+    jne switch_fpu
     btq $47, TF_RIP(%rdi)           /* user rips are below 2^47 (+2 if the */
-    jc iret_to                      /* syscall ended the user half) */
+    jc iret_live                    /* syscall ended the user half) */
     mov TF_RIP(%rdi), %rcx
     mov TF_RFLAGS(%rdi), %r11
     mov TF_R15(%rdi), %r15
@@ -78,6 +84,24 @@ arch_enter_user:
     mov TF_RDI(%rdi), %rdi
     swapgs
     sysretq
+
+/* Another frame's SSE state may be live: save it, then take ours. */
+switch_fpu:
+    mov %gs:PCPU_FPU_LIVE, %rax
+    test %rax, %rax
+    jz 1f
+    fxsave64 TF_FPU(%rax)
+    movq $TF_VEC_SAVED, TF_VECTOR(%rax)
+1:  mov %rdi, %gs:PCPU_FPU_LIVE
+    cmpq $TF_VEC_SAVED, TF_VECTOR(%rdi)
+    jne iret_to                     /* an interrupt frame: iret_to restores SSE */
+    fxrstor64 TF_FPU(%rdi)
+    movq $TF_VEC_SYSCALL, TF_VECTOR(%rdi)
+    jmp arch_enter_user             /* now live: the sysretq path */
+
+/* A live syscall frame that must take iretq: its SSE state goes into the frame first. */
+iret_live:
+    fxsave64 TF_FPU(%rdi)
 
 /* Return through a full interrupt frame; always correct. */
     .global iret_to
@@ -154,6 +178,7 @@ trap_common:
     jz 2f
     mov %gs:PCPU_FRAME, %rax        /* the thread may be switched out now */
     fxsave64 TF_FPU(%rax)
+    movq $0, %gs:PCPU_FPU_LIVE      /* saved: nothing live until the next entry */
     call x86_user_trap              /* does not return */
     ud2
 

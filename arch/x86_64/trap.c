@@ -96,7 +96,7 @@ void arch_frame_init(struct trap_frame *f, uaddr_t pc, uaddr_t sp, uint64_t arg)
     f->rflags = 0x202; /* IF */
     f->cs = GDT_UCODE;
     f->ss = GDT_UDATA;
-    f->vector = TF_VEC_SYSCALL; /* nothing to preserve in rcx/r11: sysretq is fine */
+    f->vector = TF_VEC_SAVED; /* sysretq is fine (nothing in rcx/r11); SSE state from f->fpu */
     f->fpu[0] = 0x7f;           /* FCW 0x037f: x87 exceptions masked */
     f->fpu[1] = 0x03;
     f->fpu[24] = 0x80;          /* MXCSR 0x1f80: SSE exceptions masked */
@@ -114,4 +114,11 @@ void arch_frame_dump(const struct trap_frame *f)
     kprintf("  r10 %016lx  r11 %016lx  r12 %016lx\n", f->r10, f->r11, f->r12);
     kprintf("  r13 %016lx  r14 %016lx  r15 %016lx\n", f->r13, f->r14, f->r15);
     kprintf("  cs %lx ss %lx  vector %lu  error %#lx\n", f->cs, f->ss, f->vector, f->error);
+}
+
+/* The thread owning f is gone: its live SSE state, if any, is nobody's now. */
+void arch_frame_release(struct trap_frame *f)
+{
+    if (pcpu.fpu_live == f)
+        pcpu.fpu_live = NULL;
 }

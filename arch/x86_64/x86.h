@@ -43,11 +43,13 @@
 
 /* Frames saved by the syscall instruction; they may go back with sysretq. */
 #define TF_VEC_SYSCALL 0x100
+#define TF_VEC_SAVED 0x101 /* from syscall, SSE state in the frame (not live) */
 
 /* Per-CPU block, reached through GS in the kernel. */
 #define PCPU_FRAME 0     /* current thread's trap frame */
 #define PCPU_KSTACK 8    /* top of the kernel stack */
 #define PCPU_SCRATCH 16  /* user rsp during syscall entry */
+#define PCPU_FPU_LIVE 24 /* frame whose SSE state is in the registers, unsaved */
 
 /* Interrupt vectors. */
 #define VEC_TIMER 0x20
@@ -97,6 +99,7 @@ struct percpu {
     struct trap_frame *frame;
     uint64_t kstack_top;
     uint64_t scratch;
+    struct trap_frame *fpu_live;
 };
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }

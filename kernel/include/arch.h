@@ -118,6 +118,13 @@ _Noreturn void arch_enter_user(struct trap_frame *f);
  */
 void arch_idle_wait(void);
 
+/*
+ * The thread owning f is being destroyed: forget any state the arch keeps
+ * for it lazily (x86_64's live SSE registers).  Optional: a weak no-op
+ * default exists in kernel/thread.c.
+ */
+void arch_frame_release(struct trap_frame *f);
+
 /* Print register state of f (for fault reports and panics). */
 void arch_frame_dump(const struct trap_frame *f);
 

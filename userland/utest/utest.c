@@ -240,6 +240,30 @@ static void sleeper_body(uint64_t arg)
     vos_sys_thread_exit(5);
 }
 
+#if defined(__x86_64__)
+/* A vector register must survive a switch to a thread that changes it. */
+static void clobber_xmm7(uint64_t arg)
+{
+    __asm__ volatile("movq %0, %%xmm7" : : "r"(arg) : "xmm7");
+    vos_sys_yield();
+    vos_sys_thread_exit(0);
+}
+
+static void test_vector_registers(uint8_t *stack)
+{
+    uint64_t mine = 0x1122334455667788ull, after;
+    __asm__ volatile("movq %0, %%xmm7" : : "r"(mine) : "xmm7");
+    int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)clobber_xmm7, (uint64_t)(uintptr_t)stack, 16384,
+                                        0xdeadbeefull);
+    vos_sys_yield(); /* the other thread runs and loads its own xmm7 */
+    __asm__ volatile("movq %%xmm7, %0" : "=r"(after));
+    CHECK_EQ(after, mine);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE), 0);
+}
+#else
+static void test_vector_registers(uint8_t *stack) { (void)stack; }
+#endif
+
 static void test_threads(void)
 {
     uint8_t *stack = map_anon(16384, VOS_PROT_READ | VOS_PROT_WRITE);
@@ -260,6 +284,7 @@ static void test_threads(void)
     CHECK_EQ(vos_sys_thread_create((uint64_t)(uintptr_t)thread_body, (uint64_t)(uintptr_t)stack, 1u << 30, 0),
              ERR(VOS_ERR_INVALID_ADDRESS));
     CHECK_EQ(vos_sys_thread_join(999999, 0), ERR(VOS_ERR_NOT_FOUND));
+    test_vector_registers(stack);
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
 }
 
