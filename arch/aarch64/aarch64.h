@@ -45,10 +45,11 @@
                    (25 << 16) | (1 << 24) | (1 << 26) | (3 << 28) | (UL(2) << 30))
 #define TCR_AS (UL(1) << 36)
 
-/* M, C, SA, SA0, I, nTWI, nTWE, UCT plus the ARMv8.0 RES1 bits; no
- * alignment checking, EL0 may not touch DAIF or cache maintenance. */
+/* M, C, SA0, I, nTWI, nTWE, UCT plus the ARMv8.0 RES1 bits; no data
+ * alignment checking, EL0 may not touch DAIF or cache maintenance.  No SA
+ * at EL1: SP_EL1 points at a trap frame while user code runs (entry.S). */
 #define SCTLR_RES1 ((1 << 29) | (1 << 28) | (1 << 23) | (1 << 22) | (1 << 20) | (1 << 11))
-#define SCTLR_VALUE (SCTLR_RES1 | (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | \
+#define SCTLR_VALUE (SCTLR_RES1 | (1 << 0) | (1 << 2) | (1 << 4) | \
                      (1 << 12) | (1 << 15) | (1 << 16) | (1 << 18))
 
 #ifndef __ASSEMBLER__
@@ -61,7 +62,8 @@
 #define isb() __asm__ volatile("isb" ::: "memory")
 
 extern uint64_t aarch64_boot_l1[512]; /* TTBR1 (and the boot TTBR0) table */
-extern char _kernel_start[], _end[];
+extern char _kernel_start[], _etext[], _erodata[], _end[];
+extern char aarch64_kstack_guard[];
 
 void aarch64_gic_init(void);
 void aarch64_timer_init(void);

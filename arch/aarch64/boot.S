@@ -56,7 +56,8 @@ at_el1:
     // One level-1 table serves TTBR0 (identity, for the instructions right
     // after the MMU comes on) and TTBR1 (DIRECT_BASE + pa): with 39-bit
     // halves both index it by VA[38:30] = PA[38:30].  Entry 0 is the
-    // devices, the rest 1 GiB blocks of memory, trimmed to RAM in C.
+    // devices, the rest 1 GiB blocks of memory; boot.c replaces it with
+    // the final kernel half once it knows where RAM is.
     adrp    x1, aarch64_boot_l1
     ldr     x2, =(PTE_VALID | PTE_ATTR_DEV | PTE_AF | PTE_PXN | PTE_UXN)
     str     x2, [x1]
@@ -115,13 +116,29 @@ high:
     b       6b
     .ltorg
 
+// void aarch64_set_ttbr1(paddr_t l1): called at its physical address,
+// through the boot identity map, so that no TTBR1 entry is in use while
+// the kernel half changes under it.
+    .global aarch64_set_ttbr1
+aarch64_set_ttbr1:
+    msr     ttbr1_el1, x0
+    isb
+    tlbi    vmalle1
+    dsb     nsh
+    isb
+    ret
+
     .section .bss.boot, "aw", @nobits
     .balign 4096
     .global aarch64_boot_l1
 aarch64_boot_l1:
     .space  4096
-    .balign 16
-kstack:
+    .global aarch64_kstack_guard
+aarch64_kstack_guard:                   // left unmapped by boot.c
+    .space  4096
     .space  16384
     .global aarch64_kstack_top
-aarch64_kstack_top:
+aarch64_kstack_top:                     // page aligned, for arch_enter_user
+    .space  8192
+    .global aarch64_panic_stack_top
+aarch64_panic_stack_top:

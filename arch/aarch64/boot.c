@@ -78,19 +78,65 @@ static void add_reserved(struct boot_info *bi, paddr_t base, uint64_t size)
         bi->reserved[bi->n_reserved++] = (struct boot_range){base, size};
 }
 
-/* The boot table maps 511 GiB of "memory"; keep only blocks holding RAM. */
-static void trim_direct_map(const struct boot_info *bi)
+/*
+ * The final kernel half.  The boot table maps every 1 GiB block RWX;
+ * this one maps only blocks holding RAM, all PXN, except that the 2 MiB
+ * pieces holding the image are split into pages: text read-only and
+ * executable, rodata read-only, the rest read-write, but for the guard
+ * page below the kernel stack.
+ */
+#define GIB (1ul << 30)
+#define MIB2 (1ul << 21)
+#define KERNEL_L3_MAX 8 /* image up to 16 MiB */
+#define PTE_MEM (PTE_VALID | PTE_ATTR_MEM | PTE_SH_INNER | PTE_AF | PTE_UXN | PTE_PXN)
+
+static uint64_t kernel_l1[512] __attribute__((aligned(4096)));
+static uint64_t kernel_l2[512] __attribute__((aligned(4096)));
+static uint64_t kernel_l3[KERNEL_L3_MAX][512] __attribute__((aligned(4096)));
+
+void aarch64_set_ttbr1(paddr_t l1); /* boot.S; must run at its identity address */
+
+static uint64_t image_page(paddr_t pa)
 {
-    for (uint64_t i = 1; i < 512; i++) {
-        uint64_t lo = i << 30, hi = lo + (1ul << 30);
-        int keep = 0;
+    paddr_t start = arch_virt_to_phys(_kernel_start);
+    if (pa == arch_virt_to_phys(aarch64_kstack_guard))
+        return 0; /* a kernel stack overflow faults instead of corrupting */
+    if (pa >= start && pa < arch_virt_to_phys(_etext))
+        return pa | (PTE_MEM & ~PTE_PXN) | PTE_TABLE | PTE_AP_RO;
+    if (pa >= start && pa < arch_virt_to_phys(_erodata))
+        return pa | PTE_MEM | PTE_TABLE | PTE_AP_RO;
+    return pa | PTE_MEM | PTE_TABLE;
+}
+
+static void build_kernel_map(const struct boot_info *bi)
+{
+    paddr_t start = arch_virt_to_phys(_kernel_start), end = arch_virt_to_phys(_end);
+    paddr_t gib = start & ~(GIB - 1);
+    if (end > gib + GIB || (end - (start & ~(MIB2 - 1))) > KERNEL_L3_MAX * MIB2)
+        panic("aarch64: kernel image too large for its boot map");
+
+    kernel_l1[0] = aarch64_boot_l1[0]; /* devices */
+    for (uint64_t i = 1; i < 512; i++)
         for (unsigned r = 0; r < bi->n_ram; r++)
-            if (bi->ram[r].base < hi && bi->ram[r].base + bi->ram[r].size > lo)
-                keep = 1;
-        if (!keep)
-            aarch64_boot_l1[i] = 0;
+            if (bi->ram[r].base < (i + 1) * GIB && bi->ram[r].base + bi->ram[r].size > i * GIB)
+                kernel_l1[i] = (i * GIB) | PTE_MEM;
+
+    for (uint64_t i = 0; i < 512; i++)
+        kernel_l2[i] = (gib + i * MIB2) | PTE_MEM;
+    unsigned n = 0;
+    for (paddr_t block = start & ~(MIB2 - 1); block < end; block += MIB2, n++) {
+        for (uint64_t j = 0; j < 512; j++)
+            kernel_l3[n][j] = image_page(block + j * PAGE_SIZE);
+        kernel_l2[(block - gib) / MIB2] = arch_virt_to_phys(kernel_l3[n]) | PTE_VALID | PTE_TABLE;
     }
-    __asm__ volatile("dsb ishst; tlbi vmalle1; dsb nsh; isb" ::: "memory");
+    kernel_l1[gib / GIB] = arch_virt_to_phys(kernel_l2) | PTE_VALID | PTE_TABLE;
+
+    /* Switching tables that map the running code with different block
+     * sizes could hit TLB conflicts, so the switch runs from the identity
+     * map that TTBR0 still holds. */
+    __asm__ volatile("dsb ishst" ::: "memory");
+    void (*set_ttbr1)(paddr_t) = (void (*)(paddr_t))arch_virt_to_phys(aarch64_set_ttbr1);
+    set_ttbr1(arch_virt_to_phys(kernel_l1));
 }
 
 void aarch64_boot(paddr_t dtb_pa);
@@ -100,17 +146,17 @@ void aarch64_boot(paddr_t dtb_pa)
     struct boot_info *bi = &bootinfo;
     const void *dtb = arch_phys_to_virt(dtb_pa);
 
-    /* The identity map was only for turning the MMU on; user space
-     * address spaces replace this empty one. */
-    write_sysreg(ttbr0_el1, arch_virt_to_phys(empty_l1));
-    __asm__ volatile("isb; tlbi vmalle1; dsb nsh; isb" ::: "memory");
-
     if (fdt_read_memory(dtb, bi) != 0)
         panic("aarch64: no usable device tree at %#lx", (unsigned long)dtb_pa);
     /* fdt_read_memory reserved the blob itself; the image (bss, boot
      * tables and stack included) is ours to add. */
     add_reserved(bi, arch_virt_to_phys(_kernel_start), (uint64_t)(_end - _kernel_start));
-    trim_direct_map(bi);
+    build_kernel_map(bi);
+
+    /* The identity map was only for turning the MMU on and the switch
+     * above; user address spaces replace this empty one. */
+    write_sysreg(ttbr0_el1, arch_virt_to_phys(empty_l1));
+    __asm__ volatile("isb; tlbi vmalle1; dsb nsh; isb" ::: "memory");
 
     uint32_t len;
     const char *args = aarch64_fdt_prop(dtb, "/chosen", "bootargs", &len);

@@ -1,44 +1,19 @@
 /*
  * Exception vectors and the return to user mode.
  *
- * One kernel stack: arch_enter_user() resets SP_EL1 to its top before
- * eret, so every trap from EL0 starts on an empty stack.  The trap frame
- * of the running thread is in TPIDR_EL1.  The syscall path is kept to the
- * full register save, an EC test and a branch.
+ * One kernel stack, empty whenever user code runs.  While at EL0, SP_EL1
+ * holds the running thread's trap frame instead of a stack pointer, so the
+ * vector saves into it with no scratch register, then takes the kernel
+ * stack from its top.  The syscall path is the full register save, an EC
+ * test and a branch.
  */
 #include <arch_defs.h>
 #include "aarch64.h"
 
-// Save all of user x0..x30, sp_el0, elr, spsr into the frame; x0 = frame.
+// SP_EL1 is the current thread's frame (arch_enter_user set it): store all
+// of user x0..x30, sp_el0, elr and spsr there, then switch to the empty
+// kernel stack with x0 = frame.
 .macro save_user
-    stp     x0, x1, [sp, #-16]!         // borrow the empty kernel stack
-    mrs     x0, tpidr_el1
-    stp     x2, x3, [x0, #16]
-    stp     x4, x5, [x0, #32]
-    stp     x6, x7, [x0, #48]
-    stp     x8, x9, [x0, #64]
-    stp     x10, x11, [x0, #80]
-    stp     x12, x13, [x0, #96]
-    stp     x14, x15, [x0, #112]
-    stp     x16, x17, [x0, #128]
-    stp     x18, x19, [x0, #144]
-    stp     x20, x21, [x0, #160]
-    stp     x22, x23, [x0, #176]
-    stp     x24, x25, [x0, #192]
-    stp     x26, x27, [x0, #208]
-    stp     x28, x29, [x0, #224]
-    ldp     x2, x3, [sp], #16
-    stp     x2, x3, [x0]
-    mrs     x1, sp_el0
-    stp     x30, x1, [x0, #240]
-    mrs     x2, elr_el1
-    mrs     x3, spsr_el1
-    stp     x2, x3, [x0, #TF_ELR]
-.endm
-
-// A trap taken in the kernel is a bug: frame on the stack, then panic.
-.macro kernel_trap kind
-    sub     sp, sp, #288
     stp     x0, x1, [sp]
     stp     x2, x3, [sp, #16]
     stp     x4, x5, [sp, #32]
@@ -54,14 +29,53 @@
     stp     x24, x25, [sp, #192]
     stp     x26, x27, [sp, #208]
     stp     x28, x29, [sp, #224]
-    add     x1, sp, #288
+    mrs     x1, sp_el0
     stp     x30, x1, [sp, #240]
     mrs     x2, elr_el1
     mrs     x3, spsr_el1
     stp     x2, x3, [sp, #TF_ELR]
     mov     x0, sp
+    adrp    x1, aarch64_kstack_top      // page aligned: adrp is enough
+    mov     sp, x1
+.endm
+
+// A trap taken in the kernel is a bug, maybe a kernel stack overflow into
+// its guard page: build the frame on the panic stack, with TPIDR_EL1 as
+// the one scratch register, and panic there.
+.macro kernel_trap kind
+    msr     tpidr_el1, x0
+    adrp    x0, aarch64_panic_stack_top
+    sub     x0, x0, #288
+    str     x1, [x0, #8]
+    stp     x2, x3, [x0, #16]
+    stp     x4, x5, [x0, #32]
+    stp     x6, x7, [x0, #48]
+    stp     x8, x9, [x0, #64]
+    stp     x10, x11, [x0, #80]
+    stp     x12, x13, [x0, #96]
+    stp     x14, x15, [x0, #112]
+    stp     x16, x17, [x0, #128]
+    stp     x18, x19, [x0, #144]
+    stp     x20, x21, [x0, #160]
+    stp     x22, x23, [x0, #176]
+    stp     x24, x25, [x0, #192]
+    stp     x26, x27, [x0, #208]
+    stp     x28, x29, [x0, #224]
+    mov     x1, sp                      // the kernel's sp, in the sp_el0 slot
+    stp     x30, x1, [x0, #240]
+    mrs     x2, elr_el1
+    mrs     x3, spsr_el1
+    stp     x2, x3, [x0, #TF_ELR]
+    mrs     x1, tpidr_el1
+    str     x1, [x0]
+    mov     sp, x0
     mov     x1, #\kind
     b       aarch64_kernel_trap
+.endm
+
+// Slot n of the table; .org fails the build if the previous slot overflowed.
+.macro slot n
+    .org    aarch64_vectors + \n * 0x80
 .endm
 
     .section .text.vectors, "ax"
@@ -69,67 +83,63 @@
     .global aarch64_vectors
 aarch64_vectors:
     // Current EL with SP_EL0, then with SP_ELx: sync, IRQ, FIQ, SError.
-    .balign 0x80
+    slot 0
     kernel_trap 0
-    .balign 0x80
+    slot 1
     kernel_trap 1
-    .balign 0x80
+    slot 2
     kernel_trap 2
-    .balign 0x80
+    slot 3
     kernel_trap 3
-    .balign 0x80
+    slot 4
     kernel_trap 0
-    .balign 0x80
+    slot 5
     kernel_trap 1
-    .balign 0x80
+    slot 6
     kernel_trap 2
-    .balign 0x80
+    slot 7
     kernel_trap 3
 
     // Lower EL, AArch64.
-    .balign 0x80
+    slot 8
     save_user
     mrs     x1, esr_el1
     lsr     x2, x1, #26
     cmp     x2, #0x15                   // SVC from AArch64
-    b.ne    1f
-    b       kernel_entry_syscall
-1:  b       aarch64_sync_lower
-    .balign 0x80
+    b.eq    kernel_entry_syscall
+    b       aarch64_sync_lower
+    slot 9
     save_user
     b       aarch64_irq_lower
-    .balign 0x80
+    slot 10
     save_user
     mov     x1, #2
     b       aarch64_bad_lower
-    .balign 0x80
+    slot 11
     save_user
     mov     x1, #3
     b       aarch64_bad_lower
 
     // Lower EL, AArch32: never entered, SPSR always selects AArch64.
-    .balign 0x80
+    slot 12
     kernel_trap 4
-    .balign 0x80
+    slot 13
     kernel_trap 4
-    .balign 0x80
+    slot 14
     kernel_trap 4
-    .balign 0x80
+    slot 15
     kernel_trap 4
 
     .text
 // _Noreturn void arch_enter_user(struct trap_frame *f)
     .global arch_enter_user
 arch_enter_user:
-    msr     tpidr_el1, x0
-    ldp     x1, x2, [x0, #TF_SP_EL0]
-    ldr     x3, [x0, #TF_SPSR]
+    ldp     x30, x1, [x0, #240]         // x30, sp_el0
+    ldp     x2, x3, [x0, #TF_ELR]
     msr     sp_el0, x1
     msr     elr_el1, x2
     msr     spsr_el1, x3
-    adrp    x1, aarch64_kstack_top
-    add     x1, x1, :lo12:aarch64_kstack_top
-    mov     sp, x1
+    mov     sp, x0                      // the next trap saves straight into f
     ldp     x2, x3, [x0, #16]
     ldp     x4, x5, [x0, #32]
     ldp     x6, x7, [x0, #48]
@@ -144,6 +154,5 @@ arch_enter_user:
     ldp     x24, x25, [x0, #192]
     ldp     x26, x27, [x0, #208]
     ldp     x28, x29, [x0, #224]
-    ldr     x30, [x0, #240]
     ldp     x0, x1, [x0]
     eret

@@ -95,9 +95,12 @@ void aarch64_timer_init(void)
         write_sysreg(pmccfiltr_el0, 0); /* count at EL0 and EL1 */
         write_sysreg(pmcntenset_el0, 1ul << 31);
         write_sysreg(pmcr_el0, read_sysreg(pmcr_el0) | 1 | 4); /* enable, reset cycle counter */
+        write_sysreg(pmuserenr_el0, 1 << 2); /* EL0 may read PMCCNTR, nothing else */
         isb();
         has_pmu = 1;
     }
+    /* User code may read CNTVCT_EL0 (as on Linux) for timing and benchmarks. */
+    write_sysreg(cntkctl_el1, 1 << 1);
 
     /* PL031: PrimeCell peripheral ID 0x031 says it is there. */
     if ((MMIO32(RTC_PA + 0xfe0) & 0xff) == 0x31 && (MMIO32(RTC_PA + 0xfe4) & 0xf) == 0)

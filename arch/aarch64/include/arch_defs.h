@@ -20,9 +20,10 @@
  * Saved user context.  entry.S stores x0..x30 as an array, then sp_el0,
  * elr and spsr; the offsets are fixed by the TF_* constants above and
  * checked with _Static_assert in trap.c.  esr/far are filled only on
- * non-syscall traps, for dumps.
+ * non-syscall traps, for dumps.  While the thread runs, SP_EL1 points at
+ * its frame (entry.S), hence the stack-like alignment.
  */
-struct trap_frame {
+struct __attribute__((aligned(16))) trap_frame {
     union {
         uint64_t x[31];
         struct {

@@ -1,0 +1,19 @@
+# host: the kernel core as a host library, driven by the cmocka tests in
+# tests/host under ASan + UBSan.  There is no image and no user space:
+# "user threads" are host functions on their own stacks (see README.md).
+set(VOS_HOST_DIR ${CMAKE_CURRENT_LIST_DIR})
+
+set(VOS_HOST_SANITIZE -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+target_compile_options(vos_kernel_opts INTERFACE ${VOS_HOST_SANITIZE} -g)
+target_link_options(vos_kernel_opts INTERFACE ${VOS_HOST_SANITIZE})
+
+# The kernel core's objects (kernel/CMakeLists.txt defines vos_kernel_core
+# after this file runs; $<TARGET_OBJECTS> is resolved at generate time) plus
+# the simulated machine.  A static library, so a test links only the kernel
+# files it reaches (kernel_main and its init image are never pulled in).
+add_library(vos_kernel_host STATIC
+  $<TARGET_OBJECTS:vos_kernel_core>
+  ${VOS_HOST_DIR}/machine.c
+  ${VOS_HOST_DIR}/cpu.c
+  ${VOS_HOST_DIR}/vspace.c)
+target_link_libraries(vos_kernel_host PUBLIC vos_kernel_opts)

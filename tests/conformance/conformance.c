@@ -1,0 +1,695 @@
+/*
+ * conformance.c — the ABI-conformance suite (cmocka), run as the first
+ * process of a kernel in QEMU on every architecture (kernel-conformance).
+ *
+ * Every test is named "<syscall>.<what>" (or "abi.<what>" for whole-ABI
+ * properties), so tools/conformance-table.py can turn cmocka's console
+ * output into the per-syscall table.  Three kinds of tests:
+ *   - generated: the capability and user-pointer error cases of every
+ *     argument of every syscall (gen/tests/conformance_cases.h, from the
+ *     spec), run through the generated stubs with every other argument valid;
+ *   - hand-written: a happy path per syscall, the errors that need a
+ *     situation (timeouts, BufferTooSmall, NotFound ...), unknown numbers,
+ *     argument marshalling (a sentinel per position, including the spilled
+ *     ones) and the return encoding;
+ *   - layouts: every ABI struct field against the spec.
+ * Tests marked [IPC] need the IPC objects (kernel/endpoint.c); until they
+ * land the kernel answers NotSupported and those tests fail.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <vos/abi.h>
+#include <vos/libsys.h>
+#include <vos/syscalls.h>
+#include "conformance_cases.h"
+
+#define ERR(e) (-(int64_t)(e))
+#define KERNEL_ADDR 0xffff800000001000ull
+#define NS_PER_S 1000000000ull
+
+/* ---- the environment: initial capabilities and objects made once ---- */
+
+static vos_cap_t console, pool, self_cap, region;
+static uint64_t self_pid, console_id, pool_id, region_id;
+static vos_cap_t endpoint_cap, channel_cap, reply_cap;
+static uint64_t endpoint_id, channel_id;
+static uint64_t unmapped_addr;
+static _Alignas(64) uint8_t scratch[2 * VOS_PAGE_SIZE];
+
+static uint64_t object_id_of(vos_cap_t cap)
+{
+    if (cap == console) return console_id;
+    if (cap == pool) return pool_id;
+    if (cap == self_cap) return self_pid;
+    if (cap == region) return region_id;
+    if (cap == endpoint_cap) return endpoint_id;
+    if (cap == channel_cap) return channel_id;
+    return 0;
+}
+
+/* The capability with every right to an object of a type in mask (0 if the test has none). */
+static vos_cap_t cap_for(uint32_t mask)
+{
+    static const struct { uint64_t type; vos_cap_t *cap; } order[] = {
+        { VOS_OBJ_MEMORY, &region }, { VOS_OBJ_DEVICE, &console }, { VOS_OBJ_PROCESS, &self_cap },
+        { VOS_OBJ_ENDPOINT, &endpoint_cap }, { VOS_OBJ_CHANNEL, &channel_cap }, { VOS_OBJ_REPLY, &reply_cap },
+    };
+    for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+        if ((mask & (1u << order[i].type)) && *order[i].cap)
+            return *order[i].cap;
+    return VOS_CAP_NULL;
+}
+
+/* A capability to an object whose type is not in mask. */
+static vos_cap_t cap_not_in(uint32_t mask)
+{
+    if (!(mask & (1u << VOS_OBJ_PROCESS))) return self_cap;
+    if (!(mask & (1u << VOS_OBJ_DEVICE))) return console;
+    if (!(mask & (1u << VOS_OBJ_MEMORY))) return region;
+    return VOS_CAP_NULL;
+}
+
+static vos_cap_t derive(vos_cap_t parent, uint64_t rights)
+{
+    int64_t r = vos_sys_capability_derive(parent, rights);
+    assert_true(r > 0);
+    return (vos_cap_t)r;
+}
+
+static void *map_anon(uint64_t len)
+{
+    int64_t r = vos_sys_mmap(0, len, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
+    assert_false(VOS_IS_ERROR((uint64_t)r));
+    return (void *)(uintptr_t)r;
+}
+
+static void ipc_thread_call(uint64_t arg)
+{
+    (void)arg;
+    char req[8] = "ping", resp[16];
+    struct vos_ipc_call_result res;
+    vos_sys_ipc_call(channel_id, req, 4, resp, sizeof(resp), VOS_TIMEOUT_INFINITE, 0, channel_cap, &res);
+    vos_sys_thread_exit(0);
+}
+
+/* Endpoint, channel and a reply token, when the kernel has IPC. */
+static void make_ipc_objects(void)
+{
+    struct vos_endpoint_create_result ep;
+    if (vos_sys_ipc_endpoint_create(&ep) != 0)
+        return;
+    endpoint_id = ep.endpoint_id;
+    endpoint_cap = ep.capability;
+    int64_t ch = vos_sys_ipc_channel_create(endpoint_id, endpoint_id, endpoint_cap, endpoint_cap);
+    if (ch <= 0)
+        return;
+    channel_id = (uint64_t)ch;
+    int64_t c = vos_sys_capability_create(VOS_OBJ_CHANNEL, channel_id, VOS_RIGHT_ALL, self_cap);
+    if (c <= 0)
+        return;
+    channel_cap = (vos_cap_t)c;
+    /* A reply token: a thread calls, we receive (and never reply: the token stays valid). */
+    uint8_t *stack = map_anon(16384);
+    int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)ipc_thread_call, (uint64_t)(uintptr_t)stack, 16384, 0);
+    if (tid <= 0)
+        return;
+    char buf[64];
+    struct vos_ipc_receive_result rr;
+    if (vos_sys_ipc_receive(endpoint_id, buf, sizeof(buf), VOS_TIMEOUT_INFINITE, endpoint_cap, &rr) == 0)
+        reply_cap = rr.reply_token;
+}
+
+static void setup_environment(const struct vos_start_info *si)
+{
+    console = vos_start_find_cap(si, VOS_OBJ_DEVICE);
+    pool = vos_start_find_pool(si);
+    self_cap = vos_start_find_cap(si, VOS_OBJ_PROCESS);
+    self_pid = si->pid;
+    const struct vos_cap_info *caps = (const struct vos_cap_info *)(uintptr_t)si->caps;
+    for (uint64_t i = 0; i < si->cap_count; i++) {
+        if (caps[i].token == console) console_id = caps[i].object_id;
+        if (caps[i].token == pool) pool_id = caps[i].object_id;
+    }
+    int64_t r = vos_sys_capability_create(VOS_OBJ_MEMORY, VOS_PAGE_SIZE, VOS_RIGHT_ALL, pool);
+    region = r > 0 ? (vos_cap_t)r : 0;
+    /* An address that was mapped and is not any more. */
+    int64_t m = vos_sys_mmap(0, VOS_PAGE_SIZE, VOS_PROT_READ, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE, 0, 0);
+    if (m > 0) {
+        vos_sys_munmap((uint64_t)m, VOS_PAGE_SIZE);
+        unmapped_addr = (uint64_t)m;
+    }
+    make_ipc_objects();
+}
+
+/* ---- generated cases ---- */
+
+/* Every argument valid; caps_for[] records which capability each capability argument got. */
+static void fill_valid(const struct conf_syscall *s, uint64_t *a)
+{
+    for (unsigned i = 0; i < s->nargs; i++) {
+        const struct conf_arg *x = &s->args[i];
+        switch (x->fill) {
+        case CONF_FILL_ZERO: a[i] = 0; break;
+        case CONF_FILL_VALUE:
+        case CONF_FILL_FLAGS: a[i] = x->value; break;
+        case CONF_FILL_BUFFER: a[i] = (uint64_t)(uintptr_t)scratch; break;
+        case CONF_FILL_CAP: a[i] = cap_for(x->object_mask); break;
+        case CONF_FILL_OBJECT_ID: a[i] = 0; break; /* after the capabilities */
+        }
+    }
+    for (unsigned i = 0; i < s->nargs; i++)
+        if (s->args[i].fill == CONF_FILL_OBJECT_ID)
+            a[i] = object_id_of(a[s->args[i].value]);
+}
+
+static void run_case(void **state)
+{
+    const struct conf_case *c = *state;
+    const struct conf_syscall *s = &conf_syscalls[c->syscall];
+    const struct conf_arg *x = &s->args[c->arg];
+    uint64_t a[CONF_MAX_ARGS] = { 0 }, res[8] = { 0 };
+    fill_valid(s, a);
+    switch (c->kind) {
+    case CONF_CAP_NULL: a[c->arg] = VOS_CAP_NULL; break;
+    case CONF_CAP_FORGED: assert_int_not_equal(a[c->arg], 0); a[c->arg] |= 1ull << 60; break;
+    case CONF_CAP_UNUSED_SLOT: a[c->arg] = 0xffffeull; break; /* slot 0xffffe, generation 0 */
+    case CONF_CAP_STALE: {
+        vos_cap_t child = derive(cap_for(x->object_mask) ? cap_for(x->object_mask) : region, VOS_RIGHT_ALL);
+        assert_int_equal(vos_sys_capability_revoke(child), 0);
+        a[c->arg] = child;
+        break;
+    }
+    case CONF_CAP_WRONG_TYPE: a[c->arg] = cap_not_in(x->object_mask); break;
+    case CONF_CAP_MISSING_RIGHT:
+        assert_int_not_equal(a[c->arg], 0); /* [IPC] until there are endpoints and channels */
+        a[c->arg] = derive(a[c->arg], VOS_RIGHT_ALL & ~c->right);
+        break;
+    case CONF_PTR_NULL: a[c->arg] = 0; break;
+    case CONF_PTR_KERNEL: a[c->arg] = KERNEL_ADDR; break;
+    case CONF_PTR_UNMAPPED: assert_int_not_equal(unmapped_addr, 0); a[c->arg] = unmapped_addr; break;
+    case CONF_PTR_MISALIGNED: a[c->arg] = (uint64_t)(uintptr_t)scratch + 1; break;
+    case CONF_LEN_OVERSIZE: a[x->length_arg] = x->max + 1; break;
+    }
+    if (x->fill == CONF_FILL_BUFFER && x->length_arg >= 0 && c->kind != CONF_LEN_OVERSIZE)
+        a[x->length_arg] = 1; /* one element, so the pointer is used */
+    if (c->kind == CONF_CAP_WRONG_TYPE || c->kind == CONF_CAP_NULL || c->kind == CONF_CAP_STALE)
+        assert_int_not_equal(a[c->arg] != 0 || c->kind == CONF_CAP_NULL, 0);
+    int64_t r = conf_invoke(c->syscall, a, res);
+    assert_int_equal(r, ERR(c->expect));
+}
+
+/* ---- unknown numbers, marshalling, return encoding ---- */
+
+static void invalid_numbers(void **state)
+{
+    (void)state;
+    static const uint64_t numbers[] = { 0, 7, 16, 43, 1023, 1ull << 63, ~0ull, 0x10000000001ull };
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+        uint64_t args[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, ret[4] = { 0 };
+        int64_t r = vos_syscall_raw(numbers[i], args, ret);
+        assert_int_equal(r, ERR(VOS_ERR_INVALID_SYSCALL));
+        assert_true(VOS_IS_ERROR(ret[0]));
+        assert_int_equal(VOS_ERROR_OF(ret[0]), VOS_ERR_INVALID_SYSCALL);
+    }
+}
+
+/* The errors every listed syscall can be made to return are in its spec list. */
+static int error_listed(unsigned idx, int64_t word0)
+{
+    if (!VOS_IS_ERROR((uint64_t)word0))
+        return 1;
+    for (unsigned i = 0; i < conf_syscalls[idx].nerrors; i++)
+        if (ERR(conf_syscalls[idx].errors[i]) == word0)
+            return 1;
+    return 0;
+}
+
+static void generated_errors_listed(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < CONF_CASES; i++)
+        assert_true(error_listed(conf_cases[i].syscall, ERR(conf_cases[i].expect)));
+}
+
+/* A distinct sentinel in each position: every position is checked by the kernel on its own. */
+static void marshal_write(void **state)
+{
+    (void)state;
+    /* write(cap, buffer, count, offset): each argument's own error names it. */
+    assert_int_equal(vos_sys_write(0x5a5a5ull | (1ull << 61), "x", 1, 0), ERR(VOS_ERR_INVALID_CAPABILITY));
+    assert_int_equal(vos_sys_write(console, (void *)KERNEL_ADDR, 1, 0), ERR(VOS_ERR_INVALID_ADDRESS));
+    assert_int_equal(vos_sys_write(console, "x", 0x100001, 0), ERR(VOS_ERR_INVALID_PARAMETER));
+    assert_int_equal(vos_sys_write(console, "abc\n", 4, 0x123456789ull), 4); /* offset ignored by the console */
+    /* region: the offset arrives intact (bytes land exactly there) */
+    assert_int_equal(vos_sys_write(region, "Q", 1, 0xabc), 1);
+    char b[2] = { 0, 0 };
+    assert_int_equal(vos_sys_read(region, b, 1, 0xabc), 1);
+    assert_int_equal(b[0], 'Q');
+    assert_int_equal(vos_sys_read(region, b, 1, 0xabb), 1);
+    assert_int_equal(b[0], 0);
+}
+
+static void marshal_mmap(void **state)
+{
+    (void)state;
+    /* six arguments: addr (FIXED) , length, prot, flags, capability, offset */
+    uint64_t addr = 0x7f0000000ull;
+    int64_t r = vos_sys_mmap(addr, 3 * VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
+                             VOS_MAP_SHARED | VOS_MAP_FIXED, region, 0);
+    assert_int_equal(r, (int64_t)addr);
+    assert_int_equal(vos_sys_munmap(addr, 3 * VOS_PAGE_SIZE), 0);
+    assert_int_equal(vos_sys_mmap(0, VOS_PAGE_SIZE, 8, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0), ERR(VOS_ERR_INVALID_PARAMETER));
+    assert_int_equal(vos_sys_mmap(0, VOS_PAGE_SIZE, VOS_PROT_READ, 1u << 7, 0, 0), ERR(VOS_ERR_INVALID_PARAMETER));
+    assert_int_equal(vos_sys_mmap(0, VOS_PAGE_SIZE, VOS_PROT_READ, VOS_MAP_SHARED, console, 0), ERR(VOS_ERR_INVALID_CAPABILITY));
+    /* offset (6th) inside the region is fine, past it is not */
+    assert_int_equal(vos_sys_mmap(0, VOS_PAGE_SIZE, VOS_PROT_READ, VOS_MAP_SHARED, region, VOS_PAGE_SIZE),
+                     ERR(VOS_ERR_INVALID_PARAMETER));
+}
+
+/* ipc_call has 8 arguments: riscv64 and x86_64 spill the last ones to memory. */
+static void marshal_ipc_call_spill(void **state)
+{
+    (void)state;
+    char resp[8];
+    struct vos_ipc_call_result res;
+    /* The 8th argument (channel_cap): a null token must be reported as such... */
+    assert_int_equal(vos_sys_ipc_call(1, "x", 1, resp, sizeof(resp), 0, 0, 0, &res), ERR(VOS_ERR_INVALID_CAPABILITY));
+    /* ... a forged 7th (capability) too ... */
+    assert_int_equal(vos_sys_ipc_call(1, "x", 1, resp, sizeof(resp), 0, 1ull << 60, 0, &res), ERR(VOS_ERR_INVALID_CAPABILITY));
+    /* ... and a capability without WRITE in the 8th is PermissionDenied, which only a token that arrived can give. */
+    vos_cap_t no_write = derive(console, VOS_RIGHT_READ);
+    int64_t r = vos_sys_ipc_call(1, "x", 1, resp, sizeof(resp), 0, 0, no_write, &res);
+    assert_int_equal(r, ERR(VOS_ERR_INVALID_CAPABILITY)); /* wrong type: a DEVICE is no CHANNEL */
+    /* Through the raw words: arguments past the registers are not read from registers. */
+    assert_int_equal(vos_sys_ipc_call(1, "x", 1, resp, 0x1001, 0, 0, channel_cap ? channel_cap : 1, &res),
+                     ERR(channel_cap ? VOS_ERR_INVALID_PARAMETER : VOS_ERR_INVALID_PARAMETER));
+}
+
+/* [IPC] with a real channel: the spilled channel_cap without WRITE is PermissionDenied. */
+static void marshal_ipc_call_spill_rights(void **state)
+{
+    (void)state;
+    assert_int_not_equal(channel_cap, 0);
+    char resp[8];
+    struct vos_ipc_call_result res;
+    vos_cap_t ro = derive(channel_cap, VOS_RIGHT_READ);
+    assert_int_equal(vos_sys_ipc_call(channel_id, "x", 1, resp, sizeof(resp), 0, 0, ro, &res), ERR(VOS_ERR_PERMISSION_DENIED));
+    /* the channel id (1st) must match the spilled capability */
+    assert_int_equal(vos_sys_ipc_call(channel_id + 1000, "x", 1, resp, sizeof(resp), 0, 0, channel_cap, &res),
+                     ERR(VOS_ERR_INVALID_CAPABILITY));
+}
+
+static void marshal_i32(void **state)
+{
+    (void)state;
+    /* exit_code is an i32: a register with stray upper bits is refused (the raw path shows it). */
+    uint64_t args[8] = { 0x100000000ull, 0, 0, 0, 0, 0, 0, 0 }, ret[4];
+    assert_int_equal(vos_syscall_raw(VOS_SYS_EXIT, args, ret), ERR(VOS_ERR_INVALID_PARAMETER));
+    assert_int_equal(vos_syscall_raw(VOS_SYS_THREAD_EXIT, args, ret), ERR(VOS_ERR_INVALID_PARAMETER));
+}
+
+static void return_encoding(void **state)
+{
+    (void)state;
+    uint64_t args[8] = { VOS_CLOCK_MONOTONIC, 0, 0, 0, 0, 0, 0, 0 }, ret[4] = { 0 };
+    /* clock_get returns tv_sec in word 0 and tv_nsec in word 1 (docs/abi.md) */
+    assert_int_equal(vos_syscall_raw(VOS_SYS_CLOCK_GET, args, ret), (int64_t)ret[0]);
+    assert_false(VOS_IS_ERROR(ret[0]));
+    assert_true(ret[0] < 1000000ull);   /* seconds since boot */
+    assert_true(ret[1] < NS_PER_S);     /* nanoseconds */
+    struct vos_timespec t;
+    assert_int_equal(vos_sys_clock_get(VOS_CLOCK_MONOTONIC, &t), 0);
+    assert_true(t.tv_nsec < NS_PER_S);
+    assert_true(t.tv_sec * NS_PER_S + t.tv_nsec >= ret[0] * NS_PER_S + ret[1]);
+    /* an error: bit 63 set, the negated code */
+    args[0] = 99;
+    assert_int_equal(vos_syscall_raw(VOS_SYS_CLOCK_GET, args, ret), ERR(VOS_ERR_INVALID_PARAMETER));
+    assert_true(ret[0] >> 63);
+    assert_int_equal(ret[0], (uint64_t)-(int64_t)VOS_ERR_INVALID_PARAMETER);
+    /* a call returning nothing returns 0 */
+    assert_int_equal(vos_syscall_raw(VOS_SYS_YIELD, args, ret), 0);
+    /* a scalar result has bit 63 clear */
+    args[0] = region; args[1] = VOS_RIGHT_READ;
+    int64_t c = vos_syscall_raw(VOS_SYS_CAPABILITY_DERIVE, args, ret);
+    assert_true(c > 0);
+    assert_false(ret[0] >> 63);
+}
+
+/* ---- struct layouts ---- */
+
+static void struct_layouts(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < CONF_FIELDS; i++) {
+        const struct conf_field *f = &conf_fields[i];
+        if (f->offset != f->spec_offset || f->size != f->spec_size || f->struct_size != f->spec_struct_size)
+            fail_msg("%s.%s: at %zu size %zu (struct %zu), spec says %zu size %zu (struct %zu)", f->strct, f->field,
+                     f->offset, f->size, f->struct_size, f->spec_offset, f->spec_size, f->spec_struct_size);
+    }
+}
+
+/* ---- happy paths and situational errors, per syscall ---- */
+
+static void exit_happy(void **state)
+{
+    (void)state;
+    /* a child process that exits with -7: the code comes back sign-extended */
+    /* (process_create needs an ELF; the suite uses its own image from the boot file system when there is one) */
+    skip();
+}
+
+static void read_happy(void **state)
+{
+    (void)state;
+    struct vos_pool_info info;
+    assert_int_equal(vos_sys_read(pool, &info, sizeof(info), 0), (int64_t)sizeof(info));
+    assert_true(info.free_bytes <= info.total_bytes);
+    char b[4];
+    assert_int_equal(vos_sys_read(region, b, sizeof(b), VOS_PAGE_SIZE), 0); /* at the end: 0 bytes */
+    vos_cap_t wo = derive(region, VOS_RIGHT_WRITE);
+    assert_int_equal(vos_sys_read(wo, b, sizeof(b), 0), ERR(VOS_ERR_PERMISSION_DENIED));
+}
+
+static void write_happy(void **state)
+{
+    (void)state;
+    assert_int_equal(vos_sys_write(console, "conformance: write\n", 19, 0), 19);
+    assert_int_equal(vos_sys_write(region, "hello", 5, VOS_PAGE_SIZE - 2), 2); /* clipped at the end */
+    assert_int_equal(vos_sys_write(console, NULL, 0, 0), 0);                  /* length 0 accepts any pointer */
+}
+
+static void mmap_happy(void **state)
+{
+    (void)state;
+    int64_t r = vos_sys_mmap(0, 2 * VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
+    assert_true(r > 0);
+    assert_int_equal(r % VOS_PAGE_SIZE, 0);
+    uint8_t *p = (uint8_t *)(uintptr_t)r;
+    assert_int_equal(p[100], 0);
+    p[VOS_PAGE_SIZE + 1] = 9;
+    assert_int_equal(vos_sys_mmap((uint64_t)r, VOS_PAGE_SIZE, VOS_PROT_READ, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_FIXED, 0, 0),
+                     ERR(VOS_ERR_ALREADY_EXISTS));
+    assert_int_equal(vos_sys_mmap(0, VOS_PAGE_SIZE, VOS_PROT_WRITE | VOS_PROT_EXEC, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0),
+                     ERR(VOS_ERR_INVALID_PARAMETER)); /* W^X */
+    assert_int_equal(vos_sys_munmap((uint64_t)r, 2 * VOS_PAGE_SIZE), 0);
+}
+
+static void munmap_happy(void **state)
+{
+    (void)state;
+    void *p = map_anon(VOS_PAGE_SIZE);
+    assert_int_equal(vos_sys_munmap((uint64_t)(uintptr_t)p, VOS_PAGE_SIZE), 0);
+    assert_int_equal(vos_sys_munmap((uint64_t)(uintptr_t)p, VOS_PAGE_SIZE), 0); /* holes are fine */
+    assert_int_equal(vos_sys_munmap((uint64_t)(uintptr_t)p + 1, VOS_PAGE_SIZE), ERR(VOS_ERR_INVALID_PARAMETER));
+    assert_int_equal(vos_sys_munmap(KERNEL_ADDR, VOS_PAGE_SIZE), ERR(VOS_ERR_INVALID_ADDRESS));
+}
+
+static void mprotect_happy(void **state)
+{
+    (void)state;
+    uint8_t *p = map_anon(VOS_PAGE_SIZE);
+    p[0] = 1;
+    assert_int_equal(vos_sys_mprotect((uint64_t)(uintptr_t)p, VOS_PAGE_SIZE, VOS_PROT_READ), 0);
+    assert_int_equal(p[0], 1);
+    assert_int_equal(vos_sys_mprotect((uint64_t)(uintptr_t)p, VOS_PAGE_SIZE, 8), ERR(VOS_ERR_INVALID_PARAMETER));
+    assert_int_equal(vos_sys_mprotect((uint64_t)(uintptr_t)p + 1, VOS_PAGE_SIZE, VOS_PROT_READ), ERR(VOS_ERR_INVALID_PARAMETER));
+    assert_int_equal(vos_sys_mprotect(unmapped_addr, VOS_PAGE_SIZE, VOS_PROT_READ), ERR(VOS_ERR_INVALID_ADDRESS));
+    /* a read-only region mapping cannot become writable */
+    vos_cap_t ro = derive(region, VOS_RIGHT_READ);
+    int64_t m = vos_sys_mmap(0, VOS_PAGE_SIZE, VOS_PROT_READ, VOS_MAP_SHARED, ro, 0);
+    assert_true(m > 0);
+    assert_int_equal(vos_sys_mprotect((uint64_t)m, VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE), ERR(VOS_ERR_PERMISSION_DENIED));
+    vos_sys_munmap((uint64_t)m, VOS_PAGE_SIZE);
+    vos_sys_munmap((uint64_t)(uintptr_t)p, VOS_PAGE_SIZE);
+}
+
+static void ipc_endpoint_create_happy(void **state) /* [IPC] */
+{
+    (void)state;
+    struct vos_endpoint_create_result ep;
+    assert_int_equal(vos_sys_ipc_endpoint_create(&ep), 0);
+    assert_true(ep.endpoint_id > 0);
+    assert_true(ep.capability != 0);
+    assert_int_equal(vos_sys_capability_validate(ep.capability, VOS_RIGHT_ALL), 0);
+    uint64_t args[8] = { 0 }, ret[4];
+    assert_false(VOS_IS_ERROR((uint64_t)vos_syscall_raw(VOS_SYS_IPC_ENDPOINT_CREATE, args, ret)));
+    assert_int_equal(ret[0], ep.endpoint_id + 1); /* word 0: the id; ids count up */
+    assert_int_equal(vos_sys_capability_validate(ret[1], VOS_RIGHT_ALL), 0); /* word 1: the capability */
+}
+
+static void ipc_channel_create_happy(void **state) /* [IPC] */
+{
+    (void)state;
+    assert_int_not_equal(endpoint_cap, 0);
+    int64_t ch = vos_sys_ipc_channel_create(endpoint_id, endpoint_id, endpoint_cap, endpoint_cap);
+    assert_true(ch > 0);
+    assert_int_equal(vos_sys_ipc_channel_create(endpoint_id + 999, endpoint_id, endpoint_cap, endpoint_cap),
+                     ERR(VOS_ERR_INVALID_CAPABILITY)); /* the capability does not name endpoint1 */
+}
+
+static void ipc_send_receive_happy(void **state) /* [IPC] */
+{
+    (void)state;
+    assert_int_not_equal(channel_cap, 0);
+    assert_int_equal(vos_sys_ipc_send(channel_id, "hello", 5, 0, channel_cap), 0);
+    char small[2], buf[16];
+    struct vos_ipc_receive_result rr;
+    memset(&rr, 0, sizeof(rr));
+    assert_int_equal(vos_sys_ipc_receive(endpoint_id, small, sizeof(small), 0, endpoint_cap, &rr), ERR(VOS_ERR_BUFFER_TOO_SMALL));
+    assert_int_equal(rr.message_len, 5); /* the needed length, in word 1 */
+    assert_int_equal(vos_sys_ipc_receive(endpoint_id, buf, sizeof(buf), 0, endpoint_cap, &rr), 0);
+    assert_int_equal(rr.message_len, 5);
+    assert_memory_equal(buf, "hello", 5);
+    assert_int_equal(rr.sender, self_pid);
+    assert_int_equal(rr.reply_token, 0);
+}
+
+static void ipc_receive_timeout(void **state) /* [IPC] */
+{
+    (void)state;
+    assert_int_not_equal(endpoint_cap, 0);
+    char buf[8];
+    struct vos_ipc_receive_result rr;
+    assert_int_equal(vos_sys_ipc_receive(endpoint_id, buf, sizeof(buf), 0, endpoint_cap, &rr), ERR(VOS_ERR_TIMEOUT));
+    assert_int_equal(vos_sys_ipc_receive(endpoint_id, buf, sizeof(buf), 1000000, endpoint_cap, &rr), ERR(VOS_ERR_TIMEOUT));
+}
+
+static void ipc_call_timeout(void **state) /* [IPC] */
+{
+    (void)state;
+    assert_int_not_equal(channel_cap, 0);
+    char resp[8];
+    struct vos_ipc_call_result res;
+    assert_int_equal(vos_sys_ipc_call(channel_id, "x", 1, resp, sizeof(resp), 0, 0, channel_cap, &res), ERR(VOS_ERR_TIMEOUT));
+}
+
+static void ipc_reply_happy(void **state) /* [IPC] */
+{
+    (void)state;
+    assert_int_not_equal(reply_cap, 0);
+    assert_int_equal(vos_sys_ipc_reply(reply_cap, "pong", 4, 0), 0);
+    assert_int_equal(vos_sys_ipc_reply(reply_cap, "pong", 4, 0), ERR(VOS_ERR_INVALID_CAPABILITY)); /* single use */
+}
+
+static void process_create_errors(void **state)
+{
+    (void)state;
+    static const uint8_t not_elf[64] = { 'n', 'o', 't' };
+    assert_int_equal(vos_sys_process_create(not_elf, sizeof(not_elf), NULL, 0, NULL, 0), ERR(VOS_ERR_INVALID_PARAMETER));
+    /* a capability to grant without GRANT */
+    vos_cap_t nogrant = derive(console, VOS_RIGHT_WRITE);
+    assert_int_equal(vos_sys_process_create(not_elf, sizeof(not_elf), NULL, 0, &nogrant, 1), ERR(VOS_ERR_INVALID_PARAMETER));
+}
+
+static void process_start_wait_errors(void **state)
+{
+    (void)state;
+    struct vos_process_exit_info info;
+    assert_int_equal(vos_sys_process_start(999999), ERR(VOS_ERR_NOT_FOUND));
+    assert_int_equal(vos_sys_process_wait(999999, 0, &info), ERR(VOS_ERR_NOT_FOUND));
+    assert_int_equal(vos_sys_process_start(self_pid), ERR(VOS_ERR_PERMISSION_DENIED)); /* not our child */
+    assert_int_equal(vos_sys_process_wait(self_pid, 0, &info), ERR(VOS_ERR_PERMISSION_DENIED));
+}
+
+static volatile uint64_t thread_seen;
+
+static void thread_body(uint64_t arg)
+{
+    thread_seen = arg;
+    vos_sys_thread_exit((int32_t)(arg & 0xff) - 100);
+}
+
+static void thread_blocker(uint64_t arg)
+{
+    struct vos_timespec ts = { 0, arg };
+    vos_sys_nanosleep(&ts);
+    vos_sys_thread_exit(3);
+}
+
+static void thread_create_join_happy(void **state)
+{
+    (void)state;
+    uint8_t *stack = map_anon(16384);
+    uint64_t sentinel = 0x1122334455667708ull;
+    int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)thread_body, (uint64_t)(uintptr_t)stack, 16384, sentinel);
+    assert_true(tid > 0);
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE), (int64_t)(int32_t)(8 - 100)); /* negative i32 */
+    assert_int_equal(thread_seen, sentinel); /* the 4th argument arrived whole */
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 0), ERR(VOS_ERR_NOT_FOUND));
+    vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
+}
+
+static void thread_join_timeout(void **state)
+{
+    (void)state;
+    uint8_t *stack = map_anon(16384);
+    int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)thread_blocker, (uint64_t)(uintptr_t)stack, 16384, 20000000);
+    assert_true(tid > 0);
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 0), ERR(VOS_ERR_TIMEOUT));
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 1000), ERR(VOS_ERR_TIMEOUT));
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE), 3);
+    vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
+}
+
+static void thread_errors(void **state)
+{
+    (void)state;
+    uint8_t *stack = map_anon(16384);
+    assert_int_equal(vos_sys_thread_create(0x10, (uint64_t)(uintptr_t)stack, 16384, 0), ERR(VOS_ERR_INVALID_ADDRESS));
+    assert_int_equal(vos_sys_thread_create((uint64_t)(uintptr_t)thread_body, unmapped_addr, 16384, 0), ERR(VOS_ERR_INVALID_ADDRESS));
+    assert_int_equal(vos_sys_thread_join(999999, 0), ERR(VOS_ERR_NOT_FOUND));
+    vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
+}
+
+static void capability_create_happy(void **state)
+{
+    (void)state;
+    int64_t r = vos_sys_capability_create(VOS_OBJ_MEMORY, VOS_PAGE_SIZE, VOS_RIGHT_READ | VOS_RIGHT_REVOKE, pool);
+    assert_true(r > 0);
+    assert_int_equal(vos_sys_capability_validate((vos_cap_t)r, VOS_RIGHT_READ), 0);
+    assert_int_equal(vos_sys_capability_create(9, 1, VOS_RIGHT_READ, pool), ERR(VOS_ERR_INVALID_PARAMETER));
+    assert_int_equal(vos_sys_capability_create(VOS_OBJ_MEMORY, VOS_PAGE_SIZE, 1ull << 6, pool), ERR(VOS_ERR_INVALID_PARAMETER));
+    assert_int_equal(vos_sys_capability_create(VOS_OBJ_PROCESS, 999999, VOS_RIGHT_READ, self_cap), ERR(VOS_ERR_NOT_FOUND));
+    assert_int_equal(vos_sys_capability_revoke((vos_cap_t)r), 0);
+}
+
+static void capability_derive_happy(void **state)
+{
+    (void)state;
+    vos_cap_t c = derive(region, VOS_RIGHT_READ | VOS_RIGHT_DERIVE);
+    assert_int_equal(vos_sys_capability_validate(c, VOS_RIGHT_READ), 0);
+    assert_int_equal(vos_sys_capability_validate(c, VOS_RIGHT_WRITE), ERR(VOS_ERR_PERMISSION_DENIED));
+    assert_int_equal(vos_sys_capability_derive(c, VOS_RIGHT_READ | VOS_RIGHT_WRITE), ERR(VOS_ERR_PERMISSION_DENIED));
+    assert_int_equal(vos_sys_capability_derive(c, 1ull << 40), ERR(VOS_ERR_INVALID_PARAMETER));
+}
+
+static void capability_revoke_happy(void **state)
+{
+    (void)state;
+    vos_cap_t parent = derive(region, VOS_RIGHT_ALL);
+    vos_cap_t child = derive(parent, VOS_RIGHT_READ);
+    assert_int_equal(vos_sys_capability_revoke(parent), 0);
+    assert_int_equal(vos_sys_capability_validate(child, 0), ERR(VOS_ERR_INVALID_CAPABILITY));
+    assert_int_equal(vos_sys_capability_validate(parent, 0), ERR(VOS_ERR_INVALID_CAPABILITY));
+}
+
+static void capability_validate_happy(void **state)
+{
+    (void)state;
+    assert_int_equal(vos_sys_capability_validate(console, VOS_RIGHT_ALL), 0);
+    assert_int_equal(vos_sys_capability_validate(console, 1ull << 50), ERR(VOS_ERR_INVALID_PARAMETER));
+}
+
+static void clock_get_happy(void **state)
+{
+    (void)state;
+    struct vos_timespec t0, t1, rt;
+    assert_int_equal(vos_sys_clock_get(VOS_CLOCK_MONOTONIC, &t0), 0);
+    assert_int_equal(vos_sys_clock_get(VOS_CLOCK_MONOTONIC, &t1), 0);
+    assert_true(t1.tv_sec * NS_PER_S + t1.tv_nsec >= t0.tv_sec * NS_PER_S + t0.tv_nsec);
+    int64_t r = vos_sys_clock_get(VOS_CLOCK_REALTIME, &rt);
+    assert_true(r == ERR(VOS_ERR_NOT_SUPPORTED) || (r == 0 && rt.tv_sec > 1600000000ull));
+    assert_int_equal(vos_sys_clock_get(2, &rt), ERR(VOS_ERR_INVALID_PARAMETER));
+}
+
+static void nanosleep_happy(void **state)
+{
+    (void)state;
+    struct vos_timespec t0, t1, nap = { 0, 1000000 };
+    assert_int_equal(vos_sys_clock_get(VOS_CLOCK_MONOTONIC, &t0), 0);
+    assert_int_equal(vos_sys_nanosleep(&nap), 0);
+    assert_int_equal(vos_sys_clock_get(VOS_CLOCK_MONOTONIC, &t1), 0);
+    assert_true(t1.tv_sec * NS_PER_S + t1.tv_nsec >= t0.tv_sec * NS_PER_S + t0.tv_nsec + 1000000);
+    struct vos_timespec bad = { 0, NS_PER_S };
+    assert_int_equal(vos_sys_nanosleep(&bad), ERR(VOS_ERR_INVALID_PARAMETER));
+}
+
+static void yield_happy(void **state)
+{
+    (void)state;
+    assert_int_equal(vos_sys_yield(), 0);
+}
+
+#define T(name, fn) { name, fn, NULL, NULL, NULL }
+
+static const struct CMUnitTest fixed_tests[] = {
+    T("abi.unknown_numbers", invalid_numbers),
+    T("abi.generated_errors_listed", generated_errors_listed),
+    T("abi.return_encoding", return_encoding),
+    T("abi.struct_layouts", struct_layouts),
+    T("exit.i32_upper_bits", marshal_i32),
+    T("read.happy", read_happy),
+    T("write.happy", write_happy),
+    T("write.marshalling", marshal_write),
+    T("mmap.happy", mmap_happy),
+    T("mmap.marshalling", marshal_mmap),
+    T("munmap.happy", munmap_happy),
+    T("mprotect.happy", mprotect_happy),
+    T("ipc_endpoint_create.happy [IPC]", ipc_endpoint_create_happy),
+    T("ipc_channel_create.happy [IPC]", ipc_channel_create_happy),
+    T("ipc_send.happy_and_receive_too_small [IPC]", ipc_send_receive_happy),
+    T("ipc_receive.timeout [IPC]", ipc_receive_timeout),
+    T("ipc_call.spilled_arguments", marshal_ipc_call_spill),
+    T("ipc_call.spilled_rights [IPC]", marshal_ipc_call_spill_rights),
+    T("ipc_call.timeout [IPC]", ipc_call_timeout),
+    T("ipc_reply.happy [IPC]", ipc_reply_happy),
+    T("process_create.errors", process_create_errors),
+    T("process_start.errors", process_start_wait_errors),
+    T("thread_create.happy", thread_create_join_happy),
+    T("thread_join.timeout", thread_join_timeout),
+    T("thread_create.errors", thread_errors),
+    T("capability_create.happy", capability_create_happy),
+    T("capability_derive.happy", capability_derive_happy),
+    T("capability_revoke.happy", capability_revoke_happy),
+    T("capability_validate.happy", capability_validate_happy),
+    T("clock_get.happy", clock_get_happy),
+    T("nanosleep.happy", nanosleep_happy),
+    T("yield.happy", yield_happy),
+};
+
+int main(const struct vos_start_info *si)
+{
+    (void)exit_happy;
+    setup_environment(si);
+    printf("conformance: %zu generated cases, %zu fixed tests, %zu struct fields\n", CONF_CASES,
+           sizeof(fixed_tests) / sizeof(fixed_tests[0]), CONF_FIELDS);
+    size_t nfixed = sizeof(fixed_tests) / sizeof(fixed_tests[0]), n = nfixed + CONF_CASES;
+    struct CMUnitTest *tests = calloc(n, sizeof(*tests));
+    assert_non_null(tests);
+    memcpy(tests, fixed_tests, sizeof(fixed_tests));
+    for (size_t i = 0; i < CONF_CASES; i++) {
+        tests[nfixed + i].name = conf_cases[i].what;
+        tests[nfixed + i].test_func = run_case;
+        tests[nfixed + i].initial_state = (void *)(uintptr_t)&conf_cases[i];
+    }
+    int failed = _cmocka_run_group_tests("conformance", tests, n, NULL, NULL);
+    printf("conformance: done, %d failed\n", failed);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,135 @@
+/*
+ * test_memory.c — memory regions carved from a pool (SYS_CAPABILITY_CREATE),
+ * mapped shared or private (SYS_MMAP), read and written through SYS_READ /
+ * SYS_WRITE, and protection changes (SYS_MPROTECT), which must never grant
+ * more than the mapping's capability allowed.
+ */
+#include <string.h>
+
+#include "harness.h"
+#include "memobj.h"
+#include "memory.h"
+
+static int reached;
+static struct memobj *pool;
+
+#define RW (VOS_PROT_READ | VOS_PROT_WRITE)
+
+/* The pool capability a loader gives init: the authority to carve regions. */
+static vos_cap_t grant_pool(struct process *p)
+{
+    long err = 0;
+    if (!pool)
+        pool = memobj_new_pool(16ull << 20, &err); /* the harness keeps its reference for good */
+    assert_non_null(pool);
+    return hh_grant(p, &pool->obj, VOS_RIGHT_ALL);
+}
+
+static int64_t carve(vos_cap_t pool_cap, uint64_t bytes, uint64_t rights)
+{
+    return vos_sys_capability_create(VOS_OBJ_MEMORY, bytes, rights, pool_cap);
+}
+
+static void shared_user(uint64_t pool_cap)
+{
+    int64_t region = carve(pool_cap, 2 * PAGE_SIZE, VOS_RIGHT_READ | VOS_RIGHT_WRITE);
+    UCHECK(region > 0);
+    char msg[] = "shared bytes";
+    UCHECK_EQ(vos_sys_write(region, msg, sizeof(msg), PAGE_SIZE - 4), sizeof(msg)); /* across the page boundary */
+    int64_t va = vos_sys_mmap(0, 2 * PAGE_SIZE, RW, VOS_MAP_SHARED, region, 0);
+    UCHECK(va > 0);
+    char seen[sizeof(msg)] = { 0 };
+    host_user_read((uint64_t)va + PAGE_SIZE - 4, seen, sizeof(seen));
+    UCHECK(memcmp(seen, msg, sizeof(msg)) == 0);
+    /* A store through the mapping is visible to SYS_READ: the very same frames. */
+    host_user_write((uint64_t)va + 100, "X", 1);
+    char back[2] = { 0 };
+    UCHECK_EQ(vos_sys_read(region, back, 1, 100), 1);
+    UCHECK_EQ(back[0], 'X');
+    UCHECK_EQ(vos_sys_read(region, back, 2, 2 * PAGE_SIZE), 0); /* at the end: nothing */
+    reached = 1;
+}
+
+static void test_shared_region(void **state)
+{
+    (void)state;
+    reached = 0;
+    struct process *p = hh_process("shared");
+    hh_thread(p, shared_user, grant_pool(p));
+    hh_start(p);
+    hh_run();
+    assert_int_equal(reached, 1);
+}
+
+static void mprotect_user(uint64_t pool_cap)
+{
+    int64_t ro = carve(pool_cap, PAGE_SIZE, VOS_RIGHT_READ);
+    UCHECK(ro > 0);
+    /* Mapping asks for no more than the capability allows... */
+    UCHECK_ERR(vos_sys_mmap(0, PAGE_SIZE, RW, VOS_MAP_SHARED, ro, 0), VOS_ERR_PERMISSION_DENIED);
+    UCHECK_ERR(vos_sys_mmap(0, PAGE_SIZE, VOS_PROT_READ | VOS_PROT_EXEC, VOS_MAP_PRIVATE, ro, 0),
+               VOS_ERR_PERMISSION_DENIED);
+    int64_t shared = vos_sys_mmap(0, PAGE_SIZE, VOS_PROT_READ, VOS_MAP_SHARED, ro, 0);
+    int64_t private = vos_sys_mmap(0, PAGE_SIZE, VOS_PROT_READ, VOS_MAP_PRIVATE, ro, 0);
+    UCHECK(shared > 0 && private > 0);
+    /* ...and so does every later protection change (spec: mprotect's authority). */
+    UCHECK_ERR(vos_sys_mprotect((uint64_t)shared, PAGE_SIZE, RW), VOS_ERR_PERMISSION_DENIED);
+    UCHECK_ERR(vos_sys_mprotect((uint64_t)shared, PAGE_SIZE, VOS_PROT_READ | VOS_PROT_EXEC), VOS_ERR_PERMISSION_DENIED);
+    UCHECK_ERR(vos_sys_mprotect((uint64_t)private, PAGE_SIZE, VOS_PROT_READ | VOS_PROT_EXEC),
+               VOS_ERR_PERMISSION_DENIED);
+    reached = 1;
+}
+
+static void test_mprotect_bounded_by_capability(void **state)
+{
+    (void)state;
+    reached = 0;
+    struct process *p = hh_process("mprotect");
+    hh_thread(p, mprotect_user, grant_pool(p));
+    hh_start(p);
+    hh_run();
+    assert_int_equal(reached, 1);
+}
+
+static uint64_t free_at[4];
+
+static void unmap_user(uint64_t arg)
+{
+    (void)arg;
+    int64_t va = vos_sys_mmap(0, 8 * PAGE_SIZE, RW, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE,
+                              VOS_CAP_NULL, 0);
+    UCHECK(va > 0);
+    free_at[0] = frame_free_count();
+    /* A hole in the middle gives its two frames back; the rest stays usable. */
+    UCHECK_EQ(vos_sys_munmap((uint64_t)va + 3 * PAGE_SIZE, 2 * PAGE_SIZE), 0);
+    free_at[1] = frame_free_count();
+    int v = 7;
+    host_user_write((uint64_t)va + 7 * PAGE_SIZE, &v, sizeof(v));
+    UCHECK_EQ(vos_sys_mprotect((uint64_t)va, 3 * PAGE_SIZE, VOS_PROT_READ), 0);
+    UCHECK_ERR(vos_sys_mprotect((uint64_t)va, 8 * PAGE_SIZE, VOS_PROT_READ), VOS_ERR_INVALID_ADDRESS); /* the hole */
+    UCHECK_EQ(vos_sys_munmap((uint64_t)va, 8 * PAGE_SIZE), 0); /* holes are fine */
+    free_at[2] = frame_free_count();
+    reached = 1;
+}
+
+static void test_munmap_returns_frames(void **state)
+{
+    (void)state;
+    reached = 0;
+    hh_spawn("unmap", unmap_user, 0);
+    hh_run();
+    assert_int_equal(reached, 1);
+    assert_int_equal(free_at[1], free_at[0] + 2);
+    assert_int_equal(free_at[2], free_at[1] + 6);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_shared_region, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_munmap_returns_frames, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_mprotect_bounded_by_capability, hh_setup, hh_teardown),
+    };
+    hh_select(argc, argv);
+    return cmocka_run_group_tests_name("memory", tests, NULL, NULL);
+}
