@@ -30,8 +30,9 @@ long sys_nanosleep(struct thread *self, user_in_t duration)
         return err;
     if (ts.tv_nsec >= NSEC_PER_SEC)
         return VOS_ERR_INVALID_PARAMETER;
-    uint64_t ns = ts.tv_sec > (VOS_TIMEOUT_INFINITE - 1) / NSEC_PER_SEC ? VOS_TIMEOUT_INFINITE - 1
-                                                                       : ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+    /* Longer than 2^64 - 2 ns (584 years) is "for ever", never a wrap-around. */
+    uint64_t max_sec = (VOS_TIMEOUT_INFINITE - 1 - ts.tv_nsec) / NSEC_PER_SEC;
+    uint64_t ns = ts.tv_sec > max_sec ? VOS_TIMEOUT_INFINITE - 1 : ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
     if (ns == 0)
         return VOS_OK;
     sched_wait(self, NULL, ns, VOS_OK); /* on the sleepers list only; consumes no CPU */

@@ -27,11 +27,11 @@ static long range_args(uint64_t addr, uint64_t length, uint64_t *len)
     return VOS_OK;
 }
 
-/* A private copy of a region's bytes, as fresh anonymous pages. */
-static long map_private_copy(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot, struct memobj *m,
-                             uint64_t offset)
+/* A private copy of a region's bytes, as fresh anonymous pages, bounded by the capability. */
+static long map_private_copy(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot, unsigned max_prot,
+                             struct memobj *m, uint64_t offset)
 {
-    long err = vspace_map(vs, va, len, prot, ANY_PROT, NULL, 0, true);
+    long err = vspace_map(vs, va, len, prot, max_prot, NULL, 0, true);
     for (uint64_t off = 0; !err && off < len; off += PAGE_SIZE)
         err = vspace_fill(vs, va + off, arch_phys_to_virt(memobj_frame(m, (offset + off) / PAGE_SIZE)), PAGE_SIZE);
     if (err)
@@ -46,7 +46,7 @@ static long map_at(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot, u
         return vspace_map(vs, va, len, prot, ANY_PROT, NULL, 0, flags & VOS_MAP_POPULATE);
     if (flags & VOS_MAP_SHARED)
         return vspace_map(vs, va, len, prot, prot_allowed_by(capability), m, offset, true);
-    return map_private_copy(vs, va, len, prot, m, offset);
+    return map_private_copy(vs, va, len, prot, prot_allowed_by(capability), m, offset);
 }
 
 long sys_mmap(struct thread *self, uint64_t addr, uint64_t length, uint32_t prot, uint32_t flags,
