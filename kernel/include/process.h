@@ -95,7 +95,7 @@ _Noreturn void sched_return_to_user(void);   /* run current if it can, else the 
 extern uint32_t ready_bitmap;                /* bit p: a READY thread of priority p waits */
 
 /* The common case, inlined into the syscall path: straight back to the caller. */
-static inline void sched_fast_return(struct thread *t)
+static inline __attribute__((always_inline)) void sched_fast_return(struct thread *t)
 {
     if (t && t->state == THREAD_RUNNING && !((uint64_t)ready_bitmap >> (t->priority + 1)))
         arch_enter_user(&t->frame);
