@@ -1,8 +1,10 @@
 /*
- * fdt.c — just enough of a flattened device tree reader to learn where
- * RAM is and what inside it is taken: /memory nodes, /reserved-memory
- * children and the memory-reservation block.  Everything in the blob is
- * big-endian and untrusted, so every offset is checked against its size.
+ * fdt.c — just enough of a flattened device tree reader for the arches
+ * booted with one: where RAM is and what inside it is taken (/memory
+ * nodes, /reserved-memory children, the memory-reservation block), and
+ * single properties of top-level nodes (/chosen, /psci, /cpus).
+ * Everything in the blob is big-endian and untrusted, so every offset is
+ * checked against its size.
  */
 #include "kernel.h"
 
@@ -125,4 +127,64 @@ int fdt_read_memory(const void *dtb, struct boot_info *bi)
         }
     }
     return bi->n_ram ? 0 : -1;
+}
+
+uint32_t fdt_be32(const void *p)
+{
+    return be32(p);
+}
+
+static bool name_is(const char *name, const char *want)
+{
+    while (*want && *name == *want) {
+        name++;
+        want++;
+    }
+    return !*want && !*name;
+}
+
+const void *fdt_prop(const void *dtb, const char *node, const char *prop, uint32_t *len)
+{
+    const uint8_t *blob = dtb;
+    if (!blob || be32(blob) != FDT_MAGIC)
+        return NULL;
+    uint32_t total = be32(blob + 4), off_struct = be32(blob + 8), off_strings = be32(blob + 12);
+    uint32_t size_strings = be32(blob + 32), size_struct = be32(blob + 36);
+    if (off_struct > total || size_struct > total - off_struct || off_strings > total ||
+        size_strings > total - off_strings)
+        return NULL;
+    bool root = name_is(node, "/");
+    int depth = 0;
+    bool in_node = false;
+    const uint8_t *p = blob + off_struct, *end = p + size_struct;
+    while (p + 4 <= end) {
+        uint32_t tok = be32(p);
+        p += 4;
+        if (tok == FDT_BEGIN_NODE) {
+            const char *name = (const char *)p;
+            while (p < end && *p)
+                p++;
+            p = blob + ALIGN_UP((uint64_t)(p + 1 - blob), 4);
+            depth++;
+            in_node = root ? depth == 1 : depth == 2 && name_is(name, node + 1);
+        } else if (tok == FDT_END_NODE) {
+            depth--;
+            in_node = root && depth == 1;
+        } else if (tok == FDT_PROP) {
+            if (p + 8 > end)
+                return NULL;
+            uint32_t plen = be32(p), nameoff = be32(p + 4);
+            const uint8_t *val = p + 8;
+            if (plen > (uint32_t)(end - val) || nameoff >= size_strings)
+                return NULL;
+            if (in_node && name_is((const char *)blob + off_strings + nameoff, prop)) {
+                *len = plen;
+                return val;
+            }
+            p = val + ALIGN_UP(plen, 4);
+        } else if (tok != FDT_NOP) {
+            return NULL;
+        }
+    }
+    return NULL;
 }

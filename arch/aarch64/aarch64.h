@@ -71,5 +71,4 @@ void aarch64_timer_stop(void);
 void aarch64_asid_init(void);
 void aarch64_uart_init(void);
 void aarch64_uart_rx_irq(void);
-const void *aarch64_fdt_prop(const void *dtb, const char *node, const char *prop, uint32_t *len);
 #endif

@@ -8,58 +8,6 @@
 static struct boot_info bootinfo;
 static char psci_conduit = 'h'; /* QEMU virt without EL3: hvc */
 
-static uint32_t be32(const void *p)
-{
-    const uint8_t *b = p;
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static int streq(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return *a == *b;
-}
-
-/*
- * Property prop of the root's child node (or of the root for node "/").
- * Enough for /chosen and /psci; kernel/fdt.c does the real parsing.
- */
-const void *aarch64_fdt_prop(const void *dtb, const char *node, const char *prop, uint32_t *len)
-{
-    const char *base = dtb;
-    if (be32(base) != 0xd00dfeed)
-        return 0;
-    const char *p = base + be32(base + 8);
-    const char *strings = base + be32(base + 12);
-    int depth = 0, in_node = 0;
-    for (;;) {
-        uint32_t tok = be32(p);
-        p += 4;
-        if (tok == 1) { /* begin node */
-            const char *name = p;
-            int n = 0;
-            while (name[n])
-                n++;
-            p += (n + 4) & ~3;
-            depth++;
-            in_node = (depth == 1 && streq(node, "/")) || (depth == 2 && streq(name, node + 1));
-        } else if (tok == 2) { /* end node */
-            depth--;
-            in_node = depth == 1 && streq(node, "/");
-        } else if (tok == 3) { /* property */
-            uint32_t plen = be32(p), nameoff = be32(p + 4);
-            if (in_node && streq(strings + nameoff, prop)) {
-                *len = plen;
-                return p + 8;
-            }
-            p += 8 + ((plen + 3) & ~3u);
-        } else if (tok != 4) { /* not a nop: end or garbage */
-            return 0;
-        }
-    }
-}
-
 static int contains(const char *s, uint32_t len, const char *word)
 {
     for (uint32_t i = 0; i < len && s[i]; i++) {
@@ -159,10 +107,10 @@ void aarch64_boot(paddr_t dtb_pa)
     __asm__ volatile("isb; tlbi vmalle1; dsb nsh; isb" ::: "memory");
 
     uint32_t len;
-    const char *args = aarch64_fdt_prop(dtb, "/chosen", "bootargs", &len);
+    const char *args = fdt_prop(dtb, "/chosen", "bootargs", &len);
     bi->boot_path = args && contains(args, len, "vos.boot=u-boot") ? "u-boot" : "direct";
-    const char *method = aarch64_fdt_prop(dtb, "/psci", "method", &len);
-    if (method && streq(method, "smc"))
+    const char *method = fdt_prop(dtb, "/psci", "method", &len);
+    if (method && len == 4 && method[0] == 's' && method[1] == 'm' && method[2] == 'c')
         psci_conduit = 's';
 
     aarch64_asid_init();

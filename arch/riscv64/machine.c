@@ -153,43 +153,12 @@ void arch_idle_wait(void)
 
 /* ---- boot --------------------------------------------------------------- */
 
-static uint32_t be32(const void *p)
-{
-    const uint8_t *b = p;
-    return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-}
-
-static int streq(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return *a == *b;
-}
-
-/* The first "timebase-frequency" anywhere (it lives in /cpus), or 0. */
+/* The timer's frequency: /cpus/timebase-frequency, or 0. */
 static uint32_t fdt_timebase(const uint8_t *dtb)
 {
-    if (be32(dtb) != 0xd00dfeed)
-        return 0;
-    const uint8_t *p = dtb + be32(dtb + 8), *strings = (const uint8_t *)dtb + be32(dtb + 12);
-    const uint8_t *end = dtb + be32(dtb + 4);
-    while (p < end) {
-        uint32_t tok = be32(p);
-        p += 4;
-        if (tok == 1) {         /* FDT_BEGIN_NODE: skip the padded name */
-            while (*p++)
-                ;
-            p = (const uint8_t *)(((uintptr_t)p + 3) & ~3ul);
-        } else if (tok == 3) {  /* FDT_PROP */
-            uint32_t len = be32(p), name = be32(p + 4);
-            if (len == 4 && streq((const char *)strings + name, "timebase-frequency"))
-                return be32(p + 8);
-            p += 8 + ((len + 3) & ~3u);
-        } else if (tok == 9) {  /* FDT_END */
-            break;
-        }
-    }
-    return 0;
+    uint32_t len;
+    const void *v = fdt_prop(dtb, "/cpus", "timebase-frequency", &len);
+    return v && len == 4 ? fdt_be32(v) : 0;
 }
 
 static void reserve(struct boot_info *bi, paddr_t base, uint64_t size)

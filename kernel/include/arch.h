@@ -150,5 +150,8 @@ _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
 /* Panic caused by a trap in kernel mode: prints frame and reason. */
 _Noreturn void panic_frame(const struct trap_frame *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Device-tree helper for arches booted with one (kernel/fdt.c). */
+/* Device-tree helpers for arches booted with one (kernel/fdt.c). */
 int fdt_read_memory(const void *dtb, struct boot_info *bi); /* 0 ok, -1 bad blob */
+/* Property prop of node ("/" or a top-level node such as "/chosen"), or NULL. */
+const void *fdt_prop(const void *dtb, const char *node, const char *prop, uint32_t *len);
+uint32_t fdt_be32(const void *p);                           /* property cells are big-endian */
