@@ -9,10 +9,17 @@
 
 set(VOS_QEMU_TEST ${PROJECT_SOURCE_DIR}/tools/qemu-test.py)
 
-# What a good boot of the default init prints, in order.
+# What a good boot of the default init prints, in order: init starts the
+# console server and the shell (userland/init); the boot test feeds the shell
+# only the end of input (Ctrl-D, userland/shell/tests/eof.txt), so it exits 0
+# and init powers off with status 0.
+set(VOS_SHELL_TESTS ${PROJECT_SOURCE_DIR}/userland/shell/tests)
+include(${VOS_SHELL_TESTS}/session.cmake) # VOS_EXPECT_SHELL_SESSION
 set(VOS_EXPECT_INIT_OK
-  "init: hello from user mode"
-  "init: console capability"
+  "VeridianOS shell"
+  "vos> "
+  "shell: end of input"
+  "init: shell exited with code 0. powering off"
   "\\[kernel\\] process 1 \\(init\\) exited with code 0")
 
 # What each fault kernel (userland/faults) must report.
@@ -46,6 +53,17 @@ function(vos_boot_test)
   file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/logs)
 endfunction()
 
+# vos_shell_session_test(<path> <banner regex> <command fn>): boot the default
+# image with userland/shell/tests/session.txt on the serial input (help, ps,
+# caps, every demo, bad commands, poweroff) and check the shell's answers.
+function(vos_shell_session_test path banner command_fn)
+  cmake_language(CALL ${command_fn} cmd kernel)
+  vos_boot_test(NAME shell-${path} EXIT 0 TIMEOUT 300 INPUT ${VOS_SHELL_TESTS}/session.txt
+                EXPECT ${banner} ${VOS_EXPECT_SHELL_SESSION}
+                REJECT "FAIL" "still alive" "setting up:" "wrong answer"
+                COMMAND ${cmd})
+endfunction()
+
 # vos_boot_tests_for_path(PATH <boot path name> COMMAND_FN <function>)
 # Adds, for one boot path, the init test and one test per fault kind.
 # <function>(<out var> <kernel target>) must set <out var> to the QEMU argv
@@ -54,18 +72,40 @@ function(vos_boot_tests_for_path)
   cmake_parse_arguments(P "" "PATH;COMMAND_FN" "" ${ARGN})
   set(banner "VeridianOS [0-9.]+ on ${VOS_ARCH} \\(boot: ${P_PATH}\\)")
   cmake_language(CALL ${P_COMMAND_FN} cmd kernel)
-  vos_boot_test(NAME boot-${P_PATH} EXIT 0
+  vos_boot_test(NAME boot-${P_PATH} EXIT 0 INPUT ${VOS_SHELL_TESTS}/eof.txt
                 EXPECT ${banner} ${VOS_EXPECT_INIT_OK} COMMAND ${cmd})
   # The user-mode syscall suite runs on the arch's first boot path.
   get_property(utest_added GLOBAL PROPERTY VOS_UTEST_ADDED)
   if(NOT utest_added)
     set_property(GLOBAL PROPERTY VOS_UTEST_ADDED TRUE)
+    # The scripted shell session on the default image (vos_shell_session_test below).
+    vos_shell_session_test(${P_PATH} "${banner}" ${P_COMMAND_FN})
     cmake_language(CALL ${P_COMMAND_FN} cmd kernel-utest)
     vos_boot_test(NAME utest-${P_PATH} EXIT 0 TIMEOUT 600
                   EXPECT ${banner} "utest: starting" "utest: [0-9]+ passed, 0 failed"
                          "\\[kernel\\] process 1 \\(init\\) exited with code 0"
                   REJECT "utest: FAIL"
                   COMMAND ${cmd})
+    # The IPC suite (userland/ipctest), on the same boot path.
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel-ipctest)
+    vos_boot_test(NAME ipctest-${P_PATH} EXIT 0 TIMEOUT 600
+                  EXPECT ${banner} "ipctest: starting" "ipctest: [0-9]+ passed, 0 failed"
+                         "\\[kernel\\] process 1 \\(init\\) exited with code 0"
+                  REJECT "ipctest: FAIL"
+                  COMMAND ${cmd})
+    # The ABI-conformance suite (tests/conformance, cmocka in the guest): passes
+    # only when cmocka reports 0 failed; the second test writes the per-syscall
+    # table <build>/conformance.md from its log (tools/conformance-table.py).
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel-conformance)
+    vos_boot_test(NAME conformance-${P_PATH} EXIT 0 TIMEOUT 600
+                  EXPECT ${banner} "\\[  PASSED  \\] [0-9]+ test" "conformance: done, 0 failed"
+                  REJECT "\\[  FAILED  \\]"
+                  COMMAND ${cmd})
+    add_test(NAME conformance-table-${P_PATH}
+             COMMAND ${VOS_PYTHON} ${PROJECT_SOURCE_DIR}/tools/conformance-table.py --spec ${PROJECT_SOURCE_DIR}/spec
+                     --arch ${VOS_ARCH} --log ${CMAKE_BINARY_DIR}/logs/conformance-${P_PATH}.log
+                     --out ${CMAKE_BINARY_DIR}/conformance.md)
+    set_tests_properties(conformance-table-${P_PATH} PROPERTIES DEPENDS conformance-${P_PATH})
     # Benchmarks: instruction-exact under -icount shift=0 (docs/performance.md).
     cmake_language(CALL ${P_COMMAND_FN} cmd kernel-bench)
     list(APPEND cmd -icount shift=0)

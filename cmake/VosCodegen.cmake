@@ -21,7 +21,8 @@ function(vos_codegen)
     ${out}/kernel/syscall_frame.h
     ${out}/kernel/syscall_table.c
     ${out}/kernel/syscall_shims.c
-    ${out}/docs/syscalls.md)
+    ${out}/docs/syscalls.md
+    ${out}/tests/conformance_cases.h)
   add_custom_command(
     OUTPUT ${outputs}
     COMMAND ${VOS_PYTHON} ${src}/codegen/vosgen.py --spec ${src}/spec --arch ${G_ARCH} --out ${out}

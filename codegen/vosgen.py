@@ -11,6 +11,7 @@ writes (into --out, never into the source tree):
     kernel/syscall_table.c       the dispatch table
     kernel/syscall_shims.c       argument decoding and validation, per syscall
     docs/syscalls.md             the syscall reference
+    tests/conformance_cases.h    the spec as data for tests/conformance
 
 A spec error prints `file:line: error: message` and exits 1.  Files whose
 content did not change are left untouched, so a rebuild recompiles only
@@ -34,6 +35,7 @@ OUTPUTS = [
     ("syscall_table.c.j2", "kernel/syscall_table.c"),
     ("syscall_shims.c.j2", "kernel/syscall_shims.c"),
     ("syscalls.md.j2", "docs/syscalls.md"),
+    ("conformance_cases.h.j2", "tests/conformance_cases.h"),
 ]
 
 

@@ -10,6 +10,7 @@
  *    one re-parents its children, revoking one deletes its whole subtree.
  */
 #include "cap.h"
+#include "ipc.h"
 #include "memory.h"
 
 _Static_assert(sizeof(struct cap) << CSPACE_LEAF_BITS == PAGE_SIZE, "a leaf table is one page");
@@ -111,6 +112,7 @@ long cap_insert(struct cspace *cs, struct object *obj, uint64_t rights, struct c
     c->space = cs;
     object_get(obj);
     link_child(parent, c);
+    ipc_cap_added(c); /* IPC counts READ endpoint and reply capabilities (kernel/ipc.c) */
     if (out)
         *out = c;
     return VOS_OK;
@@ -126,6 +128,8 @@ long cap_derive(struct cspace *cs, struct cap *parent, uint64_t rights, struct c
 void cap_delete(struct cap *c)
 {
     struct object *obj = c->obj;
+    /* IPC first: a thread blocked through c is interrupted, a reply no one can send fails its caller. */
+    ipc_cap_removed(c);
     /* Children survive a plain delete: they move up to our parent. */
     while (c->first_child) {
         struct cap *ch = c->first_child;

@@ -46,12 +46,11 @@ void device_destroy(struct object *o)
 void console_poll_input(void)
 {
     int c;
-    while ((c = arch_console_getc()) >= 0) {
-        unsigned next = (ring_tail + 1) % CONSOLE_RING;
-        if (next == ring_head)
-            break; /* full: keep the rest in the UART */
+    /* Only take a byte from the UART when there is room for it: a full ring
+     * leaves the rest waiting in the device rather than dropping it. */
+    while ((ring_tail + 1) % CONSOLE_RING != ring_head && (c = arch_console_getc()) >= 0) {
         ring[ring_tail] = (char)c;
-        ring_tail = next;
+        ring_tail = (ring_tail + 1) % CONSOLE_RING;
     }
     while (ring_head != ring_tail && !list_empty(&readers)) {
         struct thread *t = list_first(&readers, struct thread, wait_link);

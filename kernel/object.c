@@ -88,6 +88,9 @@ void object_put(struct object *o)
     case VOS_OBJ_THREAD: thread_destroy(o); break;
     case VOS_OBJ_MEMORY: memobj_destroy(o); break;
     case VOS_OBJ_DEVICE: device_destroy(o); break;
+    case VOS_OBJ_ENDPOINT: endpoint_destroy(o); break;
+    case VOS_OBJ_CHANNEL: channel_destroy(o); break;
+    case VOS_OBJ_REPLY: reply_destroy(o); break;
     default: panic("object_put: no destructor for type %u", o->type);
     }
     struct process *owner = o->owner;

@@ -111,6 +111,24 @@ void sched_wake(struct thread *t)
     sched_ready(t);
 }
 
+/*
+ * The IPC hand-off (kernel/channel.c): the caller has blocked, the
+ * receiver it woke runs on the rest of its time slice.  No run queue is
+ * touched; sched_return_to_user still yields to a higher priority.
+ */
+void sched_switch_to(struct thread *t)
+{
+    if (current && current->state == THREAD_RUNNING)
+        sched_ready(current);
+    sched_unwait(t);
+    t->state = THREAD_RUNNING;
+    current = t;
+    if (active_vspace != &t->proc->vspace.arch) {
+        active_vspace = &t->proc->vspace.arch;
+        arch_vspace_activate(active_vspace);
+    }
+}
+
 static void expire_sleepers(uint64_t now)
 {
     while (!list_empty(&sleepers)) {

@@ -6,6 +6,7 @@
  * stays on its process's list (holding the list's reference) until it is
  * joined or the process ends, so its exit code can still be collected.
  */
+#include "ipc.h"
 #include "process.h"
 #include "syscall_frame.h"
 #include "syscall_handlers.h"
@@ -59,6 +60,7 @@ void thread_destroy(struct object *o)
 {
     /* object_put frees it and releases the owner's charge; the arch may hold state for it. */
     arch_frame_release(&container_of(o, struct thread, obj)->frame);
+    ipc_thread_destroy(container_of(o, struct thread, obj)); /* IPC drops its cached reply object */
 }
 
 /* For arches that keep no lazy per-thread state. */

@@ -19,6 +19,7 @@ PACKAGES=(
   device-tree-compiler              # dtc
   mtools dosfstools                 # FAT boot images
   libcmocka-dev                     # host unit tests
+  xz-utils                          # unpacking cmocka's Debian source package (conformance suite)
 )
 
 # dpkg-query prints one status line per package it knows; anything not

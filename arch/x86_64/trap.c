@@ -91,7 +91,10 @@ void arch_frame_init(struct trap_frame *f, uaddr_t pc, uaddr_t sp, uint64_t arg)
 {
     *f = (struct trap_frame){0};
     f->rip = pc;
-    f->rsp = sp;
+    /* Enter as if called: the System V ABI wants rsp + 8 aligned at a
+     * function's first instruction (thread entries are plain C functions;
+     * crt0 realigns for itself). */
+    f->rsp = sp - 8;
     f->rdi = arg;
     f->rflags = 0x202; /* IF */
     f->cs = GDT_UCODE;

@@ -42,6 +42,9 @@ void process_destroy(struct object *o);
 void thread_destroy(struct object *o);
 void memobj_destroy(struct object *o);
 void device_destroy(struct object *o);
+void endpoint_destroy(struct object *o); /* IPC: endpoint.c, channel.c, reply.c */
+void channel_destroy(struct object *o);
+void reply_destroy(struct object *o);
 
 /* Kernel-memory quotas (process.c). */
 long quota_charge(struct process *p, uint64_t bytes);

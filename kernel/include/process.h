@@ -12,6 +12,8 @@
 #include "object.h"
 #include "vspace.h"
 
+struct reply;
+
 #define NUM_PRIORITIES 32
 #define DEFAULT_PRIORITY 16
 #define TIME_SLICE_NS 10000000ull      /* 10 ms */
@@ -57,6 +59,16 @@ struct thread {
     uint64_t wake_at;          /* 0: no timeout */
     long timeout_result;       /* VOS_OK (nanosleep) or VOS_ERR_TIMEOUT */
     uint64_t wait_args[4];     /* the blocked call's arguments, for its waker */
+
+    /* IPC (kernel/ipc.c): what a blocked receive or call needs when a peer completes it. */
+    struct {
+        struct reply *reply;   /* this thread's reply object for its calls (cached, one reference) */
+        struct cap *via;       /* the capability the blocked receive/call waits through */
+        uint64_t seq;          /* a queued call's place in its endpoint's FIFO */
+        uaddr_t buf, req;      /* receive buffer or call response buffer; a call's request */
+        uint64_t buf_len, req_len;
+        vos_cap_t xfer;        /* a queued call's capability to transfer (caller's token), or 0 */
+    } ipc;
 };
 
 extern struct thread *current;
@@ -108,5 +120,7 @@ void sched_tick(void);                       /* timer interrupt */
  */
 void sched_wait(struct thread *t, struct list *queue, uint64_t timeout_ns, long timeout_result);
 void sched_wake(struct thread *t);           /* the waker has written t's results */
+/* IPC fast path: blocked t runs next, at once, in place of current (which has just blocked). */
+void sched_switch_to(struct thread *t);
 void sched_unwait(struct thread *t);         /* off its queue and the sleepers, state unchanged */
 void sched_leave_vspace(struct vspace *vs);  /* stop using vs before it is destroyed */

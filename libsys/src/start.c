@@ -2,8 +2,11 @@
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
 
+const struct vos_start_info *vos_start_info;
+
 void __vos_start(const struct vos_start_info *si)
 {
+    vos_start_info = si;
     vos_sys_exit(main(si));
 }
 

@@ -11,12 +11,18 @@ void *memcpy(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    if ((((uintptr_t)d | (uintptr_t)s | n) & 7) == 0) {
-        uint64_t *dw = dst;
-        const uint64_t *sw = src;
-        for (size_t i = 0; i < n / 8; i++)
-            dw[i] = sw[i];
-        return dst;
+    /* Same alignment: bytes up to a word boundary, then words, then the tail. */
+    if ((((uintptr_t)d ^ (uintptr_t)s) & 7) == 0) {
+        while (n && ((uintptr_t)d & 7)) {
+            *d++ = *s++;
+            n--;
+        }
+        uint64_t *dw = (uint64_t *)d;
+        const uint64_t *sw = (const uint64_t *)s;
+        for (; n >= 8; n -= 8)
+            *dw++ = *sw++;
+        d = (unsigned char *)dw;
+        s = (const unsigned char *)sw;
     }
     while (n--)
         *d++ = *s++;

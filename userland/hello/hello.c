@@ -12,6 +12,7 @@
  */
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
+#include <vos/vos.h>
 
 static long number(const char *s)
 {
@@ -57,10 +58,11 @@ int main(const struct vos_start_info *si)
         memcpy((void *)(uintptr_t)addr, "child was here", 15);
         return 0;
     }
-    vos_cap_t console = vos_start_find_cap(si, VOS_OBJ_DEVICE);
-    vos_printf(console, "hello from pid %lu with %lu argument(s):", (unsigned long)si->pid, (unsigned long)si->argc);
+    /* The console server's channel when started from the shell, or the device. */
+    vos_console_t console = vos_console_open(si);
+    vos_cprintf(console, "hello from pid %lu with %lu argument(s):", (unsigned long)si->pid, (unsigned long)si->argc);
     for (uint64_t i = 0; i < si->argc; i++)
-        vos_printf(console, " %s", argv[i]);
-    vos_puts(console, "\n");
+        vos_cprintf(console, " %s", argv[i]);
+    vos_cprintf(console, "\n");
     return 0;
 }

@@ -17,6 +17,8 @@
 
 int main(const struct vos_start_info *si);
 _Noreturn void __vos_start(const struct vos_start_info *si);
+/* The StartInfo __vos_start was entered with (for the C runtime: stdio finds the console here). */
+extern const struct vos_start_info *vos_start_info;
 
 /* First initial capability of the given object type, or VOS_CAP_NULL. */
 vos_cap_t vos_start_find_cap(const struct vos_start_info *si, uint64_t object_type);

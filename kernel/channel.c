@@ -1,0 +1,118 @@
+/*
+ * channel.c — channel objects and SYS_IPC_CALL.
+ *
+ * Invariants:
+ *  - a channel is held by its source endpoint (one reference, from
+ *    creation until that endpoint dies) and by its capabilities; it does
+ *    not hold its destination, which clears `dest` when it dies, so no
+ *    cycle of references can keep an endpoint alive;
+ *  - a caller is in exactly one place while it blocks: its destination's
+ *    `calls` queue until a receiver takes the request, then its reply
+ *    object's `waiter` list until the reply; sched_unwait (timeout, death)
+ *    takes it out of either, so nothing ever points to a caller that left.
+ */
+#include "ipc.h"
+#include "syscall_frame.h"
+#include "syscall_handlers.h"
+
+long sys_ipc_channel_create(struct thread *self, vos_endpoint_t endpoint1, vos_endpoint_t endpoint2, struct cap *cap1,
+                            struct cap *cap2, vos_channel_t *result)
+{
+    (void)endpoint1;
+    (void)endpoint2;
+    long err;
+    struct channel *ch = object_alloc(sizeof(*ch), VOS_OBJ_CHANNEL, self->proc, &err);
+    if (!ch)
+        return err;
+    ch->src = container_of(cap1->obj, struct endpoint, obj);
+    ch->dest = container_of(cap2->obj, struct endpoint, obj);
+    list_add_tail(&ch->src->out, &ch->out_link); /* the allocation's reference is the source's */
+    list_add_tail(&ch->dest->in, &ch->in_link);
+    *result = ch->obj.id;
+    return VOS_OK;
+}
+
+void channel_destroy(struct object *o)
+{
+    struct channel *ch = container_of(o, struct channel, obj);
+    KASSERT(!ch->src);
+    if (ch->dest)
+        list_del(&ch->in_link);
+}
+
+/* A channel capability is going: callers still queued through it are interrupted. */
+void channel_cap_removed(struct cap *c)
+{
+    struct endpoint *ep = container_of(c->obj, struct channel, obj)->dest;
+    if (!ep)
+        return;
+    struct list *it, *tmp;
+    list_for_each_safe(it, tmp, &ep->calls) {
+        struct thread *t = container_of(it, struct thread, wait_link);
+        if (t->ipc.via == c)
+            ipc_fail(t, VOS_ERR_INTERRUPTED);
+    }
+}
+
+/* The request of t, a caller whose request is queued. */
+void call_src(struct thread *t, struct ipc_src *s)
+{
+    struct cap *c = NULL;
+    if (t->ipc.xfer && cap_lookup(&t->proc->cspace, t->ipc.xfer, &c))
+        c = NULL; /* revoked while queued: the request arrives without it */
+    *s = (struct ipc_src){ t->proc, t->ipc.req, NULL, t->ipc.req_len, c, t, t->proc->obj.id };
+}
+
+long sys_ipc_call(struct thread *self, vos_channel_t channel_id, user_in_t request, uint64_t request_len,
+                  user_out_t response, uint64_t response_len, uint64_t timeout_ns, struct cap *capability,
+                  struct cap *channel_cap, struct vos_ipc_call_result *result)
+{
+    (void)channel_id;
+    (void)result; /* the replier writes it into our frame */
+    struct endpoint *ep = container_of(channel_cap->obj, struct channel, obj)->dest;
+    if (!ep || !ep->readers)
+        return VOS_ERR_NOT_FOUND;
+    long err = reply_prepare(self);
+    if (err)
+        return err;
+    self->ipc.buf = response.addr;
+    self->ipc.buf_len = response_len;
+    self->ipc.req = request.addr;
+    self->ipc.req_len = request_len;
+    self->ipc.via = channel_cap;
+    self->ipc.xfer = capability ? cap_token(capability) : 0;
+
+    /*
+     * The fast path: a receiver waits.  One copy from our pages to its
+     * buffer, then we block on our reply and the receiver runs at once in
+     * our place, with no scheduler pass and no run queue.
+     */
+    struct ipc_src s = { self->proc, request.addr, NULL, request_len, capability, self, self->proc->obj.id };
+    while (!list_empty(&ep->receivers)) {
+        struct thread *r = list_first(&ep->receivers, struct thread, wait_link);
+        struct vos_ipc_receive_result res;
+        err = ipc_deliver(r, &s, &res);
+        if (err == IPC_SENDER_FAULT)
+            return VOS_ERR_INVALID_ADDRESS;
+        if (err) {
+            ipc_finish_receive(r, err, &res); /* r cannot take it; try the next receiver */
+            continue;
+        }
+        syscall_return_vos_ipc_receive_result(&r->frame, &res);
+        /* Timeout 0 asked only that a receiver be waiting; the reply may take its time. */
+        sched_wait(self, &self->ipc.reply->waiter, timeout_ns ? timeout_ns : VOS_TIMEOUT_INFINITE, VOS_ERR_TIMEOUT);
+        sched_switch_to(r);
+        return SYSCALL_BLOCKED;
+    }
+    /* No receiver: the request will be read when one comes, the response written later still. */
+    err = ipc_check_range(&self->proc->vspace, request.addr, request_len, VOS_PROT_READ);
+    if (!err)
+        err = ipc_check_range(&self->proc->vspace, response.addr, response_len, VOS_PROT_WRITE);
+    if (err)
+        return err;
+    if (timeout_ns == 0)
+        return VOS_ERR_TIMEOUT;
+    self->ipc.seq = ep->next_seq++;
+    sched_wait(self, &ep->calls, timeout_ns, VOS_ERR_TIMEOUT);
+    return SYSCALL_BLOCKED;
+}

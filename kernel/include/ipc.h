@@ -1,0 +1,97 @@
+/*
+ * ipc.h — endpoints, channels and reply objects (docs/ipc.md).
+ *
+ * An endpoint is a receive queue: threads blocked in SYS_IPC_RECEIVE,
+ * callers whose request waits to be received, and sent messages copied
+ * into the kernel.  A channel is a one-way path to an endpoint.  A reply
+ * object is the right to answer one call; its capability is the
+ * ReplyToken.  The invariants are stated at the top of each .c file.
+ */
+#pragma once
+
+#include "process.h"
+
+#define IPC_QUEUE_MAX 64        /* sent messages queued per endpoint */
+#define IPC_SENDER_FAULT (-2L)  /* internal: the sender's bytes could not be read */
+
+struct endpoint {
+    struct object obj;
+    struct list receivers;  /* threads blocked in receive (wait_link), FIFO */
+    struct list calls;      /* callers whose request is not received yet (wait_link), FIFO */
+    struct list msgs;       /* queued sends (struct ipc_msg), FIFO */
+    uint64_t next_seq;      /* orders calls against sends: one FIFO per endpoint */
+    uint32_t nmsgs;
+    uint32_t readers;       /* capabilities with READ; 0: nobody can ever receive */
+    struct list out;        /* channels whose source this is (each holds the channel) */
+    struct list in;         /* channels delivering here (not referenced) */
+};
+
+struct channel {
+    struct object obj;
+    struct endpoint *src;   /* NULL once the source endpoint is gone */
+    struct endpoint *dest;  /* NULL once the destination is gone: NotFound */
+    struct list out_link, in_link;
+};
+
+struct reply {
+    struct object obj;
+    struct list waiter;     /* the caller, while it waits for this reply (wait_link) */
+    uint32_t ncaps;         /* capabilities to it; 0 with a waiter: the reply can never come */
+};
+
+/* A sent message queued at an endpoint; charged to the sender. */
+struct ipc_msg {
+    struct list link;
+    uint64_t seq;
+    struct process *sender; /* charged; referenced */
+    vos_cap_t xfer;         /* the capability in flight, in the transit space, or 0 */
+    uint32_t len, size;     /* size: bytes charged; the record, plus the data if it is apart */
+    uint8_t *data;          /* right after the record, or a page of its own when too long for that */
+};
+
+/* Where a message comes from, for delivery. */
+struct ipc_src {
+    struct process *proc;   /* whose address space addr is in (NULL: kbuf) */
+    uaddr_t addr;
+    const void *kbuf;
+    uint64_t len;
+    struct cap *cap;        /* to transfer: the receiver's copy becomes its child */
+    struct thread *caller;  /* a call: the receiver also gets a reply capability */
+    uint64_t sender_pid;
+};
+
+/* ipc.c: the delivery core shared by send, receive, call and reply. */
+long ipc_check_range(struct vspace *vs, uaddr_t va, uint64_t n, unsigned prot);
+long ipc_copy(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa, uint64_t n);
+long ipc_deliver(struct thread *r, const struct ipc_src *s, struct vos_ipc_receive_result *res);
+void ipc_finish_receive(struct thread *r, long err, const struct vos_ipc_receive_result *res);
+void ipc_fail(struct thread *t, long err); /* end t's blocked call/receive with err */
+struct cspace *ipc_transit(void);
+
+/* endpoint.c */
+void endpoint_cap_event(struct cap *c, int delta);
+/* channel.c */
+void channel_cap_removed(struct cap *c);
+void call_src(struct thread *t, struct ipc_src *s);
+/* reply.c */
+long reply_prepare(struct thread *t);
+void reply_cap_event(struct cap *c, int delta);
+void ipc_thread_destroy(struct thread *t);
+
+void ipc_cap_event(struct cap *c, int delta);
+
+/* Hooks for cspace.c: every IPC capability created or deleted is counted. */
+static inline bool ipc_cap_type(const struct cap *c)
+{
+    return c->obj->type >= VOS_OBJ_ENDPOINT && c->obj->type <= VOS_OBJ_REPLY;
+}
+static inline void ipc_cap_added(struct cap *c)
+{
+    if (ipc_cap_type(c))
+        ipc_cap_event(c, +1);
+}
+static inline void ipc_cap_removed(struct cap *c)
+{
+    if (ipc_cap_type(c))
+        ipc_cap_event(c, -1);
+}

@@ -1,0 +1,154 @@
+/*
+ * ipc.c — the delivery core shared by send, receive, call and reply.
+ *
+ * Invariants:
+ *  - a message is delivered whole or not at all: a receiver that cannot
+ *    take it (buffer too small, bad buffer, capability space full) gets an
+ *    error and the message stays where it was, so nothing is lost; it is
+ *    removed from its queue only after ipc_deliver succeeded, so nothing is
+ *    delivered twice;
+ *  - bytes move in one copy from the sender's pages to the receiver's,
+ *    direct map to direct map; only a plain send that finds no receiver
+ *    is copied into the kernel first (the sender does not wait on);
+ *  - a capability sent with a queued message waits in the transit space, as
+ *    a child of the sender's, so revoking the original reaches it in flight.
+ */
+#include "ipc.h"
+#include "syscall_frame.h"
+
+static struct cspace transit;
+
+struct cspace *ipc_transit(void)
+{
+    if (!transit.quota)
+        cspace_init(&transit, CSPACE_SLOTS - 1);
+    return &transit;
+}
+
+/* va's byte through the direct map if its page is present with need, else NULL (no lazy fill). */
+static char *direct(struct vspace *vs, uaddr_t va, unsigned need)
+{
+    paddr_t pa;
+    unsigned prot;
+    uaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+    if (!arch_vspace_lookup(&vs->arch, page, &pa, &prot) || (prot & need) != need)
+        return NULL;
+    return (char *)arch_phys_to_virt(pa) + (va - page);
+}
+
+/*
+ * Copy n bytes from src's address space to dst's: one memcpy per piece that
+ * lies in one page on both sides, direct map to direct map, so a message of
+ * 64 bytes is usually one translation per side and one memcpy.  Pages not
+ * present yet (lazy) or not allowed take the general path, which fills
+ * them in as a user access would.  VOS_OK, IPC_SENDER_FAULT (src
+ * unreadable) or INVALID_ADDRESS (dst unwritable).
+ */
+long ipc_copy(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa, uint64_t n)
+{
+    if (sa >= ARCH_USER_TOP || n > ARCH_USER_TOP - sa)
+        return IPC_SENDER_FAULT;
+    if (da >= ARCH_USER_TOP || n > ARCH_USER_TOP - da)
+        return VOS_ERR_INVALID_ADDRESS;
+    while (n) {
+        uint64_t chunk = MIN(n, MIN(PAGE_SIZE - (sa & (PAGE_SIZE - 1)), PAGE_SIZE - (da & (PAGE_SIZE - 1))));
+        const char *s = direct(&src->vspace, sa, VOS_PROT_READ);
+        if (!s) {
+            char probe; /* a lazy page is filled in by a read, as the user's own read would */
+            if (vspace_read(&src->vspace, &probe, sa, 1) || !(s = direct(&src->vspace, sa, VOS_PROT_READ)))
+                return IPC_SENDER_FAULT;
+        }
+        char *d = direct(&dst->vspace, da, VOS_PROT_WRITE);
+        if (d)
+            memcpy(d, s, chunk);
+        else if (vspace_write(&dst->vspace, da, s, chunk)) /* lazy: filled in; else not writable */
+            return VOS_ERR_INVALID_ADDRESS;
+        sa += chunk;
+        da += chunk;
+        n -= chunk;
+    }
+    return VOS_OK;
+}
+
+/*
+ * Is [va, va+n) mapped with prot in vs?  For the paths that do not copy at
+ * once (a call or receive about to wait, a reply): bad arguments are
+ * reported now, not after waiting.  VOS_OK or INVALID_ADDRESS.
+ */
+long ipc_check_range(struct vspace *vs, uaddr_t va, uint64_t n, unsigned prot)
+{
+    if (!n)
+        return VOS_OK;
+    if (va >= ARCH_USER_TOP || n > ARCH_USER_TOP - va)
+        return VOS_ERR_INVALID_ADDRESS;
+    for (uaddr_t a = va; a < va + n;) {
+        struct region *r = vspace_find(vs, a);
+        if (!r || (r->prot & prot) != prot)
+            return VOS_ERR_INVALID_ADDRESS;
+        a = r->end;
+    }
+    return VOS_OK;
+}
+
+/*
+ * Hand the message s to receiver r (its buffer in r->ipc).  On VOS_OK, *res
+ * is r's IpcReceiveResult and the capabilities are in r's space.  Any error
+ * leaves everything as it was: IPC_SENDER_FAULT is the sender's, the others
+ * (BUFFER_TOO_SMALL with res->message_len set, INVALID_ADDRESS,
+ * RESOURCE_EXHAUSTED, OUT_OF_MEMORY) are the receiver's.
+ */
+long ipc_deliver(struct thread *r, const struct ipc_src *s, struct vos_ipc_receive_result *res)
+{
+    if (s->len > r->ipc.buf_len) {
+        res->message_len = s->len;
+        return VOS_ERR_BUFFER_TOO_SMALL;
+    }
+    struct cspace *cs = &r->proc->cspace;
+    struct cap *rc = NULL, *xc = NULL;
+    long err = VOS_OK;
+    if (s->caller)
+        err = cap_insert(cs, &s->caller->ipc.reply->obj, VOS_RIGHT_ALL, NULL, &rc); /* like any new object's */
+    if (!err && s->cap)
+        err = cap_insert(cs, s->cap->obj, s->cap->rights, s->cap, &xc);
+    if (!err && s->len)
+        err = s->kbuf ? vspace_write(&r->proc->vspace, r->ipc.buf, s->kbuf, s->len)
+                      : ipc_copy(r->proc, r->ipc.buf, s->proc, s->addr, s->len);
+    if (err) {
+        if (xc)
+            cap_delete(xc);
+        if (rc)
+            cap_delete(rc); /* the caller is not waiting on it yet: nobody is woken */
+        return err;
+    }
+    *res = (struct vos_ipc_receive_result){ s->sender_pid, s->len, xc ? cap_token(xc) : 0, rc ? cap_token(rc) : 0 };
+    return VOS_OK;
+}
+
+/* Complete the blocked receive of r with err (or *res) and make it runnable. */
+void ipc_finish_receive(struct thread *r, long err, const struct vos_ipc_receive_result *res)
+{
+    if (err == VOS_OK) {
+        syscall_return_vos_ipc_receive_result(&r->frame, res);
+    } else {
+        if (err == VOS_ERR_BUFFER_TOO_SMALL)
+            syscall_return_word(&r->frame, 1, res->message_len);
+        syscall_return_error(&r->frame, err);
+    }
+    sched_wake(r);
+}
+
+void ipc_fail(struct thread *t, long err)
+{
+    syscall_return_error(&t->frame, err);
+    sched_wake(t);
+}
+
+void ipc_cap_event(struct cap *c, int delta)
+{
+    switch (c->obj->type) {
+    case VOS_OBJ_ENDPOINT: endpoint_cap_event(c, delta); break;
+    case VOS_OBJ_CHANNEL: if (delta < 0) channel_cap_removed(c); break;
+    case VOS_OBJ_REPLY: reply_cap_event(c, delta); break;
+    default: break;
+    }
+}

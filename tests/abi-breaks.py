@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""abi-breaks.py: show that the conformance suite catches a broken ABI.
+
+Copies the source tree (without build/ and .git) to a scratch directory,
+builds the riscv64-qemu preset's kernel-conformance there and runs the
+suite once as it is (the baseline), then applies, one at a time, four
+deliberate ABI breaks, rebuilding and rerunning after each and undoing it
+afterwards:
+
+  stub-registers  riscv64 user stubs put arguments 4 and 5 in each other's
+                  registers, a4 and a3 (codegen/templates/syscalls.h.j2)
+  error-code      SYS_CAPABILITY_VALIDATE answers InvalidParameter instead of
+                  PermissionDenied for missing rights (kernel/capability.c)
+  rights-check    the shim of SYS_WRITE no longer checks the capability's
+                  rights (codegen/templates/syscall_shims.c.j2)
+  struct-order    Timespec's fields swapped in spec/abi.yaml, so kernel and
+                  stubs agree with each other but not with the documented
+                  word order of SYS_CLOCK_GET's results
+
+Each break must make at least one conformance test fail that passes in the
+baseline (tests failing in the baseline, e.g. those waiting for a kernel
+feature, are reported and otherwise ignored).  Exit status 0 when every
+break is caught.  The real tree is never written.
+
+    tests/abi-breaks.py [--scratch DIR] [--keep]
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PRESET = "riscv64-qemu"
+TEST = "conformance-opensbi"
+
+
+def replace_once(path, old, new):
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    if text.count(old) != 1:
+        raise SystemExit(f"abi-breaks: {os.path.relpath(path)}: expected exactly one {old!r}")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text.replace(old, new))
+
+
+BREAKS = [
+    ("stub-registers", "codegen/templates/syscalls.h.j2",
+     lambda p: replace_once(p, 'register uint64_t {{ x.var }} __asm__("{{ x.reg }}")',
+                            'register uint64_t {{ x.var }} __asm__("{{ {"a3": "a4", "a4": "a3"}.get(x.reg, x.reg) '
+                            'if arch_name == "riscv64" else x.reg }}")')),
+    ("error-code", "kernel/capability.c",
+     lambda p: replace_once(p, "== required_rights ? VOS_OK : VOS_ERR_PERMISSION_DENIED;",
+                            "== required_rights ? VOS_OK : VOS_ERR_INVALID_PARAMETER;")),
+    ("rights-check", "codegen/templates/syscall_shims.c.j2",
+     lambda p: replace_once(p, '{% set need = "rights_" ~ a.name if a.rights_from else (a.rights|map(attribute="c")|join(" | ") or "0") %}',
+                            '{% set need = "rights_" ~ a.name if a.rights_from else (a.rights|map(attribute="c")|join(" | ") or "0") %}'
+                            '{% if s.name == "write" %}{% set need = "0" %}{% endif %}')),
+    ("struct-order", "spec/abi.yaml",
+     lambda p: replace_once(p, "      - {name: tv_sec,  type: u64, doc: Seconds}\n"
+                               "      - {name: tv_nsec, type: u64, doc: Nanoseconds, less than 1000000000}\n",
+                            "      - {name: tv_nsec, type: u64, doc: Nanoseconds, less than 1000000000}\n"
+                            "      - {name: tv_sec,  type: u64, doc: Seconds}\n")),
+]
+
+
+def run(cmd, cwd, log):
+    with open(log, "a", encoding="utf-8") as f:
+        f.write(f"$ {' '.join(cmd)}\n")
+        f.flush()
+        return subprocess.run(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT).returncode
+
+
+def suite(tree, log, name):
+    """Build and run the conformance boot test; (failing test names, build ok, test ok).
+    The run's console log is kept as <scratch>/<name>.console.log."""
+    build = os.path.join(tree, "build", PRESET)
+    if run(["cmake", "--build", build, "--target", "kernel-conformance"], tree, log):
+        return None, False, False
+    ok = run(["ctest", "--test-dir", build, "-R", f"^{TEST}$", "--output-on-failure"], tree, log) == 0
+    console = os.path.join(build, "logs", f"{TEST}.log")
+    text = open(console, encoding="utf-8", errors="replace").read() if os.path.exists(console) else ""
+    with open(os.path.join(os.path.dirname(log), f"{name}.console.log"), "w", encoding="utf-8") as f:
+        f.write(text)
+    failed = set(re.findall(r"^\[  FAILED  \] (.+?)\s*$", text, re.M)) - {n for n in re.findall(
+        r"^\[  FAILED  \] (\d+ test\(s\).*)$", text, re.M)}
+    if "[==========]" not in text:
+        last = [ln for ln in text.splitlines() if ln.strip()][-2:]
+        failed.add("(the suite did not finish; console ends: " + " / ".join(last) + ")")
+    return failed, True, ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--scratch", help="scratch directory (default: a new one under /tmp)")
+    ap.add_argument("--keep", action="store_true", help="keep the scratch copy")
+    a = ap.parse_args()
+    scratch = a.scratch or tempfile.mkdtemp(prefix="vos-abi-breaks-")
+    tree = os.path.join(scratch, "tree")
+    log = os.path.join(scratch, "abi-breaks.log")
+    if os.path.exists(tree):
+        shutil.rmtree(tree)
+    shutil.copytree(SRC, tree, ignore=shutil.ignore_patterns("build", ".git", "__pycache__"), symlinks=True)
+    print(f"abi-breaks: scratch copy {tree}, log {log}", flush=True)
+    if run(["cmake", "--preset", PRESET], tree, log):
+        print("abi-breaks: configure failed (see the log)")
+        return 1
+    base, built, _ = suite(tree, log, "baseline")
+    if not built:
+        print("abi-breaks: the unbroken tree does not build (see the log)")
+        return 1
+    print(f"abi-breaks: baseline: {len(base)} failing test(s)" + (f" (ignored: {', '.join(sorted(base))})" if base else ""),
+          flush=True)
+    caught = 0
+    for name, rel, apply in BREAKS:
+        path = os.path.join(tree, rel)
+        saved = open(path, encoding="utf-8").read()
+        apply(path)
+        failed, built, _ = suite(tree, log, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(saved)
+        if not built:
+            print(f"abi-breaks: {name} ({rel}): NOT CAUGHT by the suite: the tree no longer builds (see the log)")
+            continue
+        new = sorted(failed - base)
+        if new:
+            caught += 1
+            print(f"abi-breaks: {name} ({rel}): CAUGHT by {len(new)} test(s): {', '.join(new[:6])}"
+                  + (" ..." if len(new) > 6 else ""), flush=True)
+        else:
+            print(f"abi-breaks: {name} ({rel}): NOT CAUGHT", flush=True)
+    if not a.keep and not a.scratch:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(f"abi-breaks: {caught} of {len(BREAKS)} breaks caught")
+    return 0 if caught == len(BREAKS) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

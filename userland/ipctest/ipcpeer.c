@@ -1,0 +1,160 @@
+/*
+ * ipcpeer: the other process in ipctest's IPC tests.  Its capabilities
+ * arrive in the order ipctest granted them (caps[0], caps[1], ...).
+ *
+ *   ipcpeer echo      caps: endpoint (READ), console.  Serve calls until 'q':
+ *                       'e'...  reply with every byte plus one
+ *                       'r'...  reply with the request as it is (for timing)
+ *                       'c'     write to the console with the capability that came
+ *                               with the request, keep it; reply the write's result
+ *                       'u'     write with the kept capability again; reply the result
+ *                       'x'     exit without replying (the caller must not hang)
+ *                       'q'     reply "bye" and exit 0
+ *   ipcpeer orphan    caps: channel to ipctest.  Make an endpoint, send ipctest a
+ *                     WRITE capability to it (and its id), wait until a message is
+ *                     queued there, then exit with it unreceived.
+ *   ipcpeer calldie   caps: channel to ipctest, endpoint (READ).  A second thread
+ *                     calls ipctest; the main thread exits when a message arrives
+ *                     on the endpoint, killing the caller before its reply.
+ *   ipcpeer client ID N   caps: channel.  Send N numbered messages {ID, seq}, every
+ *                     fourth one as a call whose reply must echo seq.
+ */
+#include <vos/libsys.h>
+#include <vos/syscalls.h>
+
+/*
+ * Thread entry points.  On x86_64 a new thread starts with rsp 16-byte
+ * aligned and no return address pushed, 8 bytes off what the System V ABI
+ * promises a function; realign so SSE spills of stack arguments work.
+ */
+#if defined(__x86_64__)
+#define THREAD_ENTRY __attribute__((force_align_arg_pointer))
+#else
+#define THREAD_ENTRY
+#endif
+
+static const struct vos_cap_info *caps;
+
+static uint64_t number(const char *s)
+{
+    uint64_t v = 0;
+    while (*s >= '0' && *s <= '9')
+        v = v * 10 + (uint64_t)(*s++ - '0');
+    return v;
+}
+
+static int echo(void)
+{
+    static _Alignas(64) uint8_t buf[VOS_IPC_MAX_MESSAGE], out[VOS_IPC_MAX_MESSAGE];
+    vos_cap_t ep = caps[0].token, console = caps[1].token, kept = 0;
+    for (;;) {
+        struct vos_ipc_receive_result r;
+        int64_t err = vos_sys_ipc_receive(caps[0].object_id, buf, sizeof(buf), VOS_TIMEOUT_INFINITE, ep, &r);
+        if (err || !r.reply_token)
+            return 10;
+        uint64_t n = r.message_len;
+        int64_t result;
+        switch (n ? buf[0] : 0) {
+        case 'e':
+            for (uint64_t i = 0; i < n; i++)
+                out[i] = (uint8_t)(buf[i] + 1);
+            vos_sys_ipc_reply(r.reply_token, out, n, 0);
+            break;
+        case 'r':
+            vos_sys_ipc_reply(r.reply_token, buf, n, 0);
+            break;
+        case 'c':
+            kept = r.capability;
+            result = vos_sys_write(kept, "ipcpeer: writing with a transferred capability\n", 47, 0);
+            vos_sys_ipc_reply(r.reply_token, &result, sizeof(result), 0);
+            break;
+        case 'u':
+            result = vos_sys_write(kept, "ipcpeer: still holding it\n", 26, 0);
+            vos_sys_ipc_reply(r.reply_token, &result, sizeof(result), 0);
+            break;
+        case 'x':
+            return 3; /* the reply token dies with us */
+        case 'q':
+            vos_sys_ipc_reply(r.reply_token, "bye", 3, 0);
+            (void)console;
+            return 0;
+        default:
+            return 11;
+        }
+    }
+}
+
+static int orphan(void)
+{
+    struct vos_endpoint_create_result ep;
+    if (vos_sys_ipc_endpoint_create(&ep))
+        return 10;
+    int64_t w = vos_sys_capability_derive(ep.capability, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT);
+    if (w < 0)
+        return 11;
+    if (vos_sys_ipc_send(caps[0].object_id, &ep.endpoint_id, sizeof(ep.endpoint_id), (vos_cap_t)w, caps[0].token))
+        return 12;
+    /* A zero-length buffer: BufferTooSmall tells us a message waits, and leaves it queued. */
+    struct vos_ipc_receive_result r;
+    int64_t err = vos_sys_ipc_receive(ep.endpoint_id, NULL, 0, VOS_TIMEOUT_INFINITE, ep.capability, &r);
+    return err == -(int64_t)VOS_ERR_BUFFER_TOO_SMALL && r.message_len > 0 ? 0 : 13;
+}
+
+static THREAD_ENTRY void caller_body(uint64_t arg)
+{
+    (void)arg;
+    char resp[16];
+    struct vos_ipc_call_result r;
+    vos_sys_ipc_call(caps[0].object_id, "call", 4, resp, sizeof(resp), VOS_TIMEOUT_INFINITE, 0, caps[0].token, &r);
+    vos_sys_thread_exit(99); /* not reached: we die blocked */
+}
+
+static int calldie(void)
+{
+    int64_t stack = vos_sys_mmap(0, 16384, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
+    if (stack < 0 || vos_sys_thread_create((uint64_t)(uintptr_t)caller_body, (uint64_t)stack, 16384, 0) < 0)
+        return 10;
+    char buf[8];
+    struct vos_ipc_receive_result r;
+    if (vos_sys_ipc_receive(caps[1].object_id, buf, sizeof(buf), VOS_TIMEOUT_INFINITE, caps[1].token, &r))
+        return 11;
+    return 0; /* the process ends, and the caller thread with it */
+}
+
+static int client(uint64_t id, uint64_t count)
+{
+    int errors = 0;
+    for (uint64_t seq = 0; seq < count; seq++) {
+        uint64_t msg[2] = { id, seq }, echo = ~0ull;
+        if (seq % 4 == 3) {
+            struct vos_ipc_call_result r;
+            int64_t err = vos_sys_ipc_call(caps[0].object_id, msg, sizeof(msg), &echo, sizeof(echo),
+                                           VOS_TIMEOUT_INFINITE, 0, caps[0].token, &r);
+            errors += err || r.response_len != sizeof(echo) || echo != seq;
+            continue;
+        }
+        int64_t err;
+        /* A full queue is back-pressure: let the server run, then try again. */
+        while ((err = vos_sys_ipc_send(caps[0].object_id, msg, sizeof(msg), 0, caps[0].token)) ==
+               -(int64_t)VOS_ERR_RESOURCE_EXHAUSTED)
+            vos_sys_yield();
+        errors += err != 0;
+    }
+    return errors > 100 ? 100 : errors;
+}
+
+int main(const struct vos_start_info *si)
+{
+    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
+    const char *mode = si->argc > 1 ? argv[1] : "";
+    caps = (const struct vos_cap_info *)(uintptr_t)si->caps;
+    if (!strcmp(mode, "echo") && si->cap_count >= 2)
+        return echo();
+    if (!strcmp(mode, "orphan") && si->cap_count >= 1)
+        return orphan();
+    if (!strcmp(mode, "calldie") && si->cap_count >= 2)
+        return calldie();
+    if (!strcmp(mode, "client") && si->cap_count >= 1 && si->argc > 3)
+        return client(number(argv[2]), number(argv[3]));
+    return 50;
+}

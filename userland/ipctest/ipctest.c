@@ -1,0 +1,594 @@
+/*
+ * ipctest: the in-guest test of the IPC syscalls (docs/ipc.md).  It runs as
+ * the first process of the "kernel-ipctest" image (boot test "ipctest") and
+ * plays client, server or both; the other side is a thread of its own or
+ * an ipcpeer process from the boot file system.  No test sleeps to wait for
+ * another: every hand-over is a message, a blocking receive or a process
+ * wait.
+ *
+ * Like utest, each CHECK prints only on failure; the last line is
+ * "ipctest: N passed, N failed" and the exit code is the failure count.
+ */
+#include <vos/libsys.h>
+#include <vos/syscalls.h>
+
+/*
+ * Thread entry points.  On x86_64 a new thread starts with rsp 16-byte
+ * aligned and no return address pushed, 8 bytes off what the System V ABI
+ * promises a function; realign so SSE spills of stack arguments work.
+ */
+#if defined(__x86_64__)
+#define THREAD_ENTRY __attribute__((force_align_arg_pointer))
+#else
+#define THREAD_ENTRY
+#endif
+
+static vos_cap_t console, bootfs_cap, self_cap, pool;
+static uint64_t self_pid;
+static struct vos_bootfs fs;
+static unsigned passed, failed;
+
+#define CHECK(cond) check((cond), #cond, __LINE__)
+#define CHECK_EQ(a, b) check_eq((int64_t)(a), (int64_t)(b), #a " == " #b, __LINE__)
+#define ERR(e) (-(int64_t)(e))
+#define INF VOS_TIMEOUT_INFINITE
+
+static void check(int ok, const char *what, int line)
+{
+    if (ok) {
+        passed++;
+        return;
+    }
+    failed++;
+    vos_printf(console, "ipctest: FAIL line %d: %s\n", line, what);
+}
+
+static void check_eq(int64_t a, int64_t b, const char *what, int line)
+{
+    if (a != b)
+        vos_printf(console, "ipctest: (got %ld, expected %ld)\n", (long)a, (long)b);
+    check(a == b, what, line);
+}
+
+static uint64_t now_ns(void)
+{
+    struct vos_timespec t;
+    vos_sys_clock_get(VOS_CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+/* ---- set-up helpers ---- */
+
+static uint64_t free_bytes(void)
+{
+    struct vos_pool_info info = { 0, 0 };
+    vos_sys_read(pool, &info, sizeof(info), 0);
+    return info.free_bytes;
+}
+
+struct ep {
+    vos_endpoint_t id;
+    vos_cap_t cap;
+};
+
+struct chan {
+    vos_channel_t id;
+    vos_cap_t cap;
+};
+
+static struct ep new_endpoint(void)
+{
+    struct vos_endpoint_create_result r = { 0, 0 };
+    CHECK_EQ(vos_sys_ipc_endpoint_create(&r), 0);
+    return (struct ep){ r.endpoint_id, r.capability };
+}
+
+/* A channel from `from` to `to`, and a capability to it made from our process capability (we own it). */
+static struct chan new_channel(struct ep from, vos_endpoint_t to_id, vos_cap_t to_cap, uint64_t rights)
+{
+    int64_t id = vos_sys_ipc_channel_create(from.id, to_id, from.cap, to_cap);
+    CHECK(id > 0);
+    int64_t cap = vos_sys_capability_create(VOS_OBJ_CHANNEL, (uint64_t)id, rights, self_cap);
+    CHECK(cap > 0);
+    return (struct chan){ (uint64_t)id, (uint64_t)cap };
+}
+
+static int64_t spawn(const char *const *argv, uint64_t argc, const vos_cap_t *caps, uint64_t ncaps)
+{
+    const void *data;
+    uint64_t size;
+    if (vos_bootfs_find(&fs, argv[0], &data, &size))
+        return -2000;
+    int64_t pid = vos_sys_process_create(data, size, argv, argc, caps, ncaps);
+    if (pid > 0 && vos_sys_process_start((uint64_t)pid) != 0)
+        return -1000;
+    return pid;
+}
+
+static int64_t wait_code(int64_t pid)
+{
+    struct vos_process_exit_info info = { 0, 99, 99 };
+    if (pid <= 0 || vos_sys_process_wait((uint64_t)pid, INF, &info))
+        return -1;
+    return info.reason == VOS_EXIT_CODE ? (int64_t)info.code : 1000 + (int64_t)info.reason;
+}
+
+static void *stack_for_thread(void)
+{
+    int64_t a = vos_sys_mmap(0, 16384, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
+    CHECK(a > 0);
+    return (void *)(uintptr_t)a;
+}
+
+static int64_t start_thread(void (*fn)(uint64_t), void *stack, uint64_t arg)
+{
+    int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)fn, (uint64_t)(uintptr_t)stack, 16384, arg);
+    CHECK(tid > 0);
+    return tid;
+}
+
+/* ---- one process: queues, FIFO, BufferTooSmall, timeouts, refusals ---- */
+
+static struct ep me;     /* our own endpoint */
+static struct chan to_me; /* a channel to it (WRITE | GRANT) */
+
+static void test_queue(void)
+{
+    char buf[256];
+    struct vos_ipc_receive_result r;
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), ERR(VOS_ERR_TIMEOUT));
+    uint64_t t0 = now_ns();
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 2000000, me.cap, &r), ERR(VOS_ERR_TIMEOUT));
+    CHECK(now_ns() - t0 >= 2000000);
+
+    /* FIFO, lengths, sender, no capability, no reply token. */
+    static const char *const msgs[] = { "first", "second message", "", "the fourth" };
+    for (unsigned i = 0; i < 4; i++)
+        CHECK_EQ(vos_sys_ipc_send(to_me.id, msgs[i], strlen(msgs[i]), 0, to_me.cap), 0);
+    for (unsigned i = 0; i < 4; i++) {
+        memset(buf, 0, sizeof(buf));
+        CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), 0);
+        CHECK_EQ(r.message_len, strlen(msgs[i]));
+        CHECK(!memcmp(buf, msgs[i], strlen(msgs[i])));
+        CHECK_EQ(r.sender, self_pid);
+        CHECK_EQ(r.capability, 0);
+        CHECK_EQ(r.reply_token, 0);
+    }
+
+    /* BufferTooSmall keeps the message and says how long it is. */
+    uint8_t big[200];
+    for (unsigned i = 0; i < sizeof(big); i++)
+        big[i] = (uint8_t)(i * 7);
+    CHECK_EQ(vos_sys_ipc_send(to_me.id, big, sizeof(big), 0, to_me.cap), 0);
+    CHECK_EQ(vos_sys_ipc_send(to_me.id, "after", 5, 0, to_me.cap), 0);
+    r.message_len = 0;
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, 10, 0, me.cap, &r), ERR(VOS_ERR_BUFFER_TOO_SMALL));
+    CHECK_EQ(r.message_len, sizeof(big));
+    r.message_len = 0;
+    CHECK_EQ(vos_sys_ipc_receive(me.id, NULL, 0, INF, me.cap, &r), ERR(VOS_ERR_BUFFER_TOO_SMALL));
+    CHECK_EQ(r.message_len, sizeof(big));
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), 0);
+    CHECK_EQ(r.message_len, sizeof(big));
+    CHECK(!memcmp(buf, big, sizeof(big)));
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), 0);
+    CHECK(r.message_len == 5 && !memcmp(buf, "after", 5));
+
+    /* The queue is bounded; the bound loses nothing. */
+    uint64_t n, sent = 0;
+    int64_t err = 0;
+    for (n = 0; n < 1000 && !(err = vos_sys_ipc_send(to_me.id, &n, sizeof(n), 0, to_me.cap)); n++)
+        sent++;
+    CHECK_EQ(err, ERR(VOS_ERR_RESOURCE_EXHAUSTED));
+    CHECK_EQ(sent, 64);
+    unsigned in_order = 0;
+    for (n = 0; n < sent; n++) {
+        uint64_t v = ~0ull;
+        in_order += vos_sys_ipc_receive(me.id, &v, sizeof(v), 0, me.cap, &r) == 0 && v == n;
+    }
+    CHECK_EQ(in_order, sent);
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), ERR(VOS_ERR_TIMEOUT));
+
+    /* Queued messages are charged while queued and given back when received: nothing leaks. */
+    uint64_t before = 0;
+    for (unsigned round = 0; round < 10; round++) {
+        if (round == 1)
+            before = free_bytes(); /* after round 0 has warmed the kernel's object caches */
+        for (n = 0; n < 64; n++)
+            vos_sys_ipc_send(to_me.id, big, sizeof(big), 0, to_me.cap);
+        for (n = 0; n < 64; n++)
+            vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r);
+    }
+    CHECK_EQ(free_bytes(), before);
+
+    /* A full-size message arrives whole. */
+    static uint8_t page[VOS_IPC_MAX_MESSAGE], back[VOS_IPC_MAX_MESSAGE];
+    for (unsigned i = 0; i < sizeof(page); i++)
+        page[i] = (uint8_t)(i ^ (i >> 8));
+    CHECK_EQ(vos_sys_ipc_send(to_me.id, page, sizeof(page), 0, to_me.cap), 0);
+    CHECK_EQ(vos_sys_ipc_receive(me.id, back, sizeof(back), 0, me.cap, &r), 0);
+    CHECK(r.message_len == sizeof(page) && !memcmp(page, back, sizeof(page)));
+}
+
+static void test_refusals(void)
+{
+    static uint8_t huge[VOS_IPC_MAX_MESSAGE + 1];
+    char buf[16];
+    struct vos_ipc_receive_result r;
+    struct vos_ipc_call_result cr;
+    CHECK_EQ(vos_sys_ipc_send(to_me.id, huge, sizeof(huge), 0, to_me.cap), ERR(VOS_ERR_INVALID_PARAMETER));
+    CHECK_EQ(vos_sys_ipc_send(to_me.id, (void *)0x10, 4, 0, to_me.cap), ERR(VOS_ERR_INVALID_ADDRESS));
+    CHECK_EQ(vos_sys_ipc_send(to_me.id + 1000, "x", 1, 0, to_me.cap), ERR(VOS_ERR_INVALID_CAPABILITY));
+    CHECK_EQ(vos_sys_ipc_send(to_me.id, "x", 1, 0, me.cap), ERR(VOS_ERR_INVALID_CAPABILITY)); /* not a channel */
+    int64_t weak = vos_sys_capability_derive(console, VOS_RIGHT_WRITE);
+    CHECK_EQ(vos_sys_ipc_send(to_me.id, "x", 1, (uint64_t)weak, to_me.cap), ERR(VOS_ERR_PERMISSION_DENIED));
+    int64_t ro = vos_sys_capability_create(VOS_OBJ_CHANNEL, to_me.id, VOS_RIGHT_READ, self_cap);
+    CHECK(ro > 0);
+    CHECK_EQ(vos_sys_ipc_send(to_me.id, "x", 1, 0, (uint64_t)ro), ERR(VOS_ERR_PERMISSION_DENIED));
+    int64_t wo = vos_sys_capability_derive(me.cap, VOS_RIGHT_WRITE);
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, (uint64_t)wo, &r), ERR(VOS_ERR_PERMISSION_DENIED));
+    CHECK_EQ(vos_sys_ipc_channel_create(me.id, me.id, (uint64_t)wo, me.cap), ERR(VOS_ERR_PERMISSION_DENIED));
+    CHECK_EQ(vos_sys_ipc_call(to_me.id, "x", 1, buf, sizeof(buf), 0, 0, to_me.cap, &cr), ERR(VOS_ERR_TIMEOUT));
+    CHECK_EQ(vos_sys_ipc_reply(0x7ffff, "x", 1, 0), ERR(VOS_ERR_INVALID_CAPABILITY));   /* forged */
+    CHECK_EQ(vos_sys_ipc_reply(console, "x", 1, 0), ERR(VOS_ERR_INVALID_CAPABILITY));   /* not a reply */
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), ERR(VOS_ERR_TIMEOUT)); /* nothing leaked in */
+
+    /* Unmapped buffers: the owner's error; a message that cannot be written stays queued. */
+    int64_t gone = vos_sys_mmap(0, VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
+    CHECK(gone > 0);
+    CHECK_EQ(vos_sys_munmap((uint64_t)gone, VOS_PAGE_SIZE), 0);
+    void *hole = (void *)(uintptr_t)gone;
+    CHECK_EQ(vos_sys_ipc_call(to_me.id, hole, 8, buf, sizeof(buf), 0, 0, to_me.cap, &cr), ERR(VOS_ERR_INVALID_ADDRESS));
+    CHECK_EQ(vos_sys_ipc_call(to_me.id, "x", 1, hole, 8, 1000, 0, to_me.cap, &cr), ERR(VOS_ERR_INVALID_ADDRESS));
+    CHECK_EQ(vos_sys_ipc_receive(me.id, hole, 8, 0, me.cap, &r), ERR(VOS_ERR_INVALID_ADDRESS));
+    CHECK_EQ(vos_sys_ipc_send(to_me.id, "kept", 4, 0, to_me.cap), 0);
+    CHECK_EQ(vos_sys_ipc_receive(me.id, hole, 8, 0, me.cap, &r), ERR(VOS_ERR_INVALID_ADDRESS));
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), 0);
+    CHECK(r.message_len == 4 && !memcmp(buf, "kept", 4));
+}
+
+/* Capabilities in messages: GRANT needed, child of the sender's, revocable in flight and after. */
+static void test_cap_transfer_local(void)
+{
+    char buf[16];
+    struct vos_ipc_receive_result r;
+    int64_t d = vos_sys_capability_derive(console, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT | VOS_RIGHT_REVOKE);
+    CHECK(d > 0);
+    CHECK_EQ(vos_sys_ipc_send(to_me.id, "cap", 3, (uint64_t)d, to_me.cap), 0);
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), 0);
+    CHECK(r.capability != 0 && r.capability != (uint64_t)d);
+    CHECK_EQ(vos_sys_write(r.capability, "", 0, 0), 0);
+    CHECK_EQ(vos_sys_capability_validate(r.capability, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT), 0);
+    CHECK_EQ(vos_sys_capability_revoke((uint64_t)d), 0);
+    CHECK_EQ(vos_sys_write(r.capability, "", 0, 0), ERR(VOS_ERR_INVALID_CAPABILITY));
+
+    /* Revoked while queued: the message arrives, the capability does not. */
+    d = vos_sys_capability_derive(console, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT | VOS_RIGHT_REVOKE);
+    CHECK_EQ(vos_sys_ipc_send(to_me.id, "cap2", 4, (uint64_t)d, to_me.cap), 0);
+    CHECK_EQ(vos_sys_capability_revoke((uint64_t)d), 0);
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), 0);
+    CHECK(r.message_len == 4 && r.capability == 0);
+
+    /* Sent, then the sender drops its own copy: the message carries it ("move"). */
+    d = vos_sys_capability_derive(console, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT | VOS_RIGHT_REVOKE | VOS_RIGHT_DERIVE);
+    int64_t dd = vos_sys_capability_derive((uint64_t)d, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT);
+    CHECK_EQ(vos_sys_ipc_send(to_me.id, "mv", 2, (uint64_t)dd, to_me.cap), 0);
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), 0);
+    CHECK(r.capability != 0);
+    CHECK_EQ(vos_sys_capability_revoke((uint64_t)d), 0); /* still reaches the delivered copy */
+    CHECK_EQ(vos_sys_write(r.capability, "", 0, 0), ERR(VOS_ERR_INVALID_CAPABILITY));
+}
+
+/* ---- threads of this process: call/reply semantics, token misuse, interruption ---- */
+
+static volatile int64_t helper_result[4];
+static volatile int helper_ready;
+static struct ep go;       /* the helper waits here to be told to go on */
+static struct chan to_go;
+
+static void wait_go(void)
+{
+    char b[8];
+    struct vos_ipc_receive_result r;
+    vos_sys_ipc_receive(go.id, b, sizeof(b), INF, go.cap, &r);
+}
+
+/* arg 0: reply "pong" twice.  1: reply 100 bytes.  2: reply after being told the caller gave up. */
+static THREAD_ENTRY void helper_server(uint64_t mode)
+{
+    char buf[64];
+    static char hundred[100];
+    struct vos_ipc_receive_result r;
+    helper_result[0] = vos_sys_ipc_receive(me.id, buf, sizeof(buf), INF, me.cap, &r);
+    helper_result[3] = (int64_t)r.sender;
+    if (mode == 0) {
+        helper_result[1] = vos_sys_ipc_reply(r.reply_token, "pong", 4, 0);
+        helper_result[2] = vos_sys_ipc_reply(r.reply_token, "pong", 4, 0);
+    } else if (mode == 1) {
+        helper_result[1] = vos_sys_ipc_reply(r.reply_token, hundred, sizeof(hundred), 0);
+    } else {
+        wait_go();
+        helper_result[1] = vos_sys_ipc_reply(r.reply_token, "late", 4, 0);
+    }
+    vos_sys_thread_exit(0);
+}
+
+static THREAD_ENTRY void helper_receiver(uint64_t token)
+{
+    char buf[8];
+    struct vos_ipc_receive_result r;
+    helper_ready = 1;
+    helper_result[0] = vos_sys_ipc_receive(me.id, buf, sizeof(buf), INF, token, &r);
+    vos_sys_thread_exit(0);
+}
+
+static THREAD_ENTRY void helper_caller(uint64_t token)
+{
+    char buf[8];
+    struct vos_ipc_call_result r;
+    helper_result[0] = vos_sys_ipc_call(to_me.id, "hold", 4, buf, sizeof(buf), INF, 0, token, &r);
+    vos_sys_thread_exit(0);
+}
+
+static void test_threads(void)
+{
+    void *stack = stack_for_thread();
+    char resp[16];
+    struct vos_ipc_call_result cr;
+    struct vos_ipc_receive_result r;
+
+    /* Call, reply, and the token is spent: a second reply fails. */
+    int64_t tid = start_thread(helper_server, stack, 0);
+    memset(resp, 0, sizeof(resp));
+    CHECK_EQ(vos_sys_ipc_call(to_me.id, "ping", 4, resp, sizeof(resp), INF, 0, to_me.cap, &cr), 0);
+    CHECK(cr.response_len == 4 && !memcmp(resp, "pong", 4) && cr.capability == 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(helper_result[0], 0);
+    CHECK_EQ(helper_result[3], self_pid);
+    CHECK_EQ(helper_result[1], 0);
+    CHECK_EQ(helper_result[2], ERR(VOS_ERR_INVALID_CAPABILITY));
+
+    /* The response does not fit: both sides learn it, the caller with the length. */
+    tid = start_thread(helper_server, stack, 1);
+    cr.response_len = 0;
+    CHECK_EQ(vos_sys_ipc_call(to_me.id, "ping", 4, resp, 10, INF, 0, to_me.cap, &cr), ERR(VOS_ERR_BUFFER_TOO_SMALL));
+    CHECK_EQ(cr.response_len, 100);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(helper_result[1], ERR(VOS_ERR_BUFFER_TOO_SMALL));
+
+    /* The caller times out after its request was received: the late reply finds nobody. */
+    tid = start_thread(helper_server, stack, 2);
+    uint64_t t0 = now_ns();
+    CHECK_EQ(vos_sys_ipc_call(to_me.id, "ping", 4, resp, sizeof(resp), 20000000, 0, to_me.cap, &cr),
+             ERR(VOS_ERR_TIMEOUT));
+    CHECK(now_ns() - t0 >= 20000000);
+    CHECK_EQ(helper_result[0], 0); /* it was received */
+    CHECK_EQ(vos_sys_ipc_send(to_go.id, "go", 2, 0, to_go.cap), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(helper_result[1], ERR(VOS_ERR_NOT_FOUND));
+
+    /* A caller queued through a channel capability that is revoked: Interrupted. */
+    int64_t cc = vos_sys_capability_derive(to_me.cap, VOS_RIGHT_WRITE | VOS_RIGHT_REVOKE);
+    CHECK(cc > 0);
+    tid = start_thread(helper_caller, stack, (uint64_t)cc);
+    r.message_len = 0;
+    CHECK_EQ(vos_sys_ipc_receive(me.id, NULL, 0, INF, me.cap, &r), ERR(VOS_ERR_BUFFER_TOO_SMALL)); /* it is queued */
+    CHECK_EQ(r.message_len, 4);
+    CHECK_EQ(vos_sys_capability_revoke((uint64_t)cc), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(helper_result[0], ERR(VOS_ERR_INTERRUPTED));
+    CHECK_EQ(vos_sys_ipc_receive(me.id, resp, sizeof(resp), 0, me.cap, &r), ERR(VOS_ERR_TIMEOUT)); /* gone */
+
+    /* A receiver blocked through an endpoint capability that is revoked: Interrupted. */
+    int64_t ec = vos_sys_capability_derive(me.cap, VOS_RIGHT_READ | VOS_RIGHT_REVOKE);
+    helper_ready = 0;
+    tid = start_thread(helper_receiver, stack, (uint64_t)ec);
+    while (!helper_ready)
+        vos_sys_yield();
+    for (int i = 0; i < 3; i++)
+        vos_sys_yield(); /* let it reach the receive and block (it is the only other thread) */
+    CHECK_EQ(vos_sys_capability_revoke((uint64_t)ec), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(helper_result[0], ERR(VOS_ERR_INTERRUPTED));
+    vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
+}
+
+/* ---- other processes ---- */
+
+static void test_ping_pong(void)
+{
+    struct ep srv = new_endpoint();
+    struct chan ch = new_channel(me, srv.id, srv.cap, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT);
+    int64_t rd = vos_sys_capability_derive(srv.cap, VOS_RIGHT_READ | VOS_RIGHT_GRANT);
+    const char *argv[] = { "ipcpeer", "echo" };
+    vos_cap_t give[] = { (uint64_t)rd, console };
+    int64_t pid = spawn(argv, 2, give, 2);
+    CHECK(pid > 0);
+
+    /* Payloads of many sizes, across the register-message boundary and up to the maximum. */
+    static _Alignas(64) uint8_t req[VOS_IPC_MAX_MESSAGE], resp[VOS_IPC_MAX_MESSAGE];
+    static const uint64_t sizes[] = { 1, 2, 8, 63, 64, 65, 100, 1000, 4095, 4096 };
+    unsigned good = 0;
+    for (unsigned round = 0; round < 20; round++) {
+        for (unsigned k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+            uint64_t n = sizes[k];
+            req[0] = 'e';
+            for (uint64_t i = 1; i < n; i++)
+                req[i] = (uint8_t)(i * 13 + round);
+            struct vos_ipc_call_result cr = { 0, 0 };
+            int64_t err = vos_sys_ipc_call(ch.id, req, n, resp, sizeof(resp), INF, 0, ch.cap, &cr);
+            int ok = !err && cr.response_len == n && cr.capability == 0;
+            for (uint64_t i = 0; ok && i < n; i++)
+                ok = resp[i] == (uint8_t)(req[i] + 1);
+            good += ok;
+        }
+    }
+    CHECK_EQ(good, 20 * sizeof(sizes) / sizeof(sizes[0]));
+
+    /*
+     * Round trips, for the log: guest ns and vos_cycles() ticks (instructions
+     * under qemu -icount shift=0).  The server returns the bytes untouched.
+     */
+    const unsigned rounds = 2000;
+    _Alignas(64) uint8_t small[64] = { 'r' };
+    req[0] = 'r';
+    uint64_t t0 = now_ns(), c0 = vos_cycles();
+    for (unsigned i = 0; i < rounds; i++) {
+        struct vos_ipc_call_result cr;
+        vos_sys_ipc_call(ch.id, small, sizeof(small), resp, sizeof(resp), INF, 0, ch.cap, &cr);
+    }
+    uint64_t t1 = now_ns(), c1 = vos_cycles();
+    for (unsigned i = 0; i < rounds / 4; i++) {
+        struct vos_ipc_call_result cr;
+        vos_sys_ipc_call(ch.id, req, sizeof(req), resp, sizeof(resp), INF, 0, ch.cap, &cr);
+    }
+    uint64_t t2 = now_ns(), c2 = vos_cycles();
+    vos_printf(console, "ipctest: call/reply round trip: 64 B %lu ns (%lu ticks), 4 KiB %lu ns (%lu ticks)\n",
+               (unsigned long)((t1 - t0) / rounds), (unsigned long)((c1 - c0) / rounds),
+               (unsigned long)((t2 - t1) / (rounds / 4)), (unsigned long)((c2 - c1) / (rounds / 4)));
+
+    /* A capability to the other process: it writes with it; revoking ours reaches its copy. */
+    int64_t d = vos_sys_capability_derive(console, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT | VOS_RIGHT_REVOKE);
+    int64_t result = 0;
+    struct vos_ipc_call_result cr;
+    CHECK_EQ(vos_sys_ipc_call(ch.id, "c", 1, &result, sizeof(result), INF, (uint64_t)d, ch.cap, &cr), 0);
+    CHECK_EQ(result, 47);
+    CHECK_EQ(vos_sys_ipc_call(ch.id, "u", 1, &result, sizeof(result), INF, 0, ch.cap, &cr), 0);
+    CHECK_EQ(result, 26);
+    CHECK_EQ(vos_sys_capability_revoke((uint64_t)d), 0);
+    CHECK_EQ(vos_sys_ipc_call(ch.id, "u", 1, &result, sizeof(result), INF, 0, ch.cap, &cr), 0);
+    CHECK_EQ(result, ERR(VOS_ERR_INVALID_CAPABILITY));
+
+    CHECK_EQ(vos_sys_ipc_call(ch.id, "q", 1, resp, sizeof(resp), INF, 0, ch.cap, &cr), 0);
+    CHECK(cr.response_len == 3 && !memcmp(resp, "bye", 3));
+    CHECK_EQ(wait_code(pid), 0);
+
+    /* A server that dies holding our request: the caller gets NotFound, not a hang. */
+    pid = spawn(argv, 2, give, 2);
+    CHECK(pid > 0);
+    CHECK_EQ(vos_sys_ipc_call(ch.id, "x", 1, resp, sizeof(resp), INF, 0, ch.cap, &cr), ERR(VOS_ERR_NOT_FOUND));
+    CHECK_EQ(wait_code(pid), 3);
+}
+
+/* The only receiver of an endpoint exits with our call queued there. */
+static void test_orphaned_endpoint(void)
+{
+    const char *argv[] = { "ipcpeer", "orphan" };
+    vos_cap_t give[] = { to_me.cap };
+    int64_t pid = spawn(argv, 2, give, 1);
+    CHECK(pid > 0);
+    uint64_t their_id = 0;
+    struct vos_ipc_receive_result r;
+    CHECK_EQ(vos_sys_ipc_receive(me.id, &their_id, sizeof(their_id), INF, me.cap, &r), 0);
+    CHECK_EQ(r.sender, pid);
+    CHECK(r.capability != 0);
+    struct chan ch = new_channel(me, their_id, r.capability, VOS_RIGHT_WRITE);
+    char resp[8];
+    struct vos_ipc_call_result cr;
+    CHECK_EQ(vos_sys_ipc_call(ch.id, "hi", 2, resp, sizeof(resp), INF, 0, ch.cap, &cr), ERR(VOS_ERR_NOT_FOUND));
+    CHECK_EQ(wait_code(pid), 0);
+    CHECK_EQ(vos_sys_ipc_call(ch.id, "hi", 2, resp, sizeof(resp), INF, 0, ch.cap, &cr), ERR(VOS_ERR_NOT_FOUND));
+    CHECK_EQ(vos_sys_ipc_send(ch.id, "hi", 2, 0, ch.cap), ERR(VOS_ERR_NOT_FOUND));
+}
+
+/* A caller that dies before its reply: the reply fails, and the token is spent. */
+static void test_caller_dies(void)
+{
+    struct ep kill = new_endpoint();
+    struct chan to_kill = new_channel(kill, kill.id, kill.cap, VOS_RIGHT_WRITE);
+    int64_t krd = vos_sys_capability_derive(kill.cap, VOS_RIGHT_READ | VOS_RIGHT_GRANT);
+    int64_t cw = vos_sys_capability_derive(to_me.cap, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT);
+    const char *argv[] = { "ipcpeer", "calldie" };
+    vos_cap_t give[] = { (uint64_t)cw, (uint64_t)krd };
+    int64_t pid = spawn(argv, 2, give, 2);
+    CHECK(pid > 0);
+    char buf[16];
+    struct vos_ipc_receive_result r;
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), INF, me.cap, &r), 0);
+    CHECK(r.reply_token != 0 && r.sender == (uint64_t)pid);
+    CHECK_EQ(vos_sys_ipc_send(to_kill.id, "die", 3, 0, to_kill.cap), 0);
+    CHECK_EQ(wait_code(pid), 0);
+    CHECK_EQ(vos_sys_ipc_reply(r.reply_token, "late", 4, 0), ERR(VOS_ERR_NOT_FOUND));
+    CHECK_EQ(vos_sys_ipc_reply(r.reply_token, "late", 4, 0), ERR(VOS_ERR_INVALID_CAPABILITY));
+}
+
+/* Several clients, one server (us): every message arrives once, in order per sender. */
+static void test_stress(void)
+{
+    enum { CLIENTS = 4, PER_CLIENT = 25000 };
+    struct ep srv = new_endpoint();
+    struct chan ch = new_channel(srv, srv.id, srv.cap, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT);
+    int64_t pids[CLIENTS];
+    uint64_t next[CLIENTS] = { 0 };
+    char count[16];
+    vos_snprintf(count, sizeof(count), "%u", PER_CLIENT);
+    uint64_t t0 = now_ns();
+    for (unsigned i = 0; i < CLIENTS; i++) {
+        char id[4] = { (char)('0' + i), 0 };
+        const char *argv[] = { "ipcpeer", "client", id, count };
+        vos_cap_t give[] = { ch.cap };
+        pids[i] = spawn(argv, 4, give, 1);
+        CHECK(pids[i] > 0);
+    }
+    unsigned total = 0, bad = 0, calls = 0;
+    while (total < CLIENTS * PER_CLIENT && bad < 10) {
+        uint64_t msg[2] = { ~0ull, ~0ull };
+        struct vos_ipc_receive_result r;
+        int64_t err = vos_sys_ipc_receive(srv.id, msg, sizeof(msg), INF, srv.cap, &r);
+        unsigned c = (unsigned)msg[0];
+        if (err || r.message_len != sizeof(msg) || c >= CLIENTS || r.sender != (uint64_t)pids[c] || msg[1] != next[c]) {
+            vos_printf(console, "ipctest: stress: bad message (err %ld) from %lu: {%lu, %lu}, expected seq %lu\n",
+                       (long)err, (unsigned long)r.sender, (unsigned long)msg[0], (unsigned long)msg[1],
+                       c < CLIENTS ? (unsigned long)next[c] : 0ul);
+            bad++;
+        }
+        if (c < CLIENTS)
+            next[c] = msg[1] + 1;
+        if (r.reply_token) {
+            calls++;
+            if (vos_sys_ipc_reply(r.reply_token, &msg[1], sizeof(msg[1]), 0))
+                bad++;
+        }
+        total++;
+    }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(total, CLIENTS * PER_CLIENT);
+    CHECK_EQ(calls, CLIENTS * (PER_CLIENT / 4));
+    for (unsigned i = 0; i < CLIENTS; i++) {
+        CHECK_EQ(next[i], PER_CLIENT);
+        CHECK_EQ(wait_code(pids[i]), 0);
+    }
+    struct vos_ipc_receive_result r;
+    char b[16];
+    CHECK_EQ(vos_sys_ipc_receive(srv.id, b, sizeof(b), 0, srv.cap, &r), ERR(VOS_ERR_TIMEOUT)); /* nothing extra */
+    vos_printf(console, "ipctest: stress: %u messages from %u clients in %lu ms\n", total, CLIENTS,
+               (unsigned long)((now_ns() - t0) / 1000000));
+}
+
+int main(const struct vos_start_info *si)
+{
+    console = vos_start_find_cap(si, VOS_OBJ_DEVICE);
+    bootfs_cap = vos_start_find_bootfs(si);
+    self_cap = vos_start_find_cap(si, VOS_OBJ_PROCESS);
+    pool = vos_start_find_pool(si);
+    self_pid = si->pid;
+    if (!console || !bootfs_cap || !self_cap || vos_bootfs_open(&fs, bootfs_cap))
+        return 100;
+    vos_puts(console, "ipctest: starting\n");
+
+    me = new_endpoint();
+    to_me = new_channel(me, me.id, me.cap, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE | VOS_RIGHT_REVOKE);
+    go = new_endpoint();
+    to_go = new_channel(go, go.id, go.cap, VOS_RIGHT_WRITE);
+
+    test_queue();
+    test_refusals();
+    test_cap_transfer_local();
+    test_threads();
+    test_ping_pong();
+    test_orphaned_endpoint();
+    test_caller_dies();
+    test_stress();
+
+    vos_printf(console, "ipctest: %u passed, %u failed\n", passed, failed);
+    return (int)failed;
+}
