@@ -3,8 +3,10 @@
  * booted with one: where RAM is and what inside it is taken (/memory
  * nodes, /reserved-memory children, the memory-reservation block), and
  * single properties of top-level nodes (/chosen, /psci, /cpus).
- * Everything in the blob is big-endian and untrusted, so every offset is
- * checked against its size.
+ *
+ * Everything in the blob is big-endian and untrusted: fdt_walk() checks
+ * every offset against the blob's own sizes once, and both readers below
+ * are visitors of it.
  */
 #include "kernel.h"
 
@@ -21,6 +23,11 @@ static uint32_t be32(const void *p)
     return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
+uint32_t fdt_be32(const void *p)
+{
+    return be32(p);
+}
+
 static uint64_t read_cells(const uint8_t *p, uint32_t cells)
 {
     uint64_t v = 0;
@@ -29,6 +36,92 @@ static uint64_t read_cells(const uint8_t *p, uint32_t cells)
     return v;
 }
 
+static bool starts_with(const char *s, const char *prefix)
+{
+    while (*prefix)
+        if (*s++ != *prefix++)
+            return false;
+    return true;
+}
+
+static bool equals(const char *a, const char *b)
+{
+    while (*b && *a == *b) {
+        a++;
+        b++;
+    }
+    return !*a && !*b;
+}
+
+/*
+ * What a walk reports: each node as it opens (depth 1 is the root) and each
+ * property of the node last opened.  A visitor returns true to stop.
+ */
+struct fdt_visitor {
+    bool (*node)(struct fdt_visitor *v, int depth, const char *name);
+    bool (*end_node)(struct fdt_visitor *v, int depth);
+    bool (*prop)(struct fdt_visitor *v, int depth, const char *name, const uint8_t *val, uint32_t len);
+};
+
+/* 0 when the walk ended (or a visitor stopped it), -1 for a malformed blob. */
+static int fdt_walk(const void *dtb, struct fdt_visitor *v)
+{
+    const uint8_t *blob = dtb;
+    if (!blob || be32(blob) != FDT_MAGIC)
+        return -1;
+    uint32_t total = be32(blob + 4), off_struct = be32(blob + 8), off_strings = be32(blob + 12);
+    uint32_t size_strings = be32(blob + 32), size_struct = be32(blob + 36);
+    if (total < 40 || off_struct > total || size_struct > total - off_struct || off_strings > total ||
+        size_strings > total - off_strings)
+        return -1;
+    int depth = 0;
+    const uint8_t *p = blob + off_struct, *end = p + size_struct;
+    while (p + 4 <= end) {
+        uint32_t tok = be32(p);
+        p += 4;
+        if (tok == FDT_BEGIN_NODE) {
+            const char *name = (const char *)p;
+            while (p < end && *p)
+                p++;
+            if (p == end)
+                return -1;
+            p = blob + ALIGN_UP((uint64_t)(p + 1 - blob), 4);
+            if (v->node && v->node(v, ++depth, name))
+                return 0;
+        } else if (tok == FDT_END_NODE) {
+            if (depth == 0)
+                return -1;
+            if (v->end_node && v->end_node(v, depth))
+                return 0;
+            depth--;
+        } else if (tok == FDT_PROP) {
+            if (p + 8 > end)
+                return -1;
+            uint32_t len = be32(p), nameoff = be32(p + 4);
+            const uint8_t *val = p + 8;
+            if (len > (uint32_t)(end - val) || nameoff >= size_strings)
+                return -1;
+            if (v->prop && v->prop(v, depth, (const char *)blob + off_strings + nameoff, val, len))
+                return 0;
+            p = val + ALIGN_UP(len, 4);
+        } else if (tok == FDT_END) {
+            return 0;
+        } else if (tok != FDT_NOP) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- RAM and what is reserved in it ---- */
+
+struct memory_walk {
+    struct fdt_visitor v;
+    struct boot_info *bi;
+    uint32_t root_ac, root_sc, rsv_ac, rsv_sc;
+    bool in_memory, in_rsv;
+};
+
 static void add_range(struct boot_range *r, unsigned *n, uint64_t base, uint64_t size)
 {
     if (size && *n < BOOT_MAX_RANGES) {
@@ -36,14 +129,6 @@ static void add_range(struct boot_range *r, unsigned *n, uint64_t base, uint64_t
         r[*n].size = size;
         (*n)++;
     }
-}
-
-static bool starts_with(const char *s, const char *prefix)
-{
-    while (*prefix)
-        if (*s++ != *prefix++)
-            return false;
-    return true;
 }
 
 static void add_reg(struct boot_range *r, unsigned *n, const uint8_t *val, uint32_t len, uint32_t ac, uint32_t sc)
@@ -55,136 +140,98 @@ static void add_reg(struct boot_range *r, unsigned *n, const uint8_t *val, uint3
         add_range(r, n, read_cells(val + off, ac), read_cells(val + off + 4 * ac, sc));
 }
 
+static bool memory_node(struct fdt_visitor *v, int depth, const char *name)
+{
+    struct memory_walk *w = (struct memory_walk *)v;
+    if (depth == 2) {
+        w->in_memory = starts_with(name, "memory");
+        w->in_rsv = starts_with(name, "reserved-memory");
+    }
+    return false;
+}
+
+static bool memory_end_node(struct fdt_visitor *v, int depth)
+{
+    struct memory_walk *w = (struct memory_walk *)v;
+    if (depth == 2)
+        w->in_memory = w->in_rsv = false;
+    return false;
+}
+
+static bool memory_prop(struct fdt_visitor *v, int depth, const char *name, const uint8_t *val, uint32_t len)
+{
+    struct memory_walk *w = (struct memory_walk *)v;
+    bool ac = equals(name, "#address-cells") && len == 4, sc = equals(name, "#size-cells") && len == 4;
+    if (depth == 1 && ac) w->root_ac = be32(val);
+    if (depth == 1 && sc) w->root_sc = be32(val);
+    if (depth == 2 && w->in_rsv && ac) w->rsv_ac = be32(val);
+    if (depth == 2 && w->in_rsv && sc) w->rsv_sc = be32(val);
+    if (equals(name, "reg")) {
+        if (depth == 2 && w->in_memory)
+            add_reg(w->bi->ram, &w->bi->n_ram, val, len, w->root_ac, w->root_sc);
+        else if (depth == 3 && w->in_rsv)
+            add_reg(w->bi->reserved, &w->bi->n_reserved, val, len, w->rsv_ac, w->rsv_sc);
+    }
+    return false;
+}
+
 int fdt_read_memory(const void *dtb, struct boot_info *bi)
 {
+    struct memory_walk w = { { memory_node, memory_end_node, memory_prop }, bi, 2, 1, 2, 1, false, false };
+    if (fdt_walk(dtb, &w.v))
+        return -1;
     const uint8_t *blob = dtb;
-    if (!blob || be32(blob) != FDT_MAGIC)
-        return -1;
-    uint32_t total = be32(blob + 4), off_struct = be32(blob + 8), off_strings = be32(blob + 12);
-    uint32_t off_rsv = be32(blob + 16), size_strings = be32(blob + 32), size_struct = be32(blob + 36);
-    if (total < 40 || off_struct > total || size_struct > total - off_struct || off_strings > total ||
-        size_strings > total - off_strings || off_rsv > total)
-        return -1;
-
+    uint32_t total = be32(blob + 4), off_rsv = be32(blob + 16);
     add_range(bi->reserved, &bi->n_reserved, arch_virt_to_phys(dtb), ALIGN_UP(total, PAGE_SIZE));
-    for (uint32_t o = off_rsv; o + 16 <= total; o += 16) {
+    for (uint32_t o = off_rsv; o <= total && total - o >= 16; o += 16) {
         uint64_t base = read_cells(blob + o, 2), size = read_cells(blob + o + 8, 2);
         if (!base && !size)
             break;
         add_range(bi->reserved, &bi->n_reserved, base, size);
     }
-
-    uint32_t root_ac = 2, root_sc = 1, rsv_ac = 2, rsv_sc = 1;
-    int depth = 0;
-    bool in_memory = false, in_rsv = false, in_rsv_child = false;
-    const uint8_t *p = blob + off_struct, *end = p + size_struct;
-    while (p + 4 <= end) {
-        uint32_t tok = be32(p);
-        p += 4;
-        if (tok == FDT_BEGIN_NODE) {
-            const char *name = (const char *)p;
-            while (p < end && *p)
-                p++;
-            p = blob + ALIGN_UP((uint64_t)(p + 1 - blob), 4);
-            depth++;
-            if (depth == 2) {
-                in_memory = starts_with(name, "memory");
-                in_rsv = starts_with(name, "reserved-memory");
-            }
-            in_rsv_child = in_rsv && depth == 3;
-        } else if (tok == FDT_END_NODE) {
-            if (depth == 2)
-                in_memory = in_rsv = false;
-            in_rsv_child = false;
-            if (--depth < 0)
-                return -1;
-        } else if (tok == FDT_PROP) {
-            if (p + 8 > end)
-                return -1;
-            uint32_t len = be32(p), nameoff = be32(p + 4);
-            const uint8_t *val = p + 8;
-            if (len > (uint32_t)(end - val) || nameoff >= size_strings)
-                return -1;
-            const char *pname = (const char *)blob + off_strings + nameoff;
-            bool is_ac = !memcmp(pname, "#address-cells", 15), is_sc = !memcmp(pname, "#size-cells", 12);
-            if (depth == 1 && is_ac && len == 4) root_ac = be32(val);
-            if (depth == 1 && is_sc && len == 4) root_sc = be32(val);
-            if (depth == 2 && in_rsv && is_ac && len == 4) rsv_ac = be32(val);
-            if (depth == 2 && in_rsv && is_sc && len == 4) rsv_sc = be32(val);
-            if (!memcmp(pname, "reg", 4)) {
-                if (depth == 2 && in_memory)
-                    add_reg(bi->ram, &bi->n_ram, val, len, root_ac, root_sc);
-                else if (in_rsv_child)
-                    add_reg(bi->reserved, &bi->n_reserved, val, len, rsv_ac, rsv_sc);
-            }
-            p = val + ALIGN_UP(len, 4);
-        } else if (tok == FDT_NOP) {
-            continue;
-        } else if (tok == FDT_END) {
-            break;
-        } else {
-            return -1;
-        }
-    }
     return bi->n_ram ? 0 : -1;
 }
 
-uint32_t fdt_be32(const void *p)
+/* ---- one property of a top-level node ---- */
+
+struct prop_walk {
+    struct fdt_visitor v;
+    const char *node, *prop;
+    bool in_node;
+    const uint8_t *val;
+    uint32_t len;
+};
+
+static bool prop_node(struct fdt_visitor *v, int depth, const char *name)
 {
-    return be32(p);
+    struct prop_walk *w = (struct prop_walk *)v;
+    w->in_node = equals(w->node, "/") ? depth == 1 : depth == 2 && equals(name, w->node + 1);
+    return false;
 }
 
-static bool name_is(const char *name, const char *want)
+static bool prop_end_node(struct fdt_visitor *v, int depth)
 {
-    while (*want && *name == *want) {
-        name++;
-        want++;
-    }
-    return !*want && !*name;
+    struct prop_walk *w = (struct prop_walk *)v;
+    w->in_node = equals(w->node, "/") && depth == 2; /* back in the root */
+    return false;
+}
+
+static bool prop_prop(struct fdt_visitor *v, int depth, const char *name, const uint8_t *val, uint32_t len)
+{
+    struct prop_walk *w = (struct prop_walk *)v;
+    (void)depth;
+    if (!w->in_node || !equals(name, w->prop))
+        return false;
+    w->val = val;
+    w->len = len;
+    return true;
 }
 
 const void *fdt_prop(const void *dtb, const char *node, const char *prop, uint32_t *len)
 {
-    const uint8_t *blob = dtb;
-    if (!blob || be32(blob) != FDT_MAGIC)
+    struct prop_walk w = { { prop_node, prop_end_node, prop_prop }, node, prop, false, NULL, 0 };
+    if (fdt_walk(dtb, &w.v) || !w.val)
         return NULL;
-    uint32_t total = be32(blob + 4), off_struct = be32(blob + 8), off_strings = be32(blob + 12);
-    uint32_t size_strings = be32(blob + 32), size_struct = be32(blob + 36);
-    if (off_struct > total || size_struct > total - off_struct || off_strings > total ||
-        size_strings > total - off_strings)
-        return NULL;
-    bool root = name_is(node, "/");
-    int depth = 0;
-    bool in_node = false;
-    const uint8_t *p = blob + off_struct, *end = p + size_struct;
-    while (p + 4 <= end) {
-        uint32_t tok = be32(p);
-        p += 4;
-        if (tok == FDT_BEGIN_NODE) {
-            const char *name = (const char *)p;
-            while (p < end && *p)
-                p++;
-            p = blob + ALIGN_UP((uint64_t)(p + 1 - blob), 4);
-            depth++;
-            in_node = root ? depth == 1 : depth == 2 && name_is(name, node + 1);
-        } else if (tok == FDT_END_NODE) {
-            depth--;
-            in_node = root && depth == 1;
-        } else if (tok == FDT_PROP) {
-            if (p + 8 > end)
-                return NULL;
-            uint32_t plen = be32(p), nameoff = be32(p + 4);
-            const uint8_t *val = p + 8;
-            if (plen > (uint32_t)(end - val) || nameoff >= size_strings)
-                return NULL;
-            if (in_node && name_is((const char *)blob + off_strings + nameoff, prop)) {
-                *len = plen;
-                return val;
-            }
-            p = val + ALIGN_UP(plen, 4);
-        } else if (tok != FDT_NOP) {
-            return NULL;
-        }
-    }
-    return NULL;
+    *len = w.len;
+    return w.val;
 }
