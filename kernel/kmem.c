@@ -1,8 +1,10 @@
 /*
  * kmem.c — small kernel objects in power-of-two size classes (32 B to
- * 4 KiB).  Each class keeps a free list; an empty class takes one frame
+ * 2 KiB).  Each class keeps a free list; an empty class takes one frame
  * and cuts it into objects.  Freed objects go back to their class, so
- * memory cycles without fragmenting the frame allocator.
+ * memory cycles without fragmenting the frame allocator.  Whole pages
+ * (capability tables, region directories) come from and go straight back
+ * to the frame allocator, so a big space torn down returns its memory.
  */
 #include "memory.h"
 
@@ -27,6 +29,10 @@ void *kmem_alloc(size_t size)
 {
     if (size == 0 || size > PAGE_SIZE)
         panic("kmem_alloc: bad size %zu", size);
+    if (size > PAGE_SIZE / 2) {
+        paddr_t pa = frame_alloc();
+        return pa ? arch_phys_to_virt(pa) : NULL;
+    }
     unsigned c = class_of(size);
     if (!classes[c]) {
         paddr_t pa = frame_alloc();
@@ -49,6 +55,10 @@ void kmem_free(void *p, size_t size)
 {
     if (!p)
         return;
+    if (size > PAGE_SIZE / 2) {
+        frame_free(arch_virt_to_phys(p));
+        return;
+    }
     unsigned c = class_of(size);
     struct free_obj *o = p;
     o->next = classes[c];

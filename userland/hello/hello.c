@@ -7,6 +7,10 @@
  *   hello shm                map the first MEMORY capability shared, write a
  *                            message at offset 0, exit 0
  *   hello caps               exit with the number of capabilities received
+ *   hello quota              allocate until the memory quota says no: exit 0 if
+ *                            that was ResourceExhausted after some success
+ *   hello capquota           derive capabilities from the first one until the
+ *                            slot quota says no: exit 0 likewise
  *   hello ro                 write to a page after making it read-only (dies)
  *   hello munmap             touch a page after unmapping it (dies)
  */
@@ -47,6 +51,24 @@ int main(const struct vos_start_info *si)
             vos_sys_munmap((uint64_t)addr, VOS_PAGE_SIZE);
         *p = 2; /* the kernel must kill us here */
         return 3;
+    }
+    if (!strcmp(mode, "quota")) {
+        int64_t r;
+        unsigned ok = 0;
+        while ((r = vos_sys_mmap(0, 1 << 20, VOS_PROT_READ | VOS_PROT_WRITE,
+                                 VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE, 0, 0)) > 0)
+            ok++;
+        return ok > 0 && r == -VOS_ERR_RESOURCE_EXHAUSTED ? 0 : 1;
+    }
+    if (!strcmp(mode, "capquota")) {
+        const struct vos_cap_info *caps = (const struct vos_cap_info *)(uintptr_t)si->caps;
+        int64_t r;
+        unsigned ok = 0;
+        if (!si->cap_count)
+            return 2;
+        while ((r = vos_sys_capability_derive(caps[0].token, VOS_RIGHT_READ)) > 0)
+            ok++;
+        return ok > 1000 && r == -VOS_ERR_RESOURCE_EXHAUSTED ? 0 : 1;
     }
     if (!strcmp(mode, "caps"))
         return (int)si->cap_count;

@@ -223,6 +223,31 @@ static void test_churn(void)
     CHECK_EQ(free_bytes(), before);
 }
 
+/* A process that exhausts its quotas is refused, not the others; all comes back at its end. */
+static void test_quotas(void)
+{
+    struct vos_process_exit_info info;
+    uint64_t before = free_bytes();
+    const char *mem[] = { "hello", "quota" };
+    CHECK_EQ(run(mem, 2, &info), 0);
+    CHECK_EQ(info.reason, VOS_EXIT_CODE);
+    CHECK_EQ(info.code, 0); /* it got ResourceExhausted, after some success */
+    CHECK_EQ(free_bytes(), before);
+    int64_t r = vos_sys_mmap(0, VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
+                             VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE, 0, 0);
+    CHECK(r > 0); /* ours was never touched */
+    vos_sys_munmap((uint64_t)r, VOS_PAGE_SIZE);
+
+    const char *caps[] = { "hello", "capquota" };
+    vos_cap_t give[] = { console };
+    int64_t pid = spawn(caps, 2, give, 1);
+    CHECK(pid > 0);
+    CHECK_EQ(vos_sys_process_wait((uint64_t)pid, VOS_TIMEOUT_INFINITE, &info), 0);
+    CHECK_EQ(info.code, 0);
+    CHECK_EQ(free_bytes(), before);
+    CHECK(vos_sys_capability_derive(console, VOS_RIGHT_WRITE) > 0); /* our own slots are untouched */
+}
+
 /* ---- threads ---- */
 
 static volatile int thread_flag;
@@ -467,6 +492,7 @@ int main(const struct vos_start_info *si)
     test_process_args_and_caps();
     test_bad_elf();
     test_churn();
+    test_quotas();
 
     vos_printf(console, "utest: %u passed, %u failed\n", passed, failed);
     return (int)failed;
