@@ -28,11 +28,6 @@ struct cap *cspace_slot(struct cspace *cs, uint32_t slot)
     return c && c->obj ? c : NULL;
 }
 
-vos_cap_t cap_token(const struct cap *c)
-{
-    return (uint64_t)c->slot << VOS_CAP_SLOT_SHIFT | (uint64_t)c->generation << VOS_CAP_GENERATION_SHIFT;
-}
-
 /* Make sure the tables holding slot exist. */
 static bool slot_tables(struct cspace *cs, uint32_t slot)
 {

@@ -72,16 +72,8 @@ void *object_alloc(size_t size, uint32_t type, struct process *owner, long *err)
     return o;
 }
 
-void object_get(struct object *o)
+void object_destroy(struct object *o)
 {
-    o->refcount++;
-}
-
-void object_put(struct object *o)
-{
-    KASSERT(o->refcount > 0);
-    if (--o->refcount)
-        return;
     table_remove(o);
     switch (o->type) {
     case VOS_OBJ_PROCESS: process_destroy(o); break;

@@ -18,6 +18,7 @@ long vspace_init(struct vspace *vs, struct process *owner)
     list_init(&vs->regions);
     vs->owner = owner;
     vs->anon_pages = 0;
+    vs->shrinks = 0;
     return arch_vspace_init(&vs->arch) ? VOS_ERR_OUT_OF_MEMORY : VOS_OK;
 }
 
@@ -166,6 +167,7 @@ long vspace_unmap(struct vspace *vs, uaddr_t va, uint64_t len)
         err = split_at(vs, va + len);
     if (err)
         return err;
+    vs->shrinks++;
     struct list *it, *tmp;
     list_for_each_safe(it, tmp, &vs->regions) {
         struct region *r = container_of(it, struct region, link);
@@ -192,6 +194,7 @@ long vspace_protect(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot)
         err = split_at(vs, va + len);
     if (err)
         return err;
+    vs->shrinks++;
     for (uaddr_t a = va; a < va + len;) {
         struct region *r = vspace_find(vs, a);
         r->prot = prot;

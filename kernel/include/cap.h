@@ -46,7 +46,10 @@ struct cspace {
 void cspace_init(struct cspace *cs, uint32_t quota);
 void cspace_destroy(struct cspace *cs);   /* deletes every capability in it */
 
-vos_cap_t cap_token(const struct cap *c);
+static inline vos_cap_t cap_token(const struct cap *c)
+{
+    return (uint64_t)c->slot << VOS_CAP_SLOT_SHIFT | (uint64_t)c->generation << VOS_CAP_GENERATION_SHIFT;
+}
 
 /* The hot path of every syscall with a capability: three indexings and a compare. */
 static inline struct cap *slot_at(struct cspace *cs, uint32_t slot)

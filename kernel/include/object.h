@@ -33,8 +33,14 @@ struct object {
  */
 void *object_alloc(size_t size, uint32_t type, struct process *owner, long *err);
 void object_init_static(struct object *o, uint32_t type);
-void object_get(struct object *o);
-void object_put(struct object *o); /* destroys and frees at zero */
+void object_destroy(struct object *o); /* object_put's slow path: the last reference went */
+static inline void object_get(struct object *o) { o->refcount++; }
+static inline void object_put(struct object *o) /* destroys and frees at zero */
+{
+    KASSERT(o->refcount > 0);
+    if (!--o->refcount)
+        object_destroy(o);
+}
 struct object *object_find(uint32_t type, uint64_t id);
 
 /* Per-type destructors called by object_put before the memory is freed. */

@@ -68,6 +68,8 @@ struct thread {
         uaddr_t buf, req;      /* receive buffer or call response buffer; a call's request */
         uint64_t buf_len, req_len;
         vos_cap_t xfer;        /* a queued call's capability to transfer (caller's token), or 0 */
+        uaddr_t ok_buf;        /* the last receive buffer found writable, while vspace.shrinks == ok_shrinks */
+        uint64_t ok_len, ok_shrinks;
     } ipc;
 };
 

@@ -15,8 +15,9 @@ typedef long (*syscall_shim_t)(struct thread *self, struct trap_frame *f);
 extern const syscall_shim_t syscall_table[VOS_SYSCALL_TABLE_SIZE];
 
 /* Look up a capability argument (see the shims' header comment for the errors). */
-static inline long cap_check(struct thread *self, vos_cap_t token, uint32_t object_mask, uint64_t rights,
-                             bool optional, struct cap **out)
+static inline __attribute__((always_inline)) long cap_check(struct thread *self, vos_cap_t token,
+                                                             uint32_t object_mask, uint64_t rights, bool optional,
+                                                             struct cap **out)
 {
     if (token == VOS_CAP_NULL && optional) {
         *out = NULL;

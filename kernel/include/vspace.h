@@ -16,6 +16,7 @@ struct vspace {
     struct process *owner;  /* its anonymous frames count against owner's quota */
     struct list regions;    /* struct region, sorted by start, disjoint */
     uint64_t anon_pages;    /* anonymous frames mapped (and charged) */
+    uint64_t shrinks;       /* counts unmaps and protects: checked ranges may have lost access */
 };
 
 /*
@@ -55,3 +56,26 @@ long vspace_read(struct vspace *vs, void *dst, uaddr_t src, uint64_t n);
 long vspace_write(struct vspace *vs, uaddr_t dst, const void *src, uint64_t n);
 /* Like vspace_write but ignoring the user protection (loading an image). */
 long vspace_fill(struct vspace *vs, uaddr_t dst, const void *src, uint64_t n);
+
+/*
+ * The kernel's direct-map address of user address va (< ARCH_USER_TOP) if
+ * its page is present with the user permissions need, else NULL: a lazy
+ * page is not filled in (callers fall back to vspace_read/vspace_write).
+ * One page-table walk, no region-list walk: for the IPC copies and the
+ * spilled syscall arguments.  vspace_present: the same test, no address.
+ */
+static inline bool vspace_present(struct vspace *vs, uaddr_t va, unsigned need)
+{
+    unsigned prot;
+    return arch_vspace_lookup(&vs->arch, ALIGN_DOWN(va, PAGE_SIZE), NULL, &prot) && (prot & need) == need;
+}
+
+static inline void *vspace_direct(struct vspace *vs, uaddr_t va, unsigned need)
+{
+    paddr_t pa;
+    unsigned prot;
+    uaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+    if (!arch_vspace_lookup(&vs->arch, page, &pa, &prot) || (prot & need) != need)
+        return NULL;
+    return (char *)arch_phys_to_virt(pa) + (va - page);
+}

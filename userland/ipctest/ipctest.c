@@ -244,6 +244,18 @@ static void test_refusals(void)
     CHECK_EQ(vos_sys_ipc_receive(me.id, hole, 8, 0, me.cap, &r), ERR(VOS_ERR_INVALID_ADDRESS));
     CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), 0);
     CHECK(r.message_len == 4 && !memcmp(buf, "kept", 4));
+
+    /* A buffer that was good for the last receive, then unmapped or made read-only: checked again. */
+    int64_t once = vos_sys_mmap(0, VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
+    CHECK(once > 0);
+    void *p = (void *)(uintptr_t)once;
+    CHECK_EQ(vos_sys_ipc_receive(me.id, p, 8, 0, me.cap, &r), ERR(VOS_ERR_TIMEOUT));
+    CHECK_EQ(vos_sys_mprotect((uint64_t)once, VOS_PAGE_SIZE, VOS_PROT_READ), 0);
+    CHECK_EQ(vos_sys_ipc_receive(me.id, p, 8, 0, me.cap, &r), ERR(VOS_ERR_INVALID_ADDRESS));
+    CHECK_EQ(vos_sys_mprotect((uint64_t)once, VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE), 0);
+    CHECK_EQ(vos_sys_ipc_receive(me.id, p, 8, 0, me.cap, &r), ERR(VOS_ERR_TIMEOUT));
+    CHECK_EQ(vos_sys_munmap((uint64_t)once, VOS_PAGE_SIZE), 0);
+    CHECK_EQ(vos_sys_ipc_receive(me.id, p, 8, 0, me.cap, &r), ERR(VOS_ERR_INVALID_ADDRESS));
 }
 
 /* Capabilities in messages: GRANT needed, child of the sender's, revocable in flight and after. */

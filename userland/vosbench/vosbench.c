@@ -10,13 +10,16 @@
  *
  *   vosbench              the benchmarks (as init)
  *   vosbench yield N         child mode: yield N times, then exit
+ *   vosbench ipcserver       child mode, caps: endpoint (READ).  Answer every
+ *                            call with the request's bytes until a call of
+ *                            length 0, then exit
  */
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
 
 #define ROUNDS 2000
 
-static vos_cap_t console, pool, bootfs_cap;
+static vos_cap_t console, pool, bootfs_cap, self_cap;
 static struct vos_bootfs fs;
 static uint64_t loop_cost;
 
@@ -120,6 +123,74 @@ static void bench_thread_switch(unsigned nthreads)
     report(label, total / nthreads, rounds);
 }
 
+/* The child side of bench_ipc: receive, reply with the same bytes, repeat. */
+static int ipc_server(const struct vos_cap_info *ep)
+{
+    static _Alignas(64) uint8_t buf[VOS_IPC_MAX_MESSAGE];
+    for (;;) {
+        struct vos_ipc_receive_result r;
+        if (vos_sys_ipc_receive(ep->object_id, buf, sizeof(buf), VOS_TIMEOUT_INFINITE, ep->token, &r) ||
+            !r.reply_token)
+            return 10;
+        vos_sys_ipc_reply(r.reply_token, buf, r.message_len, 0);
+        if (r.message_len == 0)
+            return 0;
+    }
+}
+
+/*
+ * Call/reply round trips to a server process that echoes the request
+ * (set up as userland/ipctest does: an endpoint, a channel to it, a
+ * capability to the channel made from our process capability, the server
+ * holding READ on the endpoint).  Both processes' user code is included.
+ */
+static void bench_ipc(void)
+{
+    const void *data;
+    uint64_t size;
+    struct vos_endpoint_create_result ep = { 0, 0 };
+    if (vos_bootfs_find(&fs, "vosbench", &data, &size) || vos_sys_ipc_endpoint_create(&ep))
+        return;
+    int64_t ch = vos_sys_ipc_channel_create(ep.endpoint_id, ep.endpoint_id, ep.capability, ep.capability);
+    int64_t ch_cap = ch > 0 ? vos_sys_capability_create(VOS_OBJ_CHANNEL, (uint64_t)ch, VOS_RIGHT_WRITE, self_cap) : -1;
+    int64_t rd = vos_sys_capability_derive(ep.capability, VOS_RIGHT_READ | VOS_RIGHT_GRANT);
+    if (ch_cap <= 0 || rd <= 0) {
+        vos_puts(console, "bench: IPC set-up failed\n");
+        return;
+    }
+    const char *argv[] = { "vosbench", "ipcserver" };
+    vos_cap_t give[] = { (uint64_t)rd };
+    int64_t pid = vos_sys_process_create(data, size, argv, 2, give, 1);
+    if (pid <= 0 || vos_sys_process_start((uint64_t)pid)) {
+        vos_printf(console, "bench: IPC server did not start (%ld)\n", (long)pid);
+        return;
+    }
+
+    static _Alignas(64) uint8_t req[VOS_IPC_MAX_MESSAGE], resp[VOS_IPC_MAX_MESSAGE];
+    static const uint64_t sizes[] = { 64, VOS_IPC_MAX_MESSAGE };
+    static const char *const labels[] = { "IPC call/reply round trip (64 B)", "IPC call/reply round trip (4 KiB)" };
+    for (unsigned k = 0; k < 2; k++) {
+        struct vos_ipc_call_result cr;
+        /* warm up (the server reaches its receive; caches and reply objects settle) */
+        for (unsigned i = 0; i < 10; i++)
+            vos_sys_ipc_call((uint64_t)ch, req, sizes[k], resp, sizeof(resp), VOS_TIMEOUT_INFINITE, 0,
+                             (uint64_t)ch_cap, &cr);
+        uint64_t errors = 0;
+        uint64_t t0 = vos_cycles();
+        for (volatile int i = 0; i < ROUNDS; i++)
+            errors += vos_sys_ipc_call((uint64_t)ch, req, sizes[k], resp, sizeof(resp), VOS_TIMEOUT_INFINITE, 0,
+                                       (uint64_t)ch_cap, &cr) != 0;
+        uint64_t total = vos_cycles() - t0;
+        if (errors || cr.response_len != sizes[k])
+            vos_printf(console, "bench: %s: %lu calls failed\n", labels[k], (unsigned long)errors);
+        report(labels[k], total, ROUNDS);
+    }
+    struct vos_ipc_call_result cr;
+    vos_sys_ipc_call((uint64_t)ch, req, 0, resp, sizeof(resp), VOS_TIMEOUT_INFINITE, 0, (uint64_t)ch_cap, &cr);
+    struct vos_process_exit_info info;
+    vos_sys_process_wait((uint64_t)pid, VOS_TIMEOUT_INFINITE, &info);
+}
+
 static void hold_capabilities(unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
@@ -137,9 +208,12 @@ int main(const struct vos_start_info *si)
             vos_sys_yield();
         return 0;
     }
+    if (si->argc == 2 && !strcmp(argv[1], "ipcserver") && si->cap_count >= 1)
+        return ipc_server((const struct vos_cap_info *)(uintptr_t)si->caps);
     console = vos_start_find_cap(si, VOS_OBJ_DEVICE);
     pool = vos_start_find_pool(si);
     bootfs_cap = vos_start_find_bootfs(si);
+    self_cap = vos_start_find_cap(si, VOS_OBJ_PROCESS);
     if (!console || !bootfs_cap || vos_bootfs_open(&fs, bootfs_cap))
         return 100;
     loop_cost = time_empty_loop();
@@ -154,6 +228,7 @@ int main(const struct vos_start_info *si)
     hold_capabilities(100000);
     bench_null("null syscall round trip (100,000 capabilities held)");
     bench_validate("SYS_CAPABILITY_VALIDATE (100,000 capabilities held)");
+    bench_ipc(); /* before the yielding child exists: it would take turns with the server */
     bench_process_switch();
     vos_puts(console, "bench: done\n");
     return 0;
