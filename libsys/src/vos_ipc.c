@@ -129,16 +129,22 @@ static void out_put(void *ctx, char ch)
     }
 }
 
-int vos_cprintf(vos_console_t c, const char *fmt, ...)
+int vos_vcprintf(vos_console_t c, const char *fmt, va_list ap)
 {
     struct out o;
     o.con = c;
     o.len = 0;
-    va_list ap;
-    va_start(ap, fmt);
     size_t n = vos_format(out_put, &o, fmt, ap);
-    va_end(ap);
     if (o.len)
         vos_console_write(c, o.buf, o.len);
     return (int)n;
+}
+
+int vos_cprintf(vos_console_t c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vos_vcprintf(c, fmt, ap);
+    va_end(ap);
+    return n;
 }

@@ -135,3 +135,4 @@ vos_status_t vos_console_write(vos_console_t c, const void *buf, uint64_t len);
 /* Blocks until at least one byte is typed; *got gets the count. */
 vos_status_t vos_console_read(vos_console_t c, void *buf, uint64_t len, uint64_t *got);
 int vos_cprintf(vos_console_t c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int vos_vcprintf(vos_console_t c, const char *fmt, va_list ap);
