@@ -113,6 +113,11 @@ function(vos_boot_tests_for_path)
       COMMAND ${VOS_PYTHON} ${VOS_QEMU_TEST} --exit ${VOS_QEMU_EXIT_0} --timeout 900 --expect "bench: done"
               --log ${CMAKE_BINARY_DIR}/bench.log -- ${cmd}
       USES_TERMINAL VERBATIM)
+    foreach(image kernel-bench kernel-bench-bin) # the ELF, and the flat image some arches boot
+      if(TARGET ${image})
+        add_dependencies(bench ${image})
+      endif()
+    endforeach()
     # The benchmark program must keep working; its figures are not asserted.
     vos_boot_test(NAME bench-runs-${P_PATH} EXIT 0 TIMEOUT 900
                   EXPECT ${banner} "bench: null syscall" "bench: IPC call/reply round trip .4 KiB.: [0-9]+ instructions"

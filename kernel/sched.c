@@ -57,7 +57,7 @@ void sched_block(struct thread *t)
 
 static struct thread *pick(void)
 {
-    unsigned prio = 31 - (unsigned)__builtin_clz(ready_bitmap);
+    unsigned prio = arch_highest_bit(ready_bitmap);
     struct thread *t = list_first(&ready[prio], struct thread, run_link);
     list_del(&t->run_link);
     if (list_empty(&ready[prio]))
@@ -143,6 +143,11 @@ static void expire_sleepers(uint64_t now)
     }
 }
 
+/*
+ * Time slices are a fixed period: whoever runs when it ends goes to the
+ * back of its queue.  A thread switched in mid-period gets the rest of it
+ * (as with xv6's tick), which keeps the clock off the switch path.
+ */
 void sched_tick(void)
 {
     uint64_t now = arch_time_ns();
@@ -164,7 +169,10 @@ void sched_tick(void)
 void sched_return_to_user(void)
 {
     struct thread *t = current;
-    sched_fast_return(t);
+    if (thread_dying)
+        thread_release_dying();
+    if (t && sched_caller_continues(t))
+        arch_enter_user(&t->frame);
     if (t && t->state == THREAD_RUNNING)
         sched_ready(t); /* preempted by a higher priority */
     while (!ready_bitmap) {
@@ -176,7 +184,6 @@ void sched_return_to_user(void)
     t = pick();
     t->state = THREAD_RUNNING;
     current = t;
-    slice_end = arch_time_ns() + TIME_SLICE_NS;
     if (active_vspace != &t->proc->vspace.arch) {
         active_vspace = &t->proc->vspace.arch;
         arch_vspace_activate(active_vspace);

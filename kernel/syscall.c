@@ -13,11 +13,16 @@ long syscall_dispatch(struct thread *self, struct trap_frame *f)
     return syscall_table[nr](self, f);
 }
 
-void kernel_entry_syscall(struct trap_frame *f)
+struct trap_frame *kernel_entry_syscall(struct trap_frame *f)
 {
-    long err = syscall_dispatch(current, f);
+    struct thread *self = current;
+    long err = syscall_dispatch(self, f);
     if (err > 0)
         syscall_return_error(f, err);
-    sched_fast_return(current);
+    return sched_caller_continues(self) ? f : NULL;
+}
+
+void kernel_syscall_switch(void)
+{
     sched_return_to_user();
 }

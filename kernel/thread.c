@@ -30,6 +30,26 @@ struct thread *thread_new(struct process *p, uaddr_t pc, uaddr_t sp, uint64_t ar
     return t;
 }
 
+/*
+ * The running thread may die inside its own syscall, but the arch still
+ * stores its callee-saved registers into its frame on the way out of the
+ * kernel (arch.h, kernel_entry_syscall).  So a reap of the running thread
+ * only marks it; the scheduler lets go of it once the kernel has left it.
+ */
+struct thread *thread_dying;      /* the thread that died while running */
+static bool dying_reaped;
+
+void thread_release_dying(void)
+{
+    struct thread *t = thread_dying;
+    if (!t)
+        return;
+    thread_dying = NULL;
+    if (dying_reaped)
+        object_put(&t->obj);
+    dying_reaped = false;
+}
+
 void thread_kill(struct thread *t)
 {
     if (t->state == THREAD_DEAD)
@@ -38,8 +58,11 @@ void thread_kill(struct thread *t)
     sched_unwait(t);
     t->state = THREAD_DEAD;
     t->proc->live_threads--;
-    if (current == t)
+    if (current == t) {
         current = NULL;
+        thread_release_dying(); /* at most one: an earlier one has long been left */
+        thread_dying = t;
+    }
     /* Whoever joined it learns the exit code now, and reaps it. */
     if (!list_empty(&t->joiners)) {
         struct thread *j = list_first(&t->joiners, struct thread, wait_link);
@@ -53,7 +76,10 @@ void thread_reap(struct thread *t)
 {
     KASSERT(t->state == THREAD_DEAD);
     list_del(&t->proc_link);
-    object_put(&t->obj);
+    if (t == thread_dying)
+        dying_reaped = true;
+    else
+        object_put(&t->obj);
 }
 
 void thread_destroy(struct object *o)

@@ -4,20 +4,23 @@
  * One kernel stack, empty whenever user code runs.  While at EL0, SP_EL1
  * holds the running thread's trap frame instead of a stack pointer, so the
  * vector saves into it with no scratch register, then takes the kernel
- * stack from its top.  The syscall path is the full register save, an EC
- * test and a branch.
+ * stack from its top.  An svc saves only what C may clobber (el0_svc);
+ * everything else saves the whole frame.
  */
 #include <arch_defs.h>
 #include "aarch64.h"
 
-// SP_EL1 is the current thread's frame (arch_enter_user set it): store all
-// of user x0..x30, sp_el0, elr and spsr there, then switch to the empty
-// kernel stack with x0 = frame.
-.macro save_user
+// SP_EL1 is the current thread's frame (arch_enter_user set it).
+// save_low stores x0..x7; save_rest stores the other registers, sp_el0, elr
+// and spsr, then switches to the empty kernel stack with x0 = frame.
+.macro save_low
     stp     x0, x1, [sp]
     stp     x2, x3, [sp, #16]
     stp     x4, x5, [sp, #32]
     stp     x6, x7, [sp, #48]
+.endm
+
+.macro save_rest
     stp     x8, x9, [sp, #64]
     stp     x10, x11, [sp, #80]
     stp     x12, x13, [sp, #96]
@@ -37,6 +40,11 @@
     mov     x0, sp
     adrp    x1, aarch64_kstack_top      // page aligned: adrp is enough
     mov     sp, x1
+.endm
+
+.macro save_user
+    save_low
+    save_rest
 .endm
 
 // A trap taken in the kernel is a bug, maybe a kernel stack overflow into
@@ -102,11 +110,13 @@ aarch64_vectors:
 
     // Lower EL, AArch64.
     slot 8
-    save_user
+    save_low
+    mrs     x0, esr_el1
+    lsr     x1, x0, #26
+    cmp     x1, #0x15                   // SVC from AArch64
+    b.eq    el0_svc
+    save_rest
     mrs     x1, esr_el1
-    lsr     x2, x1, #26
-    cmp     x2, #0x15                   // SVC from AArch64
-    b.eq    kernel_entry_syscall
     b       aarch64_sync_lower
     slot 9
     save_user
@@ -131,6 +141,57 @@ aarch64_vectors:
     kernel_trap 4
 
     .text
+/*
+ * svc: the short road of arch.h.  Saved: x0..x18 (x8 is the number; the
+ * ABI keeps every non-result register) and x30.  x19..x29 are callee-saved
+ * and stay live; sp_el0, elr_el1 and spsr_el1 stay in their registers
+ * because the kernel neither uses them nor traps.  A continuing caller
+ * gets back x0..x18 and x30 from the frame; otherwise the live ones go
+ * into the frame and kernel_syscall_switch takes over.
+ */
+el0_svc:
+    stp     x8, x9, [sp, #64]
+    stp     x10, x11, [sp, #80]
+    stp     x12, x13, [sp, #96]
+    stp     x14, x15, [sp, #112]
+    stp     x16, x17, [sp, #128]
+    str     x18, [sp, #144]
+    str     x30, [sp, #240]
+    mov     x0, sp
+    adrp    x1, aarch64_kstack_top
+    mov     sp, x1
+    str     x0, [sp, #-16]!             // the frame, for svc_switch
+    bl      kernel_entry_syscall
+    cbz     x0, svc_switch
+    mov     sp, x0                      // SP_EL1 = frame again
+    ldp     x2, x3, [sp, #16]
+    ldp     x4, x5, [sp, #32]
+    ldp     x6, x7, [sp, #48]
+    ldp     x8, x9, [sp, #64]
+    ldp     x10, x11, [sp, #80]
+    ldp     x12, x13, [sp, #96]
+    ldp     x14, x15, [sp, #112]
+    ldp     x16, x17, [sp, #128]
+    ldr     x18, [sp, #144]
+    ldr     x30, [sp, #240]
+    ldp     x0, x1, [sp]
+    eret
+
+svc_switch:
+    ldr     x0, [sp]
+    str     x19, [x0, #152]
+    stp     x20, x21, [x0, #160]
+    stp     x22, x23, [x0, #176]
+    stp     x24, x25, [x0, #192]
+    stp     x26, x27, [x0, #208]
+    stp     x28, x29, [x0, #224]
+    mrs     x1, sp_el0
+    str     x1, [x0, #248]
+    mrs     x2, elr_el1
+    mrs     x3, spsr_el1
+    stp     x2, x3, [x0, #TF_ELR]
+    b       kernel_syscall_switch
+
 // _Noreturn void arch_enter_user(struct trap_frame *f)
     .global arch_enter_user
 arch_enter_user:

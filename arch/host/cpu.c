@@ -117,7 +117,11 @@ static _Noreturn void kernel_start(void)
     struct entry e = pending;
     switch (e.kind) {
     case ENTRY_SCHEDULE: sched_return_to_user();
-    case ENTRY_SYSCALL: kernel_entry_syscall(e.frame);
+    case ENTRY_SYSCALL:
+        /* The whole simulated frame is always in memory: nothing to save either way. */
+        if (kernel_entry_syscall(e.frame) == e.frame)
+            arch_enter_user(e.frame);
+        kernel_syscall_switch();
     case ENTRY_PAGE_FAULT: kernel_entry_page_fault(e.frame, e.arg0, (unsigned)e.arg1);
     case ENTRY_EXCEPTION: kernel_entry_exception(e.frame, (unsigned)e.arg0, e.arg1);
     case ENTRY_INTERRUPT: kernel_entry_interrupt(e.frame, (unsigned)e.arg0);

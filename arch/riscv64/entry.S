@@ -90,8 +90,14 @@ boot_high:
  * Trap entry.  sscratch always holds the current thread's trap frame (the
  * one the last arch_enter_user restored); the kernel runs with interrupts
  * off, so a trap from S-mode is a kernel bug and lands in the same frame
- * for panic_frame's dump.  ecall from U-mode (scause 8) goes straight to
- * kernel_entry_syscall; everything else through riscv_trap.
+ * for panic_frame's dump.
+ *
+ * ecall from U-mode (scause 8) takes the short road of arch.h: only what C
+ * may clobber and the ABI keeps is saved (ra, sp, a0..a7, the pc).  s0..s11
+ * are callee-saved, and gp/tp are never touched by the kernel (-mno-relax,
+ * no TLS), so they stay live in the CPU; t0..t6 are clobbered by the trap
+ * (spec/arch.yaml) and leave zeroed.  Everything else saves the whole frame
+ * and goes through riscv_trap.
  */
     .text
     .balign 4
@@ -99,13 +105,6 @@ boot_high:
 trap_entry:
     csrrw sp, sscratch, sp
     sd ra, 0*8(sp)
-    sd gp, 2*8(sp)
-    sd tp, 3*8(sp)
-    sd t0, 4*8(sp)
-    sd t1, 5*8(sp)
-    sd t2, 6*8(sp)
-    sd s0, 7*8(sp)
-    sd s1, 8*8(sp)
     sd a0, 9*8(sp)
     sd a1, 10*8(sp)
     sd a2, 11*8(sp)
@@ -114,6 +113,67 @@ trap_entry:
     sd a5, 14*8(sp)
     sd a6, 15*8(sp)
     sd a7, 16*8(sp)
+    csrr a0, scause
+    li a1, 8
+    bne a0, a1, trap_full
+    csrr a1, sepc               /* stays in sepc unless we switch */
+    addi a1, a1, 4
+    csrw sepc, a1
+    mv a0, sp
+    csrrw a1, sscratch, sp      /* a1 = user sp; sscratch = frame again */
+    sd a1, 1*8(a0)
+    lla sp, kstack_top
+    call kernel_entry_syscall
+    beqz a0, syscall_switch
+    ld ra, 0*8(a0)
+    ld sp, 1*8(a0)
+    ld a1, 10*8(a0)
+    ld a2, 11*8(a0)
+    ld a3, 12*8(a0)
+    ld a4, 13*8(a0)
+    ld a5, 14*8(a0)
+    ld a6, 15*8(a0)
+    ld a7, 16*8(a0)
+    ld a0, 9*8(a0)
+    li t0, 0
+    li t1, 0
+    li t2, 0
+    li t3, 0
+    li t4, 0
+    li t5, 0
+    li t6, 0
+    sret
+
+/* Another thread runs next: the caller's live registers go into its frame. */
+syscall_switch:
+    csrr t0, sscratch
+    csrr t1, sepc
+    sd t1, FRAME_SEPC(t0)
+    sd gp, 2*8(t0)
+    sd tp, 3*8(t0)
+    sd s0, 7*8(t0)
+    sd s1, 8*8(t0)
+    sd s2, 17*8(t0)
+    sd s3, 18*8(t0)
+    sd s4, 19*8(t0)
+    sd s5, 20*8(t0)
+    sd s6, 21*8(t0)
+    sd s7, 22*8(t0)
+    sd s8, 23*8(t0)
+    sd s9, 24*8(t0)
+    sd s10, 25*8(t0)
+    sd s11, 26*8(t0)
+    j kernel_syscall_switch
+
+/* Interrupts, faults, kernel bugs: the whole frame (ra, a0..a7 are in). */
+trap_full:
+    sd gp, 2*8(sp)
+    sd tp, 3*8(sp)
+    sd t0, 4*8(sp)
+    sd t1, 5*8(sp)
+    sd t2, 6*8(sp)
+    sd s0, 7*8(sp)
+    sd s1, 8*8(sp)
     sd s2, 17*8(sp)
     sd s3, 18*8(sp)
     sd s4, 19*8(sp)
@@ -132,20 +192,14 @@ trap_entry:
     csrrw t0, sscratch, sp      /* t0 = interrupted sp; sscratch = frame again */
     sd t0, 1*8(a0)
     csrr t1, sepc
-    csrr t3, scause
-    lla sp, kstack_top
-    li t4, 8
-    bne t3, t4, 1f
-    addi t1, t1, 4
     sd t1, FRAME_SEPC(a0)
-    j kernel_entry_syscall
-1:  sd t1, FRAME_SEPC(a0)
+    lla sp, kstack_top
     j riscv_trap                /* saves sstatus, scause, stval */
 
 /*
- * arch_enter_user(f).  sstatus.SPP = 0 and SPIE = 1 hold throughout the
- * kernel (set in riscv_boot, and every trap we return from came from
- * U-mode with interrupts on), so sret lands in U-mode with SIE = 1.
+ * arch_enter_user(f): the whole frame.  sstatus.SPP = 0 and SPIE = 1 hold
+ * throughout the kernel (set in riscv_boot, and every trap we return from
+ * came from U-mode with interrupts on), so sret lands in U-mode with SIE = 1.
  */
     .global arch_enter_user
 arch_enter_user:

@@ -12,10 +12,13 @@
 
 /*
  * syscall: rcx = user rip, r11 = user rflags, IF/TF/DF/AC cleared by SFMASK,
- * rsp still the user's.  The registers go straight into the current
+ * rsp still the user's.  The short road of arch.h: only the registers C
+ * may clobber and the ABI keeps (spec/arch.yaml) go into the current
  * thread's frame, using rsp as the frame pointer until they are saved.
- * The frame's vector already says TF_VEC_SYSCALL: every frame leaves
- * through arch_enter_user, and iret_to sets it on the way out.
+ * rbx, rbp and r12..r15 are callee-saved and stay live; so does the SSE
+ * state (the kernel never touches it).  The frame's vector already says
+ * TF_VEC_SYSCALL: every frame leaves through arch_enter_user or here, and
+ * iret_to sets it on the way out.
  */
     .global syscall_entry
     .balign 16
@@ -24,20 +27,12 @@ syscall_entry:
     mov %rsp, %gs:PCPU_SCRATCH
     mov %gs:PCPU_FRAME, %rsp
     mov %rax, TF_RAX(%rsp)
-    mov %rbx, TF_RBX(%rsp)
-    mov %rcx, TF_RCX(%rsp)
     mov %rdx, TF_RDX(%rsp)
     mov %rsi, TF_RSI(%rsp)
     mov %rdi, TF_RDI(%rsp)
-    mov %rbp, TF_RBP(%rsp)
     mov %r8, TF_R8(%rsp)
     mov %r9, TF_R9(%rsp)
     mov %r10, TF_R10(%rsp)
-    mov %r11, TF_R11(%rsp)
-    mov %r12, TF_R12(%rsp)
-    mov %r13, TF_R13(%rsp)
-    mov %r14, TF_R14(%rsp)
-    mov %r15, TF_R15(%rsp)
     mov %rcx, TF_RIP(%rsp)
     mov %r11, TF_RFLAGS(%rsp)
     mov %gs:PCPU_SCRATCH, %rax
@@ -45,7 +40,33 @@ syscall_entry:
     mov %rsp, %rdi
     mov %gs:PCPU_KSTACK, %rsp
     call kernel_entry_syscall
-    ud2
+    test %rax, %rax
+    jz syscall_switch
+    btq $47, TF_RIP(%rax)           /* sysretq would fault on it: see below */
+    jc syscall_switch
+    mov TF_RIP(%rax), %rcx
+    mov TF_RFLAGS(%rax), %r11
+    mov TF_R10(%rax), %r10
+    mov TF_R9(%rax), %r9
+    mov TF_R8(%rax), %r8
+    mov TF_RDI(%rax), %rdi
+    mov TF_RSI(%rax), %rsi
+    mov TF_RDX(%rax), %rdx
+    mov TF_RSP(%rax), %rsp
+    mov TF_RAX(%rax), %rax
+    swapgs
+    sysretq
+
+/* Another thread runs next (or this one must take iretq): the callee-saved registers go into the frame. */
+syscall_switch:
+    mov %gs:PCPU_FRAME, %rdi
+    mov %rbx, TF_RBX(%rdi)
+    mov %rbp, TF_RBP(%rdi)
+    mov %r12, TF_R12(%rdi)
+    mov %r13, TF_R13(%rdi)
+    mov %r14, TF_R14(%rdi)
+    mov %r15, TF_R15(%rdi)
+    jmp kernel_syscall_switch
 
 /*
  * arch_enter_user(f): frames saved by syscall go back with sysretq, which

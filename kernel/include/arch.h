@@ -15,14 +15,21 @@
  *   ARCH_NAME           "riscv64", "aarch64", "x86_64" or "host".
  *   ARCH_ELF_MACHINE    e_machine of user executables for this arch.
  *   ARCH_USER_TOP       first virtual address above user space.
+ *   arch_highest_bit(x) static inline: index of the highest set bit of a
+ *                       non-zero uint32_t (clz where the ISA has one).
  *
  * Execution model (seL4-style, one kernel stack): the kernel is entered
- * only by a trap, runs with interrupts disabled, and never returns into the
- * trap handler.  Every kernel_entry_* function ends by choosing a thread and
- * calling arch_enter_user(), which restores that thread's trap frame and
- * drops to user mode with interrupts enabled.  A thread that blocks in a
- * syscall therefore keeps no kernel stack; whoever wakes it writes its
- * return registers into its trap frame.  See docs/porting.md.
+ * only by a trap and runs with interrupts disabled.  A thread that blocks
+ * in a syscall keeps no kernel stack; whoever wakes it writes its return
+ * registers into its trap frame.  Every way out that may change threads
+ * ends in arch_enter_user(), which restores a whole trap frame and drops
+ * to user mode with interrupts enabled.
+ *
+ * Syscalls take a shorter road (see kernel_entry_syscall below): the arch
+ * saves only what C code may clobber, and when the caller simply continues
+ * it restores only that.  Callee-saved registers stay live in the CPU
+ * throughout and reach the frame only when the thread is switched away
+ * from.  See docs/porting.md.
  */
 #pragma once
 
@@ -133,7 +140,24 @@ void arch_frame_dump(const struct trap_frame *f);
 _Noreturn void kernel_main(struct boot_info *bi);
 
 /* Trap entries, called by the arch on the kernel stack, interrupts off. */
-_Noreturn void kernel_entry_syscall(struct trap_frame *f);   /* pc already past the trap instruction */
+
+/*
+ * A syscall.  The arch has saved into f the number and argument registers,
+ * the user pc (already past the trap instruction), the user sp, and every
+ * other register C code may clobber that the syscall ABI (spec/arch.yaml)
+ * does not declare clobbered; callee-saved registers are still live.
+ *
+ * Returns f when the caller continues at once: the arch reloads from f
+ * what it saved (the results are there now), clears any clobbered register
+ * that could hold kernel data, and returns to user mode.  Returns NULL when
+ * another thread runs next: the arch stores the live callee-saved
+ * registers into f (it stays valid memory even if the thread has died) and
+ * calls kernel_syscall_switch().  The kernel never changes the user pc of
+ * a continuing caller, so an arch may leave it in its CSR meanwhile and
+ * write it into f only on the way to kernel_syscall_switch().
+ */
+struct trap_frame *kernel_entry_syscall(struct trap_frame *f);
+_Noreturn void kernel_syscall_switch(void);
 _Noreturn void kernel_entry_page_fault(struct trap_frame *f, uaddr_t addr, unsigned access); /* access: one VOS_PROT_* bit */
 _Noreturn void kernel_entry_exception(struct trap_frame *f, unsigned exit_reason, uint64_t detail); /* VOS_EXIT_* */
 _Noreturn void kernel_entry_interrupt(struct trap_frame *f, unsigned source);

@@ -99,6 +99,8 @@ const char *exit_reason_name(uint64_t reason);
 struct thread *thread_new(struct process *p, uaddr_t pc, uaddr_t sp, uint64_t arg);
 void thread_kill(struct thread *t);          /* dead now; a zombie until reaped */
 void thread_reap(struct thread *t);          /* off its process's list: freed when unreferenced */
+void thread_release_dying(void);             /* the kernel has left a thread that died running */
+extern struct thread *thread_dying;          /* that thread, until then */
 
 /* Scheduler. */
 void sched_init(void);
@@ -108,11 +110,15 @@ _Noreturn void sched_return_to_user(void);   /* run current if it can, else the 
 
 extern uint32_t ready_bitmap;                /* bit p: a READY thread of priority p waits */
 
-/* The common case, inlined into the syscall path: straight back to the caller. */
-static inline __attribute__((always_inline)) void sched_fast_return(struct thread *t)
+/*
+ * The common case, inlined into the syscall path: t, which made the
+ * syscall, is still the running thread and nothing of higher priority
+ * waits, so it goes straight back to user mode.  (A non-NULL current is
+ * always RUNNING: whatever takes it off the CPU also clears current.)
+ */
+static inline __attribute__((always_inline)) bool sched_caller_continues(struct thread *t)
 {
-    if (t && t->state == THREAD_RUNNING && !((uint64_t)ready_bitmap >> (t->priority + 1)))
-        arch_enter_user(&t->frame);
+    return t == current && !((uint64_t)ready_bitmap >> (t->priority + 1));
 }
 void sched_tick(void);                       /* timer interrupt */
 /*

@@ -16,6 +16,12 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
+/* Index of the highest set bit of x (x != 0): the scheduler's priority pick. */
+static inline unsigned arch_highest_bit(uint32_t x)
+{
+    return 31u - (unsigned)__builtin_clz(x);
+}
+
 /*
  * Saved user context.  entry.S stores x0..x30 as an array, then sp_el0,
  * elr and spsr; the offsets are fixed by the TF_* constants above and

@@ -40,3 +40,9 @@ struct arch_vspace {
  * covers Linux's lower half on x86-64 and 48-bit arm64/riscv64 hosts' mmaps.
  */
 #define ARCH_USER_TOP 0x800000000000ull
+
+/* Index of the highest set bit of x (x != 0): the scheduler's priority pick. */
+static inline unsigned arch_highest_bit(uint32_t x)
+{
+    return 31u - (unsigned)__builtin_clz(x);
+}

@@ -9,6 +9,12 @@
 #define ARCH_ELF_MACHINE 62 /* EM_X86_64 */
 #define ARCH_USER_TOP 0x0000800000000000ull
 
+/* Index of the highest set bit of x (x != 0): the scheduler's priority pick. */
+static inline unsigned arch_highest_bit(uint32_t x)
+{
+    return 31u - (unsigned)__builtin_clz(x);
+}
+
 /*
  * The saved user context.  The layout is the one an interrupt leaves on the
  * kernel stack once the entry stub has pushed vector and general registers
