@@ -25,17 +25,28 @@ struct cspace *ipc_transit(void)
     return &transit;
 }
 
+__attribute__((noinline)) void *process_direct_miss(struct process *p, uaddr_t va, unsigned need)
+{
+    uaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+    char *k = vspace_direct(&p->vspace, page, need);
+    if (!k)
+        return NULL;
+    p->xlat[(need == VOS_PROT_WRITE) * 2 + ((page / PAGE_SIZE) & 1)] =
+        (struct xlat){ page, p->vspace.shrinks, (intptr_t)k - (intptr_t)page, 0 };
+    return k + (va - page);
+}
+
 /* One piece of ipc_copy (in one page on both sides) whose pages are not both present: fill lazy ones in. */
 static __attribute__((noinline)) long copy_piece_slow(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa,
                                                       uint64_t n)
 {
-    const char *s = vspace_direct(&src->vspace, sa, VOS_PROT_READ);
+    const char *s = process_direct(src, sa, VOS_PROT_READ);
     if (!s) {
         char probe; /* a lazy page is filled in by a read, as the user's own read would */
-        if (vspace_read(&src->vspace, &probe, sa, 1) || !(s = vspace_direct(&src->vspace, sa, VOS_PROT_READ)))
+        if (vspace_read(&src->vspace, &probe, sa, 1) || !(s = process_direct(src, sa, VOS_PROT_READ)))
             return IPC_SENDER_FAULT;
     }
-    char *d = vspace_direct(&dst->vspace, da, VOS_PROT_WRITE);
+    char *d = process_direct(dst, da, VOS_PROT_WRITE);
     if (d)
         memcpy(d, s, n);
     else if (vspace_write(&dst->vspace, da, s, n)) /* lazy: filled in; else not writable */
@@ -44,17 +55,21 @@ static __attribute__((noinline)) long copy_piece_slow(struct process *dst, uaddr
 }
 
 /* ipc_copy's general case: piece by piece, each in one page on both sides. */
-static __attribute__((noinline)) long copy_pieces(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa,
-                                                  uint64_t n)
+static __attribute__((noinline)) long copy_general(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa,
+                                                   uint64_t n)
 {
+    if (sa >= ARCH_USER_TOP || n > ARCH_USER_TOP - sa)
+        return IPC_SENDER_FAULT;
+    if (da >= ARCH_USER_TOP || n > ARCH_USER_TOP - da)
+        return VOS_ERR_INVALID_ADDRESS;
     const char *s = NULL; /* direct-map addresses of sa and da, kept while a side stays in its page */
     char *d = NULL;
     while (n) {
         uint64_t chunk = MIN(n, MIN(PAGE_SIZE - (sa & (PAGE_SIZE - 1)), PAGE_SIZE - (da & (PAGE_SIZE - 1))));
         if (!s)
-            s = vspace_direct(&src->vspace, sa, VOS_PROT_READ);
+            s = process_direct(src, sa, VOS_PROT_READ);
         if (s && !d)
-            d = vspace_direct(&dst->vspace, da, VOS_PROT_WRITE);
+            d = process_direct(dst, da, VOS_PROT_WRITE);
         if (s && d) {
             memcpy(d, s, chunk);
         } else {
@@ -75,7 +90,7 @@ static __attribute__((noinline)) long copy_pieces(struct process *dst, uaddr_t d
 /*
  * Copy n bytes from src's address space to dst's: one memcpy per piece that
  * lies in one page on both sides, direct map to direct map, each page
- * translated once, so a message of 64 bytes is usually one translation per
+ * translated once (and usually not at all: process_direct remembers), so a message of 64 bytes is usually one translation per
  * side and one memcpy, and 4 KiB at most two per side and three memcpys.
  * Pages not present yet (lazy) or not allowed take the general path, which
  * fills them in as a user access would.  VOS_OK, IPC_SENDER_FAULT (src
@@ -83,20 +98,17 @@ static __attribute__((noinline)) long copy_pieces(struct process *dst, uaddr_t d
  */
 long ipc_copy(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa, uint64_t n)
 {
-    if (sa >= ARCH_USER_TOP || n > ARCH_USER_TOP - sa)
-        return IPC_SENDER_FAULT;
-    if (da >= ARCH_USER_TOP || n > ARCH_USER_TOP - da)
-        return VOS_ERR_INVALID_ADDRESS;
-    /* The short message: one piece, both pages present. */
-    if (n && n <= PAGE_SIZE - (sa & (PAGE_SIZE - 1)) && n <= PAGE_SIZE - (da & (PAGE_SIZE - 1))) {
-        const char *s = vspace_direct(&src->vspace, sa, VOS_PROT_READ);
-        char *d = s ? vspace_direct(&dst->vspace, da, VOS_PROT_WRITE) : NULL;
+    /* The short message: one piece on each side (n - 1 wraps for 0), both pages present. */
+    if ((sa | da) < ARCH_USER_TOP && n - 1 < PAGE_SIZE - (sa & (PAGE_SIZE - 1)) &&
+        n - 1 < PAGE_SIZE - (da & (PAGE_SIZE - 1))) {
+        const char *s = process_direct(src, sa, VOS_PROT_READ);
+        char *d = s ? process_direct(dst, da, VOS_PROT_WRITE) : NULL;
         if (d) {
             memcpy(d, s, n);
             return VOS_OK;
         }
     }
-    return copy_pieces(dst, da, src, sa, n);
+    return copy_general(dst, da, src, sa, n);
 }
 
 /*

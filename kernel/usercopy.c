@@ -28,7 +28,7 @@ long syscall_copy_spill(struct thread *self, uint64_t addr, uint64_t *words, uns
     /* The common case: the words lie in one present page; read them through the direct map. */
     const uint64_t *p = NULL;
     if (n && addr < ARCH_USER_TOP && ALIGN_DOWN(addr, PAGE_SIZE) == ALIGN_DOWN(addr + n * 8 - 1, PAGE_SIZE))
-        p = vspace_direct(&self->proc->vspace, addr, VOS_PROT_READ);
+        p = process_direct(self->proc, addr, VOS_PROT_READ);
     if (!p)
         return vspace_read(&self->proc->vspace, words, addr, (uint64_t)n * 8);
     for (unsigned i = 0; i < n; i++)

@@ -24,6 +24,19 @@ struct reply;
 enum process_state { PROC_CREATED, PROC_RUNNING, PROC_EXITED };
 enum thread_state { THREAD_NEW, THREAD_READY, THREAD_RUNNING, THREAD_BLOCKED, THREAD_DEAD };
 
+/*
+ * One remembered translation of a user page to its direct-map address.  It
+ * stays right while the address space has lost no mapping or permission
+ * (vspace.shrinks unchanged): a present page's frame and permissions
+ * change only by unmap or protect, which bump it.
+ */
+struct xlat {
+    uaddr_t page;           /* 0: empty (page 0 is never mapped) */
+    uint64_t shrinks;
+    intptr_t delta;         /* direct-map address minus user address */
+    uint64_t unused;        /* a power-of-two size: indexing is a shift */
+};
+
 struct process {
     struct object obj;
     enum process_state state;
@@ -40,7 +53,25 @@ struct process {
     struct vos_process_exit_info exit_info;
     uint64_t mem_limit;        /* kernel memory and frames it may hold, bytes */
     uint64_t mem_used;
+    struct xlat xlat[4];       /* process_direct's cache: [2 * writing + page parity] */
 };
+
+/*
+ * vspace_direct (va's direct-map address if its page is present with the
+ * single permission need, else NULL) remembering the last two pages read
+ * and written: IPC copies and spilled syscall arguments touch the same
+ * buffers call after call, and a hit costs a few instructions instead of
+ * a page-table walk.  The miss is out of line (kernel/ipc.c).
+ */
+void *process_direct_miss(struct process *p, uaddr_t va, unsigned need);
+static inline void *process_direct(struct process *p, uaddr_t va, unsigned need)
+{
+    uaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+    struct xlat *x = &p->xlat[(need == VOS_PROT_WRITE) * 2 + ((page / PAGE_SIZE) & 1)];
+    if (x->page == page && x->shrinks == p->vspace.shrinks)
+        return (char *)(va + x->delta);
+    return process_direct_miss(p, va, need);
+}
 
 struct thread {
     struct object obj;
