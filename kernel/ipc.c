@@ -31,7 +31,7 @@ __attribute__((noinline)) void *process_direct_miss(struct process *p, uaddr_t v
     char *k = vspace_direct(&p->vspace, page, need);
     if (!k)
         return NULL;
-    p->xlat[(need == VOS_PROT_WRITE) * 2 + ((page / PAGE_SIZE) & 1)] =
+    p->xlat[(need == VOS_PROT_WRITE) * 4 + ((page / PAGE_SIZE) & 3)] =
         (struct xlat){ page, p->vspace.shrinks, (intptr_t)k - (intptr_t)page, 0 };
     return k + (va - page);
 }

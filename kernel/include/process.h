@@ -53,21 +53,22 @@ struct process {
     struct vos_process_exit_info exit_info;
     uint64_t mem_limit;        /* kernel memory and frames it may hold, bytes */
     uint64_t mem_used;
-    struct xlat xlat[4];       /* process_direct's cache: [2 * writing + page parity] */
+    struct xlat xlat[8];       /* process_direct's cache: [4 * writing + page number mod 4] */
 };
 
 /*
  * vspace_direct (va's direct-map address if its page is present with the
- * single permission need, else NULL) remembering the last two pages read
- * and written: IPC copies and spilled syscall arguments touch the same
- * buffers call after call, and a hit costs a few instructions instead of
- * a page-table walk.  The miss is out of line (kernel/ipc.c).
+ * single permission need, else NULL) remembering the last pages read and
+ * written, four each, by page number: IPC copies and spilled syscall
+ * arguments touch the same buffers call after call, and a hit costs a few
+ * instructions instead of a page-table walk.  The miss is out of line
+ * (kernel/ipc.c).
  */
 void *process_direct_miss(struct process *p, uaddr_t va, unsigned need);
 static inline void *process_direct(struct process *p, uaddr_t va, unsigned need)
 {
     uaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
-    struct xlat *x = &p->xlat[(need == VOS_PROT_WRITE) * 2 + ((page / PAGE_SIZE) & 1)];
+    struct xlat *x = &p->xlat[(need == VOS_PROT_WRITE) * 4 + ((page / PAGE_SIZE) & 3)];
     if (x->page == page && x->shrinks == p->vspace.shrinks)
         return (char *)(va + x->delta);
     return process_direct_miss(p, va, need);
