@@ -32,28 +32,34 @@ EXEC = re.compile(r"^Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/")
 
 
 def kernel_symbols(elf):
-    out = subprocess.run(["llvm-nm", "-n", "--defined-only", elf], capture_output=True, text=True, check=True).stdout
+    """(address, end, name) of the ELF's functions; an assembly label without a size reaches the next one."""
+    out = subprocess.run(["llvm-nm", "-n", "-S", "--defined-only", elf], capture_output=True, text=True,
+                         check=True).stdout
     syms = []
     for line in out.splitlines():
         f = line.split()
-        if len(f) >= 3 and f[1] in "tTW" and not f[2].startswith(".L"):
-            syms.append((int(f[0], 16), f[2]))
-    return sorted(syms)
+        if len(f) == 4 and f[2] in "tTW" and not f[3].startswith(".L"):
+            syms.append([int(f[0], 16), int(f[0], 16) + int(f[1], 16), f[3]])
+        elif len(f) == 3 and f[1] in "tT" and not f[2].startswith(".L"):
+            syms.append([int(f[0], 16), None, f[2]])
+    syms.sort()
+    for i, s in enumerate(syms):
+        if s[1] is None or s[1] == s[0]:  # at most a page: boot labels sit far below the kernel proper
+            s[1] = min(syms[i + 1][0] if i + 1 < len(syms) else s[0] + 4096, s[0] + 4096)
+    return [tuple(s) for s in syms]
 
 
 def profile(trace, syms, marker, first, last):
-    addrs = [a for a, _ in syms]
-    kbase = addrs[0]
+    addrs = [a for a, _, _ in syms]
     starts = set(addrs)
     try:
-        mpc = next(a for a, n in syms if n == marker)
+        mpc = next(a for a, _, n in syms if n == marker)
     except StopIteration:
         sys.exit(f"qemu-profile: no symbol {marker!r} in the ELF")
 
     def name(pc):
-        if pc < kbase:
-            return "(user, firmware)"
-        return syms[bisect.bisect_right(addrs, pc) - 1][1]
+        i = bisect.bisect_right(addrs, pc) - 1
+        return syms[i][2] if i >= 0 and pc < syms[i][1] else "(user, firmware)"
 
     tb_size, insns, calls = {}, collections.Counter(), collections.Counter()
     block, count, seen = None, 0, 0
