@@ -98,12 +98,16 @@ static __attribute__((noinline)) long copy_general(struct process *dst, uaddr_t 
  */
 long ipc_copy(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa, uint64_t n)
 {
-    /* The short message: one piece on each side (n - 1 wraps for 0), both pages present. */
+    /*
+     * The short message: one piece on each side (n - 1 wraps for 0), both
+     * pages remembered.  Nothing is live across the one call, so this path
+     * needs no saved registers; everything else is copy_general's.
+     */
     if ((sa | da) < ARCH_USER_TOP && n - 1 < PAGE_SIZE - (sa & (PAGE_SIZE - 1)) &&
         n - 1 < PAGE_SIZE - (da & (PAGE_SIZE - 1))) {
-        const char *s = process_direct(src, sa, VOS_PROT_READ);
-        char *d = s ? process_direct(dst, da, VOS_PROT_WRITE) : NULL;
-        if (d) {
+        const char *s = process_direct_cached(src, sa, VOS_PROT_READ);
+        char *d = process_direct_cached(dst, da, VOS_PROT_WRITE);
+        if (s && d) {
             memcpy(d, s, n);
             return VOS_OK;
         }

@@ -65,13 +65,17 @@ struct process {
  * (kernel/ipc.c).
  */
 void *process_direct_miss(struct process *p, uaddr_t va, unsigned need);
-static inline void *process_direct(struct process *p, uaddr_t va, unsigned need)
+/* Only the remembered answer: NULL when it would take a walk. */
+static inline void *process_direct_cached(struct process *p, uaddr_t va, unsigned need)
 {
     uaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
     struct xlat *x = &p->xlat[(need == VOS_PROT_WRITE) * 4 + ((page / PAGE_SIZE) & 3)];
-    if (x->page == page && x->shrinks == p->vspace.shrinks)
-        return (char *)(va + x->delta);
-    return process_direct_miss(p, va, need);
+    return x->page == page && x->shrinks == p->vspace.shrinks ? (char *)(va + x->delta) : NULL;
+}
+static inline void *process_direct(struct process *p, uaddr_t va, unsigned need)
+{
+    void *k = process_direct_cached(p, va, need);
+    return k ? k : process_direct_miss(p, va, need);
 }
 
 struct thread {
