@@ -24,11 +24,7 @@ long sys_capability_revoke(struct thread *self, struct cap *capability)
     return VOS_OK;
 }
 
-long sys_capability_validate(struct thread *self, struct cap *capability, uint64_t required_rights)
-{
-    (void)self;
-    return (capability->rights & required_rights) == required_rights ? VOS_OK : VOS_ERR_PERMISSION_DENIED;
-}
+/* sys_capability_validate is inlined into its shim: see syscall_support.h. */
 
 /*
  * A capability to (type, id) may be made from one to the object itself or

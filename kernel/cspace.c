@@ -3,8 +3,11 @@
  *
  * Invariants:
  *  - a slot is free iff its obj is NULL; a free slot is on its space's
- *    free list, and its generation already differs from every token ever
- *    handed out for it;
+ *    free list, and its key is CAP_KEY_FREE-flipped: it matches no token
+ *    (and the generation inside it differs from every token ever handed
+ *    out for the slot);
+ *  - every top and mid entry points at a table: an allocated one, or the
+ *    shared empty ones, which are never written after cspace_init;
  *  - a live capability holds one reference on its object;
  *  - parent/child/sibling links connect live capabilities only; deleting
  *    one re-parents its children, revoking one deletes its whole subtree.
@@ -14,11 +17,43 @@
 #include "memory.h"
 
 _Static_assert(sizeof(struct cap) << CSPACE_LEAF_BITS == PAGE_SIZE, "a leaf table is one page");
+_Static_assert(VOS_CAP_SLOT_SHIFT + VOS_CAP_SLOT_BITS <= VOS_CAP_GENERATION_SHIFT
+                   && VOS_CAP_GENERATION_SHIFT + VOS_CAP_GENERATION_BITS <= 64,
+               "a key is slot and generation, nothing else");
+
+struct cap *cspace_empty_mid[1u << CSPACE_MID_BITS];
+struct cap cspace_empty_leaf[1u << CSPACE_LEAF_BITS];
+
+static uint64_t token_of(uint64_t slot, uint64_t generation)
+{
+    return slot << VOS_CAP_SLOT_SHIFT | generation << VOS_CAP_GENERATION_SHIFT;
+}
+
+/* A free slot that will next be handed out with generation. */
+static void slot_set_free(struct cap *c, uint64_t slot, uint64_t generation)
+{
+    c->key = token_of(slot, generation) ^ CAP_KEY_FREE;
+}
+
+/* A fresh leaf: all free, generation 1.  base is the first slot it holds. */
+static void leaf_init(struct cap *leaf, uint32_t base)
+{
+    memset(leaf, 0, sizeof(*leaf) << CSPACE_LEAF_BITS);
+    for (uint32_t i = 0; i < (1u << CSPACE_LEAF_BITS); i++)
+        slot_set_free(&leaf[i], base + i, 1);
+}
 
 void cspace_init(struct cspace *cs, uint32_t quota)
 {
+    if (!cspace_empty_mid[0]) { /* the first space: set up the shared empty tables */
+        leaf_init(cspace_empty_leaf, 0);
+        for (uint32_t m = 0; m < ARRAY_SIZE(cspace_empty_mid); m++)
+            cspace_empty_mid[m] = cspace_empty_leaf;
+    }
     memset(cs, 0, sizeof(*cs));
-    cs->next_unused = 1; /* slot 0 is the null capability */
+    for (uint32_t t = 0; t < ARRAY_SIZE(cs->top); t++)
+        cs->top[t] = cspace_empty_mid;
+    cs->next_unused = 1; /* slot 0 is the null capability: never handed out, its key matches nothing */
     cs->quota = quota;
 }
 
@@ -32,11 +67,22 @@ struct cap *cspace_slot(struct cspace *cs, uint32_t slot)
 static bool slot_tables(struct cspace *cs, uint32_t slot)
 {
     struct cap ***mid = &cs->top[slot >> (CSPACE_MID_BITS + CSPACE_LEAF_BITS)];
-    if (!*mid && !(*mid = kmem_alloc(PAGE_SIZE)))
-        return false;
+    if (*mid == cspace_empty_mid) {
+        struct cap **m = kmem_alloc(PAGE_SIZE); /* half used; a whole page goes back to the frame allocator */
+        if (!m)
+            return false;
+        for (uint32_t i = 0; i < (1u << CSPACE_MID_BITS); i++)
+            m[i] = cspace_empty_leaf;
+        *mid = m;
+    }
     struct cap **leaf = &(*mid)[(slot >> CSPACE_LEAF_BITS) & ((1u << CSPACE_MID_BITS) - 1)];
-    if (!*leaf && !(*leaf = kmem_alloc(PAGE_SIZE)))
-        return false;
+    if (*leaf == cspace_empty_leaf) {
+        struct cap *l = kmem_alloc(PAGE_SIZE);
+        if (!l)
+            return false;
+        leaf_init(l, slot & ~((1u << CSPACE_LEAF_BITS) - 1));
+        *leaf = l;
+    }
     return true;
 }
 
@@ -54,9 +100,8 @@ static struct cap *slot_alloc(struct cspace *cs)
             return NULL;
         cs->next_unused++;
         c = slot_at(cs, slot);
-        c->slot = slot;
-        c->generation = 1;
     }
+    c->key ^= CAP_KEY_FREE; /* the slot's token is its key now */
     cs->used++;
     return c;
 }
@@ -64,14 +109,16 @@ static struct cap *slot_alloc(struct cspace *cs)
 static void slot_release(struct cap *c)
 {
     struct cspace *cs = c->space;
+    uint32_t slot = (uint32_t)((c->key >> VOS_CAP_SLOT_SHIFT) & VOS_CAP_SLOT_MASK); /* live: key = token */
+    uint64_t generation = ((c->key >> VOS_CAP_GENERATION_SHIFT) + 1) & VOS_CAP_GENERATION_MASK;
+    if (generation == 0)
+        generation = 1; /* wrapped: 0 is never handed out */
     c->obj = NULL;
     c->rights = 0;
     c->parent = c->first_child = c->next_sibling = c->prev_sibling = NULL;
-    c->generation = (c->generation + 1) & VOS_CAP_GENERATION_MASK;
-    if (c->generation == 0)
-        c->generation = 1;
+    slot_set_free(c, slot, generation);
     c->next_free = cs->free_head;
-    cs->free_head = c->slot;
+    cs->free_head = slot;
     cs->used--;
 }
 
@@ -155,15 +202,16 @@ void cspace_destroy(struct cspace *cs)
 {
     for (uint32_t slot = 1; slot < cs->next_unused; slot++) {
         struct cap *c = slot_at(cs, slot);
-        if (c && c->obj)
+        if (c->obj)
             cap_delete(c);
     }
     for (uint32_t t = 0; t < ARRAY_SIZE(cs->top); t++) {
-        if (!cs->top[t])
+        if (cs->top[t] == cspace_empty_mid)
             continue;
         for (uint32_t m = 0; m < (1u << CSPACE_MID_BITS); m++)
-            kmem_free(cs->top[t][m], PAGE_SIZE);
+            if (cs->top[t][m] != cspace_empty_leaf)
+                kmem_free(cs->top[t][m], PAGE_SIZE);
         kmem_free(cs->top[t], PAGE_SIZE);
+        cs->top[t] = cspace_empty_mid;
     }
-    memset(cs->top, 0, sizeof(cs->top));
 }

@@ -1,11 +1,13 @@
 /*
  * cap.h — capabilities and capability spaces.
  *
- * A capability space is a three-level table of slots (32 x 512 x 64, every
- * lower table one page), so a lookup is three array indexings whatever the
- * number of capabilities held.  A token names
- * a slot and the slot's generation; freeing a slot bumps its generation,
- * so an old token can never reach whatever the slot holds next.
+ * A capability space is a three-level table of slots (64 x 256 x 64: the
+ * top table inline, a mid table and a leaf one page each), so a lookup
+ * is three array indexings whatever the number of capabilities held.  A
+ * token names a slot and the slot's generation; freeing a slot bumps its
+ * generation, so an old token can never reach whatever the slot holds
+ * next.  Each slot keeps the one token that reaches it (struct cap's key),
+ * so checking a token after the indexing is a single 64-bit compare.
  *
  * Capabilities form a derivation tree across all spaces: every derived,
  * created or transferred capability is a child of the one it came from.
@@ -16,22 +18,37 @@
 #include "object.h"
 
 #define CSPACE_LEAF_BITS 6   /* 64 caps of 64 bytes: one page */
-#define CSPACE_MID_BITS 9    /* 512 pointers: one page */
+#define CSPACE_MID_BITS 8    /* 256 pointers in a page of their own: index * 8 fits riscv64's andi mask */
 #define CSPACE_TOP_BITS (VOS_CAP_SLOT_BITS - CSPACE_MID_BITS - CSPACE_LEAF_BITS)
 #define CSPACE_SLOTS (1u << VOS_CAP_SLOT_BITS)
 
 struct cspace;
 
+/*
+ * key is the whole 64-bit token a lookup must be given: while the slot is
+ * live, its token (slot and generation); while it is free, the token its
+ * next use will hand out with the lowest slot bit flipped (CAP_KEY_FREE).
+ * A free key therefore names a different slot, so no token that indexes
+ * this slot can equal it, and a lookup is one compare: it rejects null,
+ * stale and forged tokens and reserved bits all at once.
+ */
 struct cap {
     struct object *obj;     /* NULL: free slot */
     uint32_t rights;        /* VOS_RIGHT_* */
-    uint32_t generation;
-    uint32_t slot;          /* own index, for tokens */
     uint32_t next_free;     /* free-list link while free */
+    uint64_t key;           /* live: the token; free: the next token ^ CAP_KEY_FREE */
     struct cspace *space;
     struct cap *parent, *first_child, *next_sibling, *prev_sibling;
 };
 
+#define CAP_KEY_FREE (1ull << VOS_CAP_SLOT_SHIFT)
+
+/*
+ * Every top entry points at a mid table and every mid entry at a leaf, so a
+ * lookup never tests for a missing table: the unallocated parts point at the
+ * shared, never-written cspace_empty_mid / cspace_empty_leaf, whose keys
+ * match no token (slot 0 of every space is never handed out either).
+ */
 struct cspace {
     struct cap **top[1u << CSPACE_TOP_BITS];
     uint32_t free_head;     /* 0: no free slot in allocated tables */
@@ -40,36 +57,30 @@ struct cspace {
     uint32_t quota;         /* most slots this space may hold */
 };
 
+extern struct cap *cspace_empty_mid[1u << CSPACE_MID_BITS];
+extern struct cap cspace_empty_leaf[1u << CSPACE_LEAF_BITS];
+
 #define CAP_OBJ_BIT(t) (1u << (t))
-#define CAP_OBJ_ANY (~CAP_OBJ_BIT(VOS_OBJ_NONE))
+#define CAP_OBJ_ANY (~CAP_OBJ_BIT(VOS_OBJ_NONE)) /* every live object: none has type NONE */
 
 void cspace_init(struct cspace *cs, uint32_t quota);
 void cspace_destroy(struct cspace *cs);   /* deletes every capability in it */
 
-static inline vos_cap_t cap_token(const struct cap *c)
-{
-    return (uint64_t)c->slot << VOS_CAP_SLOT_SHIFT | (uint64_t)c->generation << VOS_CAP_GENERATION_SHIFT;
-}
+static inline vos_cap_t cap_token(const struct cap *c) { return c->key; }
 
-/* The hot path of every syscall with a capability: three indexings and a compare. */
-static inline struct cap *slot_at(struct cspace *cs, uint32_t slot)
+/* The hot path of every syscall with a capability: three indexings, no tests. */
+static inline struct cap *slot_at(struct cspace *cs, uint64_t slot)
 {
-    struct cap **mid = cs->top[slot >> (CSPACE_MID_BITS + CSPACE_LEAF_BITS)];
-    if (!mid)
-        return NULL;
+    struct cap **mid = cs->top[(slot >> (CSPACE_MID_BITS + CSPACE_LEAF_BITS)) & ((1u << CSPACE_TOP_BITS) - 1)];
     struct cap *leaf = mid[(slot >> CSPACE_LEAF_BITS) & ((1u << CSPACE_MID_BITS) - 1)];
-    return leaf ? &leaf[slot & ((1u << CSPACE_LEAF_BITS) - 1)] : NULL;
+    return &leaf[slot & ((1u << CSPACE_LEAF_BITS) - 1)];
 }
 
-/* Looks a token up: VOS_OK, or VOS_ERR_INVALID_CAPABILITY (null, stale, forged). */
+/* Looks a token up: VOS_OK, or VOS_ERR_INVALID_CAPABILITY (null, stale, forged, reserved bits). */
 static inline long cap_lookup(struct cspace *cs, vos_cap_t token, struct cap **out)
 {
-    if (token & VOS_CAP_RESERVED_MASK)
-        return VOS_ERR_INVALID_CAPABILITY;
-    uint32_t slot = (token >> VOS_CAP_SLOT_SHIFT) & VOS_CAP_SLOT_MASK;
-    uint32_t gen = (token >> VOS_CAP_GENERATION_SHIFT) & VOS_CAP_GENERATION_MASK;
-    struct cap *c = slot ? slot_at(cs, slot) : NULL;
-    if (!c || !c->obj || c->generation != gen)
+    struct cap *c = slot_at(cs, token >> VOS_CAP_SLOT_SHIFT);
+    if (__builtin_expect(c->key != token, 0))
         return VOS_ERR_INVALID_CAPABILITY;
     *out = c;
     return VOS_OK;
