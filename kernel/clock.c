@@ -18,7 +18,7 @@ long sys_yield(struct thread *self)
 {
     /* To the back of the queue; sched_return_to_user picks the next one. */
     sched_ready(self);
-    current = NULL;
+    sched_set_current(NULL);
     return VOS_OK;
 }
 

@@ -73,6 +73,8 @@ struct process *process_new(const char *name, struct process *parent, long *err)
     size_t n = MIN(strlen(name), sizeof(p->name) - 1);
     memcpy(p->name, name, n);
     p->state = PROC_CREATED;
+    for (unsigned i = 0; i < sizeof(p->xlat) / sizeof(p->xlat[0]); i++)
+        p->xlat[i].shrinks = UINT64_MAX; /* empty: matches no count, so not even page 0 */
     if (vspace_init(&p->vspace, p)) {
         *err = VOS_ERR_OUT_OF_MEMORY;
         process_discard(p);

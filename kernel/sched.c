@@ -12,6 +12,7 @@
 #include "syscall_frame.h"
 
 struct thread *current;
+struct trap_frame *sched_resume_frame;
 
 static struct list ready[NUM_PRIORITIES];
 uint32_t ready_bitmap;
@@ -40,6 +41,8 @@ void sched_init(void)
 
 void sched_ready(struct thread *t)
 {
+    if (current && t->priority > current->priority)
+        sched_resume_frame = NULL; /* current is preempted at its syscall's end */
     t->state = THREAD_READY;
     list_add_tail(&ready[t->priority], &t->run_link);
     ready_bitmap |= 1u << t->priority;
@@ -77,7 +80,7 @@ void sched_wait(struct thread *t, struct list *queue, uint64_t timeout_ns, long 
 {
     sched_block(t);
     if (current == t)
-        current = NULL;
+        sched_set_current(NULL);
     if (queue)
         list_add_tail(queue, &t->wait_link);
     t->timeout_result = timeout_result;
@@ -122,7 +125,7 @@ void sched_switch_to(struct thread *t)
         sched_ready(current);
     sched_unwait(t);
     t->state = THREAD_RUNNING;
-    current = t;
+    sched_set_current(t);
     if (active_vspace != &t->proc->vspace.arch) {
         active_vspace = &t->proc->vspace.arch;
         arch_vspace_activate(active_vspace);
@@ -156,7 +159,7 @@ void sched_tick(void)
         /* Time is up: the running thread goes to the back of its queue. */
         if (current && current->state == THREAD_RUNNING && (ready_bitmap >> current->priority)) {
             sched_ready(current);
-            current = NULL;
+            sched_set_current(NULL);
         }
         slice_end = now + TIME_SLICE_NS;
     }
@@ -171,12 +174,14 @@ void sched_return_to_user(void)
     struct thread *t = current;
     if (thread_dying)
         thread_release_dying();
-    if (t && sched_caller_continues(t))
+    if (t && sched_caller_continues(t)) {
+        sched_resume_frame = &t->frame;
         arch_enter_user(&t->frame);
+    }
     if (t && t->state == THREAD_RUNNING)
         sched_ready(t); /* preempted by a higher priority */
     while (!ready_bitmap) {
-        current = NULL;
+        sched_set_current(NULL);
         arch_idle_wait();
         sched_tick();
         console_poll_input();
@@ -184,6 +189,7 @@ void sched_return_to_user(void)
     t = pick();
     t->state = THREAD_RUNNING;
     current = t;
+    sched_resume_frame = &t->frame; /* the highest priority: nothing ready outranks it */
     if (active_vspace != &t->proc->vspace.arch) {
         active_vspace = &t->proc->vspace.arch;
         arch_vspace_activate(active_vspace);

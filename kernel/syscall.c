@@ -15,11 +15,11 @@ long syscall_dispatch(struct thread *self, struct trap_frame *f)
 
 struct trap_frame *kernel_entry_syscall(struct trap_frame *f)
 {
-    struct thread *self = current;
-    long err = syscall_dispatch(self, f);
+    long err = syscall_dispatch(current, f);
     if (err > 0)
         syscall_return_error(f, err);
-    return sched_caller_continues(self) ? f : NULL;
+    KASSERT_DEBUG(!sched_resume_frame || (sched_resume_frame == f && sched_caller_continues(current)));
+    return sched_resume_frame;
 }
 
 void kernel_syscall_switch(void)

@@ -59,7 +59,7 @@ void thread_kill(struct thread *t)
     t->state = THREAD_DEAD;
     t->proc->live_threads--;
     if (current == t) {
-        current = NULL;
+        sched_set_current(NULL);
         thread_release_dying(); /* at most one: an earlier one has long been left */
         thread_dying = t;
     }

@@ -35,6 +35,13 @@ void kvprintf(const char *fmt, va_list ap);
             panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); \
     } while (0)
 
+/* A check too costly for a hot path: debug builds only (the host target's). */
+#ifdef NDEBUG
+#define KASSERT_DEBUG(c) ((void)sizeof(c))
+#else
+#define KASSERT_DEBUG(c) KASSERT(c)
+#endif
+
 /* Libc-like helpers: the freestanding build provides them (kernel/freestanding), the host build uses libc. */
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);

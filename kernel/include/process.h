@@ -31,8 +31,8 @@ enum thread_state { THREAD_NEW, THREAD_READY, THREAD_RUNNING, THREAD_BLOCKED, TH
  * change only by unmap or protect, which bump it.
  */
 struct xlat {
-    uaddr_t page;           /* 0: empty (page 0 is never mapped) */
-    uint64_t shrinks;
+    uaddr_t page;
+    uint64_t shrinks;       /* UINT64_MAX: empty (process_new) */
     intptr_t delta;         /* direct-map address minus user address */
     uint64_t unused;        /* a power-of-two size: indexing is a shift */
 };
@@ -147,7 +147,23 @@ _Noreturn void sched_return_to_user(void);   /* run current if it can, else the 
 extern uint32_t ready_bitmap;                /* bit p: a READY thread of priority p waits */
 
 /*
- * The common case, inlined into the syscall path: t, which made the
+ * The frame of the running thread while it may go straight back to user
+ * mode when its syscall ends, else NULL: set on the way out of the
+ * scheduler, cleared by anything that changes `current` or makes a more
+ * important thread ready.  kernel_entry_syscall returns it, so the common
+ * case costs one load.  It may be NULL when the caller could continue
+ * after all (the scheduler then decides exactly), never the reverse.
+ */
+extern struct trap_frame *sched_resume_frame;
+
+static inline void sched_set_current(struct thread *t)
+{
+    current = t;
+    sched_resume_frame = NULL;
+}
+
+/*
+ * The exact test behind sched_resume_frame: t, which made the
  * syscall, is still the running thread and nothing of higher priority
  * waits, so it goes straight back to user mode.  (A non-NULL current is
  * always RUNNING: whatever takes it off the CPU also clears current.)
