@@ -2,7 +2,7 @@
  * fdt.c — just enough of a flattened device tree reader for the arches
  * booted with one: where RAM is and what inside it is taken (/memory
  * nodes, /reserved-memory children, the memory-reservation block), and
- * single properties of top-level nodes (/chosen, /psci, /cpus).
+ * single properties of a node by path (/chosen, /psci, /cpus/cpu@0).
  *
  * Everything in the blob is big-endian and untrusted: fdt_walk() checks
  * every offset against the blob's own sizes once, and both readers below
@@ -192,35 +192,58 @@ int fdt_read_memory(const void *dtb, struct boot_info *bi)
     return bi->n_ram ? 0 : -1;
 }
 
-/* ---- one property of a top-level node ---- */
+/* ---- one property of a node, by path ("/", "/chosen", "/cpus/cpu@0") ---- */
 
 struct prop_walk {
     struct fdt_visitor v;
     const char *node, *prop;
-    bool in_node;
+    int want;       /* the node's depth (the root is 1) */
+    int matched;    /* the open nodes down to this depth are on the path */
     const uint8_t *val;
     uint32_t len;
 };
 
+/* Whether name is component n (1 = the first after the root) of path. */
+static bool path_component(const char *path, int n, const char *name)
+{
+    const char *c = path;
+    for (int i = 0; i < n && c; i++) {
+        while (*c && *c != '/')
+            c++;
+        c = *c ? c + 1 : NULL;
+    }
+    if (!c)
+        return false;
+    while (*c && *c != '/' && *c == *name) {
+        c++;
+        name++;
+    }
+    return (!*c || *c == '/') && !*name;
+}
+
 static bool prop_node(struct fdt_visitor *v, int depth, const char *name)
 {
     struct prop_walk *w = (struct prop_walk *)v;
-    w->in_node = equals(w->node, "/") ? depth == 1 : depth == 2 && equals(name, w->node + 1);
+    if (depth == 1)
+        w->matched = 1;
+    else if (w->matched == depth - 1 && depth <= w->want && path_component(w->node, depth - 1, name))
+        w->matched = depth;
     return false;
 }
 
 static bool prop_end_node(struct fdt_visitor *v, int depth)
 {
     struct prop_walk *w = (struct prop_walk *)v;
-    w->in_node = equals(w->node, "/") && depth == 2; /* back in the root */
+    if (w->matched >= depth)
+        w->matched = depth - 1;
     return false;
 }
 
 static bool prop_prop(struct fdt_visitor *v, int depth, const char *name, const uint8_t *val, uint32_t len)
 {
     struct prop_walk *w = (struct prop_walk *)v;
-    (void)depth;
-    if (!w->in_node || !equals(name, w->prop))
+    /* Properties come before subnodes, so depth is the node last opened. */
+    if (depth != w->want || w->matched != depth || !equals(name, w->prop))
         return false;
     w->val = val;
     w->len = len;
@@ -229,7 +252,9 @@ static bool prop_prop(struct fdt_visitor *v, int depth, const char *name, const 
 
 const void *fdt_prop(const void *dtb, const char *node, const char *prop, uint32_t *len)
 {
-    struct prop_walk w = { { prop_node, prop_end_node, prop_prop }, node, prop, false, NULL, 0 };
+    struct prop_walk w = { { prop_node, prop_end_node, prop_prop }, node, prop, 1, 0, NULL, 0 };
+    for (const char *c = node + 1; *c; c++) /* "/" is depth 1, "/a" 2, "/a/b" 3 */
+        w.want += c == node + 1 || c[-1] == '/';
     if (fdt_walk(dtb, &w.v) || !w.val)
         return NULL;
     *len = w.len;

@@ -38,16 +38,6 @@ void frame_init(const struct boot_info *bi)
     }
 }
 
-/* Fresh frames are zeroed eight words a round: it is most of what a page fault costs. */
-static void zero_page(void *page)
-{
-    uint64_t *w = page;
-    for (unsigned i = 0; i < PAGE_SIZE / 8; i += 8) {
-        w[i] = 0; w[i + 1] = 0; w[i + 2] = 0; w[i + 3] = 0;
-        w[i + 4] = 0; w[i + 5] = 0; w[i + 6] = 0; w[i + 7] = 0;
-    }
-}
-
 paddr_t frame_alloc(void)
 {
     struct free_frame *f = free_list;
@@ -55,7 +45,7 @@ paddr_t frame_alloc(void)
         return 0;
     free_list = f->next;
     free_count--;
-    zero_page(f);
+    arch_page_zero(f); /* most of what a page fault costs: see docs/performance.md */
     return arch_virt_to_phys(f);
 }
 

@@ -39,8 +39,10 @@ static long map_private_copy(struct vspace *vs, uaddr_t va, uint64_t len, unsign
     return err;
 }
 
-static long map_at(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot, uint32_t flags,
-                   struct cap *capability, struct memobj *m, uint64_t offset)
+/* Inlined: sys_mmap calls it twice (the hint, then a free range) but usually runs it once. */
+static inline __attribute__((always_inline)) long map_at(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot,
+                                                         uint32_t flags, struct cap *capability, struct memobj *m,
+                                                         uint64_t offset)
 {
     if (flags & VOS_MAP_ANONYMOUS)
         return vspace_map(vs, va, len, prot, ANY_PROT, NULL, 0, flags & VOS_MAP_POPULATE);

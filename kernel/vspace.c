@@ -6,12 +6,46 @@
  *  - a page is mapped in the arch tables only inside a region, with the
  *    region's prot; anonymous pages are charged to the owner's quota and
  *    freed on unmap; backed pages belong to their memory object;
- *  - no page is ever writable and executable (W^X, checked by callers).
+ *  - no page is ever writable and executable (W^X, checked by callers);
+ *  - hint is NULL or one of the regions (the last one looked up, made or
+ *    passed by find_free): lookups near the last operation start there, so
+ *    map, first touch and unmap of the same range walk the list once.
  */
 #include "memobj.h"
 #include "memory.h"
 #include "object.h"
 #include "vspace.h"
+
+/*
+ * Spare region records.  Every mmap makes one and every munmap drops one;
+ * a few dropped ones are kept here for the next, which saves a trip
+ * through kmem (which also zeroes what it hands out, while a region is
+ * always written whole).  Beyond SPARE_MAX they go back to kmem.
+ */
+#define SPARE_MAX 16
+static struct region *spare; /* linked through link.next */
+static unsigned spare_count;
+
+static struct region *region_alloc(void)
+{
+    struct region *r = spare;
+    if (!r)
+        return kmem_alloc(sizeof(*r));
+    spare = (struct region *)r->link.next;
+    spare_count--;
+    return r;
+}
+
+static void region_release(struct region *r)
+{
+    if (spare_count == SPARE_MAX) {
+        kmem_free(r, sizeof(*r));
+        return;
+    }
+    r->link.next = (struct list *)spare;
+    spare = r;
+    spare_count++;
+}
 
 long vspace_init(struct vspace *vs, struct process *owner)
 {
@@ -19,20 +53,51 @@ long vspace_init(struct vspace *vs, struct process *owner)
     vs->owner = owner;
     vs->anon_pages = 0;
     vs->shrinks = 0;
+    vs->hint = NULL;
     return arch_vspace_init(&vs->arch) ? VOS_ERR_OUT_OF_MEMORY : VOS_OK;
 }
 
-struct region *vspace_find(struct vspace *vs, uaddr_t va)
+static struct region *next_region(struct vspace *vs, struct region *r)
 {
-    struct list *it, *tmp;
-    list_for_each_safe(it, tmp, &vs->regions) {
+    return r->link.next == &vs->regions ? NULL : container_of(r->link.next, struct region, link);
+}
+
+/* The region before the list position at (a region's link, or the list head for "the end"). */
+static struct region *region_before(struct vspace *vs, struct list *at)
+{
+    return at->prev == &vs->regions ? NULL : container_of(at->prev, struct region, link);
+}
+
+/*
+ * The first region ending above va: the one containing va, or else the
+ * first one after it (NULL if none).  Regions are sorted and disjoint, so
+ * if the hint starts at or below va, neither it nor anything before it can
+ * be the answer unless the hint contains va.
+ */
+static struct region *first_ending_above(struct vspace *vs, uaddr_t va)
+{
+    struct list *it = vs->regions.next;
+    struct region *h = vs->hint;
+    if (h && h->start <= va) {
+        if (va < h->end)
+            return h;
+        it = h->link.next;
+    }
+    for (; it != &vs->regions; it = it->next) {
         struct region *r = container_of(it, struct region, link);
-        if (va < r->start)
-            break;
         if (va < r->end)
             return r;
     }
     return NULL;
+}
+
+struct region *vspace_find(struct vspace *vs, uaddr_t va)
+{
+    struct region *r = first_ending_above(vs, va);
+    if (!r || va < r->start)
+        return NULL;
+    vs->hint = r;
+    return r;
 }
 
 static bool valid_range(uaddr_t va, uint64_t len)
@@ -43,8 +108,10 @@ static bool valid_range(uaddr_t va, uint64_t len)
 
 static void unmap_pages(struct vspace *vs, struct region *r, uaddr_t start, uaddr_t end)
 {
-    for (uaddr_t va = start; va < end; va += PAGE_SIZE) {
+    for (uaddr_t va = start; va < end && r->mapped_max; va += PAGE_SIZE) {
         paddr_t pa = arch_vspace_unmap(&vs->arch, va);
+        if (pa)
+            r->mapped_max--;
         if (pa && !r->backing) {
             frame_free(pa);
             vs->anon_pages--;
@@ -56,10 +123,11 @@ static void unmap_pages(struct vspace *vs, struct region *r, uaddr_t start, uadd
 static void region_free(struct vspace *vs, struct region *r)
 {
     unmap_pages(vs, r, r->start, r->end);
+    vs->hint = region_before(vs, &r->link); /* where the next mmap will likely look */
     list_del(&r->link);
     if (r->backing)
         object_put(&r->backing->obj);
-    kmem_free(r, sizeof(*r));
+    region_release(r);
 }
 
 void vspace_destroy(struct vspace *vs)
@@ -69,34 +137,16 @@ void vspace_destroy(struct vspace *vs)
     arch_vspace_destroy(&vs->arch);
 }
 
-static bool overlaps(struct vspace *vs, uaddr_t start, uaddr_t end)
-{
-    struct list *it, *tmp;
-    list_for_each_safe(it, tmp, &vs->regions) {
-        struct region *r = container_of(it, struct region, link);
-        if (start < r->end && r->start < end)
-            return true;
-    }
-    return false;
-}
-
-static void insert_sorted(struct vspace *vs, struct region *n)
-{
-    struct list *it, *tmp;
-    list_for_each_safe(it, tmp, &vs->regions) {
-        if (container_of(it, struct region, link)->start > n->start)
-            break;
-    }
-    list_add_tail(it, &n->link); /* before the first later one */
-}
-
 /* Back one page of r at va: a fresh frame, or the memory object's. */
 static long populate_page(struct vspace *vs, struct region *r, uaddr_t va)
 {
     paddr_t pa;
     if (r->backing) {
         pa = memobj_frame(r->backing, (r->backing_off + (va - r->start)) / PAGE_SIZE);
-        return arch_vspace_map(&vs->arch, va, pa, r->prot) ? VOS_ERR_OUT_OF_MEMORY : VOS_OK;
+        if (arch_vspace_map(&vs->arch, va, pa, r->prot))
+            return VOS_ERR_OUT_OF_MEMORY;
+        r->mapped_max++;
+        return VOS_OK;
     }
     long err = quota_charge(vs->owner, PAGE_SIZE);
     if (err)
@@ -108,46 +158,68 @@ static long populate_page(struct vspace *vs, struct region *r, uaddr_t va)
         return VOS_ERR_OUT_OF_MEMORY;
     }
     vs->anon_pages++;
+    r->mapped_max++;
     return VOS_OK;
 }
 
-long vspace_map(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot, unsigned max_prot,
-                struct memobj *backing, uint64_t backing_off, bool populate)
+/* Back every page of the new region r now, or undo it. */
+static __attribute__((noinline)) long populate_region(struct vspace *vs, struct region *r)
 {
-    if (!valid_range(va, len))
-        return VOS_ERR_INVALID_ADDRESS;
-    if (overlaps(vs, va, va + len))
-        return VOS_ERR_ALREADY_EXISTS;
-    struct region *r = kmem_alloc(sizeof(*r));
-    if (!r)
-        return VOS_ERR_OUT_OF_MEMORY;
-    *r = (struct region){ .start = va, .end = va + len, .prot = prot, .max_prot = max_prot,
-                          .backing = backing, .backing_off = backing_off };
-    if (backing)
-        object_get(&backing->obj);
-    insert_sorted(vs, r);
-    /* Shared memory is always mapped at once: its frames exist already. */
-    if (populate || backing) {
-        for (uaddr_t p = va; p < va + len; p += PAGE_SIZE) {
-            long err = populate_page(vs, r, p);
-            if (err) {
-                region_free(vs, r);
-                return err;
-            }
+    for (uaddr_t p = r->start; p < r->end; p += PAGE_SIZE) {
+        long err = populate_page(vs, r, p);
+        if (err) {
+            region_free(vs, r);
+            return err;
         }
     }
     return VOS_OK;
 }
 
-/* Make a region boundary at va, if va falls inside one. */
-static long split_at(struct vspace *vs, uaddr_t va)
+/* vspace_map with no spare record: get one from kmem, then map. */
+static __attribute__((noinline)) long map_refill(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot,
+                                                 unsigned max_prot, struct memobj *backing, uint64_t backing_off,
+                                                 bool populate)
 {
-    struct region *r = vspace_find(vs, va);
-    if (!r || r->start == va)
-        return VOS_OK;
-    struct region *tail = kmem_alloc(sizeof(*tail));
-    if (!tail)
+    struct region *r = kmem_alloc(sizeof(*r));
+    if (!r)
         return VOS_ERR_OUT_OF_MEMORY;
+    region_release(r);
+    return vspace_map(vs, va, len, prot, max_prot, backing, backing_off, populate);
+}
+
+/*
+ * The calls are kept off the usual path (a lazy anonymous region, a spare
+ * record at hand): the slow cases return through a tail call, so that path
+ * saves no registers.
+ */
+long vspace_map(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot, unsigned max_prot,
+                struct memobj *backing, uint64_t backing_off, bool populate)
+{
+    if (!valid_range(va, len))
+        return VOS_ERR_INVALID_ADDRESS;
+    if (!spare)
+        return map_refill(vs, va, len, prot, max_prot, backing, backing_off, populate);
+    /* Everything before next ends at or below va: only next can overlap. */
+    struct region *next = first_ending_above(vs, va);
+    if (next && next->start < va + len)
+        return VOS_ERR_ALREADY_EXISTS;
+    struct region *r = region_alloc();
+    *r = (struct region){ .start = va, .end = va + len, .prot = prot, .max_prot = max_prot,
+                          .backing = backing, .backing_off = backing_off };
+    if (backing)
+        object_get(&backing->obj);
+    list_add_tail(next ? &next->link : &vs->regions, &r->link); /* before next */
+    vs->hint = r; /* a first touch usually follows */
+    /* Shared memory is always mapped at once: its frames exist already. */
+    return populate || backing ? populate_region(vs, r) : VOS_OK;
+}
+
+/* Cut r (start < va < end) in two at va: the new second half, or NULL out of memory. */
+static struct region *split(struct region *r, uaddr_t va)
+{
+    struct region *tail = region_alloc();
+    if (!tail)
+        return NULL;
     *tail = *r;
     tail->start = va;
     tail->backing_off = r->backing_off + (va - r->start);
@@ -155,24 +227,34 @@ static long split_at(struct vspace *vs, uaddr_t va)
         object_get(&tail->backing->obj);
     r->end = va;
     list_add_tail(r->link.next, &tail->link); /* right after r */
-    return VOS_OK;
+    return tail;
+}
+
+/* Make a region boundary at va, if va falls inside one. */
+static long split_at(struct vspace *vs, uaddr_t va)
+{
+    struct region *r = vspace_find(vs, va);
+    return !r || r->start == va || split(r, va) ? VOS_OK : VOS_ERR_OUT_OF_MEMORY;
 }
 
 long vspace_unmap(struct vspace *vs, uaddr_t va, uint64_t len)
 {
     if (!valid_range(va, len))
         return VOS_ERR_INVALID_ADDRESS;
-    long err = split_at(vs, va);
-    if (!err)
-        err = split_at(vs, va + len);
-    if (err)
-        return err;
+    uaddr_t end = va + len;
+    /* Both cuts first, so that running out of memory changes nothing mapped. */
+    struct region *r = first_ending_above(vs, va);
+    if (r && r->start < va && !(r = split(r, va)))
+        return VOS_ERR_OUT_OF_MEMORY;
+    for (struct region *s = r; s && s->start < end; s = next_region(vs, s)) {
+        if (s->end > end && !split(s, end))
+            return VOS_ERR_OUT_OF_MEMORY;
+    }
     vs->shrinks++;
-    struct list *it, *tmp;
-    list_for_each_safe(it, tmp, &vs->regions) {
-        struct region *r = container_of(it, struct region, link);
-        if (r->start >= va && r->end <= va + len)
-            region_free(vs, r);
+    while (r && r->start < end) {
+        struct region *next = next_region(vs, r);
+        region_free(vs, r);
+        r = next;
     }
     return VOS_OK;
 }
@@ -198,7 +280,7 @@ long vspace_protect(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot)
     for (uaddr_t a = va; a < va + len;) {
         struct region *r = vspace_find(vs, a);
         r->prot = prot;
-        for (uaddr_t p = r->start; p < r->end; p += PAGE_SIZE)
+        for (uaddr_t p = r->start; p < r->end && r->mapped_max; p += PAGE_SIZE)
             arch_vspace_protect(&vs->arch, p, prot); /* absent lazy pages: nothing to change */
         a = r->end;
     }
@@ -208,15 +290,14 @@ long vspace_protect(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot)
 uaddr_t vspace_find_free(struct vspace *vs, uint64_t len)
 {
     uaddr_t candidate = MMAP_BASE;
-    struct list *it, *tmp;
-    list_for_each_safe(it, tmp, &vs->regions) {
-        struct region *r = container_of(it, struct region, link);
-        if (r->end <= candidate)
-            continue;
-        if (r->start >= candidate + len)
-            break;
+    struct region *r = first_ending_above(vs, candidate);
+    struct region *before = region_before(vs, r ? &r->link : &vs->regions); /* ends at or below candidate */
+    for (; r && r->start < candidate + len; r = next_region(vs, r)) {
         candidate = r->end;
+        before = r;
     }
+    if (before)
+        vs->hint = before; /* the map that follows inserts right after it */
     return candidate + len <= ARCH_USER_TOP && candidate + len > candidate ? candidate : 0;
 }
 
@@ -230,9 +311,7 @@ long vspace_fault(struct vspace *vs, uaddr_t va, unsigned access, uint64_t *reas
         *reason = VOS_EXIT_PROTECTION_FAULT;
         return VOS_ERR_PERMISSION_DENIED;
     }
-    paddr_t pa;
-    unsigned prot;
-    if (arch_vspace_lookup(&vs->arch, ALIGN_DOWN(va, PAGE_SIZE), &pa, &prot))
+    if (r->mapped_max && arch_vspace_lookup(&vs->arch, ALIGN_DOWN(va, PAGE_SIZE), NULL, NULL))
         return VOS_ERR_INVALID_ADDRESS; /* mapped and allowed, yet it faulted: not ours to fix */
     return populate_page(vs, r, ALIGN_DOWN(va, PAGE_SIZE));
 }

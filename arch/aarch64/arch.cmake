@@ -7,6 +7,7 @@ target_include_directories(vos_kernel_opts INTERFACE ${_a})
 target_compile_options(vos_user_opts INTERFACE -mgeneral-regs-only)
 
 set(VOS_ARCH_KERNEL_SOURCES
-  ${_a}/boot.S ${_a}/entry.S ${_a}/boot.c ${_a}/trap.c ${_a}/timer.c ${_a}/vspace.c)
+  ${_a}/boot.S ${_a}/entry.S ${_a}/boot.c ${_a}/trap.c ${_a}/timer.c ${_a}/vspace.c
+  ${_a}/page.c)
 set(VOS_ARCH_LINKER_SCRIPT ${_a}/linker.ld)
 set(VOS_ARCH_CRT0 ${PROJECT_SOURCE_DIR}/libsys/arch/aarch64/crt0.S)

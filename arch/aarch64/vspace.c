@@ -61,6 +61,18 @@ static uint64_t *walk(struct arch_vspace *vs, uaddr_t va, bool alloc)
     return &t[(va >> 12) & 511];
 }
 
+/*
+ * arch_vspace_map with tables missing on the way down: make them, then map.
+ * Out of line and reached by a tail call, so that mapping into existing
+ * tables (the usual case) saves no registers.
+ */
+static __attribute__((noinline)) int map_create(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned prot)
+{
+    if (!walk(vs, va, true))
+        return -1;
+    return arch_vspace_map(vs, va, pa, prot);
+}
+
 static uint64_t leaf(paddr_t pa, unsigned prot)
 {
     uint64_t pte = pa | PTE_VALID | PTE_TABLE | PTE_ATTR_MEM | PTE_SH_INNER | PTE_AF | PTE_NG |
@@ -115,9 +127,9 @@ void arch_vspace_destroy(struct arch_vspace *vs)
 
 int arch_vspace_map(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned prot)
 {
-    uint64_t *pte = walk(vs, va, true);
+    uint64_t *pte = walk(vs, va, false);
     if (!pte)
-        return -1;
+        return map_create(vs, va, pa, prot);
     if (*pte & PTE_VALID) { /* break before make */
         *pte = 0;
         flush_page(vs, va);

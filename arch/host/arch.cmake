@@ -15,5 +15,6 @@ add_library(vos_kernel_host STATIC
   $<TARGET_OBJECTS:vos_kernel_core>
   ${VOS_HOST_DIR}/machine.c
   ${VOS_HOST_DIR}/cpu.c
-  ${VOS_HOST_DIR}/vspace.c)
+  ${VOS_HOST_DIR}/vspace.c
+  ${VOS_HOST_DIR}/page.c)
 target_link_libraries(vos_kernel_host PUBLIC vos_kernel_opts)

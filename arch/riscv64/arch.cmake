@@ -8,7 +8,9 @@ set(VOS_ARCH_KERNEL_SOURCES
   ${VOS_RISCV64_DIR}/entry.S
   ${VOS_RISCV64_DIR}/machine.c
   ${VOS_RISCV64_DIR}/trap.c
-  ${VOS_RISCV64_DIR}/vm.c)
+  ${VOS_RISCV64_DIR}/vm.c
+  ${VOS_RISCV64_DIR}/page.c
+  ${VOS_RISCV64_DIR}/page.S)
 set(VOS_ARCH_LINKER_SCRIPT ${VOS_RISCV64_DIR}/kernel.ld)
 
 target_compile_options(vos_user_opts INTERFACE -march=rv64imac -mabi=lp64 -mno-relax)

@@ -21,7 +21,8 @@ set(VOS_QEMU_EXIT_1 1)
 set(VOS_QEMU_EXIT_2 2)
 set(VOS_QEMU_EXIT_3 3)
 
-set(VOS_RV_QEMU ${VOS_QEMU_RISCV64} -machine virt -m 256M -smp 1 -nographic -no-reboot
+# -cpu: the default rv64 plus the vector extension (arch/riscv64/page.c).
+set(VOS_RV_QEMU ${VOS_QEMU_RISCV64} -machine virt -cpu rv64,v=true,vext_spec=v1.0 -m 256M -smp 1 -nographic -no-reboot
     -bios ${VOS_OPENSBI_FW})
 set(VOS_RV_IMAGES ${CMAKE_BINARY_DIR}/images)
 file(MAKE_DIRECTORY ${VOS_RV_IMAGES})

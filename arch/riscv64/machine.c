@@ -206,6 +206,7 @@ _Noreturn void riscv_boot(uint64_t hartid, paddr_t dtb_pa, uint64_t from_uboot)
     reserve(&bi, kstart, kend - kstart); /* fdt_read_memory reserved the DTB */
 
     riscv_vm_init();
+    riscv_page_init(dtb);
     plic_init(hartid);
     kernel_main(&bi);
 }

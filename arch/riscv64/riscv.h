@@ -56,3 +56,6 @@ void riscv_plic_complete(int irq);
 
 /* vm.c */
 void riscv_vm_init(void);
+
+/* page.c: use the vector unit for arch_page_zero if the device tree has it. */
+void riscv_page_init(const void *dtb);

@@ -91,6 +91,18 @@ static uint64_t *walk(const struct arch_vspace *vs, uaddr_t va, bool alloc)
     return &t[(va >> 12) & 511];
 }
 
+/*
+ * arch_vspace_map with tables missing on the way down: make them, then map.
+ * Out of line and reached by a tail call, so that mapping into existing
+ * tables (the usual case) saves no registers.
+ */
+static __attribute__((noinline)) int map_create(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned prot)
+{
+    if (!walk(vs, va, true))
+        return -1;
+    return arch_vspace_map(vs, va, pa, prot);
+}
+
 static uint64_t prot_bits(unsigned prot)
 {
     uint64_t b = 0;
@@ -106,9 +118,9 @@ static uint64_t prot_bits(unsigned prot)
 
 int arch_vspace_map(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned prot)
 {
-    uint64_t *e = walk(vs, va, true);
+    uint64_t *e = walk(vs, va, false);
     if (!e)
-        return -1;
+        return map_create(vs, va, pa, prot);
     *e = pa_pte(pa) | prot_bits(prot);
     flush_page(vs, va);
     return 0;

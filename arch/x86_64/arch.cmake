@@ -16,7 +16,8 @@ set(VOS_ARCH_KERNEL_SOURCES
   ${_x86}/setup.c
   ${_x86}/trap.c
   ${_x86}/vspace.c
-  ${_x86}/devices.c)
+  ${_x86}/devices.c
+  ${_x86}/page.c)
 set(VOS_ARCH_LINKER_SCRIPT ${_x86}/kernel.ld)
 set(VOS_ARCH_CRT0 ${PROJECT_SOURCE_DIR}/libsys/arch/x86_64/crt0.S)
 

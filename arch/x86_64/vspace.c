@@ -42,6 +42,18 @@ static uint64_t *walk(struct arch_vspace *vs, uaddr_t va, bool create)
     return &t[(va >> 12) & 511];
 }
 
+/*
+ * arch_vspace_map with tables missing on the way down: make them, then map.
+ * Out of line and reached by a tail call, so that mapping into existing
+ * tables (the usual case) saves no registers.
+ */
+static __attribute__((noinline)) int map_create(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned prot)
+{
+    if (!walk(vs, va, true))
+        return -1;
+    return arch_vspace_map(vs, va, pa, prot);
+}
+
 /* x86 cannot express write-only or execute-only: both are readable.  No
  * access at all is a non-present entry that remembers its frame. */
 static uint64_t make_pte(paddr_t pa, unsigned prot)
@@ -107,9 +119,9 @@ void arch_vspace_destroy(struct arch_vspace *vs)
 
 int arch_vspace_map(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned prot)
 {
-    uint64_t *e = walk(vs, va, true);
+    uint64_t *e = walk(vs, va, false);
     if (!e)
-        return -1;
+        return map_create(vs, va, pa, prot);
     bool was = mapped(*e);
     *e = make_pte(pa, prot);
     if (was)

@@ -17,6 +17,7 @@ struct vspace {
     struct list regions;    /* struct region, sorted by start, disjoint */
     uint64_t anon_pages;    /* anonymous frames mapped (and charged) */
     uint64_t shrinks;       /* counts unmaps and protects: checked ranges may have lost access */
+    struct region *hint;    /* NULL or a region near the last operation: lookups start there */
 };
 
 /*
@@ -31,6 +32,12 @@ struct region {
     unsigned max_prot;      /* the most SYS_MPROTECT may grant (the capability's rights) */
     struct memobj *backing;
     uint64_t backing_off;
+    /*
+     * At least the number of r's pages present in the page tables: exact,
+     * except that both halves of a split keep the whole's count.  Zero
+     * means nothing to look up on a first touch or to unmap.
+     */
+    uint64_t mapped_max;
 };
 
 #define MMAP_BASE 0x1000000000ull   /* where SYS_MMAP looks for free space */

@@ -58,9 +58,14 @@ void *memset(void *dst, int c, size_t n)
 {
     unsigned char *d = dst;
     if (c == 0 && (((uintptr_t)d | n) & 7) == 0) {
+        /* Zeroing whole words (kmem_alloc's objects): 64 bytes a round, as memcpy. */
         uint64_t *dw = dst;
-        for (size_t i = 0; i < n / 8; i++)
-            dw[i] = 0;
+        for (; n >= 64; n -= 64, dw += 8) {
+            dw[0] = 0, dw[1] = 0, dw[2] = 0, dw[3] = 0;
+            dw[4] = 0, dw[5] = 0, dw[6] = 0, dw[7] = 0;
+        }
+        for (; n; n -= 8)
+            *dw++ = 0;
         return dst;
     }
     while (n--)

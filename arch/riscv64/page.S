@@ -1,0 +1,47 @@
+/*
+ * riscv_vector_zero(a0 = page): clear one 4 KiB page with vector stores.
+ *
+ * The kernel is built for rv64imac, so the three vector instructions are
+ * spelled out as words (clang 14 has no per-file `.option arch`):
+ *   0x0c35f357  vsetvli t1, a1, e8, m8, ta, ma
+ *   0x5e003057  vmv.v.i v0, 0          (v0..v7: one group of m8)
+ *   0x02050027  vse8.v  v0, (a0)
+ * With AVL = 4096 the hart picks vl = min(VLMAX, 4096) bytes, a power of two
+ * that divides the page (VLMAX = VLEN bytes at e8/m8, VLEN >= 128).
+ *
+ * Vector state is the kernel's only between the two sstatus writes: VS is
+ * Off everywhere else, so user code (built without V) can never see or
+ * change it, and no vector registers need saving on any switch.
+ */
+#define SSTATUS_VS_INITIAL (1 << 9)
+#define SSTATUS_VS (3 << 9)
+
+    .text
+    .globl riscv_vector_zero
+    .type riscv_vector_zero, @function
+riscv_vector_zero:
+    li t0, SSTATUS_VS_INITIAL
+    csrs sstatus, t0
+    li a1, 4096
+    .word 0x0c35f357            /* vsetvli t1, a1, e8, m8, ta, ma: t1 = bytes a store */
+    .word 0x5e003057            /* vmv.v.i v0, 0 */
+    add a1, a0, a1              /* end of the page */
+    li t3, 1024
+    bgtu t1, t3, 2f             /* VLEN > 8192: fewer than four stores in all */
+1:  .word 0x02050027            /* four stores a round */
+    add a0, a0, t1
+    .word 0x02050027
+    add a0, a0, t1
+    .word 0x02050027
+    add a0, a0, t1
+    .word 0x02050027
+    add a0, a0, t1
+    bltu a0, a1, 1b
+    j 3f
+2:  .word 0x02050027            /* one store a round */
+    add a0, a0, t1
+    bltu a0, a1, 2b
+3:  li t0, SSTATUS_VS
+    csrc sstatus, t0            /* VS = Off again (the stores made it Dirty) */
+    ret
+    .size riscv_vector_zero, . - riscv_vector_zero
