@@ -45,3 +45,30 @@ riscv_vector_zero:
     csrc sstatus, t0            /* VS = Off again (the stores made it Dirty) */
     ret
     .size riscv_vector_zero, . - riscv_vector_zero
+
+/*
+ * riscv_vector_copy(a0 = dst, a1 = src, a2 = n > 0): memcpy with vector
+ * loads and stores, VLEN bytes a round (strip-mined: vsetvli picks each
+ * round's length).  Forward, each round loaded before it is stored, so it
+ * also serves memmove's dst < src case.  Same sstatus.VS discipline as above.
+ *   0x0c367357  vsetvli t1, a2, e8, m8, ta, ma
+ *   0x02058007  vle8.v  v0, (a1)
+ *   0x02068027  vse8.v  v0, (a3)
+ */
+    .globl riscv_vector_copy
+    .type riscv_vector_copy, @function
+riscv_vector_copy:
+    li t0, SSTATUS_VS_INITIAL
+    csrs sstatus, t0
+    mv a3, a0
+1:  .word 0x0c367357            /* vsetvli t1, a2, e8, m8, ta, ma */
+    .word 0x02058007            /* vle8.v v0, (a1) */
+    .word 0x02068027            /* vse8.v v0, (a3) */
+    add a1, a1, t1
+    add a3, a3, t1
+    sub a2, a2, t1
+    bnez a2, 1b
+    li t0, SSTATUS_VS
+    csrc sstatus, t0
+    ret
+    .size riscv_vector_copy, . - riscv_vector_copy

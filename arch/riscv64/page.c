@@ -3,12 +3,14 @@
  * available are the vector extension's: 32 stores of 128 bytes instead of
  * 512 of 8 (arch/riscv64/page.S).  V is used only if the device tree says
  * the hart has it ("v" among the single-letter extensions of cpu@0's
- * riscv,isa); otherwise, plain 8-byte stores.
+ * riscv,isa); otherwise, plain 8-byte stores.  The kernel's memcpy uses
+ * the same unit for large copies (IPC messages).
  */
 #include <arch.h>
 #include "riscv.h"
 
 void riscv_vector_zero(void *page);
+void riscv_vector_copy(void *dst, const void *src, size_t n);
 
 static bool has_vector;
 
@@ -28,6 +30,15 @@ void riscv_page_init(const void *dtb)
     uint32_t len;
     const char *isa = fdt_prop(dtb, "/cpus/cpu@0", "riscv,isa", &len);
     has_vector = isa && isa_has(isa, len, 'v');
+}
+
+/* The kernel's memcpy for large copies (libsys/src/string.c): false if there is no V. */
+bool riscv_memcpy_vector(void *dst, const void *src, size_t n)
+{
+    if (!has_vector)
+        return false;
+    riscv_vector_copy(dst, src, n);
+    return true;
 }
 
 void arch_page_zero(void *page)

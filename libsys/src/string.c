@@ -7,7 +7,12 @@
 
 int strcmp(const char *a, const char *b);
 
-void *memcpy(void *dst, const void *src, size_t n)
+#ifdef VOS_RISCV_KERNEL_VECTOR_COPY
+/* The riscv64 kernel only (user code has no vector state): arch/riscv64/page.c. */
+_Bool riscv_memcpy_vector(void *dst, const void *src, size_t n);
+#endif
+
+static inline __attribute__((always_inline)) void *copy(void *dst, const void *src, size_t n)
 {
     unsigned char *d = dst;
     const unsigned char *s = src;
@@ -41,6 +46,23 @@ void *memcpy(void *dst, const void *src, size_t n)
     while (n--)
         *d++ = *s++;
     return dst;
+}
+
+#ifdef VOS_RISCV_KERNEL_VECTOR_COPY
+/* Out of line and tail-called, so that small copies stay a leaf function. */
+static __attribute__((noinline)) void *copy_large(void *dst, const void *src, size_t n)
+{
+    return riscv_memcpy_vector(dst, src, n) ? dst : copy(dst, src, n);
+}
+#endif
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+#ifdef VOS_RISCV_KERNEL_VECTOR_COPY
+    if (n >= 256)
+        return copy_large(dst, src, n);
+#endif
+    return copy(dst, src, n);
 }
 
 void *memmove(void *dst, const void *src, size_t n)
