@@ -99,6 +99,24 @@ boot_high:
  * (spec/arch.yaml) and leave zeroed.  Everything else saves the whole frame
  * and goes through riscv_trap.
  */
+/* The registers C code keeps (and gp, tp, which it never touches) into the frame at base. */
+.macro store_kept base
+    sd gp, 2*8(\base)
+    sd tp, 3*8(\base)
+    sd s0, 7*8(\base)
+    sd s1, 8*8(\base)
+    sd s2, 17*8(\base)
+    sd s3, 18*8(\base)
+    sd s4, 19*8(\base)
+    sd s5, 20*8(\base)
+    sd s6, 21*8(\base)
+    sd s7, 22*8(\base)
+    sd s8, 23*8(\base)
+    sd s9, 24*8(\base)
+    sd s10, 25*8(\base)
+    sd s11, 26*8(\base)
+.endm
+
     .text
     .balign 4
     .global trap_entry
@@ -149,41 +167,15 @@ syscall_switch:
     csrr t0, sscratch
     csrr t1, sepc
     sd t1, FRAME_SEPC(t0)
-    sd gp, 2*8(t0)
-    sd tp, 3*8(t0)
-    sd s0, 7*8(t0)
-    sd s1, 8*8(t0)
-    sd s2, 17*8(t0)
-    sd s3, 18*8(t0)
-    sd s4, 19*8(t0)
-    sd s5, 20*8(t0)
-    sd s6, 21*8(t0)
-    sd s7, 22*8(t0)
-    sd s8, 23*8(t0)
-    sd s9, 24*8(t0)
-    sd s10, 25*8(t0)
-    sd s11, 26*8(t0)
+    store_kept t0
     j kernel_syscall_switch
 
 /* Interrupts, faults, kernel bugs: the whole frame (ra, a0..a7 are in). */
 trap_full:
-    sd gp, 2*8(sp)
-    sd tp, 3*8(sp)
+    store_kept sp
     sd t0, 4*8(sp)
     sd t1, 5*8(sp)
     sd t2, 6*8(sp)
-    sd s0, 7*8(sp)
-    sd s1, 8*8(sp)
-    sd s2, 17*8(sp)
-    sd s3, 18*8(sp)
-    sd s4, 19*8(sp)
-    sd s5, 20*8(sp)
-    sd s6, 21*8(sp)
-    sd s7, 22*8(sp)
-    sd s8, 23*8(sp)
-    sd s9, 24*8(sp)
-    sd s10, 25*8(sp)
-    sd s11, 26*8(sp)
     sd t3, 27*8(sp)
     sd t4, 28*8(sp)
     sd t5, 29*8(sp)
