@@ -90,7 +90,8 @@ at_el1:
 5:  msr     tcr_el1, x2
     msr     ttbr0_el1, x1
     msr     ttbr1_el1, x1
-    msr     cpacr_el1, xzr              // FP/SIMD traps: neither kernel nor user uses it
+    mov     x2, #(1 << 20)              // FPEN = 01: FP/SIMD traps at EL0, not at EL1 (copy.S)
+    msr     cpacr_el1, x2
     tlbi    vmalle1
     dsb     nsh
     isb

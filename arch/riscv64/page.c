@@ -32,13 +32,13 @@ void riscv_page_init(const void *dtb)
     has_vector = isa && isa_has(isa, len, 'v');
 }
 
-/* The kernel's memcpy for large copies (libsys/src/string.c): false if there is no V. */
-bool riscv_memcpy_vector(void *dst, const void *src, size_t n)
+/* The kernel's memcpy for large copies (libsys/src/string.c): all of them, or none without V. */
+size_t arch_memcpy_bulk(void *dst, const void *src, size_t n)
 {
     if (!has_vector)
-        return false;
+        return 0;
     riscv_vector_copy(dst, src, n);
-    return true;
+    return n;
 }
 
 void arch_page_zero(void *page)

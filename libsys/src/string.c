@@ -7,9 +7,13 @@
 
 int strcmp(const char *a, const char *b);
 
-#ifdef VOS_RISCV_KERNEL_VECTOR_COPY
-/* The riscv64 kernel only (user code has no vector state): arch/riscv64/page.c. */
-_Bool riscv_memcpy_vector(void *dst, const void *src, size_t n);
+#ifdef VOS_KERNEL_BULK_COPY
+/*
+ * Kernels whose arch copies large blocks with registers user code cannot
+ * see (riscv64's vector unit, aarch64's SIMD registers; arch/<arch>/):
+ * copies a prefix of the n >= 256 bytes and returns its length.
+ */
+size_t arch_memcpy_bulk(void *dst, const void *src, size_t n);
 #endif
 
 static inline __attribute__((always_inline)) void *copy(void *dst, const void *src, size_t n)
@@ -48,17 +52,25 @@ static inline __attribute__((always_inline)) void *copy(void *dst, const void *s
     return dst;
 }
 
-#ifdef VOS_RISCV_KERNEL_VECTOR_COPY
-/* Out of line and tail-called, so that small copies stay a leaf function. */
+#ifdef VOS_KERNEL_BULK_COPY
+/*
+ * Out of line and tail-called, so that small copies stay a leaf function.
+ * (The empty asm hides that the result is dst: knowing it, the compiler
+ * would keep dst across a plain call instead of tail-calling.)
+ */
 static __attribute__((noinline)) void *copy_large(void *dst, const void *src, size_t n)
 {
-    return riscv_memcpy_vector(dst, src, n) ? dst : copy(dst, src, n);
+    size_t done = arch_memcpy_bulk(dst, src, n);
+    if (done < n)
+        copy((char *)dst + done, (const char *)src + done, n - done);
+    __asm__("" : "+r"(dst));
+    return dst;
 }
 #endif
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-#ifdef VOS_RISCV_KERNEL_VECTOR_COPY
+#ifdef VOS_KERNEL_BULK_COPY
     if (n >= 256)
         return copy_large(dst, src, n);
 #endif
