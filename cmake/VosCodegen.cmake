@@ -20,6 +20,7 @@ function(vos_codegen)
     ${out}/kernel/syscall_handlers.h
     ${out}/kernel/syscall_frame.h
     ${out}/kernel/syscall_table.c
+    ${out}/kernel/syscall_asm.h
     ${out}/kernel/syscall_shims.c
     ${out}/docs/syscalls.md
     ${out}/tests/conformance_cases.h)

@@ -296,7 +296,10 @@ def _load_arches(m, arch):
             raise SpecError(archs.at(name), f"architecture '{name}' must be a mapping")
         d = dict(name=name, trap=need(a, "trap", str), number=need(a, "number", str),
                  args=list(need(a, "args", list)), returns=list(need(a, "returns", list)),
-                 clobbers=list(need(a, "clobbers", list)))
+                 clobbers=list(need(a, "clobbers", list)), message=list(a.get("message", [])))
+        d["message_args"] = list(a.get("message_args", d["args"]))
+        if len(set(d["message"])) != len(d["message"]) or d["number"] in d["message"]:
+            raise SpecError(a.at("message"), f"{name}: the message registers must be distinct and exclude the number register")
         if len(d["args"]) < 2:
             raise SpecError(a.at("args"), f"{name}: at least two argument registers are needed")
         if not d["returns"]:
@@ -339,11 +342,15 @@ def _load_syscalls(m, calls):
             raise SpecError(args.at(), f"{name}: two arguments share a name")
         sc = dict(name=name, number=num, c=f"VOS_SYS_{name.upper()}", upper=f"SYS_{name.upper()}",
                   group=need(s, "group", str), doc=need(s, "doc", str), blocking=bool(s.get("blocking", False)),
-                  timeout=s.get("timeout"), authority=s.get("authority"), at=s.at())
+                  timeout=s.get("timeout"), authority=s.get("authority"), at=s.at(),
+                  extension=bool(s.get("extension", False)))
         if sc["group"] not in groups:
             raise SpecError(s.at("group"), f"{name}: group '{sc['group']}' is not in the 'groups' list")
         sc["args"] = [_load_arg(m, sc, a, i, arg_names, args) for i, a in enumerate(args)]
+        sc["reg_args"] = [a for a in sc["args"] if a["kind"] != "message"]
+        sc["message"] = next((a for a in sc["args"] if a["kind"] == "message"), None)
         _load_returns(m, sc, s)
+        _check_message_registers(m, sc, s)
         _load_errors_of(m, sc, s)
         _load_on_error(m, sc, s)
         if sc["timeout"] is not None and sc["timeout"] not in arg_names:
@@ -352,6 +359,7 @@ def _load_syscalls(m, calls):
             raise SpecError(s.at(), f"{name}: no capability argument, so 'authority' must say what authorises the call")
         m.syscalls.append(sc)
     m.syscalls.sort(key=lambda c: c["number"])
+    _load_message_range(m, calls)
     m.table_size = max(c["number"] for c in m.syscalls) + 1
     m.groups = [g for g in groups if any(c["group"] == g for c in m.syscalls)]
 
@@ -360,6 +368,8 @@ def _load_arg(m, sc, a, index, arg_names, a_all):
     name, ty = a["name"], need(a, "type", str)
     arg = dict(name=name, type=ty, index=index, doc=a.get("doc", ""), at=a.at())
     pm = POINTER.match(ty)
+    if "registers" in a:
+        return _load_message_arg(m, sc, a, arg, pm, arg_names)
     if pm:
         target = pm.group(2).strip()
         arg.update(kind="pointer", direction="in" if pm.group(1) == "const" else "out")
@@ -406,6 +416,52 @@ def _load_arg(m, sc, a, index, arg_names, a_all):
     elif t["kind"] == "capability":
         _load_cap_arg(m, sc, a, arg, arg_names, a_all)
     return arg
+
+
+def _load_message_arg(m, sc, a, arg, pm, arg_names):
+    """A struct of words carried in the arch's message registers, into the kernel and back."""
+    where = f"{sc['name']}.{arg['name']}"
+    if a["registers"] != "message":
+        raise SpecError(a.at("registers"), f"{where}: 'registers' must be 'message' (the arch's message registers)")
+    st = m.struct_by_name.get(pm.group(2).strip()) if pm and pm.group(1) == "mut" else None
+    if not st or not st["words"]:
+        raise SpecError(a.at("type"), f"{where}: message registers carry a '*mut' struct of 64-bit fields")
+    if "length" not in a or a["length"] not in arg_names or "max" not in a:
+        raise SpecError(a.at(), f"{where}: a message needs 'length' (the argument giving its bytes) and 'max'")
+    mx, mxc = _const_or_int(m, a, "max")
+    if mx > 8 * len(st["fields"]):
+        raise SpecError(a.at("max"), f"{where}: max {mx} is more than the {8 * len(st['fields'])} bytes of {st['name']}")
+    if any(x["kind"] == "message" for x in sc.get("args", [])):
+        raise SpecError(a.at(), f"{where}: a syscall has at most one message")
+    arg.update(kind="message", record=st, words=len(st["fields"]), length=a["length"],
+               length_index=arg_names.index(a["length"]), max=mx, c_max=mxc,
+               c_user=f"{st['c']} *", c_kernel=None)
+    return arg
+
+
+def _check_message_registers(m, sc, s):
+    """Each arch carries the message in registers no other word of the call uses."""
+    msg = sc["message"]
+    if not msg:
+        return
+    for a in m.arches.values():
+        regs = a["message"]
+        if len(regs) != msg["words"]:
+            raise SpecError(s.at(), f"{sc['name']}: {a['name']} has {len(regs)} message registers, {msg['record']['name']} needs {msg['words']}")
+        if len(sc["reg_args"]) > len(a["message_args"]):
+            raise SpecError(s.at(), f"{sc['name']}: a call with a message cannot spill arguments")
+        used = {a["number"]} | set(a["message_args"][:len(sc["reg_args"])]) | set(a["returns"][:max(sc["ret_words"], 1)]) | set(a["clobbers"])
+        clash = sorted(used & set(regs))
+        if clash:
+            raise SpecError(s.at(), f"{sc['name']}: on {a['name']} the message registers {', '.join(clash)} also carry arguments, results or clobbers")
+
+
+def _load_message_range(m, calls):
+    """The syscalls with a message: consecutive numbers, so a trap entry tests the range in two instructions."""
+    nums = [c["number"] for c in m.syscalls if c["message"]]
+    m.message_first, m.message_count = (min(nums), len(nums)) if nums else (0, 0)
+    if nums and max(nums) - min(nums) + 1 != len(nums):
+        raise SpecError(calls.at("syscalls"), f"the syscalls with a message must have consecutive numbers, not {nums}")
 
 
 def _load_cap_arg(m, sc, a, arg, arg_names, a_all):
@@ -509,7 +565,9 @@ def _load_errors_of(m, sc, s):
     # The errors the generated validation itself can return must be declared.
     implied = set()
     for a in sc["args"]:
-        if a["kind"] == "capability":
+        if a["kind"] == "message":
+            implied.add("InvalidParameter")
+        elif a["kind"] == "capability":
             implied |= {"InvalidCapability", "PermissionDenied"}
         elif a["kind"] == "pointer":
             implied.add("InvalidAddress")

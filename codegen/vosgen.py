@@ -9,6 +9,7 @@ writes (into --out, never into the source tree):
     kernel/syscall_handlers.h    handler prototypes the kernel must implement
     kernel/syscall_frame.h       trap-frame accessors for --arch
     kernel/syscall_table.c       the dispatch table
+    kernel/syscall_asm.h         what trap-entry assembly needs (the message syscalls' numbers)
     kernel/syscall_shims.c       argument decoding and validation, per syscall
     docs/syscalls.md             the syscall reference
     tests/conformance_cases.h    the spec as data for tests/conformance
@@ -33,6 +34,7 @@ OUTPUTS = [
     ("syscall_handlers.h.j2", "kernel/syscall_handlers.h"),
     ("syscall_frame.h.j2", "kernel/syscall_frame.h"),
     ("syscall_table.c.j2", "kernel/syscall_table.c"),
+    ("syscall_asm.h.j2", "kernel/syscall_asm.h"),
     ("syscall_shims.c.j2", "kernel/syscall_shims.c"),
     ("syscalls.md.j2", "docs/syscalls.md"),
     ("conformance_cases.h.j2", "tests/conformance_cases.h"),
@@ -45,8 +47,10 @@ def hexval(v):
 
 def split_args(sc, arch):
     """Apply the overflow rule: (register args, spilled args, spill register or None)."""
-    regs = arch["args"]
-    args = sc["args"]
+    # A message travels in the message registers; the arguments of such a
+    # call may start elsewhere (x86_64: rsi, so that rdi carries a word).
+    regs = arch["message_args"] if sc["message"] else arch["args"]
+    args = sc["reg_args"]
     if len(args) <= len(regs):
         return list(zip(args, regs)), [], None
     n = len(regs) - 1
@@ -80,12 +84,19 @@ def user_plan(sc, arch):
         x["init"], x["input"] = "(uint64_t)(uintptr_t)spill", True
     for r in arch["returns"][:max(sc["ret_words"], 1 if not sc["noreturn"] else 0)]:
         reg(r)["output"] = True
+    msg = sc["message"]
+    message = []
+    for f, r in zip(msg["record"]["fields"], arch["message"]) if msg else []:
+        x = reg(r)
+        x["init"], x["input"], x["output"] = f"{msg['name']}->{f['name']}", True, True
+        message.append((x["init"], x["var"]))
     ordered = list(regs.values())
     outputs = [f'"{"+" if x["input"] else "="}r"({x["var"]})' for x in ordered if x["output"]]
+
     inputs = [f'"r"({x["var"]})' for x in ordered if x["input"] and not x["output"]]
     clobbers = [f'"{c}"' for c in arch["clobbers"]] + ['"memory"']
     return dict(regs=ordered, spill=[user_value(a) for a in spilled], outputs=outputs, inputs=inputs,
-                clobbers=clobbers, ret=[f"r_{r}" for r in arch["returns"][:sc["ret_words"]]])
+                clobbers=clobbers, message=message, ret=[f"r_{r}" for r in arch["returns"][:sc["ret_words"]]])
 
 
 def shim_plan(sc, arch):

@@ -54,13 +54,56 @@ void channel_cap_removed(struct cap *c)
     }
 }
 
-/* The request of t, a caller whose request is queued. */
-void call_src(struct thread *t, struct ipc_src *s)
+/* The request of t, a caller whose request is queued (w: room for a register message). */
+void call_src(struct thread *t, struct ipc_src *s, ipc_words_t w)
 {
+    if (t->ipc.regs) {
+        ipc_src_registers(s, t, t->ipc.req_len, w);
+        s->caller = t;
+        return;
+    }
     struct cap *c = NULL;
     if (t->ipc.xfer && cap_lookup(&t->proc->cspace, t->ipc.xfer, &c))
         c = NULL; /* revoked while queued: the request arrives without it */
     *s = (struct ipc_src){ t->proc, t->ipc.req, NULL, t->ipc.req_len, c, t, t->proc->obj.id };
+}
+
+/*
+ * The fast path of a call: a receiver waits.  One copy from our pages (or
+ * registers) to its buffer, then we block on our reply and the receiver
+ * runs at once in our place, with no scheduler pass and no run queue.
+ * SYSCALL_BLOCKED when delivered, TIMEOUT when no receiver waits, or the
+ * caller's INVALID_ADDRESS.
+ */
+static inline __attribute__((always_inline)) long call_meet(struct thread *self, struct endpoint *ep, const struct ipc_src *s, uint64_t timeout_ns)
+{
+    while (!list_empty(&ep->receivers)) {
+        struct thread *r = list_first(&ep->receivers, struct thread, wait_link);
+        struct vos_ipc_receive_result res;
+        long err = ipc_deliver(r, s, &res);
+        if (err == IPC_SENDER_FAULT)
+            return VOS_ERR_INVALID_ADDRESS;
+        if (err) {
+            ipc_finish_receive(r, err, &res); /* r cannot take it; try the next receiver */
+            continue;
+        }
+        ipc_receive_result(r, &res);
+        /* Timeout 0 asked only that a receiver be waiting; the reply may take its time. */
+        sched_wait(self, &self->ipc.reply->waiter, timeout_ns ? timeout_ns : VOS_TIMEOUT_INFINITE, VOS_ERR_TIMEOUT);
+        sched_switch_to(r);
+        return SYSCALL_BLOCKED;
+    }
+    return VOS_ERR_TIMEOUT;
+}
+
+/* No receiver: the caller itself queues; its request is read when one comes. */
+static long call_queue(struct thread *self, struct endpoint *ep, uint64_t timeout_ns)
+{
+    if (timeout_ns == 0)
+        return VOS_ERR_TIMEOUT;
+    self->ipc.seq = ep->next_seq++;
+    sched_wait(self, &ep->calls, timeout_ns, VOS_ERR_TIMEOUT);
+    return SYSCALL_BLOCKED;
 }
 
 long sys_ipc_call(struct thread *self, vos_channel_t channel_id, user_in_t request, uint64_t request_len,
@@ -75,44 +118,49 @@ long sys_ipc_call(struct thread *self, vos_channel_t channel_id, user_in_t reque
     long err = reply_prepare(self);
     if (err)
         return err;
+    self->ipc.regs = false;
     self->ipc.buf = response.addr;
     self->ipc.buf_len = response_len;
     self->ipc.req = request.addr;
     self->ipc.req_len = request_len;
     self->ipc.via = channel_cap;
     self->ipc.xfer = capability ? cap_token(capability) : 0;
-
-    /*
-     * The fast path: a receiver waits.  One copy from our pages to its
-     * buffer, then we block on our reply and the receiver runs at once in
-     * our place, with no scheduler pass and no run queue.
-     */
     struct ipc_src s = { self->proc, request.addr, NULL, request_len, capability, self, self->proc->obj.id };
-    while (!list_empty(&ep->receivers)) {
-        struct thread *r = list_first(&ep->receivers, struct thread, wait_link);
-        struct vos_ipc_receive_result res;
-        err = ipc_deliver(r, &s, &res);
-        if (err == IPC_SENDER_FAULT)
-            return VOS_ERR_INVALID_ADDRESS;
-        if (err) {
-            ipc_finish_receive(r, err, &res); /* r cannot take it; try the next receiver */
-            continue;
-        }
-        syscall_return_vos_ipc_receive_result(&r->frame, &res);
-        /* Timeout 0 asked only that a receiver be waiting; the reply may take its time. */
-        sched_wait(self, &self->ipc.reply->waiter, timeout_ns ? timeout_ns : VOS_TIMEOUT_INFINITE, VOS_ERR_TIMEOUT);
-        sched_switch_to(r);
-        return SYSCALL_BLOCKED;
-    }
-    /* No receiver: the request will be read when one comes, the response written later still. */
+    err = call_meet(self, ep, &s, timeout_ns);
+    if (err != VOS_ERR_TIMEOUT)
+        return err;
+    /* The response is written later still: both buffers are checked now, not after the wait. */
     err = ipc_check_range(&self->proc->vspace, request.addr, request_len, VOS_PROT_READ);
     if (!err)
         err = ipc_check_range(&self->proc->vspace, response.addr, response_len, VOS_PROT_WRITE);
+    return err ? err : call_queue(self, ep, timeout_ns);
+}
+
+/*
+ * The general path of SYS_IPC_CALL_SHORT: a call whose request and
+ * response are the message registers (kernel/ipc_fast.c takes the common
+ * case before this).
+ */
+long sys_ipc_call_short(struct thread *self, struct cap *channel_cap, uint64_t length, uint64_t *result)
+{
+    (void)result; /* the replier writes it into our frame */
+    struct endpoint *ep = container_of(channel_cap->obj, struct channel, obj)->dest;
+    if (!ep || !ep->readers)
+        return VOS_ERR_NOT_FOUND;
+    long err = reply_prepare(self);
     if (err)
         return err;
-    if (timeout_ns == 0)
-        return VOS_ERR_TIMEOUT;
-    self->ipc.seq = ep->next_seq++;
-    sched_wait(self, &ep->calls, timeout_ns, VOS_ERR_TIMEOUT);
-    return SYSCALL_BLOCKED;
+    self->ipc.regs = true;
+    self->ipc.buf = 0;
+    self->ipc.buf_len = VOS_IPC_REGISTER_MESSAGE;
+    self->ipc.req = 0;
+    self->ipc.req_len = length;
+    self->ipc.via = channel_cap;
+    self->ipc.xfer = 0;
+    ipc_words_t w;
+    struct ipc_src s;
+    ipc_src_registers(&s, self, length, w);
+    s.caller = self;
+    err = call_meet(self, ep, &s, VOS_TIMEOUT_INFINITE);
+    return err != VOS_ERR_TIMEOUT ? err : call_queue(self, ep, VOS_TIMEOUT_INFINITE);
 }

@@ -106,7 +106,7 @@ static struct cap *slot_alloc(struct cspace *cs)
     return c;
 }
 
-static void slot_release(struct cap *c)
+void cap_slot_release(struct cap *c)
 {
     struct cspace *cs = c->space;
     uint32_t slot = (uint32_t)((c->key >> VOS_CAP_SLOT_SHIFT) & VOS_CAP_SLOT_MASK); /* live: key = token */
@@ -179,7 +179,7 @@ void cap_delete(struct cap *c)
         link_child(c->parent, ch);
     }
     unlink(c);
-    slot_release(c);
+    cap_slot_release(c);
     object_put(obj);
 }
 

@@ -159,7 +159,8 @@ long sys_ipc_send(struct thread *self, vos_channel_t channel_id, user_in_t messa
 }
 
 /* Take the oldest queued message into self's buffer: VOS_OK, an error for self, or TIMEOUT if none. */
-static long take(struct thread *self, struct endpoint *ep, struct vos_ipc_receive_result *res)
+static inline __attribute__((always_inline)) long take(struct thread *self, struct endpoint *ep,
+                                                       struct vos_ipc_receive_result *res)
 {
     for (;;) {
         struct ipc_msg *m = list_empty(&ep->msgs) ? NULL : list_first(&ep->msgs, struct ipc_msg, link);
@@ -181,7 +182,8 @@ static long take(struct thread *self, struct endpoint *ep, struct vos_ipc_receiv
             msg_free(m); /* deletes the transit copy: ours moves up under the sender's */
             return VOS_OK;
         }
-        call_src(t, &s);
+        ipc_words_t w;
+        call_src(t, &s, w);
         err = ipc_deliver(self, &s, res);
         if (err == IPC_SENDER_FAULT) {
             ipc_fail(t, VOS_ERR_INVALID_ADDRESS); /* the caller's request is unreadable */
@@ -220,6 +222,7 @@ long sys_ipc_receive(struct thread *self, vos_endpoint_t endpoint_id, user_out_t
 {
     (void)endpoint_id;
     struct endpoint *ep = ep_of(endpoint_cap);
+    self->ipc.regs = false;
     self->ipc.buf = buffer.addr;
     self->ipc.buf_len = buffer_len;
     self->ipc.via = endpoint_cap;
@@ -231,5 +234,40 @@ long sys_ipc_receive(struct thread *self, vos_endpoint_t endpoint_id, user_out_t
     if (err != VOS_ERR_TIMEOUT || timeout_ns == 0)
         return err;
     sched_wait(self, &ep->receivers, timeout_ns, VOS_ERR_TIMEOUT);
+    return SYSCALL_BLOCKED;
+}
+
+/*
+ * The general path of SYS_IPC_REPLY_RECEIVE_SHORT (kernel/ipc_fast.c takes
+ * the common case first): the reply, if any, from our message registers,
+ * then a receive into them.  A failed reply ends the call: nothing is
+ * received.
+ */
+long sys_ipc_reply_receive_short(struct thread *self, struct cap *reply_token, struct cap *endpoint_cap,
+                                 uint64_t length, struct vos_ipc_short_receive_result *result)
+{
+    long err;
+    if (reply_token) {
+        ipc_words_t w;
+        struct ipc_src s;
+        ipc_src_registers(&s, self, length, w);
+        err = reply_send(self, reply_token, &s);
+        if (err)
+            return err;
+    }
+    struct endpoint *ep = ep_of(endpoint_cap);
+    self->ipc.regs = true;
+    self->ipc.buf = 0;
+    self->ipc.buf_len = VOS_IPC_REGISTER_MESSAGE;
+    self->ipc.via = endpoint_cap;
+    struct vos_ipc_receive_result res;
+    err = take(self, ep, &res);
+    if (err == VOS_OK)
+        *result = (struct vos_ipc_short_receive_result){ res.sender, res.message_len, res.reply_token };
+    if (err == VOS_ERR_BUFFER_TOO_SMALL)
+        syscall_return_word(&self->frame, 1, res.message_len); /* the message stays queued */
+    if (err != VOS_ERR_TIMEOUT)
+        return err;
+    sched_wait(self, &ep->receivers, VOS_TIMEOUT_INFINITE, VOS_ERR_TIMEOUT);
     return SYSCALL_BLOCKED;
 }

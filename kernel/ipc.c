@@ -16,6 +16,8 @@
 #include "ipc.h"
 #include "syscall_frame.h"
 
+_Static_assert(SYSCALL_MESSAGE_WORDS * 8 == VOS_IPC_REGISTER_MESSAGE, "the message registers hold a register message");
+
 static struct cspace transit;
 
 struct cspace *ipc_transit(void)
@@ -144,6 +146,29 @@ long ipc_check_range(struct vspace *vs, uaddr_t va, uint64_t n, unsigned prot)
     return VOS_OK;
 }
 
+void ipc_src_registers(struct ipc_src *s, struct thread *t, uint64_t len, ipc_words_t w)
+{
+    syscall_message_get(&t->frame, w);
+    *s = (struct ipc_src){ NULL, 0, w, len, NULL, NULL, t->proc->obj.id };
+}
+
+/* ipc_put's cases other than pages to pages. */
+long ipc_put_other(struct thread *r, uaddr_t buf, const struct ipc_src *s)
+{
+    if (r->ipc.regs) {
+        uint64_t w[SYSCALL_MESSAGE_WORDS] = { 0 };
+        if (s->kbuf)
+            memcpy(w, s->kbuf, s->len);
+        else if (s->len && vspace_read(&s->proc->vspace, w, s->addr, s->len))
+            return IPC_SENDER_FAULT;
+        syscall_message_set(&r->frame, w);
+        return VOS_OK;
+    }
+    if (!s->len)
+        return VOS_OK;
+    return s->kbuf ? vspace_write(&r->proc->vspace, buf, s->kbuf, s->len) : ipc_copy(r->proc, buf, s->proc, s->addr, s->len);
+}
+
 /*
  * Hand the message s to receiver r (its buffer in r->ipc).  On VOS_OK, *res
  * is r's IpcReceiveResult and the capabilities are in r's space.  Any error
@@ -157,6 +182,8 @@ long ipc_deliver(struct thread *r, const struct ipc_src *s, struct vos_ipc_recei
         res->message_len = s->len;
         return VOS_ERR_BUFFER_TOO_SMALL;
     }
+    if (s->cap && r->ipc.regs)
+        return VOS_ERR_NOT_SUPPORTED; /* the register path carries no capability: SYS_IPC_RECEIVE takes it */
     struct cspace *cs = &r->proc->cspace;
     struct cap *rc = NULL, *xc = NULL;
     long err = VOS_OK;
@@ -164,9 +191,8 @@ long ipc_deliver(struct thread *r, const struct ipc_src *s, struct vos_ipc_recei
         err = cap_insert(cs, &s->caller->ipc.reply->obj, VOS_RIGHT_ALL, NULL, &rc); /* like any new object's */
     if (!err && s->cap)
         err = cap_insert(cs, s->cap->obj, s->cap->rights, s->cap, &xc);
-    if (!err && s->len)
-        err = s->kbuf ? vspace_write(&r->proc->vspace, r->ipc.buf, s->kbuf, s->len)
-                      : ipc_copy(r->proc, r->ipc.buf, s->proc, s->addr, s->len);
+    if (!err)
+        err = ipc_put(r, r->ipc.buf, s);
     if (err) {
         if (xc)
             cap_delete(xc);
@@ -182,7 +208,7 @@ long ipc_deliver(struct thread *r, const struct ipc_src *s, struct vos_ipc_recei
 void ipc_finish_receive(struct thread *r, long err, const struct vos_ipc_receive_result *res)
 {
     if (err == VOS_OK) {
-        syscall_return_vos_ipc_receive_result(&r->frame, res);
+        ipc_receive_result(r, res);
     } else {
         if (err == VOS_ERR_BUFFER_TOO_SMALL)
             syscall_return_word(&r->frame, 1, res->message_len);

@@ -58,37 +58,43 @@ void ipc_thread_destroy(struct thread *t)
     t->ipc.reply = NULL;
 }
 
-long sys_ipc_reply(struct thread *self, struct cap *reply_token, user_in_t response, uint64_t response_len,
-                   struct cap *capability)
+/*
+ * Answer the call behind reply_token with s (the replier's pages, or its
+ * message registers).  The caller gets the bytes in its response buffer or
+ * its message registers and runs again; the token is spent.
+ */
+static inline __attribute__((always_inline)) long reply_body(struct thread *self, struct cap *reply_token,
+                                                             const struct ipc_src *s)
 {
     struct reply *rp = container_of(reply_token->obj, struct reply, obj);
+    struct thread *t = list_empty(&rp->waiter) ? NULL : list_first(&rp->waiter, struct thread, wait_link);
     /*
      * Our own bad buffer is an argument error: reported before anything
      * else, the token kept.  The copy below finds it too, so only the paths
      * that end before copying check it first.
      */
-    bool early = list_empty(&rp->waiter) ||
-                 response_len > list_first(&rp->waiter, struct thread, wait_link)->ipc.buf_len;
-    long err = early ? ipc_check_range(&self->proc->vspace, response.addr, response_len, VOS_PROT_READ) : VOS_OK;
+    long err = s->proc && (!t || s->len > t->ipc.buf_len) ? ipc_check_range(&self->proc->vspace, s->addr, s->len, VOS_PROT_READ)
+                                                          : VOS_OK;
     if (err)
         return err;
-    if (list_empty(&rp->waiter)) {
+    if (!t) {
         cap_delete(reply_token); /* the caller timed out or died: the token is spent anyway */
         return VOS_ERR_NOT_FOUND;
     }
-    struct thread *t = list_first(&rp->waiter, struct thread, wait_link);
-    if (response_len > t->ipc.buf_len) {
+    if (s->len > t->ipc.buf_len) {
         /* Both learn it: the caller with the length it needs, as on receive. */
-        syscall_return_word(&t->frame, 1, response_len);
+        syscall_return_word(&t->frame, 1, s->len);
         ipc_fail(t, VOS_ERR_BUFFER_TOO_SMALL);
         cap_delete(reply_token);
         return VOS_ERR_BUFFER_TOO_SMALL;
     }
+    if (s->cap && t->ipc.regs)
+        return VOS_ERR_NOT_SUPPORTED; /* a register call takes no capability; the token stays usable */
     struct cap *xc = NULL;
-    err = capability ? cap_insert(&t->proc->cspace, capability->obj, capability->rights, capability, &xc) : VOS_OK;
+    err = s->cap ? cap_insert(&t->proc->cspace, s->cap->obj, s->cap->rights, s->cap, &xc) : VOS_OK;
     if (err)
         return err; /* the caller's space is full; the token stays usable */
-    err = response_len ? ipc_copy(t->proc, t->ipc.buf, self->proc, response.addr, response_len) : VOS_OK;
+    err = ipc_put(t, t->ipc.buf, s);
     if (err == IPC_SENDER_FAULT) {
         if (xc)
             cap_delete(xc);
@@ -99,10 +105,26 @@ long sys_ipc_reply(struct thread *self, struct cap *reply_token, user_in_t respo
             cap_delete(xc);
         ipc_fail(t, err); /* the caller's buffer is bad: its problem, the reply is spent */
     } else {
-        struct vos_ipc_call_result r = { xc ? cap_token(xc) : 0, response_len };
-        syscall_return_vos_ipc_call_result(&t->frame, &r);
+        if (t->ipc.regs) {
+            syscall_return1(&t->frame, s->len);
+        } else {
+            struct vos_ipc_call_result r = { xc ? cap_token(xc) : 0, s->len };
+            syscall_return_vos_ipc_call_result(&t->frame, &r);
+        }
         sched_wake(t);
     }
     cap_delete(reply_token);
     return VOS_OK;
+}
+
+long reply_send(struct thread *self, struct cap *reply_token, const struct ipc_src *s)
+{
+    return reply_body(self, reply_token, s);
+}
+
+long sys_ipc_reply(struct thread *self, struct cap *reply_token, user_in_t response, uint64_t response_len,
+                   struct cap *capability)
+{
+    struct ipc_src s = { self->proc, response.addr, NULL, response_len, capability, NULL, self->proc->obj.id };
+    return reply_body(self, reply_token, &s);
 }

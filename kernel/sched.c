@@ -17,7 +17,7 @@ struct trap_frame *sched_resume_frame;
 static struct list ready[NUM_PRIORITIES];
 uint32_t ready_bitmap;
 static struct arch_vspace idle_vspace;   /* kernel half only: used while idle */
-static struct arch_vspace *active_vspace;
+struct arch_vspace *active_vspace;
 static uint64_t slice_end;
 static struct list sleepers;             /* blocked threads with a timeout, by wake_at */
 static uint64_t armed;                   /* the deadline the timer is set for */
@@ -126,10 +126,7 @@ void sched_switch_to(struct thread *t)
     sched_unwait(t);
     t->state = THREAD_RUNNING;
     sched_set_current(t);
-    if (active_vspace != &t->proc->vspace.arch) {
-        active_vspace = &t->proc->vspace.arch;
-        arch_vspace_activate(active_vspace);
-    }
+    sched_use_vspace(&t->proc->vspace);
 }
 
 static void expire_sleepers(uint64_t now)
@@ -190,9 +187,6 @@ void sched_return_to_user(void)
     t->state = THREAD_RUNNING;
     current = t;
     sched_resume_frame = &t->frame; /* the highest priority: nothing ready outranks it */
-    if (active_vspace != &t->proc->vspace.arch) {
-        active_vspace = &t->proc->vspace.arch;
-        arch_vspace_activate(active_vspace);
-    }
+    sched_use_vspace(&t->proc->vspace);
     arch_enter_user(&t->frame);
 }

@@ -9,6 +9,7 @@
  */
 #include <arch_defs.h>
 #include "aarch64.h"
+#include "syscall_asm.h"
 
 // SP_EL1 is the current thread's frame (arch_enter_user set it).
 // save_low stores x0..x7; save_rest stores the other registers, sp_el0, elr
@@ -157,6 +158,9 @@ el0_svc:
     stp     x16, x17, [sp, #128]
     str     x18, [sp, #144]
     str     x30, [sp, #240]
+    sub     x9, x8, #SYSCALL_MESSAGE_FIRST
+    cmp     x9, #SYSCALL_MESSAGE_COUNT
+    b.lo    svc_ipc
     mov     x0, sp
     adrp    x1, aarch64_kstack_top
     mov     sp, x1
@@ -191,6 +195,30 @@ svc_switch:
     mrs     x3, spsr_el1
     stp     x2, x3, [x0, #TF_ELR]
     b       kernel_syscall_switch
+
+/*
+ * The message syscalls (the IPC register fast path, kernel/ipc_fast.c):
+ * the rest of the context goes into the frame, message registers x19..x26
+ * among the callee-saved ones, and whichever frame comes back is entered
+ * whole.
+ */
+svc_ipc:
+    str     x19, [sp, #152]
+    stp     x20, x21, [sp, #160]
+    stp     x22, x23, [sp, #176]
+    stp     x24, x25, [sp, #192]
+    stp     x26, x27, [sp, #208]
+    stp     x28, x29, [sp, #224]
+    mrs     x1, sp_el0
+    str     x1, [sp, #248]
+    mrs     x2, elr_el1
+    mrs     x3, spsr_el1
+    stp     x2, x3, [sp, #TF_ELR]
+    mov     x0, sp
+    adrp    x1, aarch64_kstack_top
+    mov     sp, x1
+    bl      kernel_entry_ipc
+    b       arch_enter_user
 
 // _Noreturn void arch_enter_user(struct trap_frame *f)
     .global arch_enter_user

@@ -26,6 +26,7 @@
 #include "host_machine.h"
 #include "kernel.h"
 #include "process.h" /* sched_return_to_user: where a fresh kernel run starts */
+#include "syscall_asm.h"
 #include <vos/syscalls.h>
 
 #if defined(__has_feature)
@@ -119,6 +120,8 @@ static _Noreturn void kernel_start(void)
     case ENTRY_SCHEDULE: sched_return_to_user();
     case ENTRY_SYSCALL:
         /* The whole simulated frame is always in memory: nothing to save either way. */
+        if (e.frame->nr - SYSCALL_MESSAGE_FIRST < SYSCALL_MESSAGE_COUNT)
+            arch_enter_user(kernel_entry_ipc(e.frame));
         if (kernel_entry_syscall(e.frame) == e.frame)
             arch_enter_user(e.frame);
         kernel_syscall_switch();
@@ -297,11 +300,13 @@ void vos_host_trap(struct vos_host_regs *regs)
     f->a3 = regs->a3;
     f->a4 = regs->a4;
     f->a5 = regs->a5;
+    memcpy(&f->m0, &regs->m0, 8 * sizeof(uint64_t));
     enter_kernel((struct entry){ ENTRY_SYSCALL, f, 0, 0 });
     regs->r0 = f->r0;
     regs->r1 = f->r1;
     regs->r2 = f->r2;
     regs->r3 = f->r3;
+    memcpy(&regs->m0, &f->m0, 8 * sizeof(uint64_t));
 }
 
 void host_user_page_fault(uint64_t addr, unsigned access)

@@ -5,6 +5,8 @@
  * a1 = device tree.  OpenSBI enters at _start, U-Boot at _start_uboot (the
  * FIT image's entry point); the only difference is the boot path reported.
  */
+#include "syscall_asm.h"
+
 #define FRAME_SEPC (31 * 8)
 #define DIRECT_MAP_GIB 64
 #define PTE_GIGA_KERNEL 0xef   /* V R W X G A D */
@@ -141,6 +143,9 @@ trap_entry:
     csrrw a1, sscratch, sp      /* a1 = user sp; sscratch = frame again */
     sd a1, 1*8(a0)
     lla sp, kstack_top
+    addi t0, a7, -SYSCALL_MESSAGE_FIRST
+    li t1, SYSCALL_MESSAGE_COUNT
+    bltu t0, t1, syscall_ipc
     call kernel_entry_syscall
     beqz a0, syscall_switch
     ld ra, 0*8(a0)
@@ -169,6 +174,18 @@ syscall_switch:
     sd t1, FRAME_SEPC(t0)
     store_kept t0
     j kernel_syscall_switch
+
+/*
+ * The message syscalls (the IPC register fast path, kernel/ipc_fast.c):
+ * the whole context goes into the frame first, message registers s2..s9
+ * among the kept ones, and whichever frame comes back is entered whole.
+ */
+syscall_ipc:
+    csrr t1, sepc
+    sd t1, FRAME_SEPC(a0)
+    store_kept a0
+    call kernel_entry_ipc
+    j arch_enter_user
 
 /* Interrupts, faults, kernel bugs: the whole frame (ra, a0..a7 are in). */
 trap_full:

@@ -7,6 +7,7 @@
  * on the way out.  Frame layout: struct trap_frame, offsets TF_* in x86.h.
  */
 #include "x86.h"
+#include "syscall_asm.h"
 
     .text
 
@@ -35,10 +36,13 @@ syscall_entry:
     mov %r10, TF_R10(%rsp)
     mov %rcx, TF_RIP(%rsp)
     mov %r11, TF_RFLAGS(%rsp)
-    mov %gs:PCPU_SCRATCH, %rax
-    mov %rax, TF_RSP(%rsp)
+    mov %gs:PCPU_SCRATCH, %rcx
+    mov %rcx, TF_RSP(%rsp)
     mov %rsp, %rdi
     mov %gs:PCPU_KSTACK, %rsp
+    lea -SYSCALL_MESSAGE_FIRST(%rax), %rcx
+    cmp $SYSCALL_MESSAGE_COUNT, %rcx
+    jb syscall_ipc
     call kernel_entry_syscall
     test %rax, %rax
     jz syscall_switch
@@ -67,6 +71,23 @@ syscall_switch:
     mov %r14, TF_R14(%rdi)
     mov %r15, TF_R15(%rdi)
     jmp kernel_syscall_switch
+
+/*
+ * The message syscalls (the IPC register fast path, kernel/ipc_fast.c):
+ * the callee-saved registers go into the frame too (message registers
+ * rbx, r12..r15 among them; rdi, r8, r9 are in already), and whichever
+ * frame comes back is entered whole.
+ */
+syscall_ipc:
+    mov %rbx, TF_RBX(%rdi)
+    mov %rbp, TF_RBP(%rdi)
+    mov %r12, TF_R12(%rdi)
+    mov %r13, TF_R13(%rdi)
+    mov %r14, TF_R14(%rdi)
+    mov %r15, TF_R15(%rdi)
+    call kernel_entry_ipc
+    mov %rax, %rdi
+    jmp arch_enter_user
 
 /*
  * arch_enter_user(f): frames saved by syscall go back with sysretq, which

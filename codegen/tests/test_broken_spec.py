@@ -182,6 +182,22 @@ class BrokenSpec(unittest.TestCase):
         where = {helpers.line_of(f, "architectures:"), helpers.line_of(f, "  riscv64:")}
         self.assert_error("arch.yaml", where, r"architecture 'x86_64' has no register rule")
 
+    def test_message_registers_too_few(self):
+        line = helpers.edit(self.spec("arch.yaml"), "message: [x19, x20,", "message: [x20,", after="  aarch64:")
+        self.assert_error("syscalls.yaml", helpers.line_of(self.spec("syscalls.yaml"), "- name: ipc_call_short"),
+                          r"ipc_call_short: aarch64 has 7 message registers, IpcShortMessage needs 8")
+        del line
+
+    def test_message_register_clashes_with_argument(self):
+        helpers.edit(self.spec("arch.yaml"), "message: [s2,", "message: [a1,", after="  riscv64:")
+        self.assert_error("syscalls.yaml", helpers.line_of(self.spec("syscalls.yaml"), "- name: ipc_call_short"),
+                          r"on riscv64 the message registers a1 also carry arguments")
+
+    def test_message_syscalls_not_consecutive(self):
+        f = self.spec("syscalls.yaml")
+        helpers.edit(f, "number: 17", "number: 18", after="- name: ipc_reply_receive_short")
+        self.assert_error("syscalls.yaml", helpers.line_of(f, "syscalls:"), r"consecutive numbers")
+
     def test_arch_register_used_twice(self):
         line = helpers.edit(self.spec("arch.yaml"), "args: [x0, x1,", "args: [x8, x1,", after="  aarch64:")
         self.assert_error("arch.yaml", line, r"aarch64: a register is used twice")

@@ -160,6 +160,15 @@ _Noreturn void kernel_main(struct boot_info *bi);
  */
 struct trap_frame *kernel_entry_syscall(struct trap_frame *f);
 _Noreturn void kernel_syscall_switch(void);
+/*
+ * The message syscalls (numbers SYSCALL_MESSAGE_FIRST.. +COUNT in the
+ * generated syscall_asm.h: the IPC register fast path) take this entry
+ * instead.  The arch saves the whole user context into f first, as for a
+ * switch: message registers, callee-saved registers and the pc included.
+ * Returns the frame to enter (f's thread's or another's) with
+ * arch_enter_user(), which restores all of it.
+ */
+struct trap_frame *kernel_entry_ipc(struct trap_frame *f);
 _Noreturn void kernel_entry_page_fault(struct trap_frame *f, uaddr_t addr, unsigned access); /* access: one VOS_PROT_* bit */
 _Noreturn void kernel_entry_exception(struct trap_frame *f, unsigned exit_reason, uint64_t detail); /* VOS_EXIT_* */
 _Noreturn void kernel_entry_interrupt(struct trap_frame *f, unsigned source);

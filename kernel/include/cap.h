@@ -88,6 +88,30 @@ static inline long cap_lookup(struct cspace *cs, vos_cap_t token, struct cap **o
 struct cap *cspace_slot(struct cspace *cs, uint32_t slot); /* the live capability in slot, or NULL */
 static inline uint64_t cap_object_id(const struct cap *c) { return c ? c->obj->id : 0; }
 
+/*
+ * The IPC fast path's reply capabilities (kernel/ipc_fast.c): a root made
+ * from the free list only (NULL when that is empty or the quota is used
+ * up), and the deletion of a root without children.  Neither calls the IPC
+ * hooks; the caller does their accounting.  Everything else uses
+ * cap_insert and cap_delete.
+ */
+static inline struct cap *cap_insert_root_fast(struct cspace *cs, struct object *obj, uint32_t rights)
+{
+    if (!cs->free_head || cs->used >= cs->quota)
+        return NULL;
+    struct cap *c = slot_at(cs, cs->free_head);
+    cs->free_head = c->next_free;
+    c->key ^= CAP_KEY_FREE; /* the slot's token is its key now; free slots have no links */
+    cs->used++;
+    c->obj = obj;
+    c->rights = rights;
+    c->space = cs;
+    object_get(obj);
+    return c;
+}
+void cap_slot_release(struct cap *c);
+static inline bool cap_is_lone_root(const struct cap *c) { return !c->parent && !c->first_child; }
+
 /* New capability in cs to obj, child of parent (NULL for a root). */
 long cap_insert(struct cspace *cs, struct object *obj, uint64_t rights, struct cap *parent, struct cap **out);
 long cap_derive(struct cspace *cs, struct cap *parent, uint64_t rights, struct cap **out);

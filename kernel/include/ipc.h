@@ -10,6 +10,7 @@
 #pragma once
 
 #include "process.h"
+#include "syscall_frame.h"
 
 #define IPC_QUEUE_MAX 64        /* sent messages queued per endpoint */
 #define IPC_SENDER_FAULT (-2L)  /* internal: the sender's bytes could not be read */
@@ -60,10 +61,37 @@ struct ipc_src {
     uint64_t sender_pid;
 };
 
+/* A register message: the words of a thread's message registers. */
+typedef uint64_t ipc_words_t[VOS_IPC_REGISTER_MESSAGE / 8];
+
+/* s: the first len bytes of t's message registers, read from its frame into w (t is not running, or is in a message syscall). */
+void ipc_src_registers(struct ipc_src *s, struct thread *t, uint64_t len, ipc_words_t w);
+
 /* ipc.c: the delivery core shared by send, receive, call and reply. */
 long ipc_check_range(struct vspace *vs, uaddr_t va, uint64_t n, unsigned prot);
 long ipc_copy(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa, uint64_t n);
+long ipc_put_other(struct thread *r, uaddr_t buf, const struct ipc_src *s);
+/*
+ * The bytes of s into r's receiving place: the user buffer buf, or r's
+ * message registers (r->ipc.regs; the words past s->len come back zero).
+ * VOS_OK, IPC_SENDER_FAULT, or INVALID_ADDRESS (buf not writable).  Pages
+ * to pages inline, the rest out of line.
+ */
+static inline __attribute__((always_inline)) long ipc_put(struct thread *r, uaddr_t buf, const struct ipc_src *s)
+{
+    if (r->ipc.regs || s->kbuf)
+        return ipc_put_other(r, buf, s);
+    return s->len ? ipc_copy(r->proc, buf, s->proc, s->addr, s->len) : VOS_OK;
+}
 long ipc_deliver(struct thread *r, const struct ipc_src *s, struct vos_ipc_receive_result *res);
+/* r's receive succeeded with *res: its result words (a register receive has no capability word). */
+static inline void ipc_receive_result(struct thread *r, const struct vos_ipc_receive_result *res)
+{
+    if (r->ipc.regs)
+        syscall_return3(&r->frame, res->sender, res->message_len, res->reply_token);
+    else
+        syscall_return_vos_ipc_receive_result(&r->frame, res);
+}
 void ipc_finish_receive(struct thread *r, long err, const struct vos_ipc_receive_result *res);
 void ipc_fail(struct thread *t, long err); /* end t's blocked call/receive with err */
 struct cspace *ipc_transit(void);
@@ -72,9 +100,12 @@ struct cspace *ipc_transit(void);
 void endpoint_cap_event(struct cap *c, int delta);
 /* channel.c */
 void channel_cap_removed(struct cap *c);
-void call_src(struct thread *t, struct ipc_src *s);
+void call_src(struct thread *t, struct ipc_src *s, ipc_words_t w);
+/* ipc_fast.c: the register fast path (the arch's entry for the message syscalls). */
+struct trap_frame *kernel_entry_ipc(struct trap_frame *f);
 /* reply.c */
 long reply_prepare(struct thread *t);
+long reply_send(struct thread *self, struct cap *reply_token, const struct ipc_src *s);
 void reply_cap_event(struct cap *c, int delta);
 void ipc_thread_destroy(struct thread *t);
 

@@ -101,6 +101,7 @@ struct thread {
         struct reply *reply;   /* this thread's reply object for its calls (cached, one reference) */
         struct cap *via;       /* the capability the blocked receive/call waits through */
         uint64_t seq;          /* a queued call's place in its endpoint's FIFO */
+        bool regs;             /* the receive buffer or response buffer is the message registers (buf unused) */
         uaddr_t buf, req;      /* receive buffer or call response buffer; a call's request */
         uint64_t buf_len, req_len;
         vos_cap_t xfer;        /* a queued call's capability to transfer (caller's token), or 0 */
@@ -183,4 +184,13 @@ void sched_wake(struct thread *t);           /* the waker has written t's result
 /* IPC fast path: blocked t runs next, at once, in place of current (which has just blocked). */
 void sched_switch_to(struct thread *t);
 void sched_unwait(struct thread *t);         /* off its queue and the sleepers, state unchanged */
+
+extern struct arch_vspace *active_vspace;    /* the address space the MMU uses now */
+static inline __attribute__((always_inline)) void sched_use_vspace(struct vspace *vs)
+{
+    if (active_vspace != &vs->arch) {
+        active_vspace = &vs->arch;
+        arch_vspace_activate(active_vspace);
+    }
+}
 void sched_leave_vspace(struct vspace *vs);  /* stop using vs before it is destroyed */

@@ -17,7 +17,14 @@
  *                     calls ipctest; the main thread exits when a message arrives
  *                     on the endpoint, killing the caller before its reply.
  *   ipcpeer client ID N   caps: channel.  Send N numbered messages {ID, seq}, every
- *                     fourth one as a call whose reply must echo seq.
+ *                     fourth one as a call whose reply must echo seq (every
+ *                     eighth a register call, SYS_IPC_CALL_SHORT).
+ *   ipcpeer shortecho caps: endpoint (READ).  Serve on the register path
+ *                     (SYS_IPC_REPLY_RECEIVE_SHORT): reply with every word plus
+ *                     one, same length.  A message the registers cannot take
+ *                     (too long, or with a capability) is received with
+ *                     SYS_IPC_RECEIVE and answered {length, has capability}.
+ *                     A 1-byte "x" makes it exit without replying.
  */
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
@@ -84,6 +91,37 @@ static int echo(void)
     }
 }
 
+static int shortecho(void)
+{
+    static _Alignas(64) uint8_t buf[VOS_IPC_MAX_MESSAGE];
+    vos_cap_t ep = caps[0].token;
+    struct vos_ipc_short_message m = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    struct vos_ipc_short_receive_result r = { 0, 0, 0 };
+    uint64_t len = 0;
+    for (;;) {
+        int64_t err = vos_sys_ipc_reply_receive_short(r.reply_token, ep, len, &m, &r);
+        len = 0;
+        if (err == -(int64_t)VOS_ERR_BUFFER_TOO_SMALL || err == -(int64_t)VOS_ERR_NOT_SUPPORTED) {
+            r.reply_token = 0; /* not received: the last token is spent */
+            struct vos_ipc_receive_result rr;
+            if (vos_sys_ipc_receive(caps[0].object_id, buf, sizeof(buf), 0, ep, &rr) || !rr.reply_token)
+                return 12;
+            uint64_t answer[2] = { rr.message_len, rr.capability != 0 };
+            if (vos_sys_ipc_reply(rr.reply_token, answer, sizeof(answer), 0))
+                return 13;
+            continue;
+        }
+        if (err || !r.reply_token)
+            return 10;
+        if (r.message_len == 1 && (m.w0 & 0xff) == 'x')
+            return 3; /* the reply token dies with us */
+        uint64_t *w = &m.w0;
+        for (unsigned i = 0; i < sizeof(m) / sizeof(*w); i++)
+            w[i]++;
+        len = r.message_len;
+    }
+}
+
 static int orphan(void)
 {
     struct vos_endpoint_create_result ep;
@@ -126,6 +164,12 @@ static int client(uint64_t id, uint64_t count)
     int errors = 0;
     for (uint64_t seq = 0; seq < count; seq++) {
         uint64_t msg[2] = { id, seq }, echo = ~0ull;
+        if (seq % 8 == 7) {
+            struct vos_ipc_short_message m = { id, seq, 0, 0, 0, 0, 0, 0 };
+            int64_t n = vos_sys_ipc_call_short(caps[0].token, sizeof(msg), &m);
+            errors += n != sizeof(echo) || m.w0 != seq;
+            continue;
+        }
         if (seq % 4 == 3) {
             struct vos_ipc_call_result r;
             int64_t err = vos_sys_ipc_call(caps[0].object_id, msg, sizeof(msg), &echo, sizeof(echo),
@@ -150,6 +194,8 @@ int main(const struct vos_start_info *si)
     caps = (const struct vos_cap_info *)(uintptr_t)si->caps;
     if (!strcmp(mode, "echo") && si->cap_count >= 2)
         return echo();
+    if (!strcmp(mode, "shortecho") && si->cap_count >= 1)
+        return shortecho();
     if (!strcmp(mode, "orphan") && si->cap_count >= 1)
         return orphan();
     if (!strcmp(mode, "calldie") && si->cap_count >= 2)

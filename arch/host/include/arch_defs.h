@@ -16,6 +16,7 @@ struct trap_frame {
     uint64_t nr;
     uint64_t a0, a1, a2, a3, a4, a5;
     uint64_t r0, r1, r2, r3;
+    uint64_t m0, m1, m2, m3, m4, m5, m6, m7; /* the message registers */
     uint64_t pc, sp;
     struct host_uctx *uctx; /* the host context running this thread; NULL before it first runs */
 };
