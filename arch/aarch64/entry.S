@@ -43,6 +43,21 @@
     mov     sp, x1
 .endm
 
+// What an svc leaves live (x19..x29, sp_el0, elr, spsr) into the frame at base; clobbers x1..x3.
+.macro store_kept base
+    str     x19, [\base, #152]
+    stp     x20, x21, [\base, #160]
+    stp     x22, x23, [\base, #176]
+    stp     x24, x25, [\base, #192]
+    stp     x26, x27, [\base, #208]
+    stp     x28, x29, [\base, #224]
+    mrs     x1, sp_el0
+    str     x1, [\base, #248]
+    mrs     x2, elr_el1
+    mrs     x3, spsr_el1
+    stp     x2, x3, [\base, #TF_ELR]
+.endm
+
 .macro save_user
     save_low
     save_rest
@@ -183,17 +198,7 @@ el0_svc:
 
 svc_switch:
     ldr     x0, [sp]
-    str     x19, [x0, #152]
-    stp     x20, x21, [x0, #160]
-    stp     x22, x23, [x0, #176]
-    stp     x24, x25, [x0, #192]
-    stp     x26, x27, [x0, #208]
-    stp     x28, x29, [x0, #224]
-    mrs     x1, sp_el0
-    str     x1, [x0, #248]
-    mrs     x2, elr_el1
-    mrs     x3, spsr_el1
-    stp     x2, x3, [x0, #TF_ELR]
+    store_kept x0
     b       kernel_syscall_switch
 
 /*
@@ -203,17 +208,7 @@ svc_switch:
  * whole.
  */
 svc_ipc:
-    str     x19, [sp, #152]
-    stp     x20, x21, [sp, #160]
-    stp     x22, x23, [sp, #176]
-    stp     x24, x25, [sp, #192]
-    stp     x26, x27, [sp, #208]
-    stp     x28, x29, [sp, #224]
-    mrs     x1, sp_el0
-    str     x1, [sp, #248]
-    mrs     x2, elr_el1
-    mrs     x3, spsr_el1
-    stp     x2, x3, [sp, #TF_ELR]
+    store_kept sp
     mov     x0, sp
     adrp    x1, aarch64_kstack_top
     mov     sp, x1

@@ -11,6 +11,16 @@
 
     .text
 
+/* The callee-saved registers, live through a syscall, into the frame at rdi. */
+.macro store_callee_saved
+    mov %rbx, TF_RBX(%rdi)
+    mov %rbp, TF_RBP(%rdi)
+    mov %r12, TF_R12(%rdi)
+    mov %r13, TF_R13(%rdi)
+    mov %r14, TF_R14(%rdi)
+    mov %r15, TF_R15(%rdi)
+.endm
+
 /*
  * syscall: rcx = user rip, r11 = user rflags, IF/TF/DF/AC cleared by SFMASK,
  * rsp still the user's.  The short road of arch.h: only the registers C
@@ -64,12 +74,7 @@ syscall_entry:
 /* Another thread runs next (or this one must take iretq): the callee-saved registers go into the frame. */
 syscall_switch:
     mov %gs:PCPU_FRAME, %rdi
-    mov %rbx, TF_RBX(%rdi)
-    mov %rbp, TF_RBP(%rdi)
-    mov %r12, TF_R12(%rdi)
-    mov %r13, TF_R13(%rdi)
-    mov %r14, TF_R14(%rdi)
-    mov %r15, TF_R15(%rdi)
+    store_callee_saved
     jmp kernel_syscall_switch
 
 /*
@@ -79,12 +84,7 @@ syscall_switch:
  * frame comes back is entered whole.
  */
 syscall_ipc:
-    mov %rbx, TF_RBX(%rdi)
-    mov %rbp, TF_RBP(%rdi)
-    mov %r12, TF_R12(%rdi)
-    mov %r13, TF_R13(%rdi)
-    mov %r14, TF_R14(%rdi)
-    mov %r15, TF_R15(%rdi)
+    store_callee_saved
     call kernel_entry_ipc
     mov %rax, %rdi
     jmp arch_enter_user
