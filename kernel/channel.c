@@ -106,16 +106,25 @@ static long call_queue(struct thread *self, struct endpoint *ep, uint64_t timeou
     return SYSCALL_BLOCKED;
 }
 
+/* What every call needs first: a destination someone can receive at, and a reply object no token names. */
+static inline __attribute__((always_inline)) long call_prepare(struct thread *self, struct cap *channel_cap,
+                                                               struct endpoint **ep)
+{
+    *ep = container_of(channel_cap->obj, struct channel, obj)->dest;
+    if (!*ep || !(*ep)->readers)
+        return VOS_ERR_NOT_FOUND;
+    self->ipc.via = channel_cap;
+    return reply_prepare(self);
+}
+
 long sys_ipc_call(struct thread *self, vos_channel_t channel_id, user_in_t request, uint64_t request_len,
                   user_out_t response, uint64_t response_len, uint64_t timeout_ns, struct cap *capability,
                   struct cap *channel_cap, struct vos_ipc_call_result *result)
 {
     (void)channel_id;
     (void)result; /* the replier writes it into our frame */
-    struct endpoint *ep = container_of(channel_cap->obj, struct channel, obj)->dest;
-    if (!ep || !ep->readers)
-        return VOS_ERR_NOT_FOUND;
-    long err = reply_prepare(self);
+    struct endpoint *ep;
+    long err = call_prepare(self, channel_cap, &ep);
     if (err)
         return err;
     self->ipc.regs = false;
@@ -123,7 +132,6 @@ long sys_ipc_call(struct thread *self, vos_channel_t channel_id, user_in_t reque
     self->ipc.buf_len = response_len;
     self->ipc.req = request.addr;
     self->ipc.req_len = request_len;
-    self->ipc.via = channel_cap;
     self->ipc.xfer = capability ? cap_token(capability) : 0;
     struct ipc_src s = { self->proc, request.addr, NULL, request_len, capability, self, self->proc->obj.id };
     err = call_meet(self, ep, &s, timeout_ns);
@@ -144,10 +152,8 @@ long sys_ipc_call(struct thread *self, vos_channel_t channel_id, user_in_t reque
 long sys_ipc_call_short(struct thread *self, struct cap *channel_cap, uint64_t length, uint64_t *result)
 {
     (void)result; /* the replier writes it into our frame */
-    struct endpoint *ep = container_of(channel_cap->obj, struct channel, obj)->dest;
-    if (!ep || !ep->readers)
-        return VOS_ERR_NOT_FOUND;
-    long err = reply_prepare(self);
+    struct endpoint *ep;
+    long err = call_prepare(self, channel_cap, &ep);
     if (err)
         return err;
     self->ipc.regs = true;
@@ -155,7 +161,6 @@ long sys_ipc_call_short(struct thread *self, struct cap *channel_cap, uint64_t l
     self->ipc.buf_len = VOS_IPC_REGISTER_MESSAGE;
     self->ipc.req = 0;
     self->ipc.req_len = length;
-    self->ipc.via = channel_cap;
     self->ipc.xfer = 0;
     ipc_words_t w;
     struct ipc_src s;
