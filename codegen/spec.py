@@ -298,6 +298,9 @@ def _load_arches(m, arch):
                  args=list(need(a, "args", list)), returns=list(need(a, "returns", list)),
                  clobbers=list(need(a, "clobbers", list)), message=list(a.get("message", [])))
         d["message_args"] = list(a.get("message_args", d["args"]))
+        d["message_clobbers"] = list(a.get("message_clobbers", []))
+        if set(d["message_clobbers"]) & set(d["message"]):
+            raise SpecError(a.at("message_clobbers"), f"{name}: a message register cannot also be destroyed by the message syscalls")
         if len(set(d["message"])) != len(d["message"]) or d["number"] in d["message"]:
             raise SpecError(a.at("message"), f"{name}: the message registers must be distinct and exclude the number register")
         if len(d["args"]) < 2:
@@ -460,6 +463,7 @@ def _load_message_range(m, calls):
     """The syscalls with a message: consecutive numbers, so a trap entry tests the range in two instructions."""
     nums = [c["number"] for c in m.syscalls if c["message"]]
     m.message_first, m.message_count = (min(nums), len(nums)) if nums else (0, 0)
+    m.message_results = max((c["ret_words"] for c in m.syscalls if c["message"]), default=0)
     if nums and max(nums) - min(nums) + 1 != len(nums):
         raise SpecError(calls.at("syscalls"), f"the syscalls with a message must have consecutive numbers, not {nums}")
 

@@ -3,9 +3,10 @@
  *
  * Invariants:
  *  - a slot is free iff its obj is NULL; a free slot is on its space's
- *    free list, and its key is CAP_KEY_FREE-flipped: it matches no token
- *    (and the generation inside it differs from every token ever handed
- *    out for the slot);
+ *    free list or parked with one thread (cap.h: the IPC fast path's reply
+ *    slots, counted as used), and its key is CAP_KEY_FREE-flipped: it
+ *    matches no token (and the generation inside it differs from every
+ *    token ever handed out for the slot);
  *  - every top and mid entry points at a table: an allocated one, or the
  *    shared empty ones, which are never written after cspace_init;
  *  - a live capability holds one reference on its object;
@@ -108,17 +109,16 @@ static struct cap *slot_alloc(struct cspace *cs)
 
 void cap_slot_release(struct cap *c)
 {
-    struct cspace *cs = c->space;
-    uint32_t slot = (uint32_t)((c->key >> VOS_CAP_SLOT_SHIFT) & VOS_CAP_SLOT_MASK); /* live: key = token */
-    uint64_t generation = ((c->key >> VOS_CAP_GENERATION_SHIFT) + 1) & VOS_CAP_GENERATION_MASK;
-    if (generation == 0)
-        generation = 1; /* wrapped: 0 is never handed out */
-    c->obj = NULL;
-    c->rights = 0;
     c->parent = c->first_child = c->next_sibling = c->prev_sibling = NULL;
-    slot_set_free(c, slot, generation);
+    cap_slot_park(c);
+    cap_slot_unpark(c);
+}
+
+void cap_slot_unpark(struct cap *c)
+{
+    struct cspace *cs = c->space;
     c->next_free = cs->free_head;
-    cs->free_head = slot;
+    cs->free_head = (uint32_t)(((c->key ^ CAP_KEY_FREE) >> VOS_CAP_SLOT_SHIFT) & VOS_CAP_SLOT_MASK);
     cs->used--;
 }
 

@@ -2,9 +2,10 @@
  * ipc_fast.c — the register fast path (docs/ipc.md), after seL4's fastpath.
  *
  * The two message syscalls come here straight from the arch's trap entry,
- * with the whole user context already in the caller's frame.  The common
- * case of each is done in place, without the generic shim, handler or
- * scheduler pass:
+ * before anything but the number, arguments, pc and sp is saved.  The
+ * common case of each is done in place, without the generic shim, handler
+ * or scheduler pass, and the message words stay in the CPU's message
+ * registers from one thread to the other:
  *
  *   SYS_IPC_CALL_SHORT           a server waits in SYS_IPC_REPLY_RECEIVE_SHORT:
  *                                the words go to it, we wait for the reply,
@@ -23,26 +24,39 @@
 #include "syscall_frame.h"
 #include "syscall_handlers.h"
 
-/* Look a capability up with object type and rights, or NULL. */
-static inline struct cap *fast_cap(struct thread *self, uint64_t token, unsigned type, uint32_t rights)
+/*
+ * Argument i, a capability with object type and rights, or NULL.  A server
+ * names the same slots call after call (its endpoint, its parked reply
+ * slot), so self->ipc.hint[i] remembers the slot found last: a live slot
+ * whose key is the token is exactly the one cap_lookup would find, as a
+ * live key names its own slot.  Hint slots are in our own space, whose
+ * tables are freed only with it.
+ */
+static inline struct cap *fast_cap(struct thread *self, unsigned i, uint64_t token, unsigned type, uint32_t rights)
 {
-    struct cap *c;
-    if (cap_lookup(&self->proc->cspace, token, &c) || c->obj->type != type || (c->rights & rights) != rights)
+    struct cap *c = self->ipc.hint[i];
+    if (__builtin_expect(c->key != token || !c->obj, 0)) {
+        if (cap_lookup(&self->proc->cspace, token, &c))
+            return NULL;
+        self->ipc.hint[i] = c;
+    }
+    if (c->obj->type != type || (c->rights & rights) != rights)
         return NULL;
     return c;
 }
 
 /*
- * self waits on queue with no time limit (as sched_wait would have it) and
- * t, which waits with no time limit either, runs in its place on the rest
- * of the time slice (as sched_switch_to): no run queue, no timer.
+ * self waits on queue with no time limit and t, which waits with no time
+ * limit either, runs in its place on the rest of the time slice (as
+ * sched_wait and sched_switch_to would have it): no run queue, no timer.
+ * A running thread has wake_at 0, so timeout_result is never read.
  */
-static struct trap_frame *fast_handoff(struct thread *self, struct list *queue, struct thread *t)
+static inline struct trap_frame *fast_handoff(struct thread *self, struct list *queue, struct thread *t)
 {
-    KASSERT_DEBUG(!t->wake_at && self->state == THREAD_RUNNING);
+    KASSERT_DEBUG(!t->wake_at && !self->wake_at && self->state == THREAD_RUNNING);
     self->state = THREAD_BLOCKED;
-    self->wake_at = 0;
-    self->timeout_result = VOS_ERR_TIMEOUT;
+    self->ipc.regs = true;
+    self->ipc.buf_len = VOS_IPC_REGISTER_MESSAGE;
     list_add_tail(queue, &self->wait_link);
     list_del(&t->wait_link);
     t->state = THREAD_RUNNING;
@@ -52,9 +66,13 @@ static struct trap_frame *fast_handoff(struct thread *self, struct list *queue, 
     return &t->frame;
 }
 
-static struct trap_frame *fast_call(struct thread *self, struct trap_frame *f)
+/*
+ * The request is received at once, so the fields of a queued call (via,
+ * req_len, xfer) stay unused; the words themselves never leave the CPU.
+ */
+static inline struct trap_frame *fast_call(struct thread *self, const struct trap_frame *f)
 {
-    struct cap *c = fast_cap(self, syscall_message_arg(f, 0), VOS_OBJ_CHANNEL, VOS_RIGHT_WRITE);
+    struct cap *c = fast_cap(self, 0, syscall_message_arg(f, 0), VOS_OBJ_CHANNEL, VOS_RIGHT_WRITE);
     uint64_t len = syscall_message_arg(f, 1);
     if (!c || len > VOS_IPC_REGISTER_MESSAGE)
         return NULL;
@@ -65,27 +83,24 @@ static struct trap_frame *fast_call(struct thread *self, struct trap_frame *f)
     struct reply *rp = self->ipc.reply;
     if (!r->ipc.regs || r->priority != self->priority || !rp || rp->obj.refcount != 1)
         return NULL;
-    /* The receiver's reply token: as cap_insert and its IPC hook would make it. */
-    struct cap *token = cap_insert_root_fast(&r->proc->cspace, &rp->obj, VOS_RIGHT_ALL);
-    if (!token)
+    /* The receiver's reply token, as cap_insert and its IPC hook would make it: in its parked slot if it has one. */
+    struct cap *token = r->ipc.parked;
+    if (token)
+        cap_slot_unpark_root(token, &rp->obj, VOS_RIGHT_ALL);
+    else if (!(token = cap_insert_root_fast(&r->proc->cspace, &rp->obj, VOS_RIGHT_ALL)))
         return NULL;
+    r->ipc.parked = NULL;
     rp->ncaps++;
-    self->ipc.regs = true;
-    self->ipc.buf_len = VOS_IPC_REGISTER_MESSAGE;
-    self->ipc.req_len = len;
-    self->ipc.via = c;
-    self->ipc.xfer = 0;
-    syscall_message_copy(&r->frame, f);
     syscall_return3(&r->frame, self->proc->obj.id, len, cap_token(token));
     return fast_handoff(self, &rp->waiter, r);
 }
 
-static struct trap_frame *fast_reply_receive(struct thread *self, struct trap_frame *f)
+static inline struct trap_frame *fast_reply_receive(struct thread *self, const struct trap_frame *f)
 {
-    struct cap *c = fast_cap(self, syscall_message_arg(f, 0), VOS_OBJ_REPLY, VOS_RIGHT_WRITE);
-    struct cap *e = fast_cap(self, syscall_message_arg(f, 1), VOS_OBJ_ENDPOINT, VOS_RIGHT_READ);
+    struct cap *c = fast_cap(self, 0, syscall_message_arg(f, 0), VOS_OBJ_REPLY, VOS_RIGHT_WRITE);
+    struct cap *e = fast_cap(self, 1, syscall_message_arg(f, 1), VOS_OBJ_ENDPOINT, VOS_RIGHT_READ);
     uint64_t len = syscall_message_arg(f, 2);
-    if (!c || !e || len > VOS_IPC_REGISTER_MESSAGE || !cap_is_lone_root(c))
+    if (!c || !e || len > VOS_IPC_REGISTER_MESSAGE || !cap_is_lone_root(c) || self->ipc.parked)
         return NULL;
     struct reply *rp = container_of(c->obj, struct reply, obj);
     struct endpoint *ep = container_of(e->obj, struct endpoint, obj);
@@ -94,30 +109,38 @@ static struct trap_frame *fast_reply_receive(struct thread *self, struct trap_fr
     struct thread *t = list_first(&rp->waiter, struct thread, wait_link);
     if (!t->ipc.regs || t->priority != self->priority)
         return NULL;
-    syscall_message_copy(&t->frame, f);
     syscall_return1(&t->frame, len);
-    /* The token is spent: as cap_delete and its IPC hook would (t, which holds rp too, is answered). */
+    /*
+     * The token is spent, as cap_delete and its IPC hook would (t, which
+     * holds rp too, is answered), and its slot is kept for our next one.
+     */
     rp->ncaps--;
-    cap_slot_release(c);
-    object_put(&rp->obj);
-    self->ipc.regs = true;
-    self->ipc.buf_len = VOS_IPC_REGISTER_MESSAGE;
+    rp->obj.refcount--;
+    KASSERT_DEBUG(rp->obj.refcount); /* t's own reference */
+    cap_slot_park(c);
+    self->ipc.parked = c;
     self->ipc.via = e;
     return fast_handoff(self, &ep->receivers, t);
 }
 
 /*
- * The arch's entry for the message syscalls (kernel/include/arch.h): f is
- * complete.  Returns the frame to enter, restoring all of it.
+ * The arch's first try at a message syscall (kernel/include/arch.h): f holds
+ * the number, arguments, pc and sp; the rest of the context is still live in
+ * the CPU, message words included, and this code calls nothing, so it
+ * leaves them alone.  Returns the frame of the thread to run instead, or
+ * NULL having changed nothing.
  */
+struct trap_frame *kernel_ipc_fast(const struct trap_frame *f)
+{
+    if (sched_resume_frame != f) /* something more important is ready */
+        return NULL;
+    struct thread *self = current;
+    return syscall_number(f) == VOS_SYS_IPC_CALL_SHORT ? fast_call(self, f) : fast_reply_receive(self, f);
+}
+
+/* The general road of a message syscall: the whole context is in f. */
 struct trap_frame *kernel_entry_ipc(struct trap_frame *f)
 {
-    struct thread *self = current;
-    struct trap_frame *next = NULL;
-    if (sched_resume_frame == f) /* nothing more important is ready */
-        next = syscall_number(f) == VOS_SYS_IPC_CALL_SHORT ? fast_call(self, f) : fast_reply_receive(self, f);
-    if (next)
-        return next;
     if (!kernel_entry_syscall(f))
         sched_return_to_user();
     return f;

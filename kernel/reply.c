@@ -51,6 +51,14 @@ void reply_destroy(struct object *o)
     KASSERT(list_empty(&container_of(o, struct reply, obj)->waiter));
 }
 
+/* t is dead: the slot it kept for reply tokens goes back to its space (which outlives it). */
+void ipc_thread_kill(struct thread *t)
+{
+    if (t->ipc.parked)
+        cap_slot_unpark(t->ipc.parked);
+    t->ipc.parked = NULL;
+}
+
 void ipc_thread_destroy(struct thread *t)
 {
     if (t->ipc.reply)

@@ -25,6 +25,7 @@ struct thread *thread_new(struct process *p, uaddr_t pc, uaddr_t sp, uint64_t ar
     list_init(&t->wait_link);
     list_init(&t->timer_link);
     list_init(&t->joiners);
+    t->ipc.hint[0] = t->ipc.hint[1] = &cspace_empty_leaf[0]; /* never live: a miss */
     list_add_tail(&p->threads, &t->proc_link);
     p->live_threads++;
     return t;
@@ -58,6 +59,7 @@ void thread_kill(struct thread *t)
     sched_unwait(t);
     t->state = THREAD_DEAD;
     t->proc->live_threads--;
+    ipc_thread_kill(t);
     if (current == t) {
         sched_set_current(NULL);
         thread_release_dying(); /* at most one: an earlier one has long been left */

@@ -166,6 +166,9 @@ aarch64_vectors:
  * into the frame and kernel_syscall_switch takes over.
  */
 el0_svc:
+    sub     x1, x8, #SYSCALL_MESSAGE_FIRST  // x1 is in the frame already
+    cmp     x1, #SYSCALL_MESSAGE_COUNT
+    b.lo    svc_ipc
     stp     x8, x9, [sp, #64]
     stp     x10, x11, [sp, #80]
     stp     x12, x13, [sp, #96]
@@ -173,9 +176,6 @@ el0_svc:
     stp     x16, x17, [sp, #128]
     str     x18, [sp, #144]
     str     x30, [sp, #240]
-    sub     x9, x8, #SYSCALL_MESSAGE_FIRST
-    cmp     x9, #SYSCALL_MESSAGE_COUNT
-    b.lo    svc_ipc
     mov     x0, sp
     adrp    x1, aarch64_kstack_top
     mov     sp, x1
@@ -202,16 +202,57 @@ svc_switch:
     b       kernel_syscall_switch
 
 /*
- * The message syscalls (the IPC register fast path, kernel/ipc_fast.c):
- * the rest of the context goes into the frame, message registers x19..x26
- * among the callee-saved ones, and whichever frame comes back is entered
- * whole.
+ * The message syscalls (the IPC register fast path, kernel/include/arch.h):
+ * kernel_ipc_fast keeps x19..x29, so the message words in x19..x26 go from
+ * this thread to the next without touching memory.  Only the kept
+ * registers of spec/arch.yaml (x27..x29, sp_el0) and the pc and spsr are
+ * saved and restored on a switch; x3..x18 and x30 come back as the next
+ * thread last left them in its frame (its own values, never ours).
  */
 svc_ipc:
-    store_kept sp
+    str     x8, [sp, #64]
+    mrs     x1, elr_el1
+    mrs     x2, spsr_el1
+    stp     x1, x2, [sp, #TF_ELR]
+    mrs     x3, sp_el0
+    str     x3, [sp, #248]
     mov     x0, sp
     adrp    x1, aarch64_kstack_top
     mov     sp, x1
+    str     x0, [sp, #-16]!             // our frame
+    bl      kernel_ipc_fast
+    ldr     x9, [sp], #16
+    cbz     x0, svc_ipc_slow
+    stp     x27, x28, [x9, #216]
+    str     x29, [x9, #232]
+    ldp     x1, x2, [x0, #TF_ELR]
+    msr     elr_el1, x1
+    msr     spsr_el1, x2
+    ldr     x1, [x0, #248]
+    msr     sp_el0, x1
+    mov     sp, x0                      // SP_EL1 = the next thread's frame
+    ldp     x27, x28, [x0, #216]
+    ldr     x29, [x0, #232]
+#if SYSCALL_MESSAGE_RESULTS != 3
+#error "svc_ipc enters with three result words (x0..x2)"
+#endif
+    ldp     x2, x3, [x0, #16]
+    ldp     x4, x5, [x0, #32]
+    ldp     x6, x7, [x0, #48]
+    ldp     x8, x9, [x0, #64]
+    ldp     x10, x11, [x0, #80]
+    ldp     x12, x13, [x0, #96]
+    ldp     x14, x15, [x0, #112]
+    ldp     x16, x17, [x0, #128]
+    ldr     x18, [x0, #144]
+    ldr     x30, [x0, #240]
+    ldp     x0, x1, [x0]
+    eret
+
+// Not for the fast path: the whole context into the frame, then the general road.
+svc_ipc_slow:
+    store_kept x9
+    mov     x0, x9
     bl      kernel_entry_ipc
     b       arch_enter_user
 

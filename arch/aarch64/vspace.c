@@ -175,8 +175,3 @@ bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigne
     return true;
 }
 
-void arch_vspace_activate(struct arch_vspace *vs)
-{
-    write_sysreg(ttbr0_el1, vs->root | vs->asid << 48);
-    isb();
-}

@@ -27,6 +27,7 @@
 #include "kernel.h"
 #include "process.h" /* sched_return_to_user: where a fresh kernel run starts */
 #include "syscall_asm.h"
+#include "syscall_frame.h"
 #include <vos/syscalls.h>
 
 #if defined(__has_feature)
@@ -120,8 +121,13 @@ static _Noreturn void kernel_start(void)
     case ENTRY_SCHEDULE: sched_return_to_user();
     case ENTRY_SYSCALL:
         /* The whole simulated frame is always in memory: nothing to save either way. */
-        if (e.frame->nr - SYSCALL_MESSAGE_FIRST < SYSCALL_MESSAGE_COUNT)
-            arch_enter_user(kernel_entry_ipc(e.frame));
+        if (e.frame->nr - SYSCALL_MESSAGE_FIRST < SYSCALL_MESSAGE_COUNT) {
+            struct trap_frame *next = kernel_ipc_fast(e.frame);
+            if (!next)
+                arch_enter_user(kernel_entry_ipc(e.frame));
+            syscall_message_copy(next, e.frame); /* what a CPU's message registers do */
+            arch_enter_user(next);
+        }
         if (kernel_entry_syscall(e.frame) == e.frame)
             arch_enter_user(e.frame);
         kernel_syscall_switch();

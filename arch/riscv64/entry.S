@@ -124,18 +124,21 @@ boot_high:
     .global trap_entry
 trap_entry:
     csrrw sp, sscratch, sp
-    sd ra, 0*8(sp)
     sd a0, 9*8(sp)
     sd a1, 10*8(sp)
+    csrr a0, scause
+    li a1, 8
+    bne a0, a1, trap_not_ecall
+    sd ra, 0*8(sp)
     sd a2, 11*8(sp)
+    sd a7, 16*8(sp)
+    addi a0, a7, -SYSCALL_MESSAGE_FIRST
+    sltiu a0, a0, SYSCALL_MESSAGE_COUNT
+    bnez a0, syscall_ipc
     sd a3, 12*8(sp)
     sd a4, 13*8(sp)
     sd a5, 14*8(sp)
     sd a6, 15*8(sp)
-    sd a7, 16*8(sp)
-    csrr a0, scause
-    li a1, 8
-    bne a0, a1, trap_full
     csrr a1, sepc               /* stays in sepc unless we switch */
     addi a1, a1, 4
     csrw sepc, a1
@@ -143,9 +146,6 @@ trap_entry:
     csrrw a1, sscratch, sp      /* a1 = user sp; sscratch = frame again */
     sd a1, 1*8(a0)
     lla sp, kstack_top
-    addi t0, a7, -SYSCALL_MESSAGE_FIRST
-    li t1, SYSCALL_MESSAGE_COUNT
-    bltu t0, t1, syscall_ipc
     call kernel_entry_syscall
     beqz a0, syscall_switch
     ld ra, 0*8(a0)
@@ -176,18 +176,80 @@ syscall_switch:
     j kernel_syscall_switch
 
 /*
- * The message syscalls (the IPC register fast path, kernel/ipc_fast.c):
- * the whole context goes into the frame first, message registers s2..s9
- * among the kept ones, and whichever frame comes back is entered whole.
+ * The message syscalls (the IPC register fast path, kernel/include/arch.h):
+ * kernel_ipc_fast keeps s0..s11, gp and tp, so the message words in s2..s9
+ * go from this thread to the next without touching memory.  The kept
+ * registers of spec/arch.yaml (sp, gp, tp, s0, s1, s10, s11) are all that
+ * is saved and restored on a switch; ra, a1..a7 and t0..t6 leave zeroed.
  */
 syscall_ipc:
-    csrr t1, sepc
-    sd t1, FRAME_SEPC(a0)
-    store_kept a0
+    csrr a1, sepc
+    addi a1, a1, 4
+    sd a1, FRAME_SEPC(sp)
+    mv a0, sp
+    csrrw a1, sscratch, sp      /* a1 = user sp; sscratch = frame again */
+    sd a1, 1*8(a0)
+    lla sp, kstack_top
+    call kernel_ipc_fast
+    csrr t0, sscratch           /* our frame */
+    beqz a0, syscall_ipc_slow
+    sd gp, 2*8(t0)
+    sd tp, 3*8(t0)
+    sd s0, 7*8(t0)
+    sd s1, 8*8(t0)
+    sd s10, 25*8(t0)
+    sd s11, 26*8(t0)
+    csrw sscratch, a0
+    ld t0, FRAME_SEPC(a0)
+    csrw sepc, t0
+    ld sp, 1*8(a0)
+    ld gp, 2*8(a0)
+    ld tp, 3*8(a0)
+    ld s0, 7*8(a0)
+    ld s1, 8*8(a0)
+    ld s10, 25*8(a0)
+    ld s11, 26*8(a0)
+#if SYSCALL_MESSAGE_RESULTS != 3
+#error "syscall_ipc restores three result words (a0..a2)"
+#endif
+    ld a1, 10*8(a0)
+    ld a2, 11*8(a0)
+    ld a0, 9*8(a0)
+    li ra, 0
+    li a3, 0
+    li a4, 0
+    li a5, 0
+    li a6, 0
+    li a7, 0
+    li t0, 0
+    li t1, 0
+    li t2, 0
+    li t3, 0
+    li t4, 0
+    li t5, 0
+    li t6, 0
+    sret
+
+/* Not for the fast path: the whole context into the frame, then the general road. */
+syscall_ipc_slow:
+    sd zero, 12*8(t0)           /* a3..a6: not arguments, and zeroed by these calls */
+    sd zero, 13*8(t0)
+    sd zero, 14*8(t0)
+    sd zero, 15*8(t0)
+    store_kept t0
+    mv a0, t0
     call kernel_entry_ipc
     j arch_enter_user
 
-/* Interrupts, faults, kernel bugs: the whole frame (ra, a0..a7 are in). */
+/* Interrupts, faults, kernel bugs: the whole frame. */
+trap_not_ecall:
+    sd ra, 0*8(sp)
+    sd a2, 11*8(sp)
+    sd a3, 12*8(sp)
+    sd a4, 13*8(sp)
+    sd a5, 14*8(sp)
+    sd a6, 15*8(sp)
+    sd a7, 16*8(sp)
 trap_full:
     store_kept sp
     sd t0, 4*8(sp)

@@ -71,6 +71,7 @@ int arch_vspace_init(struct arch_vspace *vs)
     vs->root = root;
     /* ASIDs are never reused; once they run out, ASID 0 with full flushes. */
     vs->asid = asid_next < asid_limit ? (uint16_t)asid_next++ : 0;
+    vs->satp = SATP_SV39 | (uint64_t)vs->asid << 44 | vs->root >> 12;
     return 0;
 }
 
@@ -163,13 +164,6 @@ bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigne
         *prot = (*e & PTE_R ? VOS_PROT_READ : 0) | (*e & PTE_W ? VOS_PROT_WRITE : 0) |
                 (*e & PTE_X ? VOS_PROT_EXEC : 0);
     return true;
-}
-
-void arch_vspace_activate(struct arch_vspace *vs)
-{
-    csr_write(satp, SATP_SV39 | (uint64_t)vs->asid << 44 | vs->root >> 12);
-    if (vs->asid == 0)
-        __asm__ volatile("sfence.vma" ::: "memory");
 }
 
 void arch_vspace_destroy(struct arch_vspace *vs)

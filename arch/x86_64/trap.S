@@ -78,12 +78,73 @@ syscall_switch:
     jmp kernel_syscall_switch
 
 /*
- * The message syscalls (the IPC register fast path, kernel/ipc_fast.c):
- * the callee-saved registers go into the frame too (message registers
- * rbx, r12..r15 among them; rdi, r8, r9 are in already), and whichever
- * frame comes back is entered whole.
+ * The message syscalls (the IPC register fast path, kernel/include/arch.h).
+ * The message words are in rdi, rbx, r12..r15, r8, r9: kernel_ipc_fast
+ * keeps rbx and r12..r15 live, and rdi, r8, r9 (which C may clobber) are
+ * in our frame from the entry.  On a switch only rbp is saved (rsp, rip and
+ * rflags are in already); the next thread gets its rbp, rsp, rip, rflags
+ * and results from its frame, the words from the CPU and our frame, and
+ * rsi zeroed.  Its SSE state is switched here, as in arch_enter_user.
  */
 syscall_ipc:
+    push %rdi                       /* our frame */
+    sub $8, %rsp                    /* the call wants rsp 16-byte aligned */
+    call kernel_ipc_fast
+    add $8, %rsp
+    pop %rdi
+    test %rax, %rax
+    jz syscall_ipc_slow
+    mov %rbp, TF_RBP(%rdi)
+    mov %rax, %gs:PCPU_FRAME
+    cmpq $TF_VEC_SYSCALL, TF_VECTOR(%rax)
+    je 1f
+    cmpq $TF_VEC_SAVED, TF_VECTOR(%rax)
+    jne ipc_enter_whole
+    mov %gs:PCPU_FPU_LIVE, %rcx     /* someone's SSE state is live: into its frame */
+    test %rcx, %rcx
+    jz 2f
+    fxsave64 TF_FPU(%rcx)
+    movq $TF_VEC_SAVED, TF_VECTOR(%rcx)
+2:  mov %rax, %gs:PCPU_FPU_LIVE
+    fxrstor64 TF_FPU(%rax)
+    movq $TF_VEC_SYSCALL, TF_VECTOR(%rax)
+1:  btq $47, TF_RIP(%rax)           /* sysretq would fault: see arch_enter_user */
+    jc ipc_enter_whole
+#if SYSCALL_MESSAGE_RESULTS != 3
+#error "syscall_ipc enters with three result words (rax, rdx, r10)"
+#endif
+    mov TF_R8(%rdi), %r8
+    mov TF_R9(%rdi), %r9
+    mov TF_RDI(%rdi), %rdi
+    mov TF_RIP(%rax), %rcx
+    mov TF_RFLAGS(%rax), %r11
+    mov TF_RBP(%rax), %rbp
+    mov TF_RDX(%rax), %rdx
+    mov TF_R10(%rax), %r10
+    xor %esi, %esi
+    mov TF_RSP(%rax), %rsp
+    mov TF_RAX(%rax), %rax
+    swapgs
+    sysretq
+
+/* The rare way out: the words into the next frame, which is entered whole. */
+ipc_enter_whole:
+    mov TF_RDI(%rdi), %rcx
+    mov %rcx, TF_RDI(%rax)
+    mov TF_R8(%rdi), %rcx
+    mov %rcx, TF_R8(%rax)
+    mov TF_R9(%rdi), %rcx
+    mov %rcx, TF_R9(%rax)
+    mov %rax, %rdi
+    mov %rbx, TF_RBX(%rdi)
+    mov %r12, TF_R12(%rdi)
+    mov %r13, TF_R13(%rdi)
+    mov %r14, TF_R14(%rdi)
+    mov %r15, TF_R15(%rdi)
+    jmp arch_enter_user
+
+/* Not for the fast path: the whole context into the frame, then the general road. */
+syscall_ipc_slow:
     store_callee_saved
     call kernel_entry_ipc
     mov %rax, %rdi

@@ -8,7 +8,7 @@
 
 #include "x86.h"
 
-static uint64_t active_root;
+uint64_t x86_active_root;
 
 void *arch_phys_to_virt(paddr_t pa) { return (void *)(pa + DIRECT_BASE); }
 
@@ -74,7 +74,7 @@ static bool mapped(uint64_t e) { return e & (PTE_P | PTE_NONE); }
  * flushes non-global ones. */
 static void flush(struct arch_vspace *vs, uaddr_t va)
 {
-    if (vs->pml4 == active_root)
+    if (vs->pml4 == x86_active_root)
         invlpg(va);
 }
 
@@ -105,8 +105,8 @@ void arch_vspace_destroy(struct arch_vspace *vs)
 {
     if (!vs->pml4)
         return;
-    if (vs->pml4 == active_root) {
-        active_root = kernel_pml4;
+    if (vs->pml4 == x86_active_root) {
+        x86_active_root = kernel_pml4;
         write_cr3(kernel_pml4);
     }
     uint64_t *t = arch_phys_to_virt(vs->pml4);
@@ -166,10 +166,3 @@ bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigne
     return true;
 }
 
-void arch_vspace_activate(struct arch_vspace *vs)
-{
-    if (vs->pml4 != active_root) {
-        active_root = vs->pml4;
-        write_cr3(vs->pml4);
-    }
-}

@@ -189,9 +189,14 @@ class BrokenSpec(unittest.TestCase):
         del line
 
     def test_message_register_clashes_with_argument(self):
-        helpers.edit(self.spec("arch.yaml"), "message: [s2,", "message: [a1,", after="  riscv64:")
+        helpers.edit(self.spec("arch.yaml"), "message: [s2,", "message: [a0,", after="  riscv64:")
         self.assert_error("syscalls.yaml", helpers.line_of(self.spec("syscalls.yaml"), "- name: ipc_call_short"),
-                          r"on riscv64 the message registers a1 also carry arguments")
+                          r"on riscv64 the message registers a0 also carry arguments")
+
+    def test_message_register_also_destroyed(self):
+        f = self.spec("arch.yaml")
+        line = helpers.edit(f, "message_clobbers: [ra,", "message_clobbers: [s2, ra,", after="  riscv64:")
+        self.assert_error("arch.yaml", line, r"riscv64: a message register cannot also be destroyed")
 
     def test_message_syscalls_not_consecutive(self):
         f = self.spec("syscalls.yaml")

@@ -104,7 +104,11 @@ int arch_vspace_map(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned pro
 paddr_t arch_vspace_unmap(struct arch_vspace *vs, uaddr_t va);  /* old frame, 0 if none */
 int arch_vspace_protect(struct arch_vspace *vs, uaddr_t va, unsigned prot); /* 0 / -1 not mapped */
 bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigned *prot);
-void arch_vspace_activate(struct arch_vspace *vs);
+/*
+ * arch_vspace_activate(vs): make vs the user address space of this CPU.
+ * Each arch_defs.h provides it, inline where it is a register write: the
+ * IPC fast path switches spaces on every message.
+ */
 
 /* ---- user context ------------------------------------------------------ */
 
@@ -162,12 +166,28 @@ struct trap_frame *kernel_entry_syscall(struct trap_frame *f);
 _Noreturn void kernel_syscall_switch(void);
 /*
  * The message syscalls (numbers SYSCALL_MESSAGE_FIRST.. +COUNT in the
- * generated syscall_asm.h: the IPC register fast path) take this entry
- * instead.  The arch saves the whole user context into f first, as for a
- * switch: message registers, callee-saved registers and the pc included.
- * Returns the frame to enter (f's thread's or another's) with
- * arch_enter_user(), which restores all of it.
+ * generated syscall_asm.h: the IPC register fast path, docs/ipc.md) take
+ * this road instead.  The arch saves what it saves for any syscall (number,
+ * arguments, pc past the trap, sp), leaves everything else live, and calls
+ * kernel_ipc_fast(f), leaf C code that keeps every callee-saved register:
+ *
+ *  - It returns another thread's frame n: the switch is done.  The arch
+ *    stores its live kept registers into f (spec/arch.yaml `message_kept`,
+ *    the pc and sp too if not yet there), then enters n restoring only n's
+ *    kept registers, pc, sp and the first SYSCALL_MESSAGE_RESULTS result
+ *    words; the message registers pass through unchanged (the words are
+ *    n's now) and every other register is zeroed, so nothing of the
+ *    caller's reaches n.
+ *  - It returns NULL, having changed nothing: the arch saves the whole
+ *    context into f, message registers included, and calls
+ *    kernel_entry_ipc(f), which returns the frame to enter with
+ *    arch_enter_user(), restoring all of it.
+ *
+ * A thread that blocked on the first road has its kept registers, pc and
+ * sp in its frame, and stale values of its own in the others; whoever wakes
+ * it writes the results (and message words) into its frame.
  */
+struct trap_frame *kernel_ipc_fast(const struct trap_frame *f);
 struct trap_frame *kernel_entry_ipc(struct trap_frame *f);
 _Noreturn void kernel_entry_page_fault(struct trap_frame *f, uaddr_t addr, unsigned access); /* access: one VOS_PROT_* bit */
 _Noreturn void kernel_entry_exception(struct trap_frame *f, unsigned exit_reason, uint64_t detail); /* VOS_EXIT_* */

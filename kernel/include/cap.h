@@ -88,13 +88,46 @@ static inline long cap_lookup(struct cspace *cs, vos_cap_t token, struct cap **o
 struct cap *cspace_slot(struct cspace *cs, uint32_t slot); /* the live capability in slot, or NULL */
 static inline uint64_t cap_object_id(const struct cap *c) { return c ? c->obj->id : 0; }
 
+/* The key a slot takes when its capability goes: the next generation (0 is never handed out), flagged free. */
+static inline uint64_t cap_key_freed(uint64_t token)
+{
+    uint64_t generation = ((token >> VOS_CAP_GENERATION_SHIFT) + 1) & VOS_CAP_GENERATION_MASK;
+    uint64_t slot = token & (VOS_CAP_SLOT_MASK << VOS_CAP_SLOT_SHIFT);
+    return (slot | (generation ? generation : 1) << VOS_CAP_GENERATION_SHIFT) ^ CAP_KEY_FREE;
+}
+
 /*
  * The IPC fast path's reply capabilities (kernel/ipc_fast.c): a root made
  * from the free list only (NULL when that is empty or the quota is used
  * up), and the deletion of a root without children.  Neither calls the IPC
  * hooks; the caller does their accounting.  Everything else uses
  * cap_insert and cap_delete.
+ *
+ * A server answers and waits again in one trap, and its next reply
+ * capability needs a slot at once: so a spent one is *parked* with the
+ * thread instead of going back to the free list.  A parked slot looks free
+ * (no object, a free key: no token reaches it) but stays counted in used
+ * and is on no list; cap_slot_unpark_root fills it again, and
+ * cap_slot_unpark gives it back to the free list (the thread dies).
  */
+static inline void cap_slot_park(struct cap *c)
+{
+    uint64_t key = c->key + (1ull << VOS_CAP_GENERATION_SHIFT);
+    if (__builtin_expect(!((key >> VOS_CAP_GENERATION_SHIFT) & VOS_CAP_GENERATION_MASK), 0))
+        key = cap_key_freed(c->key) ^ CAP_KEY_FREE; /* the generation wrapped */
+    c->key = key ^ CAP_KEY_FREE;
+    c->obj = NULL;
+    c->rights = 0;
+}
+static inline struct cap *cap_slot_unpark_root(struct cap *c, struct object *obj, uint32_t rights)
+{
+    c->key ^= CAP_KEY_FREE;
+    c->obj = obj;
+    c->rights = rights;
+    object_get(obj);
+    return c;
+}
+void cap_slot_unpark(struct cap *c);
 static inline struct cap *cap_insert_root_fast(struct cspace *cs, struct object *obj, uint32_t rights)
 {
     if (!cs->free_head || cs->used >= cs->quota)

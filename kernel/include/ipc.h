@@ -101,12 +101,11 @@ void endpoint_cap_event(struct cap *c, int delta);
 /* channel.c */
 void channel_cap_removed(struct cap *c);
 void call_src(struct thread *t, struct ipc_src *s, ipc_words_t w);
-/* ipc_fast.c: the register fast path (the arch's entry for the message syscalls). */
-struct trap_frame *kernel_entry_ipc(struct trap_frame *f);
 /* reply.c */
 long reply_prepare(struct thread *t);
 long reply_send(struct thread *self, struct cap *reply_token, const struct ipc_src *s);
 void reply_cap_event(struct cap *c, int delta);
+void ipc_thread_kill(struct thread *t);
 void ipc_thread_destroy(struct thread *t);
 
 void ipc_cap_event(struct cap *c, int delta);

@@ -99,6 +99,8 @@ struct thread {
     /* IPC (kernel/ipc.c): what a blocked receive or call needs when a peer completes it. */
     struct {
         struct reply *reply;   /* this thread's reply object for its calls (cached, one reference) */
+        struct cap *parked;    /* a spent reply token's slot, kept for the next one (cap.h), or NULL */
+        struct cap *hint[2];   /* the slots the fast path's first two arguments named last (ipc_fast.c) */
         struct cap *via;       /* the capability the blocked receive/call waits through */
         uint64_t seq;          /* a queued call's place in its endpoint's FIFO */
         bool regs;             /* the receive buffer or response buffer is the message registers (buf unused) */

@@ -24,7 +24,8 @@
  *                     one, same length.  A message the registers cannot take
  *                     (too long, or with a capability) is received with
  *                     SYS_IPC_RECEIVE and answered {length, has capability}.
- *                     A 1-byte "x" makes it exit without replying.
+ *                     A 1-byte "x" makes it exit without replying.  Every
+ *                     spent reply token is checked dead (exit 14 if not).
  */
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
@@ -99,8 +100,14 @@ static int shortecho(void)
     struct vos_ipc_short_receive_result r = { 0, 0, 0 };
     uint64_t len = 0;
     for (;;) {
+        vos_cap_t spent = r.reply_token;
         int64_t err = vos_sys_ipc_reply_receive_short(r.reply_token, ep, len, &m, &r);
         len = 0;
+        /* A token answers once, even though its slot may carry the next one (the fast path's parked slot). */
+        if (spent && (vos_sys_capability_validate(spent, 0) != -(int64_t)VOS_ERR_INVALID_CAPABILITY
+                      || vos_sys_ipc_reply(spent, "", 0, 0) != -(int64_t)VOS_ERR_INVALID_CAPABILITY
+                      || (!err && r.reply_token == spent)))
+            return 14;
         if (err == -(int64_t)VOS_ERR_BUFFER_TOO_SMALL || err == -(int64_t)VOS_ERR_NOT_SUPPORTED) {
             r.reply_token = 0; /* not received: the last token is spent */
             struct vos_ipc_receive_result rr;

@@ -50,4 +50,10 @@ struct arch_vspace {
     uint64_t root;  /* physical address of the level-1 table */
     uint64_t asid;
 };
+
+/* TTBR0_EL1: the table and the ASID (bits 63:48); the isb makes the next fetch use it. */
+static inline void arch_vspace_activate(struct arch_vspace *vs)
+{
+    __asm__ volatile("msr ttbr0_el1, %0\n\tisb" ::"r"(vs->root | vs->asid << 48) : "memory");
+}
 #endif

@@ -24,6 +24,7 @@ struct trap_frame {
 struct arch_vspace {
     uint64_t root; /* physical address of the top table (arch/host/vspace.c) */
 };
+void arch_vspace_activate(struct arch_vspace *vs);
 
 #define ARCH_NAME "host"
 #if defined(__x86_64__)

@@ -22,8 +22,17 @@ struct trap_frame {
 
 struct arch_vspace {
     uint64_t root;  /* physical address of the Sv39 root table */
+    uint64_t satp;  /* Sv39 mode, the ASID, root's page number: what activating it writes */
     uint16_t asid;  /* 0 when the hart has no ASIDs left for us */
 };
+
+/* Without an ASID every switch flushes. */
+static inline void arch_vspace_activate(struct arch_vspace *vs)
+{
+    __asm__ volatile("csrw satp, %0" ::"r"(vs->satp) : "memory");
+    if (vs->asid == 0)
+        __asm__ volatile("sfence.vma" ::: "memory");
+}
 
 #define ARCH_NAME "riscv64"
 #define ARCH_ELF_MACHINE 243 /* EM_RISCV */

@@ -37,3 +37,12 @@ struct trap_frame {
 struct arch_vspace {
     uint64_t pml4; /* physical address of the top-level table */
 };
+
+extern uint64_t x86_active_root; /* what CR3 holds: a CR3 load flushes the TLB, so never a needless one */
+static inline void arch_vspace_activate(struct arch_vspace *vs)
+{
+    if (vs->pml4 != x86_active_root) {
+        x86_active_root = vs->pml4;
+        __asm__ volatile("mov %0, %%cr3" ::"r"(vs->pml4) : "memory");
+    }
+}
