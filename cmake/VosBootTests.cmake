@@ -121,6 +121,7 @@ function(vos_boot_tests_for_path)
     # The benchmark program must keep working; its figures are not asserted.
     vos_boot_test(NAME bench-runs-${P_PATH} EXIT 0 TIMEOUT 900
                   EXPECT ${banner} "bench: null syscall" "bench: IPC call/reply round trip .4 KiB.: [0-9]+ instructions"
+                         "bench: IPC 4 KiB round trip through a shared page [^:]*: [0-9]+ instructions"
                          "bench: done" REJECT "bench: IPC .*(failed|did not start)" COMMAND ${cmd})
   endif()
   foreach(kind IN LISTS VOS_FAULT_KINDS)
