@@ -58,6 +58,22 @@
     stp     x2, x3, [\base, #TF_ELR]
 .endm
 
+// The end of every svc: x0..x18 and x30 from the frame at base, then back to EL0.
+.macro return_from_svc base
+    ldp     x2, x3, [\base, #16]
+    ldp     x4, x5, [\base, #32]
+    ldp     x6, x7, [\base, #48]
+    ldp     x8, x9, [\base, #64]
+    ldp     x10, x11, [\base, #80]
+    ldp     x12, x13, [\base, #96]
+    ldp     x14, x15, [\base, #112]
+    ldp     x16, x17, [\base, #128]
+    ldr     x18, [\base, #144]
+    ldr     x30, [\base, #240]
+    ldp     x0, x1, [\base]
+    eret
+.endm
+
 .macro save_user
     save_low
     save_rest
@@ -183,18 +199,7 @@ el0_svc:
     bl      kernel_entry_syscall
     cbz     x0, svc_switch
     mov     sp, x0                      // SP_EL1 = frame again
-    ldp     x2, x3, [sp, #16]
-    ldp     x4, x5, [sp, #32]
-    ldp     x6, x7, [sp, #48]
-    ldp     x8, x9, [sp, #64]
-    ldp     x10, x11, [sp, #80]
-    ldp     x12, x13, [sp, #96]
-    ldp     x14, x15, [sp, #112]
-    ldp     x16, x17, [sp, #128]
-    ldr     x18, [sp, #144]
-    ldr     x30, [sp, #240]
-    ldp     x0, x1, [sp]
-    eret
+    return_from_svc sp
 
 svc_switch:
     ldr     x0, [sp]
@@ -236,18 +241,7 @@ svc_ipc:
 #if SYSCALL_MESSAGE_RESULTS != 3
 #error "svc_ipc enters with three result words (x0..x2)"
 #endif
-    ldp     x2, x3, [x0, #16]
-    ldp     x4, x5, [x0, #32]
-    ldp     x6, x7, [x0, #48]
-    ldp     x8, x9, [x0, #64]
-    ldp     x10, x11, [x0, #80]
-    ldp     x12, x13, [x0, #96]
-    ldp     x14, x15, [x0, #112]
-    ldp     x16, x17, [x0, #128]
-    ldr     x18, [x0, #144]
-    ldr     x30, [x0, #240]
-    ldp     x0, x1, [x0]
-    eret
+    return_from_svc x0
 
 // Not for the fast path: the whole context into the frame, then the general road.
 svc_ipc_slow:

@@ -119,6 +119,17 @@ boot_high:
     sd s11, 26*8(\base)
 .endm
 
+/* t0..t6: clobbered by every syscall, so they leave holding nothing of the kernel's. */
+.macro clear_temporaries
+    li t0, 0
+    li t1, 0
+    li t2, 0
+    li t3, 0
+    li t4, 0
+    li t5, 0
+    li t6, 0
+.endm
+
     .text
     .balign 4
     .global trap_entry
@@ -158,13 +169,7 @@ trap_entry:
     ld a6, 15*8(a0)
     ld a7, 16*8(a0)
     ld a0, 9*8(a0)
-    li t0, 0
-    li t1, 0
-    li t2, 0
-    li t3, 0
-    li t4, 0
-    li t5, 0
-    li t6, 0
+    clear_temporaries
     sret
 
 /* Another thread runs next: the caller's live registers go into its frame. */
@@ -221,13 +226,7 @@ syscall_ipc:
     li a5, 0
     li a6, 0
     li a7, 0
-    li t0, 0
-    li t1, 0
-    li t2, 0
-    li t3, 0
-    li t4, 0
-    li t5, 0
-    li t6, 0
+    clear_temporaries
     sret
 
 /* Not for the fast path: the whole context into the frame, then the general road. */
