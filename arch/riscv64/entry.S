@@ -102,11 +102,26 @@ boot_high:
  * and goes through riscv_trap.
  */
 /* The registers C code keeps (and gp, tp, which it never touches) into the frame at base. */
-.macro store_kept base
+/* The kept registers of a message syscall (spec/arch.yaml: all but message_clobbers) at base. */
+.macro store_message_kept base
     sd gp, 2*8(\base)
     sd tp, 3*8(\base)
     sd s0, 7*8(\base)
     sd s1, 8*8(\base)
+    sd s10, 25*8(\base)
+    sd s11, 26*8(\base)
+.endm
+.macro load_message_kept base
+    ld sp, 1*8(\base)
+    ld gp, 2*8(\base)
+    ld tp, 3*8(\base)
+    ld s0, 7*8(\base)
+    ld s1, 8*8(\base)
+    ld s10, 25*8(\base)
+    ld s11, 26*8(\base)
+.endm
+.macro store_kept base
+    store_message_kept \base
     sd s2, 17*8(\base)
     sd s3, 18*8(\base)
     sd s4, 19*8(\base)
@@ -115,8 +130,6 @@ boot_high:
     sd s7, 22*8(\base)
     sd s8, 23*8(\base)
     sd s9, 24*8(\base)
-    sd s10, 25*8(\base)
-    sd s11, 26*8(\base)
 .endm
 
 /* t0..t6: clobbered by every syscall, so they leave holding nothing of the kernel's. */
@@ -198,22 +211,11 @@ syscall_ipc:
     call kernel_ipc_fast
     csrr t0, sscratch           /* our frame */
     beqz a0, syscall_ipc_slow
-    sd gp, 2*8(t0)
-    sd tp, 3*8(t0)
-    sd s0, 7*8(t0)
-    sd s1, 8*8(t0)
-    sd s10, 25*8(t0)
-    sd s11, 26*8(t0)
+    store_message_kept t0
     csrw sscratch, a0
     ld t0, FRAME_SEPC(a0)
     csrw sepc, t0
-    ld sp, 1*8(a0)
-    ld gp, 2*8(a0)
-    ld tp, 3*8(a0)
-    ld s0, 7*8(a0)
-    ld s1, 8*8(a0)
-    ld s10, 25*8(a0)
-    ld s11, 26*8(a0)
+    load_message_kept a0
 #if SYSCALL_MESSAGE_RESULTS != 3
 #error "syscall_ipc restores three result words (a0..a2)"
 #endif
@@ -276,15 +278,11 @@ arch_enter_user:
     csrw sscratch, a0
     ld t0, FRAME_SEPC(a0)
     csrw sepc, t0
+    load_message_kept a0
     ld ra, 0*8(a0)
-    ld sp, 1*8(a0)
-    ld gp, 2*8(a0)
-    ld tp, 3*8(a0)
     ld t0, 4*8(a0)
     ld t1, 5*8(a0)
     ld t2, 6*8(a0)
-    ld s0, 7*8(a0)
-    ld s1, 8*8(a0)
     ld a1, 10*8(a0)
     ld a2, 11*8(a0)
     ld a3, 12*8(a0)
@@ -300,8 +298,6 @@ arch_enter_user:
     ld s7, 22*8(a0)
     ld s8, 23*8(a0)
     ld s9, 24*8(a0)
-    ld s10, 25*8(a0)
-    ld s11, 26*8(a0)
     ld t3, 27*8(a0)
     ld t4, 28*8(a0)
     ld t5, 29*8(a0)
