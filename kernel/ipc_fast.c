@@ -25,40 +25,47 @@
 #include "syscall_handlers.h"
 
 /*
- * Argument i, a capability with object type and rights, or NULL.  A server
- * names the same slots call after call (its endpoint, its parked reply
- * slot), so self->ipc.hint[i] remembers the slot found last: a live slot
- * whose key is the token is exactly the one cap_lookup would find, as a
- * live key names its own slot.  Hint slots are in our own space, whose
- * tables are freed only with it.
+ * The capability token names, checked for this use through hint h: a hit
+ * is the same capability that passed last time (struct cap_hint), a miss
+ * takes the full lookup and the type and rights tests, and a pass is
+ * remembered.  Hint slots are in our own space, whose tables are freed
+ * only with it.
  */
-static inline struct cap *fast_cap(struct thread *self, unsigned i, uint64_t token, unsigned type, uint32_t rights)
+static inline struct cap *fast_cap(struct thread *self, struct cap_hint *h, uint64_t token, unsigned type,
+                                   uint32_t rights)
 {
-    struct cap *c = self->ipc.hint[i];
-    if (__builtin_expect(c->key != token || !c->obj, 0)) {
-        if (cap_lookup(&self->proc->cspace, token, &c))
-            return NULL;
-        self->ipc.hint[i] = c;
-    }
-    if (c->obj->type != type || (c->rights & rights) != rights)
+    struct cap *c = h->slot;
+    if (__builtin_expect(h->token == token && c->key == token, 1))
+        return c;
+    if (cap_lookup(&self->proc->cspace, token, &c) || c->obj->type != type || (c->rights & rights) != rights)
         return NULL;
+    if (type == VOS_OBJ_REPLY && c->parent)
+        return NULL; /* only a root reply capability is spent in place (below) */
+    *h = (struct cap_hint){ c, token };
     return c;
 }
 
 /*
- * self waits on queue with no time limit and t, which waits with no time
- * limit either, runs in its place on the rest of the time slice (as
- * sched_wait and sched_switch_to would have it): no run queue, no timer.
- * A running thread has wake_at 0, so timeout_result is never read.
+ * self stops running: it waits with no time limit for what the generic
+ * path will find in its ipc fields, its message registers included.
  */
-static inline struct trap_frame *fast_handoff(struct thread *self, struct list *queue, struct thread *t)
+static inline void fast_block(struct thread *self)
 {
-    KASSERT_DEBUG(!t->wake_at && !self->wake_at && self->state == THREAD_RUNNING);
+    KASSERT_DEBUG(!self->wake_at && self->state == THREAD_RUNNING);
     self->state = THREAD_BLOCKED;
     self->ipc.regs = true;
     self->ipc.buf_len = VOS_IPC_REGISTER_MESSAGE;
-    list_add_tail(queue, &self->wait_link);
-    list_del(&t->wait_link);
+}
+
+/*
+ * t, which waited with no time limit and is off its queue now, runs in
+ * self's place on the rest of the time slice (as sched_wait and
+ * sched_switch_to would have it): no run queue, no timer.  A running thread
+ * has wake_at 0, so timeout_result is never read.
+ */
+static inline struct trap_frame *fast_run(struct thread *t)
+{
+    KASSERT_DEBUG(!t->wake_at);
     t->state = THREAD_RUNNING;
     current = t;
     sched_resume_frame = &t->frame; /* the caller's priority, and it was allowed to go on */
@@ -72,16 +79,17 @@ static inline struct trap_frame *fast_handoff(struct thread *self, struct list *
  */
 static inline struct trap_frame *fast_call(struct thread *self, const struct trap_frame *f)
 {
-    struct cap *c = fast_cap(self, 0, syscall_message_arg(f, 0), VOS_OBJ_CHANNEL, VOS_RIGHT_WRITE);
+    struct cap *c = fast_cap(self, &self->ipc.call_channel, syscall_message_arg(f, 0), VOS_OBJ_CHANNEL, VOS_RIGHT_WRITE);
     uint64_t len = syscall_message_arg(f, 1);
-    if (!c || len > VOS_IPC_REGISTER_MESSAGE)
+    if (unlikely(!c) || unlikely(len > VOS_IPC_REGISTER_MESSAGE))
         return NULL;
     struct endpoint *ep = container_of(c->obj, struct channel, obj)->dest;
-    if (!ep || list_empty(&ep->receivers))
+    if (unlikely(!ep) || unlikely(list_empty(&ep->receivers)))
         return NULL;
     struct thread *r = list_first(&ep->receivers, struct thread, wait_link);
     struct reply *rp = self->ipc.reply;
-    if (!r->ipc.regs || r->priority != self->priority || !rp || rp->obj.refcount != 1)
+    if (unlikely(!r->ipc.regs) || unlikely(r->priority != self->priority) || unlikely(!rp) ||
+        unlikely(rp->obj.refcount != 1))
         return NULL;
     /* The receiver's reply token, as cap_insert and its IPC hook would make it: in its parked slot if it has one. */
     struct cap *token = r->ipc.parked;
@@ -90,24 +98,32 @@ static inline struct trap_frame *fast_call(struct thread *self, const struct tra
     else if (!(token = cap_insert_root_fast(&r->proc->cspace, &rp->obj, VOS_RIGHT_ALL)))
         return NULL;
     r->ipc.parked = NULL;
+    r->ipc.rr_reply = (struct cap_hint){ token, cap_token(token) }; /* a root reply capability: what it checks */
     rp->ncaps++;
     syscall_return3(&r->frame, self->proc->obj.id, len, cap_token(token));
-    return fast_handoff(self, &rp->waiter, r);
+    /* We wait for the reply: rp has no waiter while it has no capability (reply.c). */
+    KASSERT_DEBUG(list_empty(&rp->waiter));
+    fast_block(self);
+    list_add_tail(&rp->waiter, &self->wait_link);
+    list_del(&r->wait_link);
+    return fast_run(r);
 }
 
 static inline struct trap_frame *fast_reply_receive(struct thread *self, const struct trap_frame *f)
 {
-    struct cap *c = fast_cap(self, 0, syscall_message_arg(f, 0), VOS_OBJ_REPLY, VOS_RIGHT_WRITE);
-    struct cap *e = fast_cap(self, 1, syscall_message_arg(f, 1), VOS_OBJ_ENDPOINT, VOS_RIGHT_READ);
+    struct cap *c = fast_cap(self, &self->ipc.rr_reply, syscall_message_arg(f, 0), VOS_OBJ_REPLY, VOS_RIGHT_WRITE);
+    struct cap *e = fast_cap(self, &self->ipc.rr_endpoint, syscall_message_arg(f, 1), VOS_OBJ_ENDPOINT, VOS_RIGHT_READ);
     uint64_t len = syscall_message_arg(f, 2);
-    if (!c || !e || len > VOS_IPC_REGISTER_MESSAGE || !cap_is_lone_root(c) || self->ipc.parked)
+    /* A root (the hint checked it) without children: spending it deletes nothing else. */
+    if (unlikely(!c) || unlikely(!e) || unlikely(len > VOS_IPC_REGISTER_MESSAGE) || unlikely(c->first_child) ||
+        unlikely(self->ipc.parked))
         return NULL;
     struct reply *rp = container_of(c->obj, struct reply, obj);
     struct endpoint *ep = container_of(e->obj, struct endpoint, obj);
-    if (list_empty(&rp->waiter) || !list_empty(&ep->calls) || !list_empty(&ep->msgs))
+    if (unlikely(list_empty(&rp->waiter)) || unlikely(!list_empty(&ep->calls)) || unlikely(!list_empty(&ep->msgs)))
         return NULL;
     struct thread *t = list_first(&rp->waiter, struct thread, wait_link);
-    if (!t->ipc.regs || t->priority != self->priority)
+    if (unlikely(!t->ipc.regs) || unlikely(t->priority != self->priority))
         return NULL;
     syscall_return1(&t->frame, len);
     /*
@@ -120,7 +136,13 @@ static inline struct trap_frame *fast_reply_receive(struct thread *self, const s
     cap_slot_park(c);
     self->ipc.parked = c;
     self->ipc.via = e;
-    return fast_handoff(self, &ep->receivers, t);
+    fast_block(self);
+    list_add_tail(&ep->receivers, &self->wait_link);
+    /* t was rp's one waiter (it is t's own reply object). */
+    KASSERT_DEBUG(rp->waiter.next == &t->wait_link && rp->waiter.prev == &t->wait_link);
+    list_init(&rp->waiter);
+    list_init(&t->wait_link);
+    return fast_run(t);
 }
 
 /*
@@ -134,7 +156,7 @@ struct trap_frame *kernel_ipc_fast(const struct trap_frame *f)
 {
     if (sched_resume_frame != f) /* something more important is ready */
         return NULL;
-    struct thread *self = current;
+    struct thread *self = container_of(f, struct thread, frame); /* f is current's frame */
     return syscall_number(f) == VOS_SYS_IPC_CALL_SHORT ? fast_call(self, f) : fast_reply_receive(self, f);
 }
 

@@ -11,13 +11,11 @@
 #include "process.h"
 #include "syscall_frame.h"
 
-struct thread *current;
-struct trap_frame *sched_resume_frame;
+struct sched_cpu sched_cpu;
 
 static struct list ready[NUM_PRIORITIES];
 uint32_t ready_bitmap;
 static struct arch_vspace idle_vspace;   /* kernel half only: used while idle */
-struct arch_vspace *active_vspace;
 static uint64_t slice_end;
 static struct list sleepers;             /* blocked threads with a timeout, by wake_at */
 static uint64_t armed;                   /* the deadline the timer is set for */

@@ -25,7 +25,8 @@ struct thread *thread_new(struct process *p, uaddr_t pc, uaddr_t sp, uint64_t ar
     list_init(&t->wait_link);
     list_init(&t->timer_link);
     list_init(&t->joiners);
-    t->ipc.hint[0] = t->ipc.hint[1] = &cspace_empty_leaf[0]; /* never live: a miss */
+    /* Token 0 with a slot whose key is never 0: every first try misses. */
+    t->ipc.call_channel = t->ipc.rr_reply = t->ipc.rr_endpoint = (struct cap_hint){ &cspace_empty_leaf[0], 0 };
     list_add_tail(&p->threads, &t->proc_link);
     p->live_threads++;
     return t;

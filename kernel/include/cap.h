@@ -110,11 +110,14 @@ static inline uint64_t cap_key_freed(uint64_t token)
  * and is on no list; cap_slot_unpark_root fills it again, and
  * cap_slot_unpark gives it back to the free list (the thread dies).
  */
+_Static_assert(VOS_CAP_GENERATION_SHIFT + VOS_CAP_GENERATION_BITS < 64 &&
+                   VOS_CAP_RESERVED_MASK == ~0ull << (VOS_CAP_GENERATION_SHIFT + VOS_CAP_GENERATION_BITS),
+               "the reserved bits sit right above the generation, so a wrapped generation sets one");
 static inline void cap_slot_park(struct cap *c)
 {
     uint64_t key = c->key + (1ull << VOS_CAP_GENERATION_SHIFT);
-    if (__builtin_expect(!((key >> VOS_CAP_GENERATION_SHIFT) & VOS_CAP_GENERATION_MASK), 0))
-        key = cap_key_freed(c->key) ^ CAP_KEY_FREE; /* the generation wrapped */
+    if (__builtin_expect(key & VOS_CAP_RESERVED_MASK, 0)) /* the generation wrapped: it carried out of its field */
+        key = cap_key_freed(c->key) ^ CAP_KEY_FREE;
     c->key = key ^ CAP_KEY_FREE;
     c->obj = NULL;
     c->rights = 0;

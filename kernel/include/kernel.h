@@ -35,6 +35,9 @@ void kvprintf(const char *fmt, va_list ap);
             panic("assertion failed: %s (%s:%d)", #c, __FILE__, __LINE__); \
     } while (0)
 
+/* The hot paths' early exits (shims' argument checks, the IPC fast path): the rare case, off the straight line. */
+#define unlikely(c) __builtin_expect(!!(c), 0)
+
 /* A check too costly for a hot path: debug builds only (the host target's). */
 #ifdef NDEBUG
 #define KASSERT_DEBUG(c) ((void)sizeof(c))
@@ -56,17 +59,20 @@ struct list {
 
 static inline void list_init(struct list *l) { l->prev = l->next = l; }
 static inline bool list_empty(const struct list *l) { return l->next == l; }
+/* The neighbours are read before any store, so the compiler need not read them again after one. */
 static inline void list_add_tail(struct list *l, struct list *n)
 {
-    n->prev = l->prev;
+    struct list *last = l->prev;
+    n->prev = last;
     n->next = l;
-    l->prev->next = n;
+    last->next = n;
     l->prev = n;
 }
 static inline void list_del(struct list *n)
 {
-    n->prev->next = n->next;
-    n->next->prev = n->prev;
+    struct list *prev = n->prev, *next = n->next;
+    prev->next = next;
+    next->prev = prev;
     n->prev = n->next = n;
 }
 #define list_first(l, type, member) container_of((l)->next, type, member)

@@ -8,9 +8,6 @@
 #include "process.h"
 #include "usercopy.h"
 
-/* The shims' argument checks: a bad argument is the rare case, kept off the straight line. */
-#define unlikely(x) __builtin_expect(!!(x), 0)
-
 /* A handler's "the thread now waits; its results are written when it wakes". */
 #define SYSCALL_BLOCKED (-1L)
 
