@@ -53,8 +53,11 @@ static inline void fast_block(struct thread *self)
 {
     KASSERT_DEBUG(!self->wake_at && self->state == THREAD_RUNNING);
     self->state = THREAD_BLOCKED;
-    self->ipc.regs = true;
-    self->ipc.buf_len = VOS_IPC_REGISTER_MESSAGE;
+    if (unlikely(!self->ipc.regs)) { /* every road that sets regs sets this length too */
+        self->ipc.regs = true;
+        self->ipc.buf_len = VOS_IPC_REGISTER_MESSAGE;
+    }
+    KASSERT_DEBUG(self->ipc.buf_len == VOS_IPC_REGISTER_MESSAGE);
 }
 
 /*
@@ -69,7 +72,9 @@ static inline struct trap_frame *fast_run(struct thread *t)
     t->state = THREAD_RUNNING;
     current = t;
     sched_resume_frame = &t->frame; /* the caller's priority, and it was allowed to go on */
-    sched_use_vspace(&t->proc->vspace);
+    /* Unconditionally: a client and its server are two processes in the common case. */
+    active_vspace = &t->proc->vspace.arch;
+    arch_vspace_activate(active_vspace);
     return &t->frame;
 }
 
@@ -80,16 +85,19 @@ static inline struct trap_frame *fast_run(struct thread *t)
 static inline struct trap_frame *fast_call(struct thread *self, const struct trap_frame *f)
 {
     struct cap *c = fast_cap(self, &self->ipc.call_channel, syscall_message_arg(f, 0), VOS_OBJ_CHANNEL, VOS_RIGHT_WRITE);
+    if (unlikely(!c))
+        return NULL;
     uint64_t len = syscall_message_arg(f, 1);
-    if (unlikely(!c) || unlikely(len > VOS_IPC_REGISTER_MESSAGE))
+    if (unlikely(len > VOS_IPC_REGISTER_MESSAGE))
+        return NULL;
+    struct reply *rp = self->ipc.reply; /* no capability names it: a token of an older call cannot answer this one */
+    if (unlikely(!rp) || unlikely(rp->obj.refcount != 1))
         return NULL;
     struct endpoint *ep = container_of(c->obj, struct channel, obj)->dest;
     if (unlikely(!ep) || unlikely(list_empty(&ep->receivers)))
         return NULL;
     struct thread *r = list_first(&ep->receivers, struct thread, wait_link);
-    struct reply *rp = self->ipc.reply;
-    if (unlikely(!r->ipc.regs) || unlikely(r->priority != self->priority) || unlikely(!rp) ||
-        unlikely(rp->obj.refcount != 1))
+    if (unlikely(!r->ipc.regs) || unlikely(r->priority != self->priority))
         return NULL;
     /* The receiver's reply token, as cap_insert and its IPC hook would make it: in its parked slot if it has one. */
     struct cap *token = r->ipc.parked;
@@ -99,7 +107,6 @@ static inline struct trap_frame *fast_call(struct thread *self, const struct tra
         return NULL;
     r->ipc.parked = NULL;
     r->ipc.rr_reply = (struct cap_hint){ token, cap_token(token) }; /* a root reply capability: what it checks */
-    rp->ncaps++;
     syscall_return3(&r->frame, self->proc->obj.id, len, cap_token(token));
     /* We wait for the reply: rp has no waiter while it has no capability (reply.c). */
     KASSERT_DEBUG(list_empty(&rp->waiter));
@@ -112,11 +119,14 @@ static inline struct trap_frame *fast_call(struct thread *self, const struct tra
 static inline struct trap_frame *fast_reply_receive(struct thread *self, const struct trap_frame *f)
 {
     struct cap *c = fast_cap(self, &self->ipc.rr_reply, syscall_message_arg(f, 0), VOS_OBJ_REPLY, VOS_RIGHT_WRITE);
+    if (unlikely(!c))
+        return NULL;
     struct cap *e = fast_cap(self, &self->ipc.rr_endpoint, syscall_message_arg(f, 1), VOS_OBJ_ENDPOINT, VOS_RIGHT_READ);
+    if (unlikely(!e))
+        return NULL;
     uint64_t len = syscall_message_arg(f, 2);
     /* A root (the hint checked it) without children: spending it deletes nothing else. */
-    if (unlikely(!c) || unlikely(!e) || unlikely(len > VOS_IPC_REGISTER_MESSAGE) || unlikely(c->first_child) ||
-        unlikely(self->ipc.parked))
+    if (unlikely(len > VOS_IPC_REGISTER_MESSAGE) || unlikely(c->first_child) || unlikely(self->ipc.parked))
         return NULL;
     struct reply *rp = container_of(c->obj, struct reply, obj);
     struct endpoint *ep = container_of(e->obj, struct endpoint, obj);
@@ -130,7 +140,6 @@ static inline struct trap_frame *fast_reply_receive(struct thread *self, const s
      * The token is spent, as cap_delete and its IPC hook would (t, which
      * holds rp too, is answered), and its slot is kept for our next one.
      */
-    rp->ncaps--;
     rp->obj.refcount--;
     KASSERT_DEBUG(rp->obj.refcount); /* t's own reference */
     cap_slot_park(c);

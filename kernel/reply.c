@@ -15,7 +15,11 @@
  *    can never answer a newer one;
  *  - when the last capability to a reply object goes while its caller
  *    waits (the receiver died, or revoked it), the caller gets NotFound:
- *    nobody can answer any more.
+ *    nobody can answer any more;
+ *  - the only references to a reply object are its capabilities and its
+ *    owner's (the thread whose calls it answers, the only thread that ever
+ *    waits on it), so while it has a waiter it has refcount - 1
+ *    capabilities.
  */
 #include "ipc.h"
 #include "syscall_frame.h"
@@ -41,8 +45,8 @@ long reply_prepare(struct thread *t)
 void reply_cap_event(struct cap *c, int delta)
 {
     struct reply *rp = container_of(c->obj, struct reply, obj);
-    rp->ncaps += (uint32_t)delta;
-    if (!rp->ncaps && !list_empty(&rp->waiter))
+    /* c goes (its reference is dropped after this): the waiter's own and c's are all that is left. */
+    if (delta < 0 && rp->obj.refcount == 2 && !list_empty(&rp->waiter))
         ipc_fail(list_first(&rp->waiter, struct thread, wait_link), VOS_ERR_NOT_FOUND);
 }
 

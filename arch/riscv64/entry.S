@@ -8,6 +8,7 @@
 #include "syscall_asm.h"
 
 #define FRAME_SEPC (31 * 8)
+#define FRAME_KSTACK (35 * 8)   /* arch_frame_init: every user thread's frame has it */
 #define DIRECT_MAP_GIB 64
 #define PTE_GIGA_KERNEL 0xef   /* V R W X G A D */
 #define PTE_GIGA_IDENT 0xcf    /* V R W X A D */
@@ -153,12 +154,12 @@ trap_entry:
     csrr a0, scause
     li a1, 8
     bne a0, a1, trap_not_ecall
-    sd ra, 0*8(sp)
     sd a2, 11*8(sp)
     sd a7, 16*8(sp)
     addi a0, a7, -SYSCALL_MESSAGE_FIRST
     sltiu a0, a0, SYSCALL_MESSAGE_COUNT
-    bnez a0, syscall_ipc
+    bnez a0, syscall_ipc        /* ra is not saved for those: they clobber it */
+    sd ra, 0*8(sp)
     sd a3, 12*8(sp)
     sd a4, 13*8(sp)
     sd a5, 14*8(sp)
@@ -169,7 +170,7 @@ trap_entry:
     mv a0, sp
     csrrw a1, sscratch, sp      /* a1 = user sp; sscratch = frame again */
     sd a1, 1*8(a0)
-    lla sp, kstack_top
+    ld sp, FRAME_KSTACK(a0)
     call kernel_entry_syscall
     beqz a0, syscall_switch
     ld ra, 0*8(a0)
@@ -207,7 +208,7 @@ syscall_ipc:
     mv a0, sp
     csrrw a1, sscratch, sp      /* a1 = user sp; sscratch = frame again */
     sd a1, 1*8(a0)
-    lla sp, kstack_top
+    ld sp, FRAME_KSTACK(a0)
     call kernel_ipc_fast
     csrr t0, sscratch           /* our frame */
     beqz a0, syscall_ipc_slow
@@ -233,7 +234,8 @@ syscall_ipc:
 
 /* Not for the fast path: the whole context into the frame, then the general road. */
 syscall_ipc_slow:
-    sd zero, 12*8(t0)           /* a3..a6: not arguments, and zeroed by these calls */
+    sd zero, 0*8(t0)            /* ra, a3..a6: not arguments, and zeroed by these calls */
+    sd zero, 12*8(t0)
     sd zero, 13*8(t0)
     sd zero, 14*8(t0)
     sd zero, 15*8(t0)
@@ -313,7 +315,8 @@ boot_root:
     .balign 16
 kstack:
     .zero 16384
+    .global kstack_top
 kstack_top:
     .balign 16
 boot_frame:
-    .zero 8 * 36
+    .zero 8 * 37

@@ -67,6 +67,10 @@ _Noreturn void riscv_trap(struct trap_frame *f)
     }
 }
 
+/* One load instead of auipc + addi on every syscall's entry. */
+extern char kstack_top[];
+_Static_assert(offsetof(struct trap_frame, kstack) == 35 * 8, "entry.S: FRAME_KSTACK");
+
 void arch_frame_init(struct trap_frame *f, uaddr_t pc, uaddr_t sp, uint64_t arg)
 {
     *f = (struct trap_frame){ 0 };
@@ -74,6 +78,7 @@ void arch_frame_init(struct trap_frame *f, uaddr_t pc, uaddr_t sp, uint64_t arg)
     f->sp = sp;
     f->a0 = arg;
     f->sstatus = SSTATUS_SPIE;
+    f->kstack = (uint64_t)kstack_top;
 }
 
 uaddr_t arch_frame_pc(const struct trap_frame *f)

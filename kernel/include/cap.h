@@ -119,8 +119,7 @@ static inline void cap_slot_park(struct cap *c)
     if (__builtin_expect(key & VOS_CAP_RESERVED_MASK, 0)) /* the generation wrapped: it carried out of its field */
         key = cap_key_freed(c->key) ^ CAP_KEY_FREE;
     c->key = key ^ CAP_KEY_FREE;
-    c->obj = NULL;
-    c->rights = 0;
+    c->obj = NULL; /* rights are left: a free slot's are never read, and whatever fills it sets them */
 }
 static inline struct cap *cap_slot_unpark_root(struct cap *c, struct object *obj, uint32_t rights)
 {

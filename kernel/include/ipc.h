@@ -37,7 +37,6 @@ struct channel {
 struct reply {
     struct object obj;
     struct list waiter;     /* the caller, while it waits for this reply (wait_link) */
-    uint32_t ncaps;         /* capabilities to it; 0 with a waiter: the reply can never come */
 };
 
 /* A sent message queued at an endpoint; charged to the sender. */

@@ -18,6 +18,7 @@ struct trap_frame {
     uint64_t sepc;                           /* user pc to resume at */
     uint64_t sstatus;                        /* as saved at the trap, for dumps */
     uint64_t scause, stval;                  /* filled on the slow path only */
+    uint64_t kstack;                         /* the kernel stack's top: syscall entry loads sp from here */
 };
 
 struct arch_vspace {
