@@ -21,6 +21,7 @@
  * then does exactly what the generic handler would have done.
  */
 #include "ipc.h"
+#include "syscall_asm.h"
 #include "syscall_frame.h"
 #include "syscall_handlers.h"
 
@@ -159,14 +160,30 @@ static inline struct trap_frame *fast_reply_receive(struct thread *self, const s
  * the number, arguments, pc and sp; the rest of the context is still live in
  * the CPU, message words included, and this code calls nothing, so it
  * leaves them alone.  Returns the frame of the thread to run instead, or
- * NULL having changed nothing.
+ * NULL having changed nothing.  An arch entry that has told the two calls
+ * apart already (SYSCALL_MESSAGE_FIRST is the call) may go to each directly.
  */
-struct trap_frame *kernel_ipc_fast(const struct trap_frame *f)
+_Static_assert(VOS_SYS_IPC_CALL_SHORT == SYSCALL_MESSAGE_FIRST &&
+                   VOS_SYS_IPC_REPLY_RECEIVE_SHORT == SYSCALL_MESSAGE_FIRST + 1 && SYSCALL_MESSAGE_COUNT == 2,
+               "arch entries tell the message syscalls apart by number - SYSCALL_MESSAGE_FIRST");
+
+struct trap_frame *kernel_ipc_fast_call(const struct trap_frame *f)
 {
     if (sched_resume_frame != f) /* something more important is ready */
         return NULL;
-    struct thread *self = container_of(f, struct thread, frame); /* f is current's frame */
-    return syscall_number(f) == VOS_SYS_IPC_CALL_SHORT ? fast_call(self, f) : fast_reply_receive(self, f);
+    return fast_call(container_of(f, struct thread, frame), f); /* f is current's frame */
+}
+
+struct trap_frame *kernel_ipc_fast_reply_receive(const struct trap_frame *f)
+{
+    if (sched_resume_frame != f)
+        return NULL;
+    return fast_reply_receive(container_of(f, struct thread, frame), f);
+}
+
+struct trap_frame *kernel_ipc_fast(const struct trap_frame *f)
+{
+    return syscall_number(f) == VOS_SYS_IPC_CALL_SHORT ? kernel_ipc_fast_call(f) : kernel_ipc_fast_reply_receive(f);
 }
 
 /* The general road of a message syscall: the whole context is in f. */

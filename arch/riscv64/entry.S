@@ -156,9 +156,9 @@ trap_entry:
     bne a0, a1, trap_not_ecall
     sd a2, 11*8(sp)
     sd a7, 16*8(sp)
-    addi a0, a7, -SYSCALL_MESSAGE_FIRST
-    sltiu a0, a0, SYSCALL_MESSAGE_COUNT
-    bnez a0, syscall_ipc        /* ra is not saved for those: they clobber it */
+    addi a2, a7, -SYSCALL_MESSAGE_FIRST
+    sltiu a0, a2, SYSCALL_MESSAGE_COUNT
+    bnez a0, syscall_ipc        /* with a2 = 0 (call) or 1 (reply-receive); ra is not saved: they clobber it */
     sd ra, 0*8(sp)
     sd a3, 12*8(sp)
     sd a4, 13*8(sp)
@@ -209,8 +209,11 @@ syscall_ipc:
     csrrw a1, sscratch, sp      /* a1 = user sp; sscratch = frame again */
     sd a1, 1*8(a0)
     ld sp, FRAME_KSTACK(a0)
-    call kernel_ipc_fast
-    csrr t0, sscratch           /* our frame */
+    bnez a2, 1f
+    call kernel_ipc_fast_call
+    j 2f
+1:  call kernel_ipc_fast_reply_receive
+2:  csrr t0, sscratch           /* our frame */
     beqz a0, syscall_ipc_slow
     store_message_kept t0
     csrw sscratch, a0

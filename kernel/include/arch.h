@@ -188,6 +188,9 @@ _Noreturn void kernel_syscall_switch(void);
  * it writes the results (and message words) into its frame.
  */
 struct trap_frame *kernel_ipc_fast(const struct trap_frame *f);
+/* The same for a number the entry has told apart already: SYSCALL_MESSAGE_FIRST, FIRST + 1. */
+struct trap_frame *kernel_ipc_fast_call(const struct trap_frame *f);
+struct trap_frame *kernel_ipc_fast_reply_receive(const struct trap_frame *f);
 struct trap_frame *kernel_entry_ipc(struct trap_frame *f);
 _Noreturn void kernel_entry_page_fault(struct trap_frame *f, uaddr_t addr, unsigned access); /* access: one VOS_PROT_* bit */
 _Noreturn void kernel_entry_exception(struct trap_frame *f, unsigned exit_reason, uint64_t detail); /* VOS_EXIT_* */
