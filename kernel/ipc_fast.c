@@ -106,9 +106,10 @@ static inline struct trap_frame *fast_call(struct thread *self, const struct tra
         cap_slot_unpark_root(token, &rp->obj, VOS_RIGHT_ALL);
     else if (!(token = cap_insert_root_fast(&r->proc->cspace, &rp->obj, VOS_RIGHT_ALL)))
         return NULL;
+    vos_cap_t tok = cap_token(token);
     r->ipc.parked = NULL;
-    r->ipc.rr_reply = (struct cap_hint){ token, cap_token(token) }; /* a root reply capability: what it checks */
-    syscall_return3(&r->frame, self->proc->obj.id, len, cap_token(token));
+    r->ipc.rr_reply = (struct cap_hint){ token, tok }; /* a root reply capability: what it checks */
+    syscall_return3(&r->frame, self->proc->obj.id, len, tok);
     /* We wait for the reply: rp has no waiter while it has no capability (reply.c). */
     KASSERT_DEBUG(list_empty(&rp->waiter));
     fast_block(self);
