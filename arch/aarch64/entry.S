@@ -4,8 +4,9 @@
  * One kernel stack, empty whenever user code runs.  While at EL0, SP_EL1
  * holds the running thread's trap frame instead of a stack pointer, so the
  * vector saves into it with no scratch register, then takes the kernel
- * stack from its top.  An svc saves only what C may clobber (el0_svc);
- * everything else saves the whole frame.
+ * stack from its top.  An svc saves only what C may clobber (el0_svc), a
+ * message syscall only what its fast path keeps (svc_ipc); everything else
+ * saves the whole frame.
  */
 #include <arch_defs.h>
 #include "aarch64.h"
@@ -71,6 +72,37 @@
     ldr     x18, [\base, #144]
     ldr     x30, [\base, #240]
     ldp     x0, x1, [\base]
+    eret
+.endm
+
+// After kernel_ipc_fast_*: NULL takes the slow road; a frame is the next
+// thread, entered with its kept registers and x0..x2.  x3..x18 and x30
+// hold C's values: that thread's own stale ones from its frame replace
+// them (pair loads, cheaper than zeroing).  Written out after each call,
+// so neither needs a branch back.
+.macro ipc_enter_next
+#if SYSCALL_MESSAGE_RESULTS != 3
+#error "ipc_enter_next enters with three result words (x0..x2)"
+#endif
+    cbz     x0, svc_ipc_slow
+    ldp     x1, x2, [x0, #TF_SP_EL0]    // sp_el0, elr
+    ldr     x3, [x0, #TF_SPSR]
+    msr     sp_el0, x1
+    msr     elr_el1, x2
+    msr     spsr_el1, x3
+    mov     sp, x0                      // SP_EL1 = the next thread's frame
+    ldp     x2, x3, [x0, #16]
+    ldp     x4, x5, [x0, #32]
+    ldp     x6, x7, [x0, #48]
+    ldp     x8, x9, [x0, #64]
+    ldp     x10, x11, [x0, #80]
+    ldp     x12, x13, [x0, #96]
+    ldp     x14, x15, [x0, #112]
+    ldp     x16, x17, [x0, #128]
+    ldr     x18, [x0, #144]
+    ldp     x27, x28, [x0, #216]
+    ldp     x29, x30, [x0, #232]
+    ldp     x0, x1, [x0]
     eret
 .endm
 
@@ -140,16 +172,22 @@ aarch64_vectors:
     slot 7
     kernel_trap 3
 
-    // Lower EL, AArch64.
+    // Lower EL, AArch64.  Sync: the message syscalls are decided first,
+    // with two registers saved (svc_ipc); then x2..x7 for the other
+    // syscalls (el0_svc) and for everything else (el0_sync).
     slot 8
-    save_low
+    stp     x0, x1, [sp]
     mrs     x0, esr_el1
-    lsr     x1, x0, #26
-    cmp     x1, #0x15                   // SVC from AArch64
-    b.eq    el0_svc
-    save_rest
-    mrs     x1, esr_el1
-    b       aarch64_sync_lower
+    lsr     x0, x0, #26
+    subs    x0, x0, #0x15               // 0 (and eq): SVC from AArch64
+    sub     x1, x8, #SYSCALL_MESSAGE_FIRST
+    ccmp    x1, #SYSCALL_MESSAGE_COUNT, #2, eq  // not an svc: C set, so not lo
+    b.lo    svc_ipc
+    stp     x2, x3, [sp, #16]
+    stp     x4, x5, [sp, #32]
+    stp     x6, x7, [sp, #48]
+    cbz     x0, el0_svc
+    b       el0_sync
     slot 9
     save_user
     b       aarch64_irq_lower
@@ -173,18 +211,22 @@ aarch64_vectors:
     kernel_trap 4
 
     .text
+// Any other synchronous exception from EL0 (x0..x7 are in the frame).
+el0_sync:
+    save_rest
+    mrs     x1, esr_el1
+    b       aarch64_sync_lower
+
 /*
- * svc: the short road of arch.h.  Saved: x0..x18 (x8 is the number; the
- * ABI keeps every non-result register) and x30.  x19..x29 are callee-saved
- * and stay live; sp_el0, elr_el1 and spsr_el1 stay in their registers
- * because the kernel neither uses them nor traps.  A continuing caller
- * gets back x0..x18 and x30 from the frame; otherwise the live ones go
- * into the frame and kernel_syscall_switch takes over.
+ * svc: the short road of arch.h (x0..x7 saved by the vector).  Saved here:
+ * x8..x18 (x8 is the number; the ABI keeps every non-result register) and
+ * x30.  x19..x29 are callee-saved and stay live; sp_el0, elr_el1 and
+ * spsr_el1 stay in their registers because the kernel neither uses them
+ * nor traps.  A continuing caller gets back x0..x18 and x30 from the
+ * frame; otherwise the live ones go into the frame and
+ * kernel_syscall_switch takes over.
  */
 el0_svc:
-    sub     x1, x8, #SYSCALL_MESSAGE_FIRST  // x1 is in the frame already
-    cmp     x1, #SYSCALL_MESSAGE_COUNT
-    b.lo    svc_ipc
     stp     x8, x9, [sp, #64]
     stp     x10, x11, [sp, #80]
     stp     x12, x13, [sp, #96]
@@ -207,46 +249,48 @@ svc_switch:
     b       kernel_syscall_switch
 
 /*
- * The message syscalls (the IPC register fast path, kernel/include/arch.h):
- * kernel_ipc_fast keeps x19..x29, so the message words in x19..x26 go from
- * this thread to the next without touching memory.  Only the kept
- * registers of spec/arch.yaml (x27..x29, sp_el0) and the pc and spsr are
- * saved and restored on a switch; x3..x18 and x30 come back as the next
- * thread last left them in its frame (its own values, never ours).
+ * The message syscalls (the IPC register fast path, kernel/include/arch.h),
+ * with x0 and x1 in the frame and x1 = number - SYSCALL_MESSAGE_FIRST.
+ * Their stubs give up x1..x18 and x30 (spec/arch.yaml message_clobbers),
+ * so those are neither saved for us nor carried to anyone: the registers
+ * kept are x27..x29, sp_el0, the pc and spsr (NZCV: the stubs do not
+ * declare the flags clobbered).  Both ends need them in the frame, so they
+ * go there before the call; after it our frame is wanted only on the slow
+ * path, in x27 (C keeps it).  kernel_ipc_fast_* keep x19..x29, so the
+ * message words in x19..x26 go from this thread to the next without
+ * touching memory.
  */
 svc_ipc:
-    str     x8, [sp, #64]
-    mrs     x1, elr_el1
-    mrs     x2, spsr_el1
-    stp     x1, x2, [sp, #TF_ELR]
+    str     x8, [sp, #64]               // the number, for the slow path
     mrs     x3, sp_el0
-    str     x3, [sp, #248]
+    mrs     x4, elr_el1
+    mrs     x5, spsr_el1
+    stp     x27, x28, [sp, #216]
+    stp     x29, x30, [sp, #232]        // x30 rides along: the pair is free
+    stp     x3, x4, [sp, #TF_SP_EL0]
+    str     x5, [sp, #TF_SPSR]
     mov     x0, sp
-    adrp    x1, aarch64_kstack_top
-    mov     sp, x1
-    str     x0, [sp, #-16]!             // our frame
-    bl      kernel_ipc_fast
-    ldr     x9, [sp], #16
-    cbz     x0, svc_ipc_slow
-    stp     x27, x28, [x9, #216]
-    str     x29, [x9, #232]
-    ldp     x1, x2, [x0, #TF_ELR]
-    msr     elr_el1, x1
-    msr     spsr_el1, x2
-    ldr     x1, [x0, #248]
-    msr     sp_el0, x1
-    mov     sp, x0                      // SP_EL1 = the next thread's frame
-    ldp     x27, x28, [x0, #216]
-    ldr     x29, [x0, #232]
-#if SYSCALL_MESSAGE_RESULTS != 3
-#error "svc_ipc enters with three result words (x0..x2)"
-#endif
-    return_from_svc x0
+    mov     x27, sp
+    adrp    x3, aarch64_kstack_top
+    mov     sp, x3
+    cbnz    x1, svc_ipc_reply_receive
+    bl      kernel_ipc_fast_call
+    ipc_enter_next
+svc_ipc_reply_receive:
+    str     x2, [x0, #16]               // its third argument
+    bl      kernel_ipc_fast_reply_receive
+    ipc_enter_next
 
-// Not for the fast path: the whole context into the frame, then the general road.
+// Not for the fast path: the message registers into the frame too (the kept
+// ones and x30 are there already; x3..x18 hold C's values, so the frame
+// keeps stale ones of ours, as message_clobbers allow), then the general road.
 svc_ipc_slow:
-    store_kept x9
-    mov     x0, x9
+    str     x19, [x27, #152]
+    stp     x20, x21, [x27, #160]
+    stp     x22, x23, [x27, #176]
+    stp     x24, x25, [x27, #192]
+    str     x26, [x27, #208]
+    mov     x0, x27
     bl      kernel_entry_ipc
     b       arch_enter_user
 

@@ -103,11 +103,18 @@ int arch_vspace_init(struct arch_vspace *vs)
         return -1;
     }
     vs->asid = asid;
+    vs->ttbr0 = vs->root | vs->asid << 48;
     return 0;
 }
 
 void arch_vspace_destroy(struct arch_vspace *vs)
 {
+    /*
+     * vs is not in TTBR0 (sched_leave_vspace), but arch_vspace_activate
+     * leaves the switch away unsynchronized: until this isb a speculative
+     * walk may still read the tables freed below.
+     */
+    __asm__ volatile("isb" ::: "memory");
     uint64_t *l1 = arch_phys_to_virt(vs->root);
     for (int i = 0; i < 512; i++) {
         if (!(l1[i] & PTE_VALID))
@@ -122,7 +129,7 @@ void arch_vspace_destroy(struct arch_vspace *vs)
     /* The ASID may be reused at once: nothing of it may stay in the TLB. */
     __asm__ volatile("dsb ishst; tlbi aside1is, %0; dsb ish; isb" ::"r"(vs->asid << 48) : "memory");
     asid_used[vs->asid / 64] &= ~(1ul << (vs->asid % 64));
-    vs->root = 0;
+    vs->root = vs->ttbr0 = 0;
 }
 
 int arch_vspace_map(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned prot)

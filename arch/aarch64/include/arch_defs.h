@@ -47,13 +47,21 @@ struct __attribute__((aligned(16))) trap_frame {
 };
 
 struct arch_vspace {
+    uint64_t ttbr0; /* root | asid << 48: what arch_vspace_activate writes */
     uint64_t root;  /* physical address of the level-1 table */
     uint64_t asid;
 };
 
-/* TTBR0_EL1: the table and the ASID (bits 63:48); the isb makes the next fetch use it. */
+/*
+ * TTBR0_EL1: the table and the ASID (bits 63:48), precomputed.  No isb:
+ * EL1 never translates through TTBR0 (the kernel reaches user memory
+ * through the direct map, usercopy.h), and the eret to EL0 is a context
+ * synchronization event (SCTLR_EL1.EOS is set, aarch64.h), so user code
+ * runs on the new table.  Freeing the tables of one just left needs the
+ * switch synchronized first: arch_vspace_destroy has the isb.
+ */
 static inline void arch_vspace_activate(struct arch_vspace *vs)
 {
-    __asm__ volatile("msr ttbr0_el1, %0\n\tisb" ::"r"(vs->root | vs->asid << 48) : "memory");
+    __asm__ volatile("msr ttbr0_el1, %0" ::"r"(vs->ttbr0) : "memory");
 }
 #endif
