@@ -5,7 +5,8 @@
  * 64-byte cache line, and without it 16-byte SSE stores halve the count.
  * The kernel is built without SSE and user SSE state stays live in the
  * registers across syscalls (switched lazily, see trap.S), so the SSE path
- * saves the one register it uses and puts it back.
+ * saves the one register it uses and puts it back, with CR0.TS lifted
+ * meanwhile and then restored (the registers may be another thread's).
  */
 #include <arch.h>
 #include "x86.h"
@@ -33,11 +34,15 @@ static void zero_clzero(char *p)
 static void zero_sse(char *p)
 {
     uint8_t saved[16] __attribute__((aligned(16)));
+    uint64_t cr0;
+    __asm__ volatile("mov %%cr0, %0; clts" : "=r"(cr0) : : "memory");
     __asm__ volatile("movaps %%xmm0, %0; xorps %%xmm0, %%xmm0" : "=m"(saved));
     for (char *end = p + PAGE_SIZE; p < end; p += 1024) /* 64 stores a round */
         __asm__ volatile(".set off, 0\n\t.rept 64\n\tmovaps %%xmm0, off(%0)\n\t.set off, off + 16\n\t.endr"
                          ::"r"(p) : "memory");
     __asm__ volatile("movaps %0, %%xmm0" ::"m"(saved));
+    if (cr0 & CR0_TS)
+        __asm__ volatile("mov %0, %%cr0" ::"r"(cr0) : "memory");
 }
 
 void arch_page_zero(void *page)

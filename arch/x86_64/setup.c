@@ -223,9 +223,10 @@ static void load_segments(void)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
-/* User code may use SSE; the kernel is built without it and never touches
- * those registers.  AM lets user code that sets RFLAGS.AC get #AC.  Global
- * pages keep the kernel half across CR3 loads. */
+/* User code may use SSE; the kernel is built without it and touches those
+ * registers only to switch them lazily (TS: nobody owns them yet, trap.S).
+ * AM lets user code that sets RFLAGS.AC get #AC.  Global pages keep the
+ * kernel half across CR3 loads. */
 static void enable_cpu_features(void)
 {
     uint64_t cr0, cr4;
@@ -236,6 +237,7 @@ static void enable_cpu_features(void)
     cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_PGE;
     __asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
     __asm__ volatile("fninit");
+    __asm__ volatile("mov %0, %%cr0" ::"r"(cr0 | CR0_TS));
 }
 
 _Noreturn void x86_setup(uint32_t magic, uint32_t mbi_pa);

@@ -28,8 +28,8 @@
  * thread's frame, using rsp as the frame pointer until they are saved.
  * rbx, rbp and r12..r15 are callee-saved and stay live; so does the SSE
  * state (the kernel never touches it).  The frame's vector already says
- * TF_VEC_SYSCALL: every frame leaves through arch_enter_user or here, and
- * iret_to sets it on the way out.
+ * TF_VEC_SYSCALL (or _FPU_OWNER): every frame leaves through
+ * arch_enter_user or here, and iret_to sets it on the way out.
  */
     .global syscall_entry
     .balign 16
@@ -54,10 +54,8 @@ syscall_entry:
     cmp $SYSCALL_MESSAGE_COUNT, %rcx
     jb syscall_ipc
     call kernel_entry_syscall
-    test %rax, %rax
-    jz syscall_switch
-    btq $47, TF_RIP(%rax)           /* sysretq would fault on it: see below */
-    jc syscall_switch
+    test %rax, %rax                 /* the caller continues: its rip, saved */
+    jz syscall_switch               /* above, is canonical (ARCH_USER_TOP) */
     mov TF_RIP(%rax), %rcx
     mov TF_RFLAGS(%rax), %r11
     mov TF_R10(%rax), %r10
@@ -71,7 +69,7 @@ syscall_entry:
     swapgs
     sysretq
 
-/* Another thread runs next (or this one must take iretq): the callee-saved registers go into the frame. */
+/* Another thread runs next: the callee-saved registers go into the frame. */
 syscall_switch:
     mov %gs:PCPU_FRAME, %rdi
     store_callee_saved
@@ -84,32 +82,27 @@ syscall_switch:
  * in our frame from the entry.  On a switch only rbp is saved (rsp, rip and
  * rflags are in already); the next thread gets its rbp, rsp, rip, rflags
  * and results from its frame, the words from the CPU and our frame, and
- * rsi zeroed.  Its SSE state is switched here, as in arch_enter_user.
+ * rsi zeroed.  Its SSE registers are not touched: CR0.TS goes on or off
+ * (see "SSE state" below), told by the vectors of the two frames.
+ *
+ * The kernel stack is empty here, its top 16-byte aligned as the call
+ * wants, and pcpu.frame still names our frame afterwards: no push or pop.
  */
 syscall_ipc:
-    push %rdi                       /* our frame */
-    sub $8, %rsp                    /* the call wants rsp 16-byte aligned */
     call kernel_ipc_fast
-    add $8, %rsp
-    pop %rdi
+    mov %gs:PCPU_FRAME, %rdi
     test %rax, %rax
     jz syscall_ipc_slow
     mov %rbp, TF_RBP(%rdi)
-    mov %rax, %gs:PCPU_FRAME
     cmpq $TF_VEC_SYSCALL, TF_VECTOR(%rax)
-    je 1f
-    cmpq $TF_VEC_SAVED, TF_VECTOR(%rax)
-    jne ipc_enter_whole
-    mov %gs:PCPU_FPU_LIVE, %rcx     /* someone's SSE state is live: into its frame */
-    test %rcx, %rcx
-    jz 2f
-    fxsave64 TF_FPU(%rcx)
-    movq $TF_VEC_SAVED, TF_VECTOR(%rcx)
-2:  mov %rax, %gs:PCPU_FPU_LIVE
-    fxrstor64 TF_FPU(%rax)
-    movq $TF_VEC_SYSCALL, TF_VECTOR(%rax)
-1:  btq $47, TF_RIP(%rax)           /* sysretq would fault: see arch_enter_user */
-    jc ipc_enter_whole
+    jne ipc_next_special            /* it owns the SSE registers, or needs iretq */
+    cmpq $TF_VEC_SYSCALL, TF_VECTOR(%rdi)
+    je .Lipc_exit
+    mov %cr0, %rcx                  /* we own them: hide them from it */
+    or $CR0_TS, %rcx
+    mov %rcx, %cr0
+.Lipc_exit:                         /* its rip, saved by its syscall, is canonical (ARCH_USER_TOP) */
+    mov %rax, %gs:PCPU_FRAME
 #if SYSCALL_MESSAGE_RESULTS != 3
 #error "syscall_ipc enters with three result words (rax, rdx, r10)"
 #endif
@@ -127,7 +120,15 @@ syscall_ipc:
     swapgs
     sysretq
 
-/* The rare way out: the words into the next frame, which is entered whole. */
+/* We are not the owner (we entered with TS set), so only clts can be needed. */
+ipc_next_special:
+    cmpq $TF_VEC_FPU_OWNER, TF_VECTOR(%rax)
+    jne ipc_enter_whole             /* an interrupt frame (never expected here) */
+    clts
+    jmp .Lipc_exit
+
+/* The rare way out: the words into the next frame, which is entered whole.
+ * pcpu.frame is still ours, as arch_enter_user wants for CR0.TS. */
 ipc_enter_whole:
     mov TF_RDI(%rdi), %rcx
     mov %rcx, TF_RDI(%rax)
@@ -151,24 +152,43 @@ syscall_ipc_slow:
     jmp arch_enter_user
 
 /*
+ * SSE state, switched lazily.  pcpu.fpu_owner is the frame whose x87/SSE
+ * state is in the registers (or none); every other thread's is in its
+ * frame.  A thread runs with CR0.TS clear exactly when it is the owner, so
+ * another thread's first SSE instruction traps (#NM, nm_entry), saves the
+ * owner's state and loads its own: a switch costs nothing until then, and
+ * nothing of one thread's registers is ever seen by another.  In the kernel
+ * TS is clear only if pcpu.frame (who entered last) is the owner, which is
+ * how arch_enter_user knows whether TS must change.  The owner's frame, if
+ * it came from syscall, has vector TF_VEC_FPU_OWNER (nm_entry and iret_to
+ * keep it so): syscall_ipc reads both frames' vectors anyway.  A dying
+ * owner is forgotten by arch_frame_release (trap.c).
+ *
  * arch_enter_user(f): frames saved by syscall go back with sysretq, which
  * restores rcx/r11 from rip/rflags (syscall clobbered them anyway).  sysretq
- * faults in ring 0 on a non-canonical rip, so such frames take iretq.
- *
- * SSE state is switched lazily: the syscall path never saves it.  A frame's
- * vector is TF_VEC_SYSCALL only while its SSE state is live in the CPU
- * (pcpu.fpu_live), so the common case — back to the thread that trapped —
- * costs nothing extra; entering any other frame first saves the live state
- * into its owner's frame (marking it TF_VEC_SAVED) and loads the new one.
+ * faults in ring 0 on a non-canonical rip, so such frames take iretq.  A
+ * rip a syscall saved is always canonical (the page below 2^47 is never
+ * user memory: ARCH_USER_TOP), so only here, where the frame may be a new
+ * thread's with any pc, is it tested.
  */
     .global arch_enter_user
     .balign 16
 arch_enter_user:
-    mov %rdi, %gs:PCPU_FRAME
+    mov %gs:PCPU_FPU_OWNER, %rax
+    cmp %rax, %rdi
+    je 2f
+    cmp %rax, %gs:PCPU_FRAME
+    jne 3f                          /* TS is on already */
+    mov %cr0, %rax
+    or $CR0_TS, %rax
+    mov %rax, %cr0
+    jmp 3f
+2:  clts
+3:  mov %rdi, %gs:PCPU_FRAME
     cmpq $TF_VEC_SYSCALL, TF_VECTOR(%rdi)
-    jne switch_fpu
-    btq $47, TF_RIP(%rdi)           /* user rips are below 2^47 (+2 if the */
-    jc iret_live                    /* syscall ended the user half) */
+    jb iret_to                      /* an interrupt frame */
+    btq $47, TF_RIP(%rdi)           /* a new thread's pc may be anything */
+    jc iret_to
     mov TF_RIP(%rdi), %rcx
     mov TF_RFLAGS(%rdi), %r11
     mov TF_R15(%rdi), %r15
@@ -188,33 +208,18 @@ arch_enter_user:
     swapgs
     sysretq
 
-/* Another frame's SSE state may be live: save it, then take ours. */
-switch_fpu:
-    mov %gs:PCPU_FPU_LIVE, %rax
-    test %rax, %rax
-    jz 1f
-    fxsave64 TF_FPU(%rax)
-    movq $TF_VEC_SAVED, TF_VECTOR(%rax)
-1:  mov %rdi, %gs:PCPU_FPU_LIVE
-    cmpq $TF_VEC_SAVED, TF_VECTOR(%rdi)
-    jne iret_to                     /* an interrupt frame: iret_to restores SSE */
-    fxrstor64 TF_FPU(%rdi)
-    movq $TF_VEC_SYSCALL, TF_VECTOR(%rdi)
-    jmp arch_enter_user             /* now live: the sysretq path */
-
-/* A live syscall frame that must take iretq: its SSE state goes into the frame first. */
-iret_live:
-    fxsave64 TF_FPU(%rdi)
-
-/* Return through a full interrupt frame; always correct. */
-    .global iret_to
+/* Return through a full interrupt frame; always correct.  The next trap of
+ * this thread may be a syscall: the vector says so (and whether it owns
+ * the SSE registers). */
 iret_to:
-    fxrstor64 TF_FPU(%rdi)
     mov %rdi, %rsp
     movq $GDT_UCODE, TF_CS(%rsp)
     movq $GDT_UDATA, TF_SS(%rsp)
-    movq $TF_VEC_SYSCALL, TF_VECTOR(%rsp) /* for this thread's next syscall */
-    pop %r15
+    movq $TF_VEC_SYSCALL, TF_VECTOR(%rsp)
+    cmp %gs:PCPU_FPU_OWNER, %rsp
+    jne 1f
+    movq $TF_VEC_FPU_OWNER, TF_VECTOR(%rsp)
+1:  pop %r15
     pop %r14
     pop %r13
     pop %r12
@@ -234,6 +239,37 @@ iret_to:
     iretq
 
 /*
+ * #NM from user mode: an x87/SSE instruction with TS set, so this thread
+ * is not the owner.  Its state goes in, the owner's out, without the
+ * general trap path: only rax is used, and the thread resumes at the same
+ * instruction.  From kernel mode (never: the kernel's one SSE loop, in
+ * arch_page_zero, clears TS first) it is an ordinary exception.
+ */
+nm_entry:
+    testb $3, 8(%rsp)               /* cs: from user mode? */
+    jz 2f
+    swapgs
+    push %rax
+    clts
+    mov %gs:PCPU_FPU_OWNER, %rax
+    test %rax, %rax
+    jz 1f
+    fxsave64 TF_FPU(%rax)
+    cmpq $TF_VEC_FPU_OWNER, TF_VECTOR(%rax)
+    jne 1f                          /* an interrupt frame keeps its vector */
+    movq $TF_VEC_SYSCALL, TF_VECTOR(%rax)
+1:  mov %gs:PCPU_FRAME, %rax        /* in user mode, so a syscall vector */
+    fxrstor64 TF_FPU(%rax)
+    movq $TF_VEC_FPU_OWNER, TF_VECTOR(%rax)
+    mov %rax, %gs:PCPU_FPU_OWNER
+    pop %rax
+    swapgs
+    iretq
+2:  pushq $0
+    pushq $7
+    jmp trap_common
+
+/*
  * IDT entry stubs, 16 bytes apart (setup.c computes addresses from that):
  * push a zero error code where the CPU pushes none, then the vector.
  */
@@ -243,12 +279,16 @@ idt_stubs:
     .set vec, 0
     .rept 256
     .balign 16
+    .if vec == 7
+    jmp nm_entry
+    .else
     .if (vec == 8) || (vec == 10) || (vec == 11) || (vec == 12) || (vec == 13) || (vec == 14) || (vec == 17) || (vec == 21) || (vec == 29) || (vec == 30)
     .else
     pushq $0
     .endif
     pushq $vec
     jmp trap_common
+    .endif
     .set vec, vec + 1
     .endr
 
@@ -279,10 +319,7 @@ trap_common:
     mov %rsp, %rdi
     testb $3, TF_CS(%rsp)
     jz 2f
-    mov %gs:PCPU_FRAME, %rax        /* the thread may be switched out now */
-    fxsave64 TF_FPU(%rax)
-    movq $0, %gs:PCPU_FPU_LIVE      /* saved: nothing live until the next entry */
-    call x86_user_trap              /* does not return */
+    call x86_user_trap              /* does not return; SSE stays in the registers */
     ud2
 
     /* Interrupted kernel: only arch_idle_wait's hlt, or a kernel bug that

@@ -23,6 +23,7 @@ _Static_assert(offsetof(struct trap_frame, vector) == TF_VECTOR, "TF_VECTOR");
 _Static_assert(offsetof(struct trap_frame, ss) == TF_SS, "TF_SS");
 _Static_assert(offsetof(struct trap_frame, fpu) == TF_FPU, "TF_FPU");
 _Static_assert(offsetof(struct percpu, scratch) == PCPU_SCRATCH, "PCPU_SCRATCH");
+_Static_assert(offsetof(struct percpu, fpu_owner) == PCPU_FPU_OWNER, "PCPU_FPU_OWNER");
 
 static bool is_pic_vector(uint64_t v) { return v >= VEC_PIC_BASE && v < VEC_PIC_BASE + 16; }
 
@@ -89,6 +90,7 @@ void arch_idle_wait(void)
 
 void arch_frame_init(struct trap_frame *f, uaddr_t pc, uaddr_t sp, uint64_t arg)
 {
+    arch_frame_release(f); /* its SSE state is the one below, not the registers' */
     *f = (struct trap_frame){0};
     f->rip = pc;
     /* Enter as if called: the System V ABI wants rsp + 8 aligned at a
@@ -99,7 +101,7 @@ void arch_frame_init(struct trap_frame *f, uaddr_t pc, uaddr_t sp, uint64_t arg)
     f->rflags = 0x202; /* IF */
     f->cs = GDT_UCODE;
     f->ss = GDT_UDATA;
-    f->vector = TF_VEC_SAVED; /* sysretq is fine (nothing in rcx/r11); SSE state from f->fpu */
+    f->vector = TF_VEC_SYSCALL; /* sysretq is fine (nothing in rcx/r11); SSE state from f->fpu */
     f->fpu[0] = 0x7f;           /* FCW 0x037f: x87 exceptions masked */
     f->fpu[1] = 0x03;
     f->fpu[24] = 0x80;          /* MXCSR 0x1f80: SSE exceptions masked */
@@ -119,9 +121,19 @@ void arch_frame_dump(const struct trap_frame *f)
     kprintf("  cs %lx ss %lx  vector %lu  error %#lx\n", f->cs, f->ss, f->vector, f->error);
 }
 
-/* The thread owning f is gone: its live SSE state, if any, is nobody's now. */
+/*
+ * The thread owning f is gone: its SSE state in the registers, if any, is
+ * nobody's now.  TS goes on, as for any thread that is not the owner (f
+ * may be pcpu.frame, entered with TS clear): the next user of SSE then
+ * traps and loads its own state over every register, so nothing of f's
+ * leaks.
+ */
 void arch_frame_release(struct trap_frame *f)
 {
-    if (pcpu.fpu_live == f)
-        pcpu.fpu_live = NULL;
+    if (pcpu.fpu_owner == f) {
+        pcpu.fpu_owner = NULL;
+        uint64_t cr0;
+        __asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
+        __asm__ volatile("mov %0, %%cr0" ::"r"(cr0 | CR0_TS));
+    }
 }

@@ -8,8 +8,6 @@
 
 #include "x86.h"
 
-uint64_t x86_active_root;
-
 void *arch_phys_to_virt(paddr_t pa) { return (void *)(pa + DIRECT_BASE); }
 
 paddr_t arch_virt_to_phys(const void *va)
@@ -71,10 +69,10 @@ static uint64_t make_pte(paddr_t pa, unsigned prot)
 static bool mapped(uint64_t e) { return e & (PTE_P | PTE_NONE); }
 
 /* Other address spaces hold no TLB entries for user pages: every CR3 load
- * flushes non-global ones. */
+ * flushes non-global ones.  CR3 says which is active (no PCID bits). */
 static void flush(struct arch_vspace *vs, uaddr_t va)
 {
-    if (vs->pml4 == x86_active_root)
+    if (vs->pml4 == read_cr3())
         invlpg(va);
 }
 
@@ -105,10 +103,8 @@ void arch_vspace_destroy(struct arch_vspace *vs)
 {
     if (!vs->pml4)
         return;
-    if (vs->pml4 == x86_active_root) {
-        x86_active_root = kernel_pml4;
+    if (vs->pml4 == read_cr3())
         write_cr3(kernel_pml4);
-    }
     uint64_t *t = arch_phys_to_virt(vs->pml4);
     for (unsigned i = 0; i < 256; i++)
         if (t[i] & PTE_P)

@@ -41,15 +41,20 @@
 #define TF_SIZE 176 /* what an IDT entry builds on the stack */
 #define TF_FPU 176
 
-/* Frames saved by the syscall instruction; they may go back with sysretq. */
+/*
+ * Frames saved by the syscall instruction (vector >= TF_VEC_SYSCALL) may go
+ * back with sysretq.  TF_VEC_FPU_OWNER marks such a frame as pcpu.fpu_owner's,
+ * so that the IPC fast path tells who owns the SSE registers from the two
+ * vectors it reads anyway (trap.S, "SSE state").
+ */
 #define TF_VEC_SYSCALL 0x100
-#define TF_VEC_SAVED 0x101 /* from syscall, SSE state in the frame (not live) */
+#define TF_VEC_FPU_OWNER 0x101
 
 /* Per-CPU block, reached through GS in the kernel. */
 #define PCPU_FRAME 0     /* current thread's trap frame */
 #define PCPU_KSTACK 8    /* top of the kernel stack */
 #define PCPU_SCRATCH 16  /* user rsp during syscall entry */
-#define PCPU_FPU_LIVE 24 /* frame whose SSE state is in the registers, unsaved */
+#define PCPU_FPU_OWNER 24 /* frame whose SSE state is in the registers, or 0 */
 
 /* Interrupt vectors. */
 #define VEC_TIMER 0x20
@@ -71,6 +76,7 @@
 #define CR0_PE (1 << 0)
 #define CR0_MP (1 << 1)
 #define CR0_EM (1 << 2)
+#define CR0_TS (1 << 3)
 #define CR0_WP (1 << 16)
 #define CR0_AM (1 << 18)
 #define CR0_PG (1 << 31)
@@ -99,7 +105,7 @@ struct percpu {
     struct trap_frame *frame;
     uint64_t kstack_top;
     uint64_t scratch;
-    struct trap_frame *fpu_live;
+    struct trap_frame *fpu_owner;
 };
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
@@ -156,5 +162,4 @@ void console_irq_init(void);
 
 /* trap.S */
 extern char syscall_entry[], idt_stubs[];
-_Noreturn void iret_to(struct trap_frame *f);
 #endif

@@ -7,7 +7,13 @@
 
 #define ARCH_NAME "x86_64"
 #define ARCH_ELF_MACHINE 62 /* EM_X86_64 */
-#define ARCH_USER_TOP 0x0000800000000000ull
+/*
+ * One page short of the lower canonical half: a syscall instruction can
+ * then never end at 2^47, so every rip a syscall saves is canonical and
+ * its return may take sysretq (which faults in ring 0 on a non-canonical
+ * rip) without testing it (trap.S).
+ */
+#define ARCH_USER_TOP 0x00007ffffffff000ull
 
 /* Index of the highest set bit of x (x != 0): the scheduler's priority pick. */
 static inline unsigned arch_highest_bit(uint32_t x)
@@ -27,10 +33,9 @@ struct trap_frame {
     uint64_t vector; /* how the thread entered: TF_VEC_SYSCALL or an IDT vector */
     uint64_t error;  /* exception error code, 0 if none */
     uint64_t rip, cs, rflags, rsp, ss;
-    /* x87/SSE state (fxsave format), saved when an interrupt or exception
-     * leaves user mode and restored by the iretq path.  syscall does not
-     * save it: the kernel never touches these registers, but a thread that
-     * blocks in a syscall may find another thread's values (README.md). */
+    /* x87/SSE state (fxsave format) while the thread is not pcpu.fpu_owner:
+     * the registers are switched lazily, on the first use after a switch
+     * (#NM with CR0.TS set; trap.S, "SSE state"). */
     uint8_t fpu[512] __attribute__((aligned(16)));
 };
 
@@ -38,11 +43,13 @@ struct arch_vspace {
     uint64_t pml4; /* physical address of the top-level table */
 };
 
-extern uint64_t x86_active_root; /* what CR3 holds: a CR3 load flushes the TLB, so never a needless one */
+/*
+ * The kernel calls this only when the space changes (sched_use_vspace keeps
+ * the active one), so it is the bare CR3 load the IPC fast path needs: no
+ * test of its own, no copy of the root.  A CR3 load flushes the TLB, so
+ * callers must keep it that way.
+ */
 static inline void arch_vspace_activate(struct arch_vspace *vs)
 {
-    if (vs->pml4 != x86_active_root) {
-        x86_active_root = vs->pml4;
-        __asm__ volatile("mov %0, %%cr3" ::"r"(vs->pml4) : "memory");
-    }
+    __asm__ volatile("mov %0, %%cr3" ::"r"(vs->pml4) : "memory");
 }
