@@ -25,10 +25,13 @@
  *                     (too long, or with a capability) is received with
  *                     SYS_IPC_RECEIVE and answered {length, has capability}.
  *                     A 1-byte "x" makes it exit without replying.  Every
- *                     spent reply token is checked dead (exit 14 if not).
+ *                     spent reply token is checked dead (exit 14 if not), and
+ *                     its xmm15 value kept across each call (15; sse_probe.h).
  */
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
+
+#include "sse_probe.h"
 
 /*
  * Thread entry points.  On x86_64 a new thread starts with rsp 16-byte
@@ -99,9 +102,13 @@ static int shortecho(void)
     struct vos_ipc_short_message m = { 0, 0, 0, 0, 0, 0, 0, 0 };
     struct vos_ipc_short_receive_result r = { 0, 0, 0 };
     uint64_t len = 0;
-    for (;;) {
+    for (uint64_t round = 0;; round++) {
         vos_cap_t spent = r.reply_token;
+        uint64_t mine = 0x5e5e5e5e00000000ull | round; /* the client keeps 0xc11e... */
+        sse_probe_set(mine);
         int64_t err = vos_sys_ipc_reply_receive_short(r.reply_token, ep, len, &m, &r);
+        if (sse_probe_get() != mine)
+            return 15; /* our SSE state was lost or is another thread's */
         len = 0;
         /* A token answers once, even though its slot may carry the next one (the fast path's parked slot). */
         if (spent && (vos_sys_capability_validate(spent, 0) != -(int64_t)VOS_ERR_INVALID_CAPABILITY

@@ -12,6 +12,8 @@
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
 
+#include "sse_probe.h"
+
 /*
  * Thread entry points.  On x86_64 a new thread starts with rsp 16-byte
  * aligned and no return address pushed, 8 bytes off what the System V ABI
@@ -475,7 +477,10 @@ static void test_short_ping_pong(void)
             uint64_t *w = &m.w0;
             for (unsigned i = 0; i < 8; i++)
                 w[i] = round * 100 + i;
+            uint64_t mine = 0xc11e000000000000ull | round << 8 | len; /* the server keeps 0x5e5e... */
+            sse_probe_set(mine);
             int ok = vos_sys_ipc_call_short(ch.cap, len, &m) == (int64_t)len;
+            ok = ok && sse_probe_get() == mine;
             for (unsigned i = 0; ok && i < len / 8; i++)
                 ok = w[i] == round * 100 + i + 1;
             good += ok;
