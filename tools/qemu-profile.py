@@ -28,6 +28,8 @@ import sys
 import tempfile
 
 INSN = re.compile(r"^0x([0-9a-f]+):")
+# QEMU prints an x86 instruction of more than 8 bytes on two lines, the second one bytes only.
+INSN_MORE = re.compile(r"^0x[0-9a-f]+:(\s+[0-9a-f]{2})+\s*$")
 EXEC = re.compile(r"^Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/")
 
 
@@ -66,6 +68,8 @@ def profile(trace, syms, marker, first, last):
     with open(trace, errors="replace") as f:
         for line in f:
             m = INSN.match(line)
+            if m and INSN_MORE.match(line):
+                continue  # the rest of the instruction above
             if m:
                 if block is None:
                     block, count = int(m.group(1), 16), 0
