@@ -1117,6 +1117,339 @@ static void registers_kept_across_switch(void **state)
     assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 0);
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
 }
+
+/*
+ * The register contract of the two message syscalls (docs/abi.md, the
+ * register fast path; spec/arch.yaml message, message_args, returns,
+ * message_clobbers, clobbers) across the kernel's IPC fast path
+ * (kernel/ipc_fast.c, docs/ipc.md): a client thread calls with
+ * SYS_IPC_CALL_SHORT a server thread of the same priority that waits in
+ * SYS_IPC_REPLY_RECEIVE_SHORT, so every call after the server's first
+ * receive switches straight to the server and every reply-receive straight
+ * back (the last reply goes by SYS_IPC_REPLY, the general road, into the
+ * same registers).  fp_trap(in, out) loads every general register it can
+ * from in[] (indexed by register number: the message words, the arguments
+ * and number, and a marker of the thread's own in every other one), traps,
+ * and stores every register into out[].  Each side's markers carry its own
+ * tag in their top 16 bits, the round and the register number in their
+ * low bits.  After each trap, on each side:
+ *   (a) every kept register (neither message, result nor clobbered) holds
+ *       this thread's own marker of this round;
+ *   (b) the message registers hold exactly the words the peer sent (the
+ *       server answers every word plus one), and the results are right;
+ *   (c) no register of message_clobbers or clobbers (that is not a result
+ *       of this call) holds a value of the peer's: one of its markers, of
+ *       any round, or one of its capability tokens (x86_64's rsi, rdx and
+ *       r10 never hold a marker: the server's arguments are there).
+ * Each side stores what every trap gave back, and both are checked once
+ * the exchange is over (the server cannot fail a cmocka test from its own
+ * thread, and a client that stopped calling would leave it waiting); the
+ * client's test reports the client's first failure, the server's test the
+ * server's.  Not on the host target, as for the kept-register tests
+ * above: its trap (vos_host_trap) is a C call that copies only the
+ * argument and result words, so there is no register file to check.
+ */
+#if defined(__riscv)
+enum { FP_NREGS = 32 };
+static const char *const fp_names[FP_NREGS] = {
+    "zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+    "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+};
+static int fp_settable(unsigned r) { return r != 0 && r != 2; } /* zero; sp (kept: fp_trap returns through it) */
+static const uint8_t fp_number = 17;                              /* a7 */
+static const uint8_t fp_args[3] = { 10, 11, 12 };                 /* a0..a2 */
+static const uint8_t fp_returns[3] = { 10, 11, 12 };              /* a0..a2: the results of these calls */
+static const uint8_t fp_message[8] = { 18, 19, 20, 21, 22, 23, 24, 25 }; /* s2..s9 */
+static const uint8_t fp_kept[] = { 3, 4, 8, 9, 26, 27 };          /* gp, tp, s0, s1, s10, s11 */
+/* message_clobbers ra, a1..a7; clobbers t0..t6 */
+static const uint8_t fp_clobbers[] = { 1, 11, 12, 13, 14, 15, 16, 17, 5, 6, 7, 28, 29, 30, 31 };
+__attribute__((naked)) static void fp_trap(const uint64_t *in, uint64_t *out)
+{
+    __asm__ volatile(
+        "addi sp, sp, -144\n sd ra, 0(sp)\n sd gp, 8(sp)\n sd tp, 16(sp)\n sd s0, 24(sp)\n sd s1, 32(sp)\n"
+        "sd s2, 40(sp)\n sd s3, 48(sp)\n sd s4, 56(sp)\n sd s5, 64(sp)\n sd s6, 72(sp)\n sd s7, 80(sp)\n"
+        "sd s8, 88(sp)\n sd s9, 96(sp)\n sd s10, 104(sp)\n sd s11, 112(sp)\n sd a1, 120(sp)\n"
+        ".irp n, 1,3,4,5,6,7,8,9,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+        "ld x\\n, 8*\\n(a0)\n"
+        ".endr\n"
+        "ld a0, 80(a0)\n"
+        "ecall\n"
+        "sd t0, 128(sp)\n ld t0, 120(sp)\n"
+        ".irp n, 1,3,4,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+        "sd x\\n, 8*\\n(t0)\n"
+        ".endr\n"
+        "ld t1, 128(sp)\n sd t1, 40(t0)\n"
+        "ld ra, 0(sp)\n ld gp, 8(sp)\n ld tp, 16(sp)\n ld s0, 24(sp)\n ld s1, 32(sp)\n ld s2, 40(sp)\n"
+        "ld s3, 48(sp)\n ld s4, 56(sp)\n ld s5, 64(sp)\n ld s6, 72(sp)\n ld s7, 80(sp)\n ld s8, 88(sp)\n"
+        "ld s9, 96(sp)\n ld s10, 104(sp)\n ld s11, 112(sp)\n addi sp, sp, 144\n ret\n");
+}
+#elif defined(__aarch64__)
+enum { FP_NREGS = 31 };
+static const char *const fp_names[FP_NREGS] = {
+    "x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15",
+    "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30",
+};
+static int fp_settable(unsigned r) { (void)r; return 1; }        /* sp is kept: fp_trap returns through it */
+static const uint8_t fp_number = 8;
+static const uint8_t fp_args[3] = { 0, 1, 2 };
+static const uint8_t fp_returns[3] = { 0, 1, 2 };
+static const uint8_t fp_message[8] = { 19, 20, 21, 22, 23, 24, 25, 26 };
+static const uint8_t fp_kept[] = { 27, 28, 29 };
+/* message_clobbers x1..x18, x30; no clobbers */
+static const uint8_t fp_clobbers[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 30 };
+__attribute__((naked)) static void fp_trap(const uint64_t *in, uint64_t *out)
+{
+    __asm__ volatile(
+        "stp x29, x30, [sp, #-112]!\n stp x19, x20, [sp, #16]\n stp x21, x22, [sp, #32]\n"
+        "stp x23, x24, [sp, #48]\n stp x25, x26, [sp, #64]\n stp x27, x28, [sp, #80]\n str x1, [sp, #96]\n"
+        ".irp n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30\n"
+        "ldr x\\n, [x0, #8*\\n]\n"
+        ".endr\n"
+        "ldr x0, [x0]\n"
+        "svc #0\n"
+        "str x0, [sp, #104]\n ldr x0, [sp, #96]\n"
+        ".irp n, 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30\n"
+        "str x\\n, [x0, #8*\\n]\n"
+        ".endr\n"
+        "ldr x1, [sp, #104]\n str x1, [x0]\n"
+        "ldp x19, x20, [sp, #16]\n ldp x21, x22, [sp, #32]\n ldp x23, x24, [sp, #48]\n"
+        "ldp x25, x26, [sp, #64]\n ldp x27, x28, [sp, #80]\n ldp x29, x30, [sp], #112\n ret\n");
+}
+#elif defined(__x86_64__)
+enum { FP_NREGS = 16 };
+static const char *const fp_names[FP_NREGS] = {
+    "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+};
+static int fp_settable(unsigned r) { return r != 4; }            /* rsp is kept: fp_trap returns through it */
+static const uint8_t fp_number = 0;                               /* rax */
+static const uint8_t fp_args[3] = { 6, 2, 10 };                   /* message_args rsi, rdx, r10 */
+static const uint8_t fp_returns[3] = { 0, 2, 10 };                /* rax, rdx, r10 */
+static const uint8_t fp_message[8] = { 7, 3, 12, 13, 14, 15, 8, 9 }; /* rdi, rbx, r12..r15, r8, r9 */
+static const uint8_t fp_kept[] = { 5 };                           /* rbp */
+/* message_clobbers rsi, rdx, r10; clobbers rcx, r11 */
+static const uint8_t fp_clobbers[] = { 6, 2, 10, 1, 11 };
+__attribute__((naked)) static void fp_trap(const uint64_t *in, uint64_t *out)
+{
+    __asm__ volatile(
+        "push %rbx\n push %rbp\n push %r12\n push %r13\n push %r14\n push %r15\n push %rsi\n sub $8, %rsp\n"
+        "mov 0(%rdi), %rax\n mov 8(%rdi), %rcx\n mov 16(%rdi), %rdx\n mov 24(%rdi), %rbx\n mov 40(%rdi), %rbp\n"
+        "mov 48(%rdi), %rsi\n mov 64(%rdi), %r8\n mov 72(%rdi), %r9\n mov 80(%rdi), %r10\n mov 88(%rdi), %r11\n"
+        "mov 96(%rdi), %r12\n mov 104(%rdi), %r13\n mov 112(%rdi), %r14\n mov 120(%rdi), %r15\n mov 56(%rdi), %rdi\n"
+        "syscall\n"
+        "mov %rax, (%rsp)\n mov 8(%rsp), %rax\n"
+        "mov %rcx, 8(%rax)\n mov %rdx, 16(%rax)\n mov %rbx, 24(%rax)\n mov %rbp, 40(%rax)\n mov %rsi, 48(%rax)\n"
+        "mov %rdi, 56(%rax)\n mov %r8, 64(%rax)\n mov %r9, 72(%rax)\n mov %r10, 80(%rax)\n mov %r11, 88(%rax)\n"
+        "mov %r12, 96(%rax)\n mov %r13, 104(%rax)\n mov %r14, 112(%rax)\n mov %r15, 120(%rax)\n"
+        "mov (%rsp), %rcx\n mov %rcx, 0(%rax)\n"
+        "add $16, %rsp\n pop %r15\n pop %r14\n pop %r13\n pop %r12\n pop %rbp\n pop %rbx\n ret\n");
+}
+#endif
+
+#define FP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+enum { FP_ROUNDS = 8 };                 /* rounds 0..FP_ROUNDS; the last is answered by SYS_IPC_REPLY */
+#define FP_CLIENT_TAG 0xc1e7u
+#define FP_SERVER_TAG 0x5e7eu
+#define FP_ANY_TOKEN (~0ull)            /* a result that is a fresh capability token: nonzero, no error */
+
+struct fp_side {
+    const char *who;
+    unsigned tag, peer_tag;
+    char failure[240]; /* the first failed check, or "" */
+};
+static struct fp_side fp_client = { "client (SYS_IPC_CALL_SHORT)", FP_CLIENT_TAG, FP_SERVER_TAG, "" };
+static struct fp_side fp_server = { "server (SYS_IPC_REPLY_RECEIVE_SHORT)", FP_SERVER_TAG, FP_CLIENT_TAG, "" };
+/* What each trap gave back, per round; checked after the exchange (see fp_exchange). */
+static uint64_t fp_client_out[FP_ROUNDS + 1][FP_NREGS], fp_server_out[FP_ROUNDS + 1][FP_NREGS];
+/* The server's capabilities: its endpoint (READ, derived by it), then the reply token of each round. */
+static uint64_t fp_server_caps[FP_ROUNDS + 2];
+static volatile int64_t fp_server_result;
+
+static uint64_t fp_marker(unsigned tag, unsigned round, unsigned reg)
+{
+    return (uint64_t)tag << 48 | (uint64_t)0xa11 << 20 | (uint64_t)round << 8 | reg;
+}
+
+/* Word j of the client's request in round r (the server answers it plus one). */
+static uint64_t fp_word(unsigned round, unsigned j) { return (uint64_t)0x3e55 << 48 | (uint64_t)round << 16 | j << 8; }
+
+static void fp_record(struct fp_side *s, unsigned round, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fp_record(struct fp_side *s, unsigned round, const char *fmt, ...)
+{
+    if (s->failure[0])
+        return;
+    int n = snprintf(s->failure, sizeof(s->failure), "%s, round %u: ", s->who, round);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->failure + n, sizeof(s->failure) - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+/* Every settable register: a marker of this side's, then the message words, arguments and number. */
+static void fp_fill(uint64_t *in, const struct fp_side *s, unsigned round, uint64_t nr, const uint64_t *args,
+                    unsigned nargs, const uint64_t *words)
+{
+    for (unsigned r = 0; r < FP_NREGS; r++)
+        in[r] = fp_settable(r) ? fp_marker(s->tag, round, r) : 0;
+    for (unsigned j = 0; j < 8; j++)
+        in[fp_message[j]] = words[j];
+    for (unsigned i = 0; i < nargs; i++)
+        in[fp_args[i]] = args[i];
+    in[fp_number] = nr;
+}
+
+static int fp_is_result(unsigned r, unsigned nresults)
+{
+    for (unsigned i = 0; i < nresults; i++)
+        if (fp_returns[i] == r)
+            return 1;
+    return 0;
+}
+
+/* A value of the peer's: one of its markers (any round) or one of its capability tokens. */
+static int fp_peers(const struct fp_side *s, uint64_t v, const uint64_t *peer_caps, unsigned npeer)
+{
+    for (unsigned i = 0; i < npeer; i++)
+        if (peer_caps[i] && v == peer_caps[i])
+            return 1;
+    return v >> 48 == s->peer_tag;
+}
+
+/* Checks (a), (b) and (c) above for what one trap gave back; records the first failure. */
+static void fp_check(struct fp_side *s, unsigned round, const uint64_t *out, const uint64_t *words,
+                     const uint64_t *results, unsigned nresults, const uint64_t *peer_caps, unsigned npeer)
+{
+    for (size_t i = 0; i < FP_ARRAY_LEN(fp_kept); i++) {
+        unsigned r = fp_kept[i];
+        if (out[r] != fp_marker(s->tag, round, r))
+            fp_record(s, round, "kept register %s is %#" PRIx64 ", not its own %#" PRIx64 "%s", fp_names[r], out[r],
+                      fp_marker(s->tag, round, r),
+                      fp_peers(s, out[r], peer_caps, npeer) ? " (a value of the peer's)" : "");
+    }
+    for (unsigned j = 0; j < 8; j++) {
+        unsigned r = fp_message[j];
+        if (out[r] != words[j])
+            fp_record(s, round, "message register %s (w%u) is %#" PRIx64 ", the peer sent %#" PRIx64, fp_names[r], j,
+                      out[r], words[j]);
+    }
+    for (unsigned i = 0; i < nresults; i++) {
+        unsigned r = fp_returns[i];
+        if (results[i] == FP_ANY_TOKEN ? !out[r] || VOS_IS_ERROR(out[r]) || fp_peers(s, out[r], peer_caps, npeer)
+                                       : out[r] != results[i])
+            fp_record(s, round, "result %u in %s is %#" PRIx64 ", want %#" PRIx64, i, fp_names[r], out[r],
+                      results[i]);
+    }
+    for (size_t i = 0; i < FP_ARRAY_LEN(fp_clobbers); i++) {
+        unsigned r = fp_clobbers[i];
+        if (!fp_is_result(r, nresults) && fp_peers(s, out[r], peer_caps, npeer))
+            fp_record(s, round, "clobbered register %s is %#" PRIx64 ", a value of the peer's", fp_names[r], out[r]);
+    }
+}
+
+/*
+ * The server, on an endpoint capability (all rights) that it derives its own
+ * READ capability from: rounds 0..FP_ROUNDS by reply-receive (the first
+ * receives only), then the last reply by SYS_IPC_REPLY.  Neither side looks
+ * at the other's capability tokens until the exchange is over: a value of
+ * a thread's own that the kernel saves and gives back to it (a register
+ * message_clobbers allows to hold one) is then never one of the peer's.
+ */
+HELPER_THREAD static void fp_server_body(uint64_t ep_cap)
+{
+    uint64_t in[FP_NREGS], words[8] = { 0 }, token = 0;
+    int64_t e = vos_sys_capability_derive(ep_cap, VOS_RIGHT_READ);
+    if (e <= 0) {
+        fp_record(&fp_server, 0, "capability_derive (READ) of the endpoint failed: %" PRId64, e);
+        e = (int64_t)ep_cap; /* serve anyway: the client's calls do not wait forever */
+    }
+    fp_server_caps[0] = (uint64_t)e;
+    for (unsigned round = 0;; round++) {
+        uint64_t *out = fp_server_out[round];
+        uint64_t args[3] = { token, (uint64_t)e, round ? VOS_IPC_REGISTER_MESSAGE : 0 };
+        fp_fill(in, &fp_server, round, VOS_SYS_IPC_REPLY_RECEIVE_SHORT, args, 3, words);
+        fp_trap(in, out);
+        if (VOS_IS_ERROR(out[fp_returns[0]])) { /* the client then waits for good: its boot test times out */
+            fp_server_result = (int64_t)out[fp_returns[0]];
+            vos_sys_thread_exit(1);
+        }
+        token = out[fp_returns[2]];
+        fp_server_caps[1 + round] = token;
+        for (unsigned j = 0; j < 8; j++)
+            words[j] = out[fp_message[j]] + 1; /* derived from what arrived: a wrong word reaches the client too */
+        if (round == FP_ROUNDS)
+            break;
+    }
+    fp_server_result = vos_sys_ipc_reply(token, words, VOS_IPC_REGISTER_MESSAGE, 0);
+    vos_sys_thread_exit(0);
+}
+
+/* A fresh endpoint and channel, the server thread, FP_ROUNDS + 1 calls, then both sides' checks. */
+static void fp_exchange(void)
+{
+    for (unsigned r = 0; r < FP_NREGS; r++) { /* the tables above name every settable register once */
+        unsigned k = fp_returns[0] == r;
+        for (size_t i = 0; i < FP_ARRAY_LEN(fp_kept); i++) k += fp_kept[i] == r;
+        for (size_t i = 0; i < 8; i++) k += fp_message[i] == r;
+        for (size_t i = 0; i < FP_ARRAY_LEN(fp_clobbers); i++) k += fp_clobbers[i] == r;
+        if (fp_settable(r) && k != 1)
+            fail_msg("register %s is in %u of kept, message, clobbers, result 0", fp_names[r], k);
+    }
+    fp_client.failure[0] = fp_server.failure[0] = 0;
+    memset(fp_client_out, 0, sizeof(fp_client_out));
+    memset(fp_server_out, 0, sizeof(fp_server_out));
+    memset(fp_server_caps, 0, sizeof(fp_server_caps));
+    fp_server_result = 1;
+    struct vos_endpoint_create_result ep;
+    assert_int_equal(vos_sys_ipc_endpoint_create(&ep), 0);
+    int64_t ch = vos_sys_ipc_channel_create(ep.endpoint_id, ep.endpoint_id, ep.capability, ep.capability);
+    assert_true(ch > 0);
+    int64_t wcap = vos_sys_capability_create(VOS_OBJ_CHANNEL, (uint64_t)ch, VOS_RIGHT_WRITE, self_cap);
+    assert_true(wcap > 0);
+    uint8_t *stack = map_anon(16384);
+    make_executable(fp_server_body);
+    int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)fp_server_body, (uint64_t)(uintptr_t)stack, 16384,
+                                        ep.capability);
+    assert_true(tid > 0);
+    vos_sys_yield(); /* the server reaches its first receive: then even the first call may find it waiting */
+    uint64_t in[FP_NREGS];
+    for (unsigned round = 0; round <= FP_ROUNDS; round++) {
+        uint64_t words[8], args[2] = { (uint64_t)wcap, VOS_IPC_REGISTER_MESSAGE };
+        for (unsigned j = 0; j < 8; j++)
+            words[j] = fp_word(round, j);
+        fp_fill(in, &fp_client, round, VOS_SYS_IPC_CALL_SHORT, args, 2, words);
+        fp_trap(in, fp_client_out[round]);
+    }
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 0);
+    vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
+    if (fp_server_result != 0)
+        fp_record(&fp_server, FP_ROUNDS, "the server ended with %" PRId64, fp_server_result);
+    uint64_t client_cap = (uint64_t)wcap;
+    for (unsigned round = 0; round <= FP_ROUNDS; round++) {
+        uint64_t req[8], resp[8];
+        for (unsigned j = 0; j < 8; j++)
+            req[j] = fp_word(round, j), resp[j] = req[j] + 1;
+        uint64_t client_results[1] = { VOS_IPC_REGISTER_MESSAGE };
+        uint64_t server_results[3] = { self_pid, VOS_IPC_REGISTER_MESSAGE, FP_ANY_TOKEN };
+        fp_check(&fp_client, round, fp_client_out[round], resp, client_results, 1, fp_server_caps,
+                 FP_ARRAY_LEN(fp_server_caps));
+        fp_check(&fp_server, round, fp_server_out[round], req, server_results, 3, &client_cap, 1);
+    }
+}
+
+static void fast_path_registers_call(void **state) /* [IPC] */
+{
+    (void)state;
+    fp_exchange();
+    if (fp_client.failure[0])
+        fail_msg("%s", fp_client.failure);
+}
+
+static void fast_path_registers_reply_receive(void **state) /* [IPC] */
+{
+    (void)state;
+    fp_exchange();
+    if (fp_server.failure[0])
+        fail_msg("%s", fp_server.failure);
+}
 #endif
 
 #define T(name, fn) { name, fn, NULL, NULL, NULL }
@@ -1164,6 +1497,8 @@ static const struct CMUnitTest fixed_tests[] = {
 #ifndef CONF_HOST
     T("abi.registers_kept_returning_at_once", registers_kept_at_once),
     T("abi.registers_kept_across_a_switch", registers_kept_across_switch),
+    T("ipc_call_short.registers_across_the_fast_path [IPC]", fast_path_registers_call),
+    T("ipc_reply_receive_short.registers_across_the_fast_path [IPC]", fast_path_registers_reply_receive),
 #endif
 };
 
