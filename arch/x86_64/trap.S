@@ -87,9 +87,11 @@ syscall_switch:
  *
  * The kernel stack is empty here, its top 16-byte aligned as the call
  * wants, and pcpu.frame still names our frame afterwards: no push or pop.
+ * rcx is number - SYSCALL_MESSAGE_FIRST from the range test, so one
+ * indirect call picks the call's or the reply-receive's fast path.
  */
 syscall_ipc:
-    call kernel_ipc_fast
+    call *ipc_fast_paths(, %rcx, 8)
     mov %gs:PCPU_FRAME, %rdi
     test %rax, %rax
     jz syscall_ipc_slow
@@ -342,3 +344,9 @@ trap_common:
     pop %rax
     add $16, %rsp
     iretq
+
+    .section .rodata
+    .balign 8
+ipc_fast_paths:                     /* by number - SYSCALL_MESSAGE_FIRST (kernel/ipc_fast.c checks the order) */
+    .quad kernel_ipc_fast_call
+    .quad kernel_ipc_fast_reply_receive
