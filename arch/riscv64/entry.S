@@ -144,6 +144,30 @@ boot_high:
     li t6, 0
 .endm
 
+.macro ipc_enter_next
+/* Into the thread whose frame a0 is: ours keeps its kept registers and pc, the next gets its own and three results. */
+    csrr t0, sscratch           /* our frame */
+    store_message_kept t0
+    csrw sscratch, a0
+    ld t0, FRAME_SEPC(a0)
+    csrw sepc, t0
+    load_message_kept a0
+#if SYSCALL_MESSAGE_RESULTS != 3
+#error "ipc_enter_next restores three result words (a0..a2)"
+#endif
+    ld a1, 10*8(a0)
+    ld a2, 11*8(a0)
+    ld a0, 9*8(a0)
+    li ra, 0
+    li a3, 0
+    li a4, 0
+    li a5, 0
+    li a6, 0
+    li a7, 0
+    clear_temporaries
+    sret
+.endm
+
     .text
     .balign 4
     .global trap_entry
@@ -154,16 +178,16 @@ trap_entry:
     csrr a0, scause
     li a1, 8
     bne a0, a1, trap_not_ecall
-    sd a2, 11*8(sp)
-    sd a7, 16*8(sp)
-    addi a2, a7, -SYSCALL_MESSAGE_FIRST
-    sltiu a0, a2, SYSCALL_MESSAGE_COUNT
-    bnez a0, syscall_ipc        /* with a2 = 0 (call) or 1 (reply-receive); ra is not saved: they clobber it */
+    addi a1, a7, -SYSCALL_MESSAGE_FIRST
+    sltiu a0, a1, SYSCALL_MESSAGE_COUNT
+    bnez a0, syscall_ipc        /* with a1 = 0 (call) or 1 (reply-receive) */
     sd ra, 0*8(sp)
+    sd a2, 11*8(sp)
     sd a3, 12*8(sp)
     sd a4, 13*8(sp)
     sd a5, 14*8(sp)
     sd a6, 15*8(sp)
+    sd a7, 16*8(sp)
     csrr a1, sepc               /* stays in sepc unless we switch */
     addi a1, a1, 4
     csrw sepc, a1
@@ -196,47 +220,40 @@ syscall_switch:
 
 /*
  * The message syscalls (the IPC register fast path, kernel/include/arch.h):
- * kernel_ipc_fast keeps s0..s11, gp and tp, so the message words in s2..s9
- * go from this thread to the next without touching memory.  The kept
- * registers of spec/arch.yaml (sp, gp, tp, s0, s1, s10, s11) are all that
- * is saved and restored on a switch; ra, a1..a7 and t0..t6 leave zeroed.
+ * the C keeps s0..s11, gp and tp, so the message words in s2..s9 go from
+ * this thread to the next without touching memory.  Only what the C reads
+ * is stored first (the pc, sp, the first two arguments, and a2, the
+ * reply-receive's length); ra and the number are not (they are clobbered,
+ * and the number is known on each road).  The kept registers of
+ * spec/arch.yaml (sp, gp, tp, s0, s1, s10, s11) are all that is saved and
+ * restored on a switch; ra, a3..a7 and t0..t6 leave zeroed.
  */
 syscall_ipc:
-    csrr a1, sepc
-    addi a1, a1, 4
-    sd a1, FRAME_SEPC(sp)
+    csrr a0, sepc
+    addi a0, a0, 4
+    sd a0, FRAME_SEPC(sp)
+    csrrw a0, sscratch, sp      /* a0 = user sp; sscratch = frame again */
+    sd a0, 1*8(sp)
     mv a0, sp
-    csrrw a1, sscratch, sp      /* a1 = user sp; sscratch = frame again */
-    sd a1, 1*8(a0)
     ld sp, FRAME_KSTACK(a0)
-    bnez a2, 1f
+    bnez a1, ipc_reply_receive
     call kernel_ipc_fast_call
-    j 2f
-1:  call kernel_ipc_fast_reply_receive
-2:  csrr t0, sscratch           /* our frame */
-    beqz a0, syscall_ipc_slow
-    store_message_kept t0
-    csrw sscratch, a0
-    ld t0, FRAME_SEPC(a0)
-    csrw sepc, t0
-    load_message_kept a0
-#if SYSCALL_MESSAGE_RESULTS != 3
-#error "syscall_ipc restores three result words (a0..a2)"
-#endif
-    ld a1, 10*8(a0)
-    ld a2, 11*8(a0)
-    ld a0, 9*8(a0)
-    li ra, 0
-    li a3, 0
-    li a4, 0
-    li a5, 0
-    li a6, 0
-    li a7, 0
-    clear_temporaries
-    sret
+    beqz a0, ipc_slow_call
+    ipc_enter_next
+ipc_reply_receive:
+    sd a2, 11*8(a0)
+    call kernel_ipc_fast_reply_receive
+    beqz a0, ipc_slow_reply_receive
+    ipc_enter_next
 
 /* Not for the fast path: the whole context into the frame, then the general road. */
-syscall_ipc_slow:
+ipc_slow_call:
+    li t1, SYSCALL_MESSAGE_FIRST
+    j 1f
+ipc_slow_reply_receive:
+    li t1, SYSCALL_MESSAGE_FIRST + 1
+1:  csrr t0, sscratch
+    sd t1, 16*8(t0)             /* the number */
     sd zero, 0*8(t0)            /* ra, a3..a6: not arguments, and zeroed by these calls */
     sd zero, 12*8(t0)
     sd zero, 13*8(t0)
