@@ -59,8 +59,8 @@
     stp     x2, x3, [\base, #TF_ELR]
 .endm
 
-// The end of every svc: x0..x18 and x30 from the frame at base, then back to EL0.
-.macro return_from_svc base
+// x2..x17 from the frame at base: every way back to EL0 reloads them.
+.macro load_x2_to_x17 base
     ldp     x2, x3, [\base, #16]
     ldp     x4, x5, [\base, #32]
     ldp     x6, x7, [\base, #48]
@@ -69,6 +69,11 @@
     ldp     x12, x13, [\base, #96]
     ldp     x14, x15, [\base, #112]
     ldp     x16, x17, [\base, #128]
+.endm
+
+// The end of every svc: x0..x18 and x30 from the frame at base, then back to EL0.
+.macro return_from_svc base
+    load_x2_to_x17 \base
     ldr     x18, [\base, #144]
     ldr     x30, [\base, #240]
     ldp     x0, x1, [\base]
@@ -91,14 +96,7 @@
     msr     elr_el1, x2
     msr     spsr_el1, x3
     mov     sp, x0                      // SP_EL1 = the next thread's frame
-    ldp     x2, x3, [x0, #16]
-    ldp     x4, x5, [x0, #32]
-    ldp     x6, x7, [x0, #48]
-    ldp     x8, x9, [x0, #64]
-    ldp     x10, x11, [x0, #80]
-    ldp     x12, x13, [x0, #96]
-    ldp     x14, x15, [x0, #112]
-    ldp     x16, x17, [x0, #128]
+    load_x2_to_x17 x0
     ldr     x18, [x0, #144]
     ldp     x27, x28, [x0, #216]
     ldp     x29, x30, [x0, #232]
@@ -303,14 +301,7 @@ arch_enter_user:
     msr     elr_el1, x2
     msr     spsr_el1, x3
     mov     sp, x0                      // the next trap saves straight into f
-    ldp     x2, x3, [x0, #16]
-    ldp     x4, x5, [x0, #32]
-    ldp     x6, x7, [x0, #48]
-    ldp     x8, x9, [x0, #64]
-    ldp     x10, x11, [x0, #80]
-    ldp     x12, x13, [x0, #96]
-    ldp     x14, x15, [x0, #112]
-    ldp     x16, x17, [x0, #128]
+    load_x2_to_x17 x0
     ldp     x18, x19, [x0, #144]
     ldp     x20, x21, [x0, #160]
     ldp     x22, x23, [x0, #176]
