@@ -1156,13 +1156,6 @@ static const char *const fp_names[FP_NREGS] = {
     "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 };
 static int fp_settable(unsigned r) { return r != 0 && r != 2; } /* zero; sp (kept: fp_trap returns through it) */
-static const uint8_t fp_number = 17;                              /* a7 */
-static const uint8_t fp_args[3] = { 10, 11, 12 };                 /* a0..a2 */
-static const uint8_t fp_returns[3] = { 10, 11, 12 };              /* a0..a2: the results of these calls */
-static const uint8_t fp_message[8] = { 18, 19, 20, 21, 22, 23, 24, 25 }; /* s2..s9 */
-static const uint8_t fp_kept[] = { 3, 4, 8, 9, 26, 27 };          /* gp, tp, s0, s1, s10, s11 */
-/* message_clobbers ra, a1..a7; clobbers t0..t6 */
-static const uint8_t fp_clobbers[] = { 1, 11, 12, 13, 14, 15, 16, 17, 5, 6, 7, 28, 29, 30, 31 };
 __attribute__((naked)) static void fp_trap(const uint64_t *in, uint64_t *out)
 {
     __asm__ volatile(
@@ -1190,13 +1183,6 @@ static const char *const fp_names[FP_NREGS] = {
     "x16", "x17", "x18", "x19", "x20", "x21", "x22", "x23", "x24", "x25", "x26", "x27", "x28", "x29", "x30",
 };
 static int fp_settable(unsigned r) { (void)r; return 1; }        /* sp is kept: fp_trap returns through it */
-static const uint8_t fp_number = 8;
-static const uint8_t fp_args[3] = { 0, 1, 2 };
-static const uint8_t fp_returns[3] = { 0, 1, 2 };
-static const uint8_t fp_message[8] = { 19, 20, 21, 22, 23, 24, 25, 26 };
-static const uint8_t fp_kept[] = { 27, 28, 29 };
-/* message_clobbers x1..x18, x30; no clobbers */
-static const uint8_t fp_clobbers[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 30 };
 __attribute__((naked)) static void fp_trap(const uint64_t *in, uint64_t *out)
 {
     __asm__ volatile(
@@ -1221,13 +1207,6 @@ static const char *const fp_names[FP_NREGS] = {
     "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi", "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
 };
 static int fp_settable(unsigned r) { return r != 4; }            /* rsp is kept: fp_trap returns through it */
-static const uint8_t fp_number = 0;                               /* rax */
-static const uint8_t fp_args[3] = { 6, 2, 10 };                   /* message_args rsi, rdx, r10 */
-static const uint8_t fp_returns[3] = { 0, 2, 10 };                /* rax, rdx, r10 */
-static const uint8_t fp_message[8] = { 7, 3, 12, 13, 14, 15, 8, 9 }; /* rdi, rbx, r12..r15, r8, r9 */
-static const uint8_t fp_kept[] = { 5 };                           /* rbp */
-/* message_clobbers rsi, rdx, r10; clobbers rcx, r11 */
-static const uint8_t fp_clobbers[] = { 6, 2, 10, 1, 11 };
 __attribute__((naked)) static void fp_trap(const uint64_t *in, uint64_t *out)
 {
     __asm__ volatile(
@@ -1246,6 +1225,54 @@ __attribute__((naked)) static void fp_trap(const uint64_t *in, uint64_t *out)
 #endif
 
 #define FP_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * The register roles, from spec/arch.yaml through the generated
+ * conformance_cases.h, as indices into fp_names: the test states no
+ * register rule of its own.  Every settable register that is neither a
+ * message register nor destroyed by these calls (message_clobbers,
+ * clobbers) nor one of their results is kept.
+ */
+static unsigned fp_number, fp_args[3], fp_returns[CONF_MESSAGE_RESULTS], fp_message[8];
+static unsigned fp_kept[FP_NREGS], fp_nkept, fp_clobbers[FP_NREGS], fp_nclobbers;
+
+static unsigned fp_index(const char *name)
+{
+    for (unsigned r = 0; r < FP_NREGS; r++)
+        if (!strcmp(fp_names[r], name))
+            return r;
+    fail_msg("spec/arch.yaml names register %s, which this test does not know", name);
+    return 0;
+}
+
+/* r among the first n names of a NULL-terminated list. */
+static int fp_listed(const char *const *list, unsigned n, unsigned r)
+{
+    for (unsigned i = 0; i < n && list[i]; i++)
+        if (fp_index(list[i]) == r)
+            return 1;
+    return 0;
+}
+
+static void fp_roles(void)
+{
+    fp_number = fp_index(conf_regs_number);
+    for (unsigned i = 0; i < 3; i++)
+        fp_args[i] = fp_index(conf_regs_message_args[i]);
+    for (unsigned i = 0; i < CONF_MESSAGE_RESULTS; i++)
+        fp_returns[i] = fp_index(conf_regs_returns[i]);
+    for (unsigned j = 0; j < 8; j++)
+        fp_message[j] = fp_index(conf_regs_message[j]);
+    fp_nkept = fp_nclobbers = 0;
+    for (unsigned r = 0; r < FP_NREGS; r++) {
+        if (!fp_settable(r) || fp_listed(conf_regs_message, ~0u, r))
+            continue;
+        if (fp_listed(conf_regs_message_clobbers, ~0u, r) || fp_listed(conf_regs_clobbers, ~0u, r))
+            fp_clobbers[fp_nclobbers++] = r;
+        else if (!fp_listed(conf_regs_returns, CONF_MESSAGE_RESULTS, r))
+            fp_kept[fp_nkept++] = r;
+    }
+}
 enum { FP_ROUNDS = 8 };                 /* rounds 0..FP_ROUNDS; the last is answered by SYS_IPC_REPLY */
 #define FP_CLIENT_TAG 0xc1e7u
 #define FP_SERVER_TAG 0x5e7eu
@@ -1318,7 +1345,7 @@ static int fp_peers(const struct fp_side *s, uint64_t v, const uint64_t *peer_ca
 static void fp_check(struct fp_side *s, unsigned round, const uint64_t *out, const uint64_t *words,
                      const uint64_t *results, unsigned nresults, const uint64_t *peer_caps, unsigned npeer)
 {
-    for (size_t i = 0; i < FP_ARRAY_LEN(fp_kept); i++) {
+    for (unsigned i = 0; i < fp_nkept; i++) {
         unsigned r = fp_kept[i];
         if (out[r] != fp_marker(s->tag, round, r))
             fp_record(s, round, "kept register %s is %#" PRIx64 ", not its own %#" PRIx64 "%s", fp_names[r], out[r],
@@ -1338,7 +1365,7 @@ static void fp_check(struct fp_side *s, unsigned round, const uint64_t *out, con
             fp_record(s, round, "result %u in %s is %#" PRIx64 ", want %#" PRIx64, i, fp_names[r], out[r],
                       results[i]);
     }
-    for (size_t i = 0; i < FP_ARRAY_LEN(fp_clobbers); i++) {
+    for (unsigned i = 0; i < fp_nclobbers; i++) {
         unsigned r = fp_clobbers[i];
         if (!fp_is_result(r, nresults) && fp_peers(s, out[r], peer_caps, npeer))
             fp_record(s, round, "clobbered register %s is %#" PRIx64 ", a value of the peer's", fp_names[r], out[r]);
@@ -1385,14 +1412,7 @@ HELPER_THREAD static void fp_server_body(uint64_t ep_cap)
 /* A fresh endpoint and channel, the server thread, FP_ROUNDS + 1 calls, then both sides' checks. */
 static void fp_exchange(void)
 {
-    for (unsigned r = 0; r < FP_NREGS; r++) { /* the tables above name every settable register once */
-        unsigned k = fp_returns[0] == r;
-        for (size_t i = 0; i < FP_ARRAY_LEN(fp_kept); i++) k += fp_kept[i] == r;
-        for (size_t i = 0; i < 8; i++) k += fp_message[i] == r;
-        for (size_t i = 0; i < FP_ARRAY_LEN(fp_clobbers); i++) k += fp_clobbers[i] == r;
-        if (fp_settable(r) && k != 1)
-            fail_msg("register %s is in %u of kept, message, clobbers, result 0", fp_names[r], k);
-    }
+    fp_roles();
     fp_client.failure[0] = fp_server.failure[0] = 0;
     memset(fp_client_out, 0, sizeof(fp_client_out));
     memset(fp_server_out, 0, sizeof(fp_server_out));
