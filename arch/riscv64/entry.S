@@ -144,14 +144,19 @@ boot_high:
     li t6, 0
 .endm
 
+/* Make the frame at base the current one: sscratch, the pc, and its kept registers (sp among them). */
+.macro enter_frame_kept base
+    csrw sscratch, \base
+    ld t0, FRAME_SEPC(\base)
+    csrw sepc, t0
+    load_message_kept \base
+.endm
+
 .macro ipc_enter_next
 /* Into the thread whose frame a0 is: ours keeps its kept registers and pc, the next gets its own and three results. */
     csrr t0, sscratch           /* our frame */
     store_message_kept t0
-    csrw sscratch, a0
-    ld t0, FRAME_SEPC(a0)
-    csrw sepc, t0
-    load_message_kept a0
+    enter_frame_kept a0
 #if SYSCALL_MESSAGE_RESULTS != 3
 #error "ipc_enter_next restores three result words (a0..a2)"
 #endif
@@ -297,10 +302,7 @@ trap_full:
  */
     .global arch_enter_user
 arch_enter_user:
-    csrw sscratch, a0
-    ld t0, FRAME_SEPC(a0)
-    csrw sepc, t0
-    load_message_kept a0
+    enter_frame_kept a0
     ld ra, 0*8(a0)
     ld t0, 4*8(a0)
     ld t1, 5*8(a0)
