@@ -212,14 +212,14 @@ void ipc_finish_receive(struct thread *r, long err, const struct vos_ipc_receive
     } else {
         if (err == VOS_ERR_BUFFER_TOO_SMALL)
             syscall_return_word(&r->frame, 1, res->message_len);
-        syscall_return_error(&r->frame, err);
+        syscall_fail_blocked(r, err);
     }
     sched_wake(r);
 }
 
 void ipc_fail(struct thread *t, long err)
 {
-    syscall_return_error(&t->frame, err);
+    syscall_fail_blocked(t, err);
     sched_wake(t);
 }
 

@@ -118,10 +118,10 @@ static inline __attribute__((always_inline)) long reply_body(struct thread *self
         ipc_fail(t, err); /* the caller's buffer is bad: its problem, the reply is spent */
     } else {
         if (t->ipc.regs) {
-            syscall_return1(&t->frame, s->len);
+            syscall_result_ipc_call_short(&t->frame, s->len);
         } else {
             struct vos_ipc_call_result r = { xc ? cap_token(xc) : 0, s->len };
-            syscall_return_vos_ipc_call_result(&t->frame, &r);
+            syscall_result_ipc_call(&t->frame, &r);
         }
         sched_wake(t);
     }

@@ -37,14 +37,14 @@ def call_every_stub(model):
     lines = ["#include <vos/syscalls.h>", ""]
     for s in model.syscalls:
         args = ["0"] * len(s["args"])
-        if s["ret_kind"] == "struct":
+        if s["ret_kind"] == "struct" or s["ret_out"]:
             args.append("&result")
         call = f"vos_sys_{s['name']}({', '.join(args)})"
         fn = f"call_{s['name']}"
         lines.append(f"{'void' if s['noreturn'] else 'int64_t'} {fn}(void);")
         if s["noreturn"]:
             lines += [f"void {fn}(void)", "{", f"    {call};", "}", ""]
-        elif s["ret_kind"] == "struct":
+        elif s["ret_kind"] == "struct" or s["ret_out"]:
             lines += [f"int64_t {fn}(void)", "{", f"    {s['ret_c']} result;",
                       f"    int64_t r = {call};", "    return r < 0 ? r : (int64_t)sizeof result;", "}", ""]
         else:

@@ -10,7 +10,7 @@
 #pragma once
 
 #include "process.h"
-#include "syscall_frame.h"
+#include "syscall_support.h"
 
 #define IPC_QUEUE_MAX 64        /* sent messages queued per endpoint */
 #define IPC_SENDER_FAULT (-2L)  /* internal: the sender's bytes could not be read */
@@ -87,9 +87,10 @@ long ipc_deliver(struct thread *r, const struct ipc_src *s, struct vos_ipc_recei
 static inline void ipc_receive_result(struct thread *r, const struct vos_ipc_receive_result *res)
 {
     if (r->ipc.regs)
-        syscall_return3(&r->frame, res->sender, res->message_len, res->reply_token);
+        syscall_result_ipc_reply_receive_short(
+            &r->frame, &(struct vos_ipc_short_receive_result){ res->sender, res->message_len, res->reply_token });
     else
-        syscall_return_vos_ipc_receive_result(&r->frame, res);
+        syscall_result_ipc_receive(&r->frame, res);
 }
 void ipc_finish_receive(struct thread *r, long err, const struct vos_ipc_receive_result *res);
 void ipc_fail(struct thread *t, long err); /* end t's blocked call/receive with err */

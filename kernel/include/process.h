@@ -98,6 +98,7 @@ struct thread {
     struct list run_link;      /* ready queue */
     struct list proc_link;
     int32_t exit_code;
+    uint64_t syscall_nr;       /* the number of the call it is in, for the error check only (VOS_CHECK_ERRORS) */
     struct list joiners;       /* the thread waiting in SYS_THREAD_JOIN (at most one) */
 
     /* While BLOCKED in a syscall: what it waits on and how to finish it. */

@@ -36,6 +36,8 @@
 #include <vos/libsys.h>
 #endif
 
+static int32_t joined; /* what SYS_THREAD_JOIN collected (its stub narrows the i32 into it) */
+
 #define ERR(e) (-(int64_t)(e))
 #define KERNEL_ADDR 0xffff800000001000ull
 #define NS_PER_S 1000000000ull
@@ -784,7 +786,7 @@ static void ipc_short_round_trips(void **state) /* [IPC] */
     }
     struct vos_ipc_short_message m = { 0, 0, 0, 0, 0, 0, 0, 0 };
     assert_int_equal(vos_sys_ipc_call_short(channel_cap, 0, &m), 0);
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 0);
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &joined), 0);
     assert_int_equal(server_result, 0);
     assert_int_equal(vos_sys_ipc_call_short(channel_cap, VOS_IPC_REGISTER_MESSAGE + 1, &m),
                      ERR(VOS_ERR_INVALID_PARAMETER));
@@ -805,7 +807,7 @@ static void ipc_call_too_small(void **state) /* [IPC] */
     assert_int_equal(vos_sys_ipc_call(channel_id, ipc_bytes("q", 1), 1, resp, 8, GUARD_NS, 0, channel_cap, &res),
                      ERR(VOS_ERR_BUFFER_TOO_SMALL));
     assert_int_equal(res.response_len, 64);
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 0);
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &joined), 0);
 }
 
 static void ipc_reply_happy(void **state) /* [IPC] */
@@ -874,7 +876,8 @@ static void thread_entry_alignment(void **state)
     make_executable(thread_align_body);
     int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)thread_align_body, (uint64_t)(uintptr_t)stack, 16384, 5);
     assert_true(tid > 0);
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 5);
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &joined), 0);
+    assert_int_equal(joined, 5);
     if (entry_frame_misalignment)
         fail_msg("a new thread's frame is at %" PRIu64 " mod 16: its entry stack breaks the C ABI "
                  "(x86_64: rsp must be 8 mod 16 at a function's entry)", (uint64_t)entry_frame_misalignment);
@@ -889,9 +892,10 @@ static void thread_create_join_happy(void **state)
     make_executable(thread_body);
     int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)thread_body, (uint64_t)(uintptr_t)stack, 16384, sentinel);
     assert_true(tid > 0);
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE), (int64_t)(int32_t)(8 - 100)); /* negative i32 */
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE, &joined), 0); /* negative i32 */
+    assert_int_equal(joined, (int64_t)(int32_t)(8 - 100));
     assert_int_equal(thread_seen, sentinel); /* the 4th argument arrived whole */
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 0), ERR(VOS_ERR_NOT_FOUND));
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 0, &joined), ERR(VOS_ERR_NOT_FOUND));
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
 }
 
@@ -903,9 +907,10 @@ static void thread_join_timeout(void **state)
     int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)thread_blocker, (uint64_t)(uintptr_t)stack, 16384, 1000);
     /* the sleeper sleeps 1 s: ample margin for the 0 and 1 µs timeouts below, even on a loaded host */
     assert_true(tid > 0);
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 0), ERR(VOS_ERR_TIMEOUT));
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 1000), ERR(VOS_ERR_TIMEOUT));
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 3);
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 0, &joined), ERR(VOS_ERR_TIMEOUT));
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 1000, &joined), ERR(VOS_ERR_TIMEOUT));
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &joined), 0);
+    assert_int_equal(joined, 3);
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
 }
 
@@ -915,7 +920,7 @@ static void thread_errors(void **state)
     uint8_t *stack = map_anon(16384);
     assert_int_equal(vos_sys_thread_create(0x10, (uint64_t)(uintptr_t)stack, 16384, 0), ERR(VOS_ERR_INVALID_ADDRESS));
     assert_int_equal(vos_sys_thread_create((uint64_t)(uintptr_t)thread_body, fresh_unmapped(), 8192, 0), ERR(VOS_ERR_INVALID_ADDRESS));
-    assert_int_equal(vos_sys_thread_join(999999, 0), ERR(VOS_ERR_NOT_FOUND));
+    assert_int_equal(vos_sys_thread_join(999999, 0, &joined), ERR(VOS_ERR_NOT_FOUND));
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
 }
 
@@ -1114,7 +1119,7 @@ static void registers_kept_across_switch(void **state)
     for (int i = 0; i < 3; i++)
         check_kept_registers(VOS_SYS_YIELD, "switched to another thread and back (SYS_YIELD)");
     spin_stop = 1;
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 0);
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &joined), 0);
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
 }
 
@@ -1438,7 +1443,7 @@ static void fp_exchange(void)
         fp_fill(in, &fp_client, round, VOS_SYS_IPC_CALL_SHORT, args, 2, words);
         fp_trap(in, fp_client_out[round]);
     }
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 0);
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &joined), 0);
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
     if (fp_server_result != 0)
         fp_record(&fp_server, FP_ROUNDS, "the server ended with %" PRId64, fp_server_result);

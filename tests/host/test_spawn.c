@@ -141,7 +141,7 @@ static void parent_main(uint64_t images)
     UCHECK_EQ(vos_sys_process_start((vos_pid_t)pid), 0);
     UCHECK_EQ(vos_sys_process_wait((vos_pid_t)pid, VOS_TIMEOUT_INFINITE, &info), 0);
     UCHECK_EQ(info.reason, VOS_EXIT_PAGE_FAULT);
-    UCHECK_EQ(info.code, 0x20);
+    UCHECK_EQ(info.address, 0x20);
     reached = 1;
 }
 

@@ -25,6 +25,8 @@
 #define THREAD_ENTRY
 #endif
 
+static int32_t joined; /* what SYS_THREAD_JOIN collected (its stub narrows the i32 into it) */
+
 static vos_cap_t console, bootfs_cap, self_cap, pool;
 static uint64_t self_pid;
 static struct vos_bootfs fs;
@@ -355,7 +357,7 @@ static void test_threads(void)
     memset(resp, 0, sizeof(resp));
     CHECK_EQ(vos_sys_ipc_call(to_me.id, "ping", 4, resp, sizeof(resp), INF, 0, to_me.cap, &cr), 0);
     CHECK(cr.response_len == 4 && !memcmp(resp, "pong", 4) && cr.capability == 0);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[0], 0);
     CHECK_EQ(helper_result[3], self_pid);
     CHECK_EQ(helper_result[1], 0);
@@ -366,7 +368,7 @@ static void test_threads(void)
     cr.response_len = 0;
     CHECK_EQ(vos_sys_ipc_call(to_me.id, "ping", 4, resp, 10, INF, 0, to_me.cap, &cr), ERR(VOS_ERR_BUFFER_TOO_SMALL));
     CHECK_EQ(cr.response_len, 100);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[1], ERR(VOS_ERR_BUFFER_TOO_SMALL));
 
     /* The caller times out after its request was received: the late reply finds nobody. */
@@ -377,7 +379,7 @@ static void test_threads(void)
     CHECK(now_ns() - t0 >= 20000000);
     CHECK_EQ(helper_result[0], 0); /* it was received */
     CHECK_EQ(vos_sys_ipc_send(to_go.id, "go", 2, 0, to_go.cap), 0);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[1], ERR(VOS_ERR_NOT_FOUND));
 
     /* A caller queued through a channel capability that is revoked: Interrupted. */
@@ -388,7 +390,7 @@ static void test_threads(void)
     CHECK_EQ(vos_sys_ipc_receive(me.id, NULL, 0, INF, me.cap, &r), ERR(VOS_ERR_BUFFER_TOO_SMALL)); /* it is queued */
     CHECK_EQ(r.message_len, 4);
     CHECK_EQ(vos_sys_capability_revoke((uint64_t)cc), 0);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[0], ERR(VOS_ERR_INTERRUPTED));
     CHECK_EQ(vos_sys_ipc_receive(me.id, resp, sizeof(resp), 0, me.cap, &r), ERR(VOS_ERR_TIMEOUT)); /* gone */
 
@@ -401,7 +403,7 @@ static void test_threads(void)
     for (int i = 0; i < 3; i++)
         vos_sys_yield(); /* let it reach the receive and block (it is the only other thread) */
     CHECK_EQ(vos_sys_capability_revoke((uint64_t)ec), 0);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[0], ERR(VOS_ERR_INTERRUPTED));
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
 }
@@ -429,7 +431,7 @@ static void test_short_tokens(void)
     CHECK(sr.message_len == 4 && sr.sender == self_pid && sr.reply_token != 0 && m.w0 == 0x676e6970);
     CHECK_EQ(vos_sys_ipc_reply(sr.reply_token, "pong", 4, 0), 0);
     CHECK_EQ(vos_sys_ipc_reply(sr.reply_token, "pong", 4, 0), ERR(VOS_ERR_INVALID_CAPABILITY));
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[0], 4);
     CHECK_EQ(helper_result[1], 0x676e6f70); /* "pong", the rest of the word zero */
 
@@ -441,7 +443,7 @@ static void test_short_tokens(void)
     tid = start_thread(helper_short_caller, stack, to_me.cap);
     CHECK_EQ(vos_sys_ipc_reply_receive_short(0, me.cap, 0, &m, &sr), 0);
     CHECK_EQ(vos_sys_ipc_reply(sr.reply_token, hundred, sizeof(hundred), 0), ERR(VOS_ERR_BUFFER_TOO_SMALL));
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[0], ERR(VOS_ERR_BUFFER_TOO_SMALL));
 
     /* No capability travels to a register caller: NotSupported, and the token still answers. */
@@ -450,7 +452,7 @@ static void test_short_tokens(void)
     CHECK_EQ(vos_sys_ipc_reply_receive_short(0, me.cap, 0, &m, &sr), 0);
     CHECK_EQ(vos_sys_ipc_reply(sr.reply_token, "x", 1, (uint64_t)d), ERR(VOS_ERR_NOT_SUPPORTED));
     CHECK_EQ(vos_sys_ipc_reply(sr.reply_token, "ok", 2, 0), 0);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[0], 2);
     vos_sys_capability_revoke((uint64_t)d);
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
