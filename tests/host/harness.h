@@ -56,6 +56,27 @@ struct cap *hh_cap(struct process *p, vos_cap_t token); /* NULL if the token is 
 vos_cap_t hh_stale_token(struct process *p, struct object *obj); /* a slot that was freed */
 struct object *hh_console(void);
 
+/*
+ * An ELF image for SYS_PROCESS_CREATE whose code is host code: one PT_LOAD
+ * segment (R+X) over the page of fn, which is the entry point.  The kernel
+ * loads it as any image (the bytes copied are irrelevant) and the new
+ * thread starts at fn.  A program using it is linked -no-pie, so its
+ * functions lie below USER_STACK_TOP, where the loader accepts segments.
+ */
+struct hh_elf_image {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+    struct {
+        uint32_t type, flags;
+        uint64_t offset, vaddr, paddr, filesz, memsz, align;
+    } ph;
+};
+void hh_make_image(struct hh_elf_image *e, host_user_fn *fn);
+
 /* Run until every started process of the test has exited; fails the test on a deadlock, a panic or a UCHECK. */
 void hh_run(void);
 /* Run until nothing is runnable (no time passes); returns why it stopped. */
