@@ -83,6 +83,30 @@ static inline __attribute__((always_inline)) long ipc_put(struct thread *r, uadd
     return s->len ? ipc_copy(r->proc, buf, s->proc, s->addr, s->len) : VOS_OK;
 }
 long ipc_deliver(struct thread *r, const struct ipc_src *s, struct vos_ipc_receive_result *res);
+
+/*
+ * Every capability a message or a reply brings lands in a slot its
+ * receiver reserved before it could wait (docs/abi.md, "IPC": a receive
+ * reserves at its start, where failing is clean, and never fails for want
+ * of a slot later): parked for a reply token, spare for a transferred
+ * capability.  The reservations outlive the call, so a server's receives
+ * take one only after each token it spent.
+ */
+long ipc_reserve_slow(struct thread *t, bool cap_slot);
+static inline __attribute__((always_inline)) long ipc_reserve(struct thread *t, bool reply_slot, bool cap_slot)
+{
+    if (__builtin_expect((!reply_slot || t->ipc.parked) && (!cap_slot || t->ipc.spare), 1))
+        return VOS_OK;
+    return ipc_reserve_slow(t, cap_slot);
+}
+/* Fill the reserved slot *slot (the reservation is used up). */
+static inline struct cap *ipc_take_reserved(struct cap **slot, struct object *obj, uint64_t rights, struct cap *parent)
+{
+    struct cap *c = *slot;
+    KASSERT(c); /* the invariant above */
+    *slot = NULL;
+    return cap_insert_reserved(c, obj, rights, parent);
+}
 /* r's receive succeeded with *res: its result words (a register receive has no capability word). */
 static inline void ipc_receive_result(struct thread *r, const struct vos_ipc_receive_result *res)
 {

@@ -111,7 +111,7 @@ static int64_t spawn(const char *const *argv, uint64_t argc, const vos_cap_t *ca
 
 static int64_t wait_code(int64_t pid)
 {
-    struct vos_process_exit_info info = { 0, 99, 99 };
+    struct vos_process_exit_info info = { 0, 99, 99, 0 };
     if (pid <= 0 || vos_sys_process_wait((uint64_t)pid, INF, &info))
         return -1;
     return info.reason == VOS_EXIT_CODE ? (int64_t)info.code : 1000 + (int64_t)info.reason;

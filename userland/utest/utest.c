@@ -107,7 +107,7 @@ static void test_process_faults(void)
         { "fault-illegal", VOS_EXIT_ILLEGAL_INSTRUCTION },
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct vos_process_exit_info info = { 0, 99, 0 };
+        struct vos_process_exit_info info = { 0, 99, 0, 0 };
         const char *argv[] = { cases[i].prog };
         CHECK_EQ(run(argv, 1, &info), 0);
         CHECK_EQ(info.reason, cases[i].reason);
