@@ -268,3 +268,23 @@ void hh_make_image(struct hh_elf_image *e, host_user_fn *fn)
     e->ph.memsz = 2 * PAGE_SIZE;
     e->ph.align = PAGE_SIZE;
 }
+
+static paddr_t hoard; /* frames hh_exhaust_frames took, linked through their first word */
+
+void hh_exhaust_frames(void)
+{
+    paddr_t pa;
+    while ((pa = frame_alloc())) {
+        *(paddr_t *)arch_phys_to_virt(pa) = hoard;
+        hoard = pa;
+    }
+}
+
+void hh_release_frames(void)
+{
+    while (hoard) {
+        paddr_t next = *(paddr_t *)arch_phys_to_virt(hoard);
+        frame_free(hoard);
+        hoard = next;
+    }
+}

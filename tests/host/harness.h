@@ -77,6 +77,10 @@ struct hh_elf_image {
 };
 void hh_make_image(struct hh_elf_image *e, host_user_fn *fn);
 
+/* Take every free frame from the kernel (callable from a user thread), and give them all back. */
+void hh_exhaust_frames(void);
+void hh_release_frames(void);
+
 /* Run until every started process of the test has exited; fails the test on a deadlock, a panic or a UCHECK. */
 void hh_run(void);
 /* Run until nothing is runnable (no time passes); returns why it stopped. */

@@ -5,7 +5,6 @@
  * lookup stays correct with many capabilities in one space.
  */
 #include "harness.h"
-#include "memory.h"
 
 static int reached;
 
@@ -304,26 +303,6 @@ static void test_many_capabilities(void **state)
  * reserved before memory ran out, and a reservation that cannot be made is
  * a clean, listed OutOfMemory with nothing taken.
  */
-static paddr_t hoard; /* frames taken from the kernel, linked through their first word */
-
-static void exhaust_frames(void)
-{
-    paddr_t pa;
-    while ((pa = frame_alloc())) {
-        *(paddr_t *)arch_phys_to_virt(pa) = hoard;
-        hoard = pa;
-    }
-}
-
-static void release_frames(void)
-{
-    while (hoard) {
-        paddr_t next = *(paddr_t *)arch_phys_to_virt(hoard);
-        frame_free(hoard);
-        hoard = next;
-    }
-}
-
 static struct process *rsv_proc;
 static vos_cap_t rsv_console, rsv_chan_cap;
 static uint64_t rsv_chan_id;
@@ -374,7 +353,7 @@ static void reserve_server(uint64_t self_cap)
         last = vos_sys_capability_derive(rsv_console, VOS_RIGHT_READ | VOS_RIGHT_REVOKE);
         UCHECK(last > 0);
     }
-    exhaust_frames();
+    hh_exhaust_frames();
     UCHECK_ERR(vos_sys_capability_derive(rsv_console, VOS_RIGHT_READ), VOS_ERR_OUT_OF_MEMORY);
 
     rsv_go = 1;
@@ -394,7 +373,7 @@ static void reserve_server(uint64_t self_cap)
     UCHECK_EQ(vos_sys_capability_revoke((vos_cap_t)last), 0);
     UCHECK_ERR(vos_sys_capability_validate((vos_cap_t)last, 0), VOS_ERR_INVALID_CAPABILITY);
     UCHECK_ERR(vos_sys_ipc_receive(e.endpoint_id, buf, sizeof(buf), 0, e.capability, &rr), VOS_ERR_TIMEOUT);
-    release_frames();
+    hh_release_frames();
     reached = 1;
 }
 
@@ -410,7 +389,7 @@ static void test_receive_reserves_slots(void **state)
     hh_thread(rsv_proc, reserve_client, 0);
     hh_start(rsv_proc);
     hh_run();
-    release_frames(); /* if the server stopped early */
+    hh_release_frames(); /* if the server stopped early */
     assert_int_equal(reached, 1);
 }
 
