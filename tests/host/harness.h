@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "elf.h"
 #include "host_machine.h"
 #include "process.h"
 #include <vos/syscalls.h>
@@ -64,16 +65,8 @@ struct object *hh_console(void);
  * functions lie below USER_STACK_TOP, where the loader accepts segments.
  */
 struct hh_elf_image {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-    struct {
-        uint32_t type, flags;
-        uint64_t offset, vaddr, paddr, filesz, memsz, align;
-    } ph;
+    struct elf64_ehdr eh;
+    struct elf64_phdr ph;
 };
 void hh_make_image(struct hh_elf_image *e, host_user_fn *fn);
 
