@@ -115,7 +115,7 @@ function(vos_boot_tests_for_path)
     foreach(access IN LISTS VOS_GUARD_ACCESSES)
       cmake_language(CALL ${P_COMMAND_FN} cmd kernel-guard-${access})
       vos_boot_test(NAME guard-${access}-${P_PATH} EXIT 3 PANICS
-                    EXPECT ${banner} "guard: kernel ${access} of user address 0x[0-9a-f]+, which must fault"
+                    EXPECT ${banner} "guard: trapping into the kernel" "guard: kernel ${access} of user address 0x[0-9a-f]+, which must fault"
                            "PANIC: kernel ${access} of user address 0x[0-9a-f]+ stopped by ${VOS_GUARD_${access}}"
                            "powering off, status 3"
                     REJECT "did not fault" COMMAND ${cmd})

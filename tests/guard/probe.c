@@ -1,10 +1,11 @@
 /*
  * probe.c — linked only into the hardware-guard test kernels
  * (kernel-guard-read, -write, -execute: kernel/CMakeLists.txt), never into
- * a normal kernel.  They link with --wrap=arch_enter_user, so just before
- * the first process first runs, this does the one thing the kernel must
- * never do: read, write or execute a user page by its user address instead
- * of through the direct map (usercopy.h).
+ * a normal kernel.  They link with --wrap=kernel_entry_exception, so when
+ * their first process (userland/guard) traps with a breakpoint, the kernel,
+ * entered from user mode as on any trap, does the one thing it must never
+ * do: read, write or execute a user page by its user address instead of
+ * through the direct map (usercopy.h).
  *
  * The page is mapped for user code with the permission tested (populated,
  * in the live address space), so only the guard can stop the access:
@@ -21,8 +22,8 @@
 #error "tests/guard/probe.c belongs only in a kernel-guard-<access> image (VOS_GUARD_ACCESS)"
 #endif
 
-_Noreturn void __real_arch_enter_user(struct trap_frame *f);
-_Noreturn void __wrap_arch_enter_user(struct trap_frame *f);
+_Noreturn void __real_kernel_entry_exception(struct trap_frame *f, unsigned exit_reason, uint64_t detail);
+_Noreturn void __wrap_kernel_entry_exception(struct trap_frame *f, unsigned exit_reason, uint64_t detail);
 
 /* Its code is copied into the user page for the execute test: returning at
  * once is what lets the run with the guard off report "did not fault". */
@@ -66,12 +67,9 @@ static void touch_user_memory(unsigned access)
           access_name(access), (unsigned long)va);
 }
 
-void __wrap_arch_enter_user(struct trap_frame *f)
+void __wrap_kernel_entry_exception(struct trap_frame *f, unsigned exit_reason, uint64_t detail)
 {
-    static bool probed;
-    if (!probed) {
-        probed = true;
+    if (exit_reason == VOS_EXIT_BREAKPOINT)
         touch_user_memory(VOS_GUARD_ACCESS);
-    }
-    __real_arch_enter_user(f);
+    __real_kernel_entry_exception(f, exit_reason, detail);
 }
