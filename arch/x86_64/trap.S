@@ -300,10 +300,10 @@ idt_stubs:
  * stays 16-byte aligned for the call).
  *
  * An interrupt gate clears IF and TF but keeps the user's AC and DF: AC = 1
- * would switch SMAP off in the kernel, DF = 1 would run the kernel's rep
- * movs/stos backwards over kernel memory.  So an entry from ring 3 starts
- * with RFLAGS = 2 (only the reserved bit), the same on any CPU (clac would
- * fault where SMAP is missing).  The user's RFLAGS is in the frame.
+ * would switch SMAP off in the kernel, and C code assumes DF = 0.  So an
+ * entry from ring 3 starts with RFLAGS = 2 (only the reserved bit), the same
+ * on any CPU (clac would fault where SMAP is missing).  The user's RFLAGS is
+ * in the frame.
  */
 trap_common:
     testb $3, 24(%rsp)              /* cs: from user mode? */
