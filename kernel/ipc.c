@@ -23,7 +23,7 @@ static struct cspace transit;
 struct cspace *ipc_transit(void)
 {
     if (!transit.quota)
-        cspace_init(&transit, CSPACE_SLOTS - 1);
+        cspace_init(&transit, CSPACE_SLOTS - 1, NULL);
     return &transit;
 }
 

@@ -45,7 +45,7 @@ struct ipc_msg {
     uint64_t seq;
     struct process *sender; /* charged; referenced */
     vos_cap_t xfer;         /* the capability in flight, in the transit space, or 0 */
-    uint32_t len, size;     /* size: bytes charged; the record, plus the data if it is apart */
+    uint32_t len, size;     /* size: bytes of the record (with the data if inline), from the sender's kmem cache */
     uint8_t *data;          /* right after the record, or a page of its own when too long for that */
 };
 

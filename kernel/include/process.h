@@ -9,6 +9,7 @@
 #pragma once
 
 #include "cap.h"
+#include "memory.h"
 #include "object.h"
 #include "vspace.h"
 
@@ -53,6 +54,7 @@ struct process {
     struct vos_process_exit_info exit_info;
     uint64_t mem_limit;        /* kernel memory and frames it may hold, bytes */
     uint64_t mem_used;
+    struct kmem_cache kmem;    /* the pages its kernel objects are cut from (charged to it) */
     struct xlat xlat[8];       /* process_direct's cache: [4 * writing + page number mod 4] */
 };
 
