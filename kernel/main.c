@@ -50,6 +50,9 @@ void kernel_main(struct boot_info *bi)
         object_put(&bootfs->obj);
     }
 
+    /* Init may hold exactly the memory left now: the kernel's own boot allocations are not promised to it. */
+    init->mem_limit = init->mem_used + frame_free_count() * PAGE_SIZE;
+
     struct elf_source image = { .kernel = init_image_start, .len = (uint64_t)(init_image_end - init_image_start) };
     err = process_load(init, &image, "init", 5, 1);
     if (err)

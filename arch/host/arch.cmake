@@ -16,5 +16,9 @@ add_library(vos_kernel_host STATIC
   ${VOS_HOST_DIR}/machine.c
   ${VOS_HOST_DIR}/cpu.c
   ${VOS_HOST_DIR}/vspace.c
-  ${VOS_HOST_DIR}/page.c)
+  ${VOS_HOST_DIR}/page.c
+  ${VOS_HOST_DIR}/faults.c)
 target_link_libraries(vos_kernel_host PUBLIC vos_kernel_opts)
+# Fault injection (faults.c): every kernel allocation goes through a counter first.
+target_link_options(vos_kernel_host INTERFACE
+  -Wl,--wrap=frame_alloc -Wl,--wrap=kmem_alloc -Wl,--wrap=kmem_alloc_for)
