@@ -93,6 +93,13 @@ function(vos_boot_tests_for_path)
                          "\\[kernel\\] process 1 \\(init\\) exited with code 0"
                   REJECT "ipctest: FAIL"
                   COMMAND ${cmd})
+    # Memory exhaustion and quotas (userland/memtest), on the same boot path.
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel-memtest)
+    vos_boot_test(NAME memtest-${P_PATH} EXIT 0 TIMEOUT 600
+                  EXPECT ${banner} "memtest: starting" "memtest: [0-9]+ passed, 0 failed"
+                         "\\[kernel\\] process 1 \\(init\\) exited with code 0"
+                  REJECT "memtest: FAIL"
+                  COMMAND ${cmd})
     # The ABI-conformance suite (tests/conformance, cmocka in the guest): passes
     # only when cmocka reports 0 failed; the second test writes the per-syscall
     # table <build>/conformance.md from its log (tools/conformance-table.py).
