@@ -55,42 +55,6 @@ static size_t header_bytes(unsigned shift)
     return ALIGN_UP(sizeof(struct slab), (size_t)1 << shift);
 }
 
-long quota_charge(struct process *p, uint64_t bytes)
-{
-    if (!p)
-        return VOS_OK;
-    if (bytes > p->mem_limit - p->mem_used)
-        return VOS_ERR_RESOURCE_EXHAUSTED;
-    p->mem_used += bytes;
-    return VOS_OK;
-}
-
-void quota_release(struct process *p, uint64_t bytes)
-{
-    if (!p)
-        return;
-    KASSERT(bytes <= p->mem_used);
-    p->mem_used -= bytes;
-}
-
-paddr_t frame_alloc_for(struct process *p, long *err)
-{
-    if ((*err = quota_charge(p, PAGE_SIZE)))
-        return 0;
-    paddr_t pa = frame_alloc();
-    if (!pa) {
-        quota_release(p, PAGE_SIZE);
-        *err = VOS_ERR_OUT_OF_MEMORY;
-    }
-    return pa;
-}
-
-void frame_free_for(struct process *p, paddr_t pa)
-{
-    frame_free(pa);
-    quota_release(p, PAGE_SIZE);
-}
-
 static void slab_link(struct slab **head, struct slab *s)
 {
     s->prev = NULL;

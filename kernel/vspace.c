@@ -14,6 +14,7 @@
 #include "memobj.h"
 #include "memory.h"
 #include "object.h"
+#include "process.h"
 #include "vspace.h"
 
 /*
@@ -130,10 +131,10 @@ static void unmap_pages(struct vspace *vs, struct region *r, uaddr_t start, uadd
 
 /*
  * r is going and leaves the gap (prev's end, next's start): the tables of
- * every whole ARCH_TABLE_SPAN block of it that r touched go too.  Usually
- * a neighbour shares r's block and this is a few compares.
+ * every whole ARCH_TABLE_SPAN block of it that r touched go too.
  */
-static void prune_tables(struct vspace *vs, struct region *r, struct region *prev, struct region *next)
+static __attribute__((noinline)) void prune_tables(struct vspace *vs, struct region *r, struct region *prev,
+                                                   struct region *next)
 {
     uaddr_t lo = prev ? prev->end : 0, hi = next ? next->start : ARCH_USER_TOP;
     uaddr_t start = MAX(ALIGN_UP(lo, ARCH_TABLE_SPAN), ALIGN_DOWN(r->start, ARCH_TABLE_SPAN));
@@ -147,7 +148,13 @@ static void region_free(struct vspace *vs, struct region *r, bool prune)
 {
     unmap_pages(vs, r, r->start, r->end);
     struct region *prev = region_before(vs, &r->link);
-    if (prune)
+    /*
+     * Usually the region before ends in the block where r ends: r lies in
+     * that one block, which stays in use, and nothing can be pruned (with
+     * no region before, lo - 1 wraps and never matches).
+     */
+    uaddr_t lo = prev ? prev->end : 0;
+    if (prune && ((lo - 1) ^ (r->end - 1)) >= ARCH_TABLE_SPAN)
         prune_tables(vs, r, prev, next_region(vs, r));
     vs->hint = prev; /* where the next mmap will likely look */
     list_del(&r->link);

@@ -18,6 +18,8 @@ paddr_t arch_virt_to_phys(const void *va)
 
 static uint64_t *table(uint64_t entry) { return arch_phys_to_virt(entry & PTE_ADDR); }
 
+#define LOWER_HALF_END (1ull << 47) /* what PML4 slots 0-255 map */
+
 /* The leaf entry for va, creating missing tables if asked (NULL on OOM or
  * when absent).  Upper levels allow everything; the leaf decides. */
 static uint64_t *walk(struct arch_vspace *vs, uaddr_t va, bool create)
@@ -126,7 +128,8 @@ void arch_vspace_destroy(struct arch_vspace *vs)
         return; /* never built, or destroyed already */
     if (vs->pml4 == read_cr3())
         write_cr3(kernel_pml4);
-    arch_vspace_prune(vs, 0, ARCH_USER_TOP, 0, ARCH_USER_TOP);
+    /* The whole lower half: ARCH_USER_TOP stops a page short of it, and the last tables span that page too. */
+    arch_vspace_prune(vs, 0, LOWER_HALF_END, 0, LOWER_HALF_END);
     vspace_table_free(vs, vs->pml4);
     vs->pml4 = 0;
 }

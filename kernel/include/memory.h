@@ -30,5 +30,4 @@ void kmem_free(void *p, size_t size);
 void *kmem_alloc_for(struct process *p, size_t size, long *err);
 void kmem_free_for(struct process *p, void *obj, size_t size);
 void kmem_cache_drain(struct kmem_cache *cache);  /* its owner is being destroyed: every object is back */
-paddr_t frame_alloc_for(struct process *p, long *err);
-void frame_free_for(struct process *p, paddr_t pa);
+/* frame_alloc/frame_free charged to p: inline in process.h (a page fault's path), with quota_charge/release. */

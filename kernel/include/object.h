@@ -53,6 +53,4 @@ void endpoint_destroy(struct object *o); /* IPC: endpoint.c, channel.c, reply.c 
 void channel_destroy(struct object *o);
 void reply_destroy(struct object *o);
 
-/* Kernel-memory quotas (kmem.c): p NULL is the kernel, which has none. */
-long quota_charge(struct process *p, uint64_t bytes);
-void quota_release(struct process *p, uint64_t bytes);
+/* Kernel-memory quotas: quota_charge and quota_release are in process.h (who pays for what: kmem.c). */
