@@ -9,7 +9,13 @@
  *  - no page is ever writable and executable (W^X, checked by callers);
  *  - hint is NULL or one of the regions (the last one looked up, made or
  *    passed by find_free): lookups near the last operation start there, so
- *    map, first touch and unmap of the same range walk the list once.
+ *    map, first touch and unmap of the same range walk the list once;
+ *  - a page table exists only for an ARCH_TABLE_SPAN block some region
+ *    touches: removing a region prunes the blocks it leaves empty, so
+ *    tables never outlive their mappings;
+ *  - everything the space holds (frames, page tables, region records,
+ *    spare ones included) is charged to its owner (kmem.c); the owner is
+ *    NULL only for the idle space, which maps nothing.
  */
 #include "memobj.h"
 #include "memory.h"
