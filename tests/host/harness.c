@@ -117,15 +117,15 @@ void hh_make_image(struct hh_elf_image *e, host_user_fn *fn)
 {
     uint64_t entry = (uint64_t)(uintptr_t)fn, page = entry & ~(uint64_t)(PAGE_SIZE - 1);
     memset(e, 0, sizeof(*e));
-    memcpy(e->ident, "\177ELF\2\1\1", 7);
-    e->type = 2; /* ET_EXEC */
-    e->machine = ARCH_ELF_MACHINE;
-    e->version = 1;
-    e->entry = entry;
-    e->phoff = offsetof(struct hh_elf_image, ph);
-    e->ehsize = (uint16_t)offsetof(struct hh_elf_image, ph);
-    e->phentsize = sizeof(e->ph);
-    e->phnum = 1;
+    memcpy(e->eh.ident, "\177ELF\2\1\1", 7);
+    e->eh.type = 2; /* ET_EXEC */
+    e->eh.machine = ARCH_ELF_MACHINE;
+    e->eh.version = 1;
+    e->eh.entry = entry;
+    e->eh.phoff = offsetof(struct hh_elf_image, ph);
+    e->eh.ehsize = (uint16_t)offsetof(struct hh_elf_image, ph);
+    e->eh.phentsize = sizeof(e->ph);
+    e->eh.phnum = 1;
     e->ph.type = 1; /* PT_LOAD */
     e->ph.flags = 5; /* R + X */
     e->ph.vaddr = e->ph.paddr = page;

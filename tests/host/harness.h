@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "elf.h"
 #include "host_machine.h"
 #include "process.h"
 #include <vos/syscalls.h>
@@ -56,16 +57,8 @@ void *hh_umem(struct process *p, size_t len, unsigned prot);
  * Only for programs linked without PIE (functions below USER_STACK_TOP).
  */
 struct hh_elf_image {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-    struct {
-        uint32_t type, flags;
-        uint64_t offset, vaddr, paddr, filesz, memsz, align;
-    } ph;
+    struct elf64_ehdr eh;
+    struct elf64_phdr ph;
 };
 void hh_make_image(struct hh_elf_image *e, host_user_fn *fn);
 

@@ -81,7 +81,7 @@ static void parent_main(uint64_t images)
     struct hh_elf_image *img = (struct hh_elf_image *)(uintptr_t)images, *bad = img + 1;
     hh_make_image(img, child_main);
     hh_make_image(bad, child_main);
-    bad->machine = 3; /* EM_386: not this machine */
+    bad->eh.machine = 3; /* EM_386: not this machine */
     char name[] = "bin/child", code[] = "7";
     const char *argv[] = { name, code };
     vos_cap_t caps[] = { console };
