@@ -21,6 +21,7 @@
  *   memtest                  the tests (as init)
  *   memtest slots N CH       child A, caps: channel CH to the parent
  *   memtest fill             child B: exit code = MiB taken, or -1 if refused otherwise than by its quota
+ *   memtest top              map and touch the last page of user space (every arch's candidate that is valid here)
  */
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
@@ -203,6 +204,25 @@ static int child_slots(const struct vos_start_info *si, uint64_t slots, uint64_t
     return vos_sys_ipc_call(channel_id, &rep, sizeof(rep), answer, sizeof(answer), VOS_TIMEOUT_INFINITE, 0, channel, &res) != 0;
 }
 
+/*
+ * The last user page's tables also span what lies above user space (on
+ * x86_64 it stops a page short of the lower half's end): they must go
+ * with the process like any other, or its charges never return.
+ */
+static int child_top(void)
+{
+    static const uint64_t tops[] = { 1ull << 38, 1ull << 39, 0x00007ffffffff000ull }; /* riscv64, aarch64, x86_64 */
+    int mapped = 0;
+    for (unsigned i = 0; i < ARRAY_SIZE(tops); i++) {
+        uint64_t va = tops[i] - VOS_PAGE_SIZE;
+        if (vos_sys_mmap(va, VOS_PAGE_SIZE, RW, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_FIXED, 0, 0) == (int64_t)va) {
+            *(volatile char *)(uintptr_t)va = 1;
+            mapped++;
+        }
+    }
+    return mapped ? 0 : 1; /* the real top is one of them */
+}
+
 static int child_fill(void)
 {
     int64_t why = 0;
@@ -263,6 +283,14 @@ static void test_page_tables_charged(void)
     CHECK(free_bytes() + OWN_CACHES >= before);
 }
 
+static void test_top_of_user_space(void)
+{
+    const char *argv[] = { "memtest", "top" };
+    uint64_t before = free_bytes();
+    CHECK(run(create(argv, 2, NULL, 0)) == 0);
+    CHECK(free_bytes() + OWN_CACHES >= before);
+}
+
 int main(const struct vos_start_info *si)
 {
     const char *const *argv = (const char *const *)(uintptr_t)si->argv;
@@ -270,6 +298,8 @@ int main(const struct vos_start_info *si)
         return child_slots(si, (uint64_t)number(argv[2]), (uint64_t)number(argv[3]));
     if (si->argc > 1 && !strcmp(argv[1], "fill"))
         return child_fill();
+    if (si->argc > 1 && !strcmp(argv[1], "top"))
+        return child_top();
 
     console = vos_start_find_cap(si, VOS_OBJ_DEVICE);
     pool = vos_start_find_pool(si);
@@ -279,6 +309,7 @@ int main(const struct vos_start_info *si)
     vos_puts(console, "memtest: starting\n");
     test_create_when_exhausted();
     test_page_tables_charged();
+    test_top_of_user_space();
     vos_printf(console, "memtest: %u passed, %u failed\n", passed, failed);
     return (int)failed;
 }
