@@ -88,7 +88,7 @@ function(vos_boot_tests_for_path)
       vos_boot_test(NAME ${suite}-${P_PATH} EXIT 0 TIMEOUT 600
                     EXPECT ${banner} "${suite}: starting" "${suite}: [0-9]+ passed, 0 failed"
                            "\\[kernel\\] process 1 \\(init\\) exited with code 0"
-                    REJECT "${suite}: FAIL"
+                    REJECT "${suite}: FAIL" "\\[kernel\\] BUG"
                     COMMAND ${cmd})
     endforeach()
     # The ABI-conformance suite (tests/conformance, cmocka in the guest): passes

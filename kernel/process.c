@@ -212,7 +212,11 @@ void process_destroy(struct object *o)
     struct process *p = container_of(o, struct process, obj);
     KASSERT(p->state == PROC_EXITED);
     kmem_cache_drain(&p->kmem);
-    KASSERT(p->mem_used == 0); /* everything charged to it has been freed: nothing leaked */
+    /* Everything charged to it is back.  Were it not (a kernel bug), the memory is lost but the machine runs on. */
+    if (p->mem_used)
+        kprintf("[kernel] BUG: process %lu ends with %lu bytes still charged\n", (unsigned long)p->obj.id,
+                (unsigned long)p->mem_used);
+    KASSERT_DEBUG(p->mem_used == 0); /* the host tests stop right there */
     quota_release(p->parent, p->mem_limit);
 }
 
