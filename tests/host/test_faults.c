@@ -98,12 +98,15 @@ static void thread_create_user(uint64_t n)
                            VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_FIXED, VOS_CAP_NULL, 0), code);
     int64_t stack = vos_sys_mmap(0, 4 * PAGE_SIZE, RW, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, VOS_CAP_NULL, 0);
     UCHECK(stack > 0);
+    int64_t tid[6]; /* enough for thread objects to need a new page of the process's cache */
     host_fail_alloc_at(n);
-    int64_t tid = documented(VOS_SYS_THREAD_CREATE,
-                             vos_sys_thread_create((uint64_t)(uintptr_t)created, (uint64_t)stack, 4 * PAGE_SIZE, 9));
+    for (int i = 0; i < 6; i++)
+        tid[i] = documented(VOS_SYS_THREAD_CREATE, vos_sys_thread_create((uint64_t)(uintptr_t)created, (uint64_t)stack,
+                                                                         4 * PAGE_SIZE, 9));
     host_fail_alloc_at(0);
-    if (tid > 0)
-        UCHECK_EQ(vos_sys_thread_join((vos_tid_t)tid, VOS_TIMEOUT_INFINITE), 9);
+    for (int i = 0; i < 6; i++)
+        if (tid[i] > 0)
+            UCHECK_EQ(vos_sys_thread_join((vos_tid_t)tid[i], VOS_TIMEOUT_INFINITE), 9);
     reached = 1;
 }
 
