@@ -25,6 +25,7 @@
 
 #define RW (VOS_PROT_READ | VOS_PROT_WRITE)
 #define MAX_N 100000 /* no scenario comes near: a runaway loop is a failure */
+#define CSPACE_SLOTS_PER_LEAF (1u << CSPACE_LEAF_BITS)
 
 /* What main gives the scenario's process (granted afresh for every run). */
 static struct {
@@ -36,6 +37,7 @@ static struct {
     struct vos_endpoint_create_result ep;
     vos_cap_t chcap;
     volatile int ready, client_done, server_done;
+    unsigned pad; /* capabilities the client makes first: where the next slot falls in its table */
 } ipc;
 
 static int reached;
@@ -169,6 +171,8 @@ static void capability_user(uint64_t n)
 static void ipc_client(uint64_t n)
 {
     char resp[4096]; /* user memory is the stack (a global is not mapped) */
+    for (unsigned i = 0; i < ipc.pad; i++)
+        UCHECK(vos_sys_capability_derive(grant.console, VOS_RIGHT_WRITE) > 0);
     host_fail_alloc_at(n);
     if (documented(VOS_SYS_IPC_ENDPOINT_CREATE, vos_sys_ipc_endpoint_create(&ipc.ep)) == 0) {
         int64_t ch = documented(VOS_SYS_IPC_CHANNEL_CREATE,
@@ -252,7 +256,7 @@ enum scenario { PROCESS_CREATE, THREAD_CREATE, MMAP, CAPABILITY, IPC };
 
 static struct memobj *pool;
 
-static void run_once(enum scenario s, uint64_t n)
+static void run_once(enum scenario s, uint64_t n, unsigned pad)
 {
     static host_user_fn *const users[] = {
         [PROCESS_CREATE] = process_create_user, [THREAD_CREATE] = thread_create_user, [MMAP] = mmap_user,
@@ -261,6 +265,7 @@ static void run_once(enum scenario s, uint64_t n)
     long err = 0;
     reached = 0;
     memset(&ipc, 0, sizeof(ipc));
+    ipc.pad = pad;
     if (!pool)
         pool = memobj_new_pool(64ull << 20, &err); /* the harness keeps its reference for good */
     struct process *p = hh_process("faults");
@@ -280,15 +285,15 @@ static void run_once(enum scenario s, uint64_t n)
     hh_finish();
 }
 
-static void campaign(enum scenario s)
+static void campaign(enum scenario s, unsigned pad)
 {
-    run_once(s, 0); /* warm up: the kernel's own caches reach their working size */
+    run_once(s, 0, pad); /* warm up: the kernel's own caches reach their working size */
     uint64_t free0 = frame_free_count(), used0 = hh_root()->mem_used;
     uint64_t n;
     for (n = 1; n < MAX_N; n++) {
         if (getenv("VOS_FAULTS_TRACE"))
             fprintf(stderr, "allocation %lu\n", (unsigned long)n);
-        run_once(s, n);
+        run_once(s, n, pad);
         if (frame_free_count() != free0 || hh_root()->mem_used != used0)
             fail_msg("allocation %lu failing: %lld frames and %lld bytes of quota not returned", (unsigned long)n,
                      (long long)(free0 - frame_free_count()), (long long)(hh_root()->mem_used - used0));
@@ -299,11 +304,25 @@ static void campaign(enum scenario s)
     print_message("%lu allocation points\n", (unsigned long)(n - 1));
 }
 
-static void test_process_create(void **state) { (void)state; campaign(PROCESS_CREATE); }
-static void test_thread_create(void **state) { (void)state; campaign(THREAD_CREATE); }
-static void test_mmap(void **state) { (void)state; campaign(MMAP); }
-static void test_capability(void **state) { (void)state; campaign(CAPABILITY); }
-static void test_ipc(void **state) { (void)state; campaign(IPC); }
+static void test_process_create(void **state) { (void)state; campaign(PROCESS_CREATE, 0); }
+static void test_thread_create(void **state) { (void)state; campaign(THREAD_CREATE, 0); }
+static void test_mmap(void **state) { (void)state; campaign(MMAP, 0); }
+static void test_capability(void **state) { (void)state; campaign(CAPABILITY, 0); }
+static void test_ipc(void **state) { (void)state; campaign(IPC, 0); }
+
+/*
+ * The same with the capability space at every offset from a table
+ * boundary, so that each capability the IPC calls insert (a reply token, a
+ * transferred capability) is, in one of them, the one that needs a new
+ * table page.  (Defect 3 of issue 15: SYS_IPC_RECEIVE returned OutOfMemory,
+ * which its errors list does not have.)
+ */
+static void test_ipc_every_table_offset(void **state)
+{
+    (void)state;
+    for (unsigned pad = 1; pad <= CSPACE_SLOTS_PER_LEAF; pad++)
+        campaign(IPC, pad);
+}
 
 int main(int argc, char **argv)
 {
@@ -313,6 +332,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_mmap, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_capability, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_ipc, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_ipc_every_table_offset, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("faults", tests, NULL, NULL);
