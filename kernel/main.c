@@ -7,6 +7,7 @@
  */
 #include "device.h"
 #include "elf.h"
+#include "ipc.h"
 #include "memobj.h"
 #include "memory.h"
 #include "process.h"
@@ -50,8 +51,12 @@ void kernel_main(struct boot_info *bi)
         object_put(&bootfs->obj);
     }
 
-    /* Init may hold exactly the memory left now: the kernel's own boot allocations are not promised to it. */
-    init->mem_limit = init->mem_used + frame_free_count() * PAGE_SIZE;
+    /*
+     * Init may hold exactly the memory left now, less what the kernel's
+     * own tables for capabilities in flight may take later (ipc.c): so the
+     * kernel never takes what a quota promised.
+     */
+    init->mem_limit = init->mem_used + frame_free_count() * PAGE_SIZE - ipc_transit_reserve();
 
     struct elf_source image = { .kernel = init_image_start, .len = (uint64_t)(init_image_end - init_image_start) };
     err = process_load(init, &image, "init", 5, 1);

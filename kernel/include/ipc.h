@@ -94,6 +94,7 @@ static inline void ipc_receive_result(struct thread *r, const struct vos_ipc_rec
 void ipc_finish_receive(struct thread *r, long err, const struct vos_ipc_receive_result *res);
 void ipc_fail(struct thread *t, long err); /* end t's blocked call/receive with err */
 struct cspace *ipc_transit(void);
+uint64_t ipc_transit_reserve(void);     /* bytes the transit space's tables can ever take */
 
 /* endpoint.c */
 void endpoint_cap_event(struct cap *c, int delta);

@@ -208,6 +208,52 @@ static void test_quota_covers_page_tables(void **state)
     assert_int_equal(frame_free_count(), before); /* every frame is back */
 }
 
+/*
+ * Capabilities in flight (sent with queued messages) sit in the kernel's
+ * transit space, whose tables belong to nobody: their number is bounded
+ * for the whole system (the tables' memory is set aside at boot), and a
+ * send past the bound is ResourceExhausted.
+ */
+static struct {
+    uint64_t queued;
+    int64_t refusal;
+    vos_cap_t self;
+} flight;
+
+static void flight_user(uint64_t console)
+{
+    char msg[8] = "cap";
+    for (;;) {
+        struct vos_endpoint_create_result ep;
+        UCHECK_EQ(vos_sys_ipc_endpoint_create(&ep), 0);
+        int64_t ch = vos_sys_ipc_channel_create(ep.endpoint_id, ep.endpoint_id, ep.capability, ep.capability);
+        int64_t chcap = vos_sys_capability_create(VOS_OBJ_CHANNEL, (uint64_t)ch, VOS_RIGHT_ALL, flight.self);
+        UCHECK(ch > 0 && chcap > 0);
+        for (int i = 0; i < 64; i++, flight.queued++) { /* an endpoint queues 64 */
+            int64_t r = vos_sys_ipc_send((uint64_t)ch, msg, sizeof(msg), console, (vos_cap_t)chcap);
+            if (r < 0) {
+                flight.refusal = r;
+                return;
+            }
+        }
+    }
+}
+
+static void test_caps_in_flight_bounded(void **state)
+{
+    (void)state;
+    struct process *p = hh_process("flight");
+    vos_cap_t console = hh_grant(p, hh_console(), VOS_RIGHT_ALL);
+    flight.queued = 0;
+    flight.refusal = 0;
+    flight.self = hh_grant(p, &p->obj, VOS_RIGHT_ALL);
+    hh_thread(p, flight_user, console);
+    hh_start(p);
+    hh_run();
+    assert_int_equal(flight.refusal, hh_err(VOS_ERR_RESOURCE_EXHAUSTED));
+    assert_int_equal(flight.queued, (1u << 14) - 1); /* kernel/ipc.c: TRANSIT_SLOTS, less the null slot */
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +261,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_munmap_returns_frames, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_mprotect_bounded_by_capability, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_quota_covers_page_tables, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_caps_in_flight_bounded, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("memory", tests, NULL, NULL);
