@@ -113,27 +113,6 @@ struct process *hh_spawn(const char *name, host_user_fn *fn, uint64_t arg)
     return p;
 }
 
-void hh_make_image(struct hh_elf_image *e, host_user_fn *fn)
-{
-    uint64_t entry = (uint64_t)(uintptr_t)fn, page = entry & ~(uint64_t)(PAGE_SIZE - 1);
-    memset(e, 0, sizeof(*e));
-    memcpy(e->eh.ident, "\177ELF\2\1\1", 7);
-    e->eh.type = 2; /* ET_EXEC */
-    e->eh.machine = ARCH_ELF_MACHINE;
-    e->eh.version = 1;
-    e->eh.entry = entry;
-    e->eh.phoff = offsetof(struct hh_elf_image, ph);
-    e->eh.ehsize = (uint16_t)offsetof(struct hh_elf_image, ph);
-    e->eh.phentsize = sizeof(e->ph);
-    e->eh.phnum = 1;
-    e->ph.type = 1; /* PT_LOAD */
-    e->ph.flags = 5; /* R + X */
-    e->ph.vaddr = e->ph.paddr = page;
-    e->ph.filesz = sizeof(*e);
-    e->ph.memsz = 2 * PAGE_SIZE;
-    e->ph.align = PAGE_SIZE;
-}
-
 vos_cap_t hh_grant(struct process *p, struct object *obj, uint64_t rights)
 {
     struct cap *c;

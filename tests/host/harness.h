@@ -50,18 +50,6 @@ struct process *hh_spawn(const char *name, host_user_fn *fn, uint64_t arg);
 void hh_map(struct process *p, void *host, size_t len, unsigned prot);
 void *hh_umem(struct process *p, size_t len, unsigned prot);
 
-/*
- * An ELF image for SYS_PROCESS_CREATE on the host: one PT_LOAD segment
- * (R+X) over the page of a host function, which is the entry point.  The
- * kernel loads it as any image; the new thread starts at the function.
- * Only for programs linked without PIE (functions below USER_STACK_TOP).
- */
-struct hh_elf_image {
-    struct elf64_ehdr eh;
-    struct elf64_phdr ph;
-};
-void hh_make_image(struct hh_elf_image *e, host_user_fn *fn);
-
 /* Capabilities, inserted directly as a loader would. */
 vos_cap_t hh_grant(struct process *p, struct object *obj, uint64_t rights);
 vos_cap_t hh_grant_child(struct process *p, struct cap *parent, uint64_t rights);

@@ -106,9 +106,13 @@ static void thread_create_user(uint64_t n)
         tid[i] = documented(VOS_SYS_THREAD_CREATE, vos_sys_thread_create((uint64_t)(uintptr_t)created, (uint64_t)stack,
                                                                          4 * PAGE_SIZE, 9));
     host_fail_alloc_at(0);
-    for (int i = 0; i < 6; i++)
-        if (tid[i] > 0)
-            UCHECK_EQ(vos_sys_thread_join((vos_tid_t)tid[i], VOS_TIMEOUT_INFINITE), 9);
+    for (int i = 0; i < 6; i++) {
+        int32_t code = 0;
+        if (tid[i] > 0) {
+            UCHECK_EQ(vos_sys_thread_join((vos_tid_t)tid[i], VOS_TIMEOUT_INFINITE, &code), 0);
+            UCHECK_EQ(code, 9);
+        }
+    }
     reached = 1;
 }
 

@@ -102,7 +102,7 @@ static int64_t create(const char *const *argv, uint64_t argc, const vos_cap_t *c
 
 static int64_t run(int64_t pid)
 {
-    struct vos_process_exit_info info = { 0, 0, 0 };
+    struct vos_process_exit_info info = { 0 };
     if (pid <= 0 || vos_sys_process_start((uint64_t)pid) || vos_sys_process_wait((uint64_t)pid, VOS_TIMEOUT_INFINITE, &info))
         return -3000;
     return info.reason == VOS_EXIT_CODE ? (int64_t)(int32_t)info.code : -4000 - (int64_t)info.reason;
@@ -250,7 +250,7 @@ static void test_page_tables_charged(void)
     /* Wait for A's call (or its death: then the checks below fail). */
     struct slot_report rep = { 0, 0, 0 };
     struct vos_ipc_receive_result got = { 0, 0, 0, 0 };
-    struct vos_process_exit_info info = { 0, 0, 0 };
+    struct vos_process_exit_info info = { 0 };
     for (;;) {
         if (vos_sys_ipc_receive(ep.endpoint_id, &rep, sizeof(rep), 0, ep.capability, &got) == 0)
             break;
