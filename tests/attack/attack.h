@@ -1,0 +1,68 @@
+/*
+ * attack.h — what the isolation suite (isolation.c) and its two processes,
+ * iso-victim and iso-attacker, agree on; and the same for the exhaustion
+ * suite (exhaustion.c), ex-flooder and ex-peer.  Every exchange is one
+ * SYS_IPC_CALL from the suite and one reply: a fixed-size request, a
+ * fixed-size report.
+ */
+#pragma once
+
+#include <stdint.h>
+#include <vos/abi.h>
+
+/* ---- isolation ---- */
+
+/* The victim's secret page: mapped FIXED here in the victim, never in the attacker. */
+#define ISO_SECRET_VA 0x2000000000ull
+/* The byte at offset i of every secret (the victim's page, the shared region R). */
+#define ISO_SECRET_BYTE(i) ((uint8_t)(0x5a ^ (uint8_t)((i) * 13u + ((i) >> 8))))
+#define ISO_REGION_PAGES 2 /* region R: the victim maps it read-write, the attacker holds READ|DERIVE */
+/* Capabilities the victim makes before anything it reports, so its tokens lie in slots the attacker never had. */
+#define ISO_VICTIM_FILLER 64
+#define ISO_VICTIM_THREAD_CODE 42 /* the victim's thread exits with it; only the victim may collect it */
+#define ISO_MAX_TOKENS 8
+
+enum iso_op {
+    /* victim */
+    ISO_VICTIM_INFO = 1, /* report struct iso_victim_info */
+    ISO_VICTIM_CHECK,    /* everything as it was: secret, region, capabilities, queue */
+    ISO_VICTIM_FINISH,   /* reply to the held call, join both threads: the attack left them alone */
+    /* attacker: arg[] as listed */
+    ISO_ATTACK_POINTER,        /* arg[0]: index into conf_cases (a CONF_PTR_NULL case): the victim's page as that pointer */
+    ISO_ATTACK_ARGV_STRING,    /* process_create with argv[0] pointing at the victim's page */
+    ISO_ATTACK_GUESSED_SLOTS,  /* arg[0]: highest slot to try */
+    ISO_ATTACK_FOREIGN_TOKENS, /* arg[0..n): the victim's tokens; arg[7]: n */
+    ISO_ATTACK_GENERATION,     /* own tokens with the generation changed; a reused slot's old token */
+    ISO_ATTACK_REVOKED,        /* own revoked tokens, and the granted one the suite revoked */
+    ISO_ATTACK_NO_GRANT,       /* transfer capabilities without GRANT, every way there is */
+    ISO_ATTACK_DERIVE_MORE,    /* arg[0]: victim pid, arg[1]: victim's private endpoint id */
+    ISO_ATTACK_MAP,            /* beyond region R, more protection than READ, W^X */
+    ISO_ATTACK_NO_CHANNEL,     /* arg[0]: the victim's private endpoint id, arg[1]: its token there */
+    ISO_ATTACK_JOIN,           /* arg[0]: the victim's thread id */
+    ISO_ATTACK_WAIT,           /* arg[0]: victim pid, arg[1]: suite pid */
+    ISO_ATTACK_SPENT_REPLY,    /* reply to this very call, then try again (result: ISO_ATTACK_LAST) */
+    ISO_ATTACK_LAST,           /* the report of what happened after the last reply */
+    ISO_ATTACK_FOREIGN_REPLY,  /* arg[0]: the victim's held reply token */
+    ISO_QUIT,                  /* exit 0 */
+};
+
+struct iso_request {
+    uint64_t op;
+    uint64_t arg[8];
+};
+
+#define ISO_REPORT_MAGIC 0x4973724570524f54ull
+struct iso_report {
+    uint64_t magic;     /* ISO_REPORT_MAGIC: a reply from the program, not bytes from elsewhere */
+    uint64_t attempts;  /* attacks tried (victim: checks made) */
+    uint64_t wrong;     /* of them, answered otherwise than documented (victim: checks failed) */
+    char what[232];     /* the first wrong one, as text */
+};
+
+struct iso_victim_info {
+    uint64_t magic;
+    uint64_t pid, private_ep, private_ep_token, thread_id, held_reply;
+    uint64_t ntokens, tokens[ISO_MAX_TOKENS];
+};
+
+/* ---- exhaustion ---- */
