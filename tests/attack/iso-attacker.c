@@ -52,8 +52,13 @@ static void expect_in(int64_t got, int64_t want1, int64_t want2, const char *fmt
     va_start(ap, fmt);
     vos_vsnprintf(head, sizeof(head), fmt, ap);
     va_end(ap);
-    vos_snprintf(rep.what, sizeof(rep.what), "%s: got %s (%ld), expected %s", head,
-                 got < 0 ? vos_status_name(got) : "success", (long)got, want1 < 0 ? vos_status_name(want1) : "success");
+    char want[40];
+    if (want1 < 0)
+        vos_snprintf(want, sizeof(want), "%s", vos_status_name(want1));
+    else
+        vos_snprintf(want, sizeof(want), "%ld", (long)want1);
+    vos_snprintf(rep.what, sizeof(rep.what), "%s: got %s (%ld), expected %s", head, got < 0 ? vos_status_name(got) : "success",
+                 (long)got, want);
 }
 #define EXPECT(got, want, ...) expect_in((got), (want), (want), __VA_ARGS__)
 
