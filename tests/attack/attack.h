@@ -66,3 +66,28 @@ struct iso_victim_info {
 };
 
 /* ---- exhaustion ---- */
+
+/* ex-flooder KIND floods processes, threads, sleepers, capabilities, endpoints, messages, regions or page_tables. */
+/* The page-table flood: one populated page in each of this many distinct 2 MiB-aligned slots, at its quota. */
+#define EX_PAGE_TABLE_SLOTS 4096
+#define EX_SLOT_BASE 0x100000000ull /* the slots start at 4 GiB, below every mmap and the stack */
+/* The other floods start with the quota filled but for this many pages, so each is over quickly. */
+#define EX_ROOM_PAGES 512
+
+/* The flooder's call to the suite, every EX_TICK steps and once at the end. */
+struct ex_tick {
+    uint64_t step;  /* steps done */
+    int64_t error;  /* at the end: the refusal that stopped the flood (0: the flood ran its course) */
+    uint64_t done;  /* 1: the last tick; the flooder exits after the reply */
+    uint64_t note;  /* messages: how many an endpoint took before refusing (the per-endpoint bound) */
+};
+
+/* The suite asks the client for one round trip through the server, and one allocation. */
+struct ex_round_trip {
+    uint64_t n;        /* the client sends n, the server answers n + 1 */
+    int64_t call;      /* the client's call: 0 */
+    uint64_t answer;   /* n + 1 */
+    int64_t alloc;     /* the client's SYS_MMAP of EX_CLIENT_ALLOC bytes, populated: an address (> 0) */
+};
+#define EX_CLIENT_ALLOC (64 * 1024)
+#define EX_QUIT ~0ull /* as n: the client tells the server, and both exit 0 */
