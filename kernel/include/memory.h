@@ -14,3 +14,5 @@ uint64_t frame_total_count(void);
  */
 void *kmem_alloc(size_t size);
 void kmem_free(void *p, size_t size);
+/* The bytes an allocation of `size` really takes (its class): what a quota must be charged. */
+size_t kmem_size(size_t size);
