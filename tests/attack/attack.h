@@ -8,7 +8,7 @@
 #pragma once
 
 #include <stdint.h>
-#include <vos/abi.h>
+#include <vos/vos.h>
 
 /* ---- isolation ---- */
 
@@ -50,6 +50,12 @@ struct iso_request {
     uint64_t op;
     uint64_t arg[8];
 };
+
+/* The next request from the suite (a call: m->reply answers it); 0 when there is none to be had. */
+static inline int iso_next_request(vos_ep_t cmd, struct iso_request *req, struct vos_message *m)
+{
+    return vos_receive(cmd, req, sizeof(*req), VOS_TIMEOUT_INFINITE, m) == 0 && m->reply.cap;
+}
 
 #define ISO_REPORT_MAGIC 0x4973724570524f54ull
 struct iso_report {

@@ -458,10 +458,8 @@ int main(const struct vos_start_info *si)
     if (err)
         return err;
     static struct iso_request req;
-    for (;;) {
-        struct vos_message m;
-        if (vos_receive(cmd, &req, sizeof(req), VOS_TIMEOUT_INFINITE, &m) || !m.reply.cap)
-            return 30;
+    struct vos_message m;
+    while (iso_next_request(cmd, &req, &m)) {
         cur_reply = m.reply.cap;
         rep = (struct iso_report){ ISO_REPORT_MAGIC, 0, 0, "" };
         switch (req.op) {
@@ -493,4 +491,5 @@ int main(const struct vos_start_info *si)
         }
         vos_reply(m.reply, &rep, sizeof(rep), (vos_any_t){ 0 });
     }
+    return 30;
 }

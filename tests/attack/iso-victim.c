@@ -139,14 +139,10 @@ static void finish(struct iso_report *r)
 
 int main(const struct vos_start_info *si)
 {
-    int err = setup(si);
-    if (err)
-        return err;
     static struct iso_request req;
-    for (;;) {
-        struct vos_message m;
-        if (vos_receive(cmd, &req, sizeof(req), INF, &m) || !m.reply.cap)
-            return 30;
+    struct vos_message m;
+    int err = setup(si);
+    while (!err && iso_next_request(cmd, &req, &m)) {
         struct iso_report rep = { ISO_REPORT_MAGIC, 0, 0, "" };
         struct iso_victim_info info = { ISO_REPORT_MAGIC, si->pid, private_ep.id, private_ep.cap, idle_thread.tid,
                                         held_reply, nmine, { 0 } };
@@ -166,4 +162,5 @@ int main(const struct vos_start_info *si)
         }
         vos_reply(m.reply, &rep, sizeof(rep), (vos_any_t){ 0 });
     }
+    return err ? err : 30;
 }

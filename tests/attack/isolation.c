@@ -181,10 +181,10 @@ static void pointer_argument(void **state)
     attack(ISO_ATTACK_POINTER, &k, 1);
 }
 
-static void argv_strings(void **state)
+/* The attacks that need nothing from the suite: initial_state is the request. */
+static void plain_attack(void **state)
 {
-    (void)state;
-    attack(ISO_ATTACK_ARGV_STRING, NULL, 0);
+    attack((uint64_t)(uintptr_t)*state, NULL, 0);
 }
 
 static void guessed_slots(void **state)
@@ -208,12 +208,6 @@ static void victim_token_values(void **state)
     attack(ISO_ATTACK_FOREIGN_TOKENS, args, 8);
 }
 
-static void wrong_generation(void **state)
-{
-    (void)state;
-    attack(ISO_ATTACK_GENERATION, NULL, 0);
-}
-
 static void revoked(void **state)
 {
     (void)state;
@@ -221,23 +215,11 @@ static void revoked(void **state)
     attack(ISO_ATTACK_REVOKED, NULL, 0);
 }
 
-static void without_grant(void **state)
-{
-    (void)state;
-    attack(ISO_ATTACK_NO_GRANT, NULL, 0);
-}
-
 static void derive_more(void **state)
 {
     (void)state;
     uint64_t args[] = { vinfo.pid, vinfo.private_ep };
     attack(ISO_ATTACK_DERIVE_MORE, args, 2);
-}
-
-static void map_beyond(void **state)
-{
-    (void)state;
-    attack(ISO_ATTACK_MAP, NULL, 0);
 }
 
 static void send_without_channel(void **state)
@@ -292,16 +274,17 @@ static void victim_finishes(void **state)
 }
 
 #define T(name, fn) { name, fn, NULL, NULL, NULL }
+#define PLAIN(name, op) { name, plain_attack, NULL, NULL, (void *)(uintptr_t)(op) }
 
 static const struct CMUnitTest fixed_tests[] = {
-    T("isolation.process_create.argv_strings", argv_strings),
+    PLAIN("isolation.process_create.argv_strings", ISO_ATTACK_ARGV_STRING),
     T("isolation.tokens.guessed_slots", guessed_slots),
     T("isolation.tokens.victim_token_values", victim_token_values),
-    T("isolation.tokens.wrong_generation", wrong_generation),
+    PLAIN("isolation.tokens.wrong_generation", ISO_ATTACK_GENERATION),
     T("isolation.tokens.revoked", revoked),
-    T("isolation.grant.transfer_without_grant", without_grant),
+    PLAIN("isolation.grant.transfer_without_grant", ISO_ATTACK_NO_GRANT),
     T("isolation.rights.derive_more", derive_more),
-    T("isolation.memory.map_beyond_region_and_rights", map_beyond),
+    PLAIN("isolation.memory.map_beyond_region_and_rights", ISO_ATTACK_MAP),
     T("isolation.ipc.send_without_channel", send_without_channel),
     T("isolation.thread.join_foreign", join_foreign),
     T("isolation.process.wait_not_child", wait_not_child),
