@@ -337,12 +337,13 @@ static const struct CMUnitTest tests[] = {
     FLOOD("processes"),
     FLOOD("threads"),
     FLOOD("sleepers"),
-    FLOOD("capabilities"),
-    FLOOD("endpoints"),
+    FLOOD("capabilities"), /* fails until defect 2 is fixed: capability-space tables are not charged */
+    FLOOD("endpoints"),    /* the same: each endpoint's capability slot */
     FLOOD("messages"),
     FLOOD("regions"),
-    FLOOD("page_tables"), /* defect 2 */
-    { "exhaustion.process_create_after_oom", create_after_oom, NULL, NULL, NULL }, /* defect 1: last, it may panic */
+    FLOOD("page_tables"),  /* defect 2: fails until page tables are charged and freed on unmap */
+    /* defect 1: last, as it panics riscv64 and aarch64 until fixed (x86_64: frames kept, defect 2) */
+    { "exhaustion.process_create_after_oom", create_after_oom, NULL, NULL, NULL },
 };
 
 int main(const struct vos_start_info *si)
