@@ -30,6 +30,8 @@ enum iso_op {
     /* attacker: arg[] as listed */
     ISO_ATTACK_POINTER,        /* arg[0]: index into conf_cases (a CONF_PTR_NULL case): the victim's page as that pointer */
     ISO_ATTACK_ARGV_STRING,    /* process_create with argv[0] pointing at the victim's page */
+    ISO_ATTACK_SPILL,          /* arg[0]: index into conf_syscalls of a call with more arguments than registers:
+                                  the victim's page as the array of the others (docs/abi.md) */
     ISO_ATTACK_GUESSED_SLOTS,  /* arg[0]: highest slot to try */
     ISO_ATTACK_FOREIGN_TOKENS, /* arg[0..n): the victim's tokens; arg[7]: n */
     ISO_ATTACK_GENERATION,     /* own tokens with the generation changed; a reused slot's old token */

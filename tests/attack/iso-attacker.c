@@ -182,6 +182,61 @@ static void attack_pointer(uint64_t k)
     no_leak(s->name);
 }
 
+/*
+ * A raw trap with every argument register set (the stubs always pass their
+ * own array for the arguments that do not fit): returns word 0.
+ */
+static int64_t raw_trap(uint64_t nr, const uint64_t *w, unsigned nregs)
+{
+#if defined(__riscv)
+    EXPECT(nregs, 7, "set-up: riscv64 has 7 argument registers");
+    register uint64_t a0 __asm__("a0") = w[0], a1 __asm__("a1") = w[1], a2 __asm__("a2") = w[2];
+    register uint64_t a3 __asm__("a3") = w[3], a4 __asm__("a4") = w[4], a5 __asm__("a5") = w[5];
+    register uint64_t a6 __asm__("a6") = w[6], a7 __asm__("a7") = nr;
+    __asm__ volatile("ecall"
+                     : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "+r"(a6)
+                     : "r"(a7)
+                     : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory");
+    return (int64_t)a0;
+#elif defined(__x86_64__)
+    EXPECT(nregs, 6, "set-up: x86_64 has 6 argument registers");
+    register uint64_t rax __asm__("rax") = nr, rdi __asm__("rdi") = w[0], rsi __asm__("rsi") = w[1];
+    register uint64_t rdx __asm__("rdx") = w[2], r10 __asm__("r10") = w[3], r8 __asm__("r8") = w[4];
+    register uint64_t r9 __asm__("r9") = w[5];
+    __asm__ volatile("syscall"
+                     : "+r"(rax), "+r"(rdi), "+r"(rsi), "+r"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+                     :
+                     : "rcx", "r11", "memory");
+    return (int64_t)rax;
+#else
+    (void)nr, (void)w, (void)nregs;
+    EXPECT(1, 0, "no call spills its arguments on this arch");
+    return 0;
+#endif
+}
+
+/* The last argument register of a call that has more arguments than registers: the array of the rest. */
+static void attack_spill(uint64_t i)
+{
+    unsigned nregs = 0;
+    while (conf_regs_args[nregs])
+        nregs++;
+    if (i >= CONF_SYSCALLS || conf_syscalls[i].nargs <= nregs) {
+        EXPECT(1, 0, "call %lu does not spill", (unsigned long)i);
+        return;
+    }
+    const struct conf_syscall *s = &conf_syscalls[i];
+    uint64_t a[CONF_MAX_ARGS] = { 0 }, w[8] = { 0 };
+    fill_valid(s, a);
+    for (unsigned r = 0; r + 1 < nregs; r++)
+        w[r] = a[r];
+    w[nregs - 1] = ISO_SECRET_VA;
+    EXPECT(raw_trap(s->nr, w, nregs), ERR(VOS_ERR_INVALID_ADDRESS), "%s(its spilled arguments in the victim's page)",
+           s->name);
+    EXPECT(drain(), 0, "%s with its arguments in the victim's page queued a message", s->name);
+    no_leak(s->name);
+}
+
 /* process_create's argument strings are pointers inside a pointer. */
 static void attack_argv_string(void)
 {
@@ -465,6 +520,7 @@ int main(const struct vos_start_info *si)
         switch (req.op) {
         case ISO_ATTACK_POINTER: attack_pointer(req.arg[0]); break;
         case ISO_ATTACK_ARGV_STRING: attack_argv_string(); break;
+        case ISO_ATTACK_SPILL: attack_spill(req.arg[0]); break;
         case ISO_ATTACK_GUESSED_SLOTS: attack_guessed_slots(req.arg[0]); break;
         case ISO_ATTACK_FOREIGN_TOKENS: attack_foreign_tokens(req.arg, req.arg[7]); break;
         case ISO_ATTACK_GENERATION: attack_generation(); break;

@@ -181,6 +181,12 @@ static void pointer_argument(void **state)
     attack(ISO_ATTACK_POINTER, &k, 1);
 }
 
+static void spilled_arguments(void **state)
+{
+    uint64_t i = (uint64_t)(uintptr_t)*state;
+    attack(ISO_ATTACK_SPILL, &i, 1);
+}
+
 /* The attacks that need nothing from the suite: initial_state is the request. */
 static void plain_attack(void **state)
 {
@@ -303,10 +309,19 @@ int main(const struct vos_start_info *si)
     pool.cap = vos_start_find_pool(si);
     if (vos_bootfs_open(&fs, vos_start_find_bootfs(si)))
         return 11;
-    /* One test per pointer argument the kernel reads or writes (the spec's CONF_PTR_NULL cases), then the rest. */
-    size_t nptr = 0, nfixed = sizeof(fixed_tests) / sizeof(fixed_tests[0]);
+    /*
+     * One test per pointer argument the kernel reads or writes (the spec's
+     * CONF_PTR_NULL cases), one per call whose arguments do not all fit in
+     * this arch's registers (the array of the rest is a pointer too), then
+     * the rest.
+     */
+    size_t nptr = 0, nfixed = sizeof(fixed_tests) / sizeof(fixed_tests[0]), nregs = 0;
+    while (conf_regs_args[nregs])
+        nregs++;
     for (size_t k = 0; k < CONF_CASES; k++)
         nptr += conf_cases[k].kind == CONF_PTR_NULL;
+    for (size_t i = 0; i < CONF_SYSCALLS; i++)
+        nptr += conf_syscalls[i].nargs > nregs;
     struct CMUnitTest *tests = calloc(nptr + nfixed, sizeof(*tests));
     if (!tests)
         return 12;
@@ -321,8 +336,18 @@ int main(const struct vos_start_info *si)
         snprintf(name, 96, "isolation.%s.%s_is_the_victims_page", s->name, s->args[conf_cases[k].arg].name);
         tests[n++] = (struct CMUnitTest){ name, pointer_argument, NULL, NULL, (void *)(uintptr_t)k };
     }
+    for (size_t i = 0; i < CONF_SYSCALLS; i++) {
+        if (conf_syscalls[i].nargs <= nregs)
+            continue;
+        char *name = malloc(96);
+        if (!name)
+            return 12;
+        snprintf(name, 96, "isolation.%s.spilled_arguments_are_the_victims_page", conf_syscalls[i].name);
+        tests[n++] = (struct CMUnitTest){ name, spilled_arguments, NULL, NULL, (void *)(uintptr_t)i };
+    }
     memcpy(tests + n, fixed_tests, sizeof(fixed_tests));
-    printf("isolation: %zu pointer arguments from the spec, %zu other attacks\n", nptr, nfixed);
+    printf("isolation: %zu pointer arguments from the spec (%zu argument registers), %zu other attacks\n", nptr, nregs,
+           nfixed);
     int failed = _cmocka_run_group_tests("isolation", tests, nptr + nfixed, setup, NULL);
     printf("isolation: done, %d failed\n", failed);
     return failed ? 1 : 0;
