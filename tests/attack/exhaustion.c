@@ -192,11 +192,14 @@ static void run_flood(const char *kind, struct flood *f)
     assert_int_equal(vos_cap_revoke(proc), 0); /* the last reference to it */
     f->after = free_frames();
     assert_int_equal(vos_cap_revoke((vos_any_t){ caps[0] }), 0);
-    print_message("%s: %lu steps in %lu ms, %s; %lu round trips served meanwhile; at most %lu frames in use (quota %lu); "
-                  "%lu frames free before, %lu after\n",
-                  kind, (unsigned long)f->steps, (unsigned long)((vos_now_ns() - start) / 1000000), f->refusal ? vos_status_name(f->refusal) : "no refusal",
-                  (unsigned long)(f->ticks - f->unserved), (unsigned long)f->most_used,
-                  (unsigned long)CHILD_QUOTA_PAGES, (unsigned long)f->before, (unsigned long)f->after);
+    print_message("%s: %lu steps in %lu ms, %s; %lu round trips served meanwhile; at most %lu frames in use "
+                  "(quota %lu); %lu frames free before, %lu after\n",
+                  kind, (unsigned long)f->steps, (unsigned long)((vos_now_ns() - start) / 1000000),
+                  f->refusal ? vos_status_name(f->refusal) : "no refusal", (unsigned long)(f->ticks - f->unserved),
+                  (unsigned long)f->most_used, (unsigned long)CHILD_QUOTA_PAGES, (unsigned long)f->before,
+                  (unsigned long)f->after);
+    if (f->note)
+        print_message("%s: an endpoint took %lu messages before refusing\n", kind, (unsigned long)f->note);
 }
 
 /* What every flood must show. */
