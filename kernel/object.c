@@ -55,13 +55,13 @@ void object_init_static(struct object *o, uint32_t type)
 
 void *object_alloc(size_t size, uint32_t type, struct process *owner, long *err)
 {
-    size_t charge = kmem_size(size); /* the owner pays for what the object takes, its share of a slab */
-    if (owner && (*err = quota_charge(owner, charge)))
+    size = kmem_size(size); /* the owner pays for what the object takes, rounding and all */
+    if (owner && (*err = quota_charge(owner, size)))
         return NULL;
     struct object *o = kmem_alloc(size);
     if (!o) {
         if (owner)
-            quota_release(owner, charge);
+            quota_release(owner, size);
         *err = VOS_ERR_OUT_OF_MEMORY;
         return NULL;
     }
@@ -91,7 +91,7 @@ void object_destroy(struct object *o)
     if (size)
         kmem_free(o, size);
     if (owner) {
-        quota_release(owner, kmem_size(size));
+        quota_release(owner, size);
         object_put(&owner->obj);
     }
 }
