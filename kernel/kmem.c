@@ -25,11 +25,6 @@ static unsigned class_of(size_t size)
     return s;
 }
 
-size_t kmem_size(size_t size)
-{
-    return size > PAGE_SIZE / 2 ? PAGE_SIZE : (size_t)1 << class_of(size);
-}
-
 void *kmem_alloc(size_t size)
 {
     if (size == 0 || size > PAGE_SIZE)

@@ -55,7 +55,6 @@ void object_init_static(struct object *o, uint32_t type)
 
 void *object_alloc(size_t size, uint32_t type, struct process *owner, long *err)
 {
-    size = kmem_size(size); /* the owner pays for what the object takes, rounding and all */
     if (owner && (*err = quota_charge(owner, size)))
         return NULL;
     struct object *o = kmem_alloc(size);

@@ -9,11 +9,8 @@ uint64_t frame_free_count(void);
 uint64_t frame_total_count(void);
 
 /*
- * Kernel object memory, in size classes carved from frames (slabs that go
- * back to the frame allocator when empty).  Objects are zeroed and 16-byte
- * aligned.  kmem_free needs the size it was allocated with.
+ * Kernel object memory, in power-of-two size classes carved from frames.
+ * Objects are zeroed.  kmem_free needs the size it was allocated with.
  */
 void *kmem_alloc(size_t size);
 void kmem_free(void *p, size_t size);
-/* The bytes an allocation of `size` really takes (its share of a slab): what a quota must be charged. */
-size_t kmem_size(size_t size);
