@@ -2,8 +2,7 @@
  * test_memory.c — memory regions carved from a pool (SYS_CAPABILITY_CREATE),
  * mapped shared or private (SYS_MMAP), read and written through SYS_READ /
  * SYS_WRITE, and protection changes (SYS_MPROTECT), which must never grant
- * more than the mapping's capability allowed; and the kernel's own object
- * memory (kernel/kmem.c), which must go back to the frame allocator.
+ * more than the mapping's capability allowed.
  */
 #include <string.h>
 
@@ -124,43 +123,12 @@ static void test_munmap_returns_frames(void **state)
     assert_int_equal(free_at[2], free_at[1] + 6);
 }
 
-/*
- * Kernel objects of every size, thousands of each, then all freed: every
- * frame their slabs took is free again (no per-size cache keeps memory
- * only objects of that size could use), and what an object is charged
- * covers the frames it takes.
- */
-static void test_kmem_slabs_go_back(void **state)
-{
-    (void)state;
-    enum { N = 3000 };
-    static void *objects[N];
-    static const size_t sizes[] = { 8, 32, 33, 64, 100, 136, 632, 1040, 1056, 2000, 2032, 2033, 4096 };
-    for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-        uint64_t before = frame_free_count();
-        for (int i = 0; i < N; i++) {
-            objects[i] = kmem_alloc(sizes[s]);
-            assert_non_null(objects[i]);
-            assert_int_equal((uintptr_t)objects[i] % 16, 0);
-            memset(objects[i], 0xa5, sizes[s]); /* ASan: the whole object is ours */
-        }
-        uint64_t taken = before - frame_free_count();
-        assert_true(taken * PAGE_SIZE <= N * kmem_size(sizes[s]));
-        for (int i = 0; i < N; i += 2) /* every other one first: slabs half empty stay */
-            kmem_free(objects[i], sizes[s]);
-        for (int i = 1; i < N; i += 2)
-            kmem_free(objects[i], sizes[s]);
-        assert_int_equal(frame_free_count(), before);
-    }
-}
-
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_shared_region, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_munmap_returns_frames, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_mprotect_bounded_by_capability, hh_setup, hh_teardown),
-        cmocka_unit_test_setup_teardown(test_kmem_slabs_go_back, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("memory", tests, NULL, NULL);
