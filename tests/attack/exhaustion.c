@@ -39,8 +39,9 @@
 #define SLACK_PAGES 64
 /*
  * Frames a flood may leave in use after it, because they hold what the
- * kernel caches for everyone, within a fixed bound: the spare region
- * records (kernel/vspace.c, SPARE_MAX = 16) each keep the slab they lie in.
+ * kernel keeps for everyone within fixed bounds: the spare region records
+ * (kernel/vspace.c, 16) and the object pages they lie in, an empty object
+ * page per size class.
  */
 #define CACHED_PAGES 16
 
