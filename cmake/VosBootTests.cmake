@@ -118,6 +118,14 @@ function(vos_boot_tests_for_path)
                            "powering off, status 3"
                     REJECT "did not fault" COMMAND ${cmd})
     endforeach()
+    # The isolation and exhaustion suites (tests/attack, cmocka in the guest; docs/reliability.md).
+    foreach(suite isolation exhaustion)
+      cmake_language(CALL ${P_COMMAND_FN} cmd kernel-${suite})
+      vos_boot_test(NAME ${suite}-${P_PATH} EXIT 0 TIMEOUT 300
+                    EXPECT ${banner} "\\[  PASSED  \\] [0-9]+ test" "${suite}: done, 0 failed"
+                    REJECT "\\[  FAILED  \\]" "\\[kernel\\] BUG"
+                    COMMAND ${cmd})
+    endforeach()
     # Benchmarks: instruction-exact under -icount shift=0 (docs/performance.md).
     cmake_language(CALL ${P_COMMAND_FN} cmd kernel-bench)
     list(APPEND cmd -icount shift=0)

@@ -172,11 +172,17 @@ void process_exit(struct process *p, uint64_t reason, uint64_t code)
     cspace_destroy(&p->cspace);
     vspace_destroy(&p->vspace);
 
-    /* Children: the exited ones are reaped now, the others are on their own. */
+    /*
+     * Children: the exited ones are reaped now; those never started go too
+     * (only we could have started them, so they would hold their memory
+     * for ever); the running ones are on their own.
+     */
     list_for_each_safe(it, tmp, &p->children) {
         struct process *c = container_of(it, struct process, sibling_link);
         if (c->state == PROC_EXITED)
             reap(c);
+        else if (c->state == PROC_CREATED)
+            process_discard(c);
         else {
             c->reapable = false;
             list_del(&c->sibling_link);

@@ -170,12 +170,43 @@ static void test_orphan_runs_on(void **state)
     assert_int_equal(frame_free_count(), before);
 }
 
+static void creating_parent(uint64_t image)
+{
+    make_image((struct elf_image *)(uintptr_t)image, orphan_child);
+    UCHECK(vos_sys_process_create((const void *)(uintptr_t)image, sizeof(struct elf_image), NULL, 0, NULL, 0) > 0);
+    reached = 1;
+    vos_sys_exit(0); /* without starting it: only we could have */
+}
+
+static void run_creating_parent(void)
+{
+    struct process *p = hh_process("creating-parent");
+    void *image = hh_umem(p, sizeof(struct elf_image), VOS_PROT_READ | VOS_PROT_WRITE);
+    hh_thread(p, creating_parent, (uint64_t)(uintptr_t)image);
+    hh_start(p);
+    hh_run();
+    hh_finish();
+}
+
+/* A child created and never started goes with its parent: nobody else could ever start it. */
+static void test_unstarted_child_goes_with_parent(void **state)
+{
+    (void)state;
+    run_creating_parent(); /* first: kernel caches grow to what this needs */
+    uint64_t before = frame_free_count();
+    reached = 0;
+    run_creating_parent();
+    assert_int_equal(reached, 1);
+    assert_int_equal(frame_free_count(), before);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_start_wait, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_children_leave_no_frames, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_orphan_runs_on, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_unstarted_child_goes_with_parent, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("spawn", tests, NULL, NULL);
