@@ -39,10 +39,23 @@ struct cspace *ipc_transit(void)
     return &transit;
 }
 
+/* Bytes of table the transit space holds once slots 0..slots-1 exist: tables are made in slot order and kept. */
+static uint64_t transit_table_bytes(uint32_t slots)
+{
+    uint32_t per_leaf = 1u << CSPACE_LEAF_BITS, per_mid = 1u << (CSPACE_LEAF_BITS + CSPACE_MID_BITS);
+    if (slots <= 1)
+        return 0; /* slot 0 alone: nothing allocated yet */
+    return (ALIGN_UP(slots, per_leaf) / per_leaf + ALIGN_UP(slots, per_mid) / per_mid) * PAGE_SIZE;
+}
+
 uint64_t ipc_transit_reserve(void)
 {
-    uint64_t per_mid = 1u << (CSPACE_LEAF_BITS + CSPACE_MID_BITS); /* slots under one mid table */
-    return ((TRANSIT_SLOTS >> CSPACE_LEAF_BITS) + ALIGN_UP(TRANSIT_SLOTS, per_mid) / per_mid) * PAGE_SIZE;
+    return transit_table_bytes(TRANSIT_SLOTS);
+}
+
+uint64_t ipc_transit_unspent(void)
+{
+    return ipc_transit_reserve() - transit_table_bytes(ipc_transit()->next_unused);
 }
 
 __attribute__((noinline)) void *process_direct_miss(struct process *p, uaddr_t va, unsigned need)

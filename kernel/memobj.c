@@ -7,6 +7,7 @@
  * charged to the process that carved it (the object's owner) until then.
  */
 #include "cap.h"
+#include "ipc.h"
 #include "memobj.h"
 #include "memory.h"
 #include "process.h"
@@ -111,10 +112,14 @@ struct memobj *memobj_new_region(const void *data, uint64_t size, long *err)
     return m;
 }
 
-/* Reading a pool describes it: a PoolInfo at offset 0. */
+/*
+ * Reading a pool describes it: a PoolInfo at offset 0.  Free means nobody's
+ * and not promised: the transit space's tables not made yet are promised.
+ */
 static long pool_read(struct memobj *m, user_out_t buf, uint64_t count, uint64_t offset, uint64_t *done)
 {
-    struct vos_pool_info info = { m->size, frame_free_count() * PAGE_SIZE };
+    uint64_t free = frame_free_count() * PAGE_SIZE, promised = ipc_transit_unspent();
+    struct vos_pool_info info = { m->size, free > promised ? free - promised : 0 };
     uint64_t n = offset >= sizeof(info) ? 0 : MIN(count, sizeof(info) - offset);
     long err = copy_to_user(buf, 0, (const char *)&info + offset, n);
     *done = n;

@@ -120,6 +120,7 @@ void ipc_finish_receive(struct thread *r, long err, const struct vos_ipc_receive
 void ipc_fail(struct thread *t, long err); /* end t's blocked call/receive with err */
 struct cspace *ipc_transit(void);
 uint64_t ipc_transit_reserve(void);     /* bytes the transit space's tables can ever take */
+uint64_t ipc_transit_unspent(void);     /* of those, bytes not taken yet: free, but promised */
 
 /* endpoint.c */
 void endpoint_cap_event(struct cap *c, int delta);

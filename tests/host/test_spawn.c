@@ -172,8 +172,8 @@ static void test_orphan_runs_on(void **state)
 
 static void creating_parent(uint64_t image)
 {
-    make_image((struct elf_image *)(uintptr_t)image, orphan_child);
-    UCHECK(vos_sys_process_create((const void *)(uintptr_t)image, sizeof(struct elf_image), NULL, 0, NULL, 0) > 0);
+    hh_make_image((struct hh_elf_image *)(uintptr_t)image, orphan_child);
+    UCHECK(vos_sys_process_create((const void *)(uintptr_t)image, sizeof(struct hh_elf_image), NULL, 0, NULL, 0) > 0);
     reached = 1;
     vos_sys_exit(0); /* without starting it: only we could have */
 }
@@ -181,7 +181,7 @@ static void creating_parent(uint64_t image)
 static void run_creating_parent(void)
 {
     struct process *p = hh_process("creating-parent");
-    void *image = hh_umem(p, sizeof(struct elf_image), VOS_PROT_READ | VOS_PROT_WRITE);
+    void *image = hh_umem(p, sizeof(struct hh_elf_image), VOS_PROT_READ | VOS_PROT_WRITE);
     hh_thread(p, creating_parent, (uint64_t)(uintptr_t)image);
     hh_start(p);
     hh_run();
