@@ -16,6 +16,7 @@ struct free_obj {
 };
 
 static struct free_obj *classes[MAX_SHIFT + 1];
+static uint64_t class_frames, small_bytes_used;
 
 static unsigned class_of(size_t size)
 {
@@ -38,6 +39,7 @@ void *kmem_alloc(size_t size)
         paddr_t pa = frame_alloc();
         if (!pa)
             return NULL;
+        class_frames++;
         char *page = arch_phys_to_virt(pa);
         for (size_t off = 0; off < PAGE_SIZE; off += (size_t)1 << c) {
             struct free_obj *o = (struct free_obj *)(page + off);
@@ -47,6 +49,7 @@ void *kmem_alloc(size_t size)
     }
     struct free_obj *o = classes[c];
     classes[c] = o->next;
+    small_bytes_used += size;
     memset(o, 0, (size_t)1 << c);
     return o;
 }
@@ -63,4 +66,8 @@ void kmem_free(void *p, size_t size)
     struct free_obj *o = p;
     o->next = classes[c];
     classes[c] = o;
+    small_bytes_used -= size;
 }
+
+uint64_t kmem_class_frames(void) { return class_frames; }
+uint64_t kmem_small_bytes_used(void) { return small_bytes_used; }

@@ -47,6 +47,8 @@ static void region_release(struct region *r)
     spare_count++;
 }
 
+uint64_t vspace_spare_bytes(void) { return spare_count * sizeof(struct region); }
+
 long vspace_init(struct vspace *vs, struct process *owner)
 {
     list_init(&vs->regions);

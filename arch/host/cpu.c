@@ -274,8 +274,13 @@ static struct host_uctx *new_user_context(struct trap_frame *f)
     return u;
 }
 
+bool (*host_user_entry_ok)(uint64_t pc);
+
 void arch_enter_user(struct trap_frame *f)
 {
+    /* A pc that is no host function would be a jump into the void: on hardware, an illegal instruction. */
+    if (!f->uctx && f->pc && host_user_entry_ok && !host_user_entry_ok(f->pc))
+        kernel_entry_exception(f, VOS_EXIT_ILLEGAL_INSTRUCTION, f->pc);
     struct host_uctx *u = f->uctx ? f->uctx : new_user_context(f);
     if (!u) {
         /* No entry or stack: the thread faults on its first instruction. */

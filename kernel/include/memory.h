@@ -14,3 +14,10 @@ uint64_t frame_total_count(void);
  */
 void *kmem_alloc(size_t size);
 void kmem_free(void *p, size_t size);
+/*
+ * Frames the size classes hold (they never give them back) and bytes of
+ * small objects in use: with frame_free_count(), what a leak check needs
+ * to tell memory in use from memory merely cached.
+ */
+uint64_t kmem_class_frames(void);
+uint64_t kmem_small_bytes_used(void);

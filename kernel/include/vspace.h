@@ -44,6 +44,8 @@ struct region {
 
 long vspace_init(struct vspace *vs, struct process *owner);
 void vspace_destroy(struct vspace *vs);
+/* Bytes of region records kept for reuse (kmem_small_bytes_used counts them as in use). */
+uint64_t vspace_spare_bytes(void);
 
 /*
  * Map [va, va+len) (page aligned).  VOS_OK, INVALID_ADDRESS (outside user

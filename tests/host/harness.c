@@ -144,6 +144,27 @@ vos_cap_t hh_stale_token(struct process *p, struct object *obj)
     return t;
 }
 
+void hh_make_elf(struct hh_elf_image *e, host_user_fn *fn)
+{
+    uint64_t entry = (uint64_t)(uintptr_t)fn, page = entry & ~(uint64_t)(PAGE_SIZE - 1);
+    memset(e, 0, sizeof(*e));
+    memcpy(e->ident, "\177ELF\2\1\1", 7);
+    e->type = 2; /* ET_EXEC */
+    e->machine = ARCH_ELF_MACHINE;
+    e->version = 1;
+    e->entry = entry;
+    e->phoff = offsetof(struct hh_elf_image, ph);
+    e->ehsize = (uint16_t)offsetof(struct hh_elf_image, ph);
+    e->phentsize = sizeof(e->ph);
+    e->phnum = 1;
+    e->ph.type = 1; /* PT_LOAD */
+    e->ph.flags = 5; /* R + X */
+    e->ph.vaddr = e->ph.paddr = page;
+    e->ph.filesz = sizeof(*e);
+    e->ph.memsz = 2 * PAGE_SIZE;
+    e->ph.align = PAGE_SIZE;
+}
+
 struct object *hh_console(void) { return &console_device()->obj; }
 
 void hh_expect_poweroff(void) { poweroff_expected = true; }

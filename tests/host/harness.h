@@ -56,6 +56,25 @@ struct cap *hh_cap(struct process *p, vos_cap_t token); /* NULL if the token is 
 vos_cap_t hh_stale_token(struct process *p, struct object *obj); /* a slot that was freed */
 struct object *hh_console(void);
 
+/*
+ * A minimal ELF image for SYS_PROCESS_CREATE: one PT_LOAD segment (R+X)
+ * over the page of the host function fn, entry at fn.  The program must be
+ * linked without PIE so fn lies below USER_STACK_TOP.
+ */
+struct hh_elf_image {
+    uint8_t ident[16];
+    uint16_t type, machine;
+    uint32_t version;
+    uint64_t entry, phoff, shoff;
+    uint32_t flags;
+    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
+    struct {
+        uint32_t type, flags;
+        uint64_t offset, vaddr, paddr, filesz, memsz, align;
+    } ph;
+};
+void hh_make_elf(struct hh_elf_image *e, host_user_fn *fn);
+
 /* Run until every started process of the test has exited; fails the test on a deadlock, a panic or a UCHECK. */
 void hh_run(void);
 /* Run until nothing is runnable (no time passes); returns why it stopped. */

@@ -13,41 +13,7 @@
 #include "harness.h"
 #include "memory.h"
 
-struct elf_image {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-    struct {
-        uint32_t type, flags;
-        uint64_t offset, vaddr, paddr, filesz, memsz, align;
-    } ph;
-};
-
 static int reached;
-
-static void make_image(struct elf_image *e, host_user_fn *fn)
-{
-    uint64_t entry = (uint64_t)(uintptr_t)fn, page = entry & ~(uint64_t)(PAGE_SIZE - 1);
-    memset(e, 0, sizeof(*e));
-    memcpy(e->ident, "\177ELF\2\1\1", 7);
-    e->type = 2; /* ET_EXEC */
-    e->machine = ARCH_ELF_MACHINE;
-    e->version = 1;
-    e->entry = entry;
-    e->phoff = offsetof(struct elf_image, ph);
-    e->ehsize = (uint16_t)offsetof(struct elf_image, ph);
-    e->phentsize = sizeof(e->ph);
-    e->phnum = 1;
-    e->ph.type = 1; /* PT_LOAD */
-    e->ph.flags = 5; /* R + X */
-    e->ph.vaddr = e->ph.paddr = page;
-    e->ph.filesz = sizeof(*e);
-    e->ph.memsz = 2 * PAGE_SIZE;
-    e->ph.align = PAGE_SIZE;
-}
 
 /* ---- the children (entry: a0 is the StartInfo's address, in kernel-mapped memory) ---- */
 
@@ -96,8 +62,8 @@ static void orphan_child(uint64_t start_info)
 
 static void short_parent(uint64_t images)
 {
-    struct elf_image *img = (struct elf_image *)(uintptr_t)images;
-    make_image(img, orphan_child);
+    struct hh_elf_image *img = (struct hh_elf_image *)(uintptr_t)images;
+    hh_make_elf(img, orphan_child);
     vos_cap_t caps[1] = { console }; /* on the stack: user memory, unlike the global */
     UCHECK_ERR(vos_sys_process_create(img, sizeof(*img), NULL, 0, &console, 1), VOS_ERR_INVALID_ADDRESS);
     int64_t pid = vos_sys_process_create(img, sizeof(*img), NULL, 0, caps, 1);
@@ -112,9 +78,9 @@ static void short_parent(uint64_t images)
 
 static void parent_main(uint64_t images)
 {
-    struct elf_image *img = (struct elf_image *)(uintptr_t)images, *bad = img + 1;
-    make_image(img, child_main);
-    make_image(bad, child_main);
+    struct hh_elf_image *img = (struct hh_elf_image *)(uintptr_t)images, *bad = img + 1;
+    hh_make_elf(img, child_main);
+    hh_make_elf(bad, child_main);
     bad->machine = 3; /* EM_386: not this machine */
     char name[] = "bin/child", code[] = "7";
     const char *argv[] = { name, code };
@@ -135,7 +101,7 @@ static void parent_main(uint64_t images)
     UCHECK_EQ(info.code, 7);
     UCHECK_ERR(vos_sys_process_wait((vos_pid_t)pid, 0, &info), VOS_ERR_NOT_FOUND); /* reaped */
 
-    make_image(img, faulting_child);
+    hh_make_elf(img, faulting_child);
     pid = vos_sys_process_create(img, sizeof(*img), argv, 1, NULL, 0);
     UCHECK(pid > 0);
     UCHECK_EQ(vos_sys_process_start((vos_pid_t)pid), 0);
@@ -151,7 +117,7 @@ static void test_create_start_wait(void **state)
     reached = 0;
     struct process *p = hh_process("parent");
     console = hh_grant(p, hh_console(), VOS_RIGHT_ALL);
-    void *images = hh_umem(p, 2 * sizeof(struct elf_image), VOS_PROT_READ | VOS_PROT_WRITE);
+    void *images = hh_umem(p, 2 * sizeof(struct hh_elf_image), VOS_PROT_READ | VOS_PROT_WRITE);
     hh_thread(p, parent_main, (uint64_t)(uintptr_t)images);
     hh_start(p);
     hh_run();
@@ -164,7 +130,7 @@ static void run_parent(void)
 {
     struct process *p = hh_process("parent");
     console = hh_grant(p, hh_console(), VOS_RIGHT_ALL);
-    void *images = hh_umem(p, 2 * sizeof(struct elf_image), VOS_PROT_READ | VOS_PROT_WRITE);
+    void *images = hh_umem(p, 2 * sizeof(struct hh_elf_image), VOS_PROT_READ | VOS_PROT_WRITE);
     hh_thread(p, parent_main, (uint64_t)(uintptr_t)images);
     hh_start(p);
     hh_run();
@@ -187,7 +153,7 @@ static void run_short_parent(void)
 {
     struct process *p = hh_process("short-parent");
     console = hh_grant(p, hh_console(), VOS_RIGHT_ALL);
-    void *image = hh_umem(p, sizeof(struct elf_image), VOS_PROT_READ | VOS_PROT_WRITE);
+    void *image = hh_umem(p, sizeof(struct hh_elf_image), VOS_PROT_READ | VOS_PROT_WRITE);
     hh_thread(p, short_parent, (uint64_t)(uintptr_t)image);
     hh_start(p);
     hh_run();
