@@ -119,8 +119,9 @@ struct memobj *memobj_new_region(const void *data, uint64_t size, long *err)
 static long pool_read(struct memobj *m, user_out_t buf, uint64_t count, uint64_t offset, uint64_t *done)
 {
     struct vos_pool_info info = { m->size, frame_free_count() * PAGE_SIZE };
-    uint64_t n = offset >= sizeof(info) ? 0 : MIN(count, sizeof(info) - offset);
-    long err = copy_to_user(buf, 0, (const char *)&info + offset, n);
+    uint64_t start = MIN(offset, sizeof(info)); /* past the end: nothing, and no pointer beyond it */
+    uint64_t n = MIN(count, sizeof(info) - start);
+    long err = copy_to_user(buf, 0, (const char *)&info + start, n);
     *done = n;
     return err;
 }

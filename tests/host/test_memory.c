@@ -91,6 +91,28 @@ static void test_mprotect_bounded_by_capability(void **state)
     assert_int_equal(reached, 1);
 }
 
+static void pool_read_user(uint64_t pool_cap)
+{
+    struct vos_pool_info info;
+    UCHECK_EQ(vos_sys_read(pool_cap, &info, sizeof(info), 0), sizeof(info));
+    UCHECK_EQ(vos_sys_read(pool_cap, &info, sizeof(info), sizeof(info) - 8), 8);
+    /* Past the record: nothing (host_fuzz found the source pointer overflowing for huge offsets). */
+    UCHECK_EQ(vos_sys_read(pool_cap, &info, sizeof(info), sizeof(info)), 0);
+    UCHECK_EQ(vos_sys_read(pool_cap, &info, sizeof(info), UINT64_MAX), 0);
+    reached = 1;
+}
+
+static void test_pool_read_offsets(void **state)
+{
+    (void)state;
+    reached = 0;
+    struct process *p = hh_process("poolread");
+    hh_thread(p, pool_read_user, grant_pool(p));
+    hh_start(p);
+    hh_run();
+    assert_int_equal(reached, 1);
+}
+
 static uint64_t free_at[4];
 
 static void unmap_user(uint64_t arg)
@@ -129,6 +151,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_shared_region, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_munmap_returns_frames, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_mprotect_bounded_by_capability, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_read_offsets, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("memory", tests, NULL, NULL);
