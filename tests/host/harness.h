@@ -61,6 +61,10 @@ struct object *hh_console(void);
  * over the page of the host function fn, entry at fn.  The program must be
  * linked without PIE so fn lies below USER_STACK_TOP.
  */
+struct hh_elf_phdr {
+    uint32_t type, flags;
+    uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
 struct hh_elf_image {
     uint8_t ident[16];
     uint16_t type, machine;
@@ -68,10 +72,7 @@ struct hh_elf_image {
     uint64_t entry, phoff, shoff;
     uint32_t flags;
     uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-    struct {
-        uint32_t type, flags;
-        uint64_t offset, vaddr, paddr, filesz, memsz, align;
-    } ph;
+    struct hh_elf_phdr ph;
 };
 void hh_make_elf(struct hh_elf_image *e, host_user_fn *fn);
 

@@ -175,12 +175,119 @@ static void test_orphan_runs_on(void **state)
     assert_int_equal(frame_free_count(), before);
 }
 
+/* ---- hostile images: every check of kernel/elf.c, one at a time ---- */
+
+struct two_segments {
+    struct hh_elf_image img;
+    struct hh_elf_phdr second; /* right after the first program header */
+};
+
+static void pt_load_twice(struct two_segments *t) { t->img.phnum = 2; t->second = t->img.ph; }
+static void bad_magic(struct two_segments *t) { t->img.ident[1] = 'L'; }
+static void elf32(struct two_segments *t) { t->img.ident[4] = 1; }
+static void big_endian(struct two_segments *t) { t->img.ident[5] = 2; }
+static void bad_version(struct two_segments *t) { t->img.ident[6] = 0; }
+static void shared_object(struct two_segments *t) { t->img.type = 3; }
+static void other_machine(struct two_segments *t) { t->img.machine = 3; }
+static void bad_phentsize(struct two_segments *t) { t->img.phentsize = 32; }
+static void no_phdrs(struct two_segments *t) { t->img.phnum = 0; }
+static void too_many_phdrs(struct two_segments *t) { t->img.phnum = 65; }
+static void phoff_beyond(struct two_segments *t) { t->img.phoff = sizeof(*t) + 1; }
+static void phdrs_beyond(struct two_segments *t) { t->img.phnum = 3; }
+static void not_load(struct two_segments *t) { t->img.ph.type = 2; } /* skipped: then no entry */
+static void empty_segment(struct two_segments *t) { t->img.ph.memsz = 0; }
+static void filesz_over_memsz(struct two_segments *t) { t->img.ph.filesz = t->img.ph.memsz + 1; }
+static void huge_segment(struct two_segments *t) { t->img.ph.memsz = (64ull << 20) + 1; }
+static void offset_beyond(struct two_segments *t) { t->img.ph.offset = sizeof(*t) + 1; }
+static void filesz_beyond(struct two_segments *t) { t->img.ph.filesz = sizeof(*t); t->img.ph.offset = 8; }
+static void page_zero(struct two_segments *t) { t->img.ph.vaddr = 0; }
+static void in_stack_area(struct two_segments *t) { t->img.ph.vaddr = USER_STACK_TOP - USER_STACK_SIZE; }
+static void into_stack_area(struct two_segments *t) { t->img.ph.memsz = USER_STACK_TOP - t->img.ph.vaddr; }
+static void writable_code(struct two_segments *t) { t->img.ph.flags = 7; }
+static void entry_outside(struct two_segments *t) { t->img.entry = t->img.ph.vaddr + t->img.ph.memsz; }
+static void entry_below(struct two_segments *t) { t->img.entry = t->img.ph.vaddr - 1; }
+static void entry_not_exec(struct two_segments *t) { t->img.ph.flags = 4; }
+
+static const struct hostile {
+    const char *name;
+    void (*mutate)(struct two_segments *t);
+    uint64_t len;       /* 0: the whole buffer */
+    int64_t error;
+} hostile[] = {
+    { "overlapping segments", pt_load_twice, 0, VOS_ERR_INVALID_PARAMETER },
+    { "bad magic", bad_magic, 0, VOS_ERR_INVALID_PARAMETER },
+    { "32-bit", elf32, 0, VOS_ERR_INVALID_PARAMETER },
+    { "big-endian", big_endian, 0, VOS_ERR_INVALID_PARAMETER },
+    { "bad version", bad_version, 0, VOS_ERR_INVALID_PARAMETER },
+    { "ET_DYN", shared_object, 0, VOS_ERR_INVALID_PARAMETER },
+    { "other machine", other_machine, 0, VOS_ERR_INVALID_PARAMETER },
+    { "phentsize", bad_phentsize, 0, VOS_ERR_INVALID_PARAMETER },
+    { "no program headers", no_phdrs, 0, VOS_ERR_INVALID_PARAMETER },
+    { "65 program headers", too_many_phdrs, 0, VOS_ERR_INVALID_PARAMETER },
+    { "phoff beyond the image", phoff_beyond, 0, VOS_ERR_INVALID_PARAMETER },
+    { "headers beyond the image", phdrs_beyond, 0, VOS_ERR_INVALID_PARAMETER },
+    { "header cut short", NULL, 10, VOS_ERR_INVALID_PARAMETER },
+    { "no PT_LOAD", not_load, 0, VOS_ERR_INVALID_PARAMETER },
+    { "empty segment", empty_segment, 0, VOS_ERR_INVALID_PARAMETER },
+    { "filesz > memsz", filesz_over_memsz, 0, VOS_ERR_INVALID_PARAMETER },
+    { "segment over 64 MiB", huge_segment, 0, VOS_ERR_INVALID_PARAMETER },
+    { "offset beyond the image", offset_beyond, 0, VOS_ERR_INVALID_PARAMETER },
+    { "data beyond the image", filesz_beyond, 0, VOS_ERR_INVALID_PARAMETER },
+    { "page zero", page_zero, 0, VOS_ERR_INVALID_PARAMETER },
+    { "in the stack area", in_stack_area, 0, VOS_ERR_INVALID_PARAMETER },
+    { "reaching the stack area", into_stack_area, 0, VOS_ERR_INVALID_PARAMETER },
+    { "writable and executable", writable_code, 0, VOS_ERR_INVALID_PARAMETER },
+    { "entry past the segment", entry_outside, 0, VOS_ERR_INVALID_PARAMETER },
+    { "entry before the segment", entry_below, 0, VOS_ERR_INVALID_PARAMETER },
+    { "entry not executable", entry_not_exec, 0, VOS_ERR_INVALID_PARAMETER },
+};
+
+static uint64_t hostile_frames_lost;
+
+static void try_hostile(struct two_segments *t)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(hostile); i++) {
+        memset(t, 0, sizeof(*t));
+        hh_make_elf(&t->img, child_main);
+        if (hostile[i].mutate)
+            hostile[i].mutate(t);
+        int64_t r = vos_sys_process_create(t, hostile[i].len ? hostile[i].len : sizeof(*t), NULL, 0, NULL, 0);
+        if (r != hh_err(hostile[i].error))
+            hh_user_fail(__FILE__, __LINE__, "%s: got %lld", hostile[i].name, (long long)r);
+    }
+    /* An image the kernel cannot read at all. */
+    UCHECK_ERR(vos_sys_process_create(&hostile, sizeof(*t), NULL, 0, NULL, 0), VOS_ERR_INVALID_ADDRESS);
+}
+
+static void hostile_parent(uint64_t buf)
+{
+    try_hostile((struct two_segments *)(uintptr_t)buf); /* first: kernel object caches grow to what this needs */
+    uint64_t before = frame_free_count();
+    try_hostile((struct two_segments *)(uintptr_t)buf);
+    hostile_frames_lost = before - frame_free_count();
+    reached = 1;
+}
+
+static void test_hostile_images(void **state)
+{
+    (void)state;
+    reached = 0;
+    struct process *p = hh_process("hostile");
+    void *buf = hh_umem(p, sizeof(struct two_segments), VOS_PROT_READ | VOS_PROT_WRITE);
+    hh_thread(p, hostile_parent, (uint64_t)(uintptr_t)buf);
+    hh_start(p);
+    hh_run();
+    assert_int_equal(reached, 1);
+    assert_int_equal(hostile_frames_lost, 0);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_start_wait, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_children_leave_no_frames, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_orphan_runs_on, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_images, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("spawn", tests, NULL, NULL);
