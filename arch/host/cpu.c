@@ -247,11 +247,13 @@ static _Noreturn void user_start(void)
  * host memory: the thread then runs on a private host stack instead, and
  * reaches its user memory with host_user_read/write.
  */
+bool host_private_stacks;
+
 static struct host_uctx *new_user_context(struct trap_frame *f)
 {
     if (!f->pc || !f->sp || f->sp >= ARCH_USER_TOP)
         return NULL;
-    size_t size = ALIGN_DOWN(f->sp, 16) == f->sp ? user_stack_below(f->sp) : 0;
+    size_t size = !host_private_stacks && ALIGN_DOWN(f->sp, 16) == f->sp ? user_stack_below(f->sp) : 0;
     struct host_uctx *u = calloc(1, sizeof(*u));
     if (!u || getcontext(&u->ctx.uc))
         abort();
