@@ -69,7 +69,6 @@ struct slot {
     uint64_t buf;                   /* BUF_PAGES of RW user memory (0: none) */
     uint64_t ro;                    /* one read-only page, or 0 */
     uint64_t elf;                   /* an ELF image whose entry is worker() */
-    bool host_buf;                  /* buf is host-addressable (harness-mapped) */
     uint64_t mapped;                /* a region the process mapped itself */
 };
 
@@ -82,6 +81,7 @@ static uint64_t unmapped_word;      /* a host global: never a user address */
 static const struct conf_syscall *current_call;
 
 static void worker(uint64_t arg);
+static void get_memory(struct slot *sl);
 
 static void builder(uint64_t unused);
 
@@ -284,10 +284,7 @@ static void poke(struct slot *sl, const struct call *c)
     if (!base)
         return;
     uint64_t at = base + (c->mode[0] >> 1) % (PAGE_SIZE / 8) * 8 % sizeof(struct hh_elf_image);
-    if (sl->host_buf)
-        memcpy((void *)(uintptr_t)at, &c->word[0], 8);
-    else
-        host_user_write(at, &c->word[0], 8);
+    host_user_write(at, &c->word[0], 8);
 }
 
 static void run_call(struct slot *sl, unsigned prog, const struct call *c)
@@ -342,15 +339,7 @@ static struct slot *adopt(uint64_t start_info)
         remember(sl, ci.token);
         remember(sl, ci.object_id);
     }
-    int64_t m = vos_sys_mmap(0, (BUF_PAGES + 1) * PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
-                             VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
-    if (!VOS_IS_ERROR(m)) {
-        sl->buf = (uint64_t)m;
-        sl->elf = sl->buf + BUF_PAGES * PAGE_SIZE;
-        struct hh_elf_image img;
-        hh_make_elf(&img, worker);
-        host_user_write(sl->elf, &img, sizeof(img));
-    }
+    get_memory(sl);
     return sl;
 }
 
@@ -377,26 +366,50 @@ static void worker(uint64_t arg)
         run_call(sl, prog, &programs[prog].calls[i]);
 }
 
-/* P0's first thread: real objects for everyone, then parked for good. */
-static void builder(uint64_t unused)
+/* Memory the kernel maps (a region, so even a blocking receive accepts it) and an ELF image in it. */
+static void get_memory(struct slot *sl)
 {
-    (void)unused;
-    struct slot *sl = &slots[0];
+    int64_t m = vos_sys_mmap(0, (BUF_PAGES + 1) * PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
+                             VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
+    if (VOS_IS_ERROR(m))
+        return;
+    sl->buf = (uint64_t)m;
+    sl->elf = sl->buf + BUF_PAGES * PAGE_SIZE;
+    struct hh_elf_image img;
+    hh_make_elf(&img, worker);
+    host_user_write(sl->elf, &img, sizeof(img));
+    m = vos_sys_mmap(0, PAGE_SIZE, VOS_PROT_READ, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
+    sl->ro = VOS_IS_ERROR(m) ? 0 : (uint64_t)m;
+}
+
+/* Each harness process's first thread: memory, and in P0 real objects for everyone; then parked for good. */
+static void builder(uint64_t slot)
+{
+    struct slot *sl = &slots[slot];
     struct vos_endpoint_create_result e1, e2, park;
-    if (vos_sys_ipc_endpoint_create(&e1) || vos_sys_ipc_endpoint_create(&e2) || vos_sys_ipc_endpoint_create(&park))
+    get_memory(sl);
+    if (vos_sys_ipc_endpoint_create(&park))
         abort();
-    remember(sl, e1.capability);
-    remember(sl, e1.endpoint_id);
-    remember(sl, e2.capability);
-    remember(sl, e2.endpoint_id);
-    remember(sl, (uint64_t)vos_sys_ipc_channel_create(e1.endpoint_id, e2.endpoint_id, e1.capability, e2.capability));
-    remember(sl, (uint64_t)vos_sys_capability_create(VOS_OBJ_MEMORY, 2 * PAGE_SIZE, VOS_RIGHT_ALL, sl->pool[1]));
-    int64_t m = vos_sys_mmap(0, 2 * PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
-    if (!VOS_IS_ERROR(m))
-        sl->mapped = (uint64_t)m;
+    if (slot == 0) {
+        if (vos_sys_ipc_endpoint_create(&e1) || vos_sys_ipc_endpoint_create(&e2))
+            abort();
+        remember(sl, e1.capability);
+        remember(sl, e1.endpoint_id);
+        remember(sl, e2.capability);
+        remember(sl, e2.endpoint_id);
+        int64_t ch = vos_sys_ipc_channel_create(e1.endpoint_id, e2.endpoint_id, e1.capability, e2.capability);
+        remember(sl, (uint64_t)ch);
+        /* sl->pool: console, memory pool, self, own pid (make_process) */
+        remember(sl, (uint64_t)vos_sys_capability_create(VOS_OBJ_CHANNEL, (uint64_t)ch, VOS_RIGHT_ALL, sl->pool[2]));
+        remember(sl, (uint64_t)vos_sys_capability_create(VOS_OBJ_MEMORY, 2 * PAGE_SIZE, VOS_RIGHT_ALL, sl->pool[1]));
+        int64_t m = vos_sys_mmap(0, 2 * PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
+                                 VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
+        if (!VOS_IS_ERROR(m))
+            sl->mapped = (uint64_t)m;
+    }
     for (;;) {
         struct vos_ipc_receive_result r;
-        vos_sys_ipc_receive(park.endpoint_id, (void *)(uintptr_t)sl->buf, 0, VOS_TIMEOUT_INFINITE, park.capability, &r);
+        vos_sys_ipc_receive(park.endpoint_id, NULL, 0, VOS_TIMEOUT_INFINITE, park.capability, &r);
     }
 }
 
@@ -407,16 +420,10 @@ static struct process *make_process(const char *name, struct slot *sl)
     struct process *p = hh_process(name);
     memset(sl, 0, sizeof(*sl));
     sl->used = true;
-    sl->host_buf = true;
     remember(sl, hh_grant(p, hh_console(), VOS_RIGHT_ALL));
     remember(sl, hh_grant(p, &mem_pool->obj, VOS_RIGHT_ALL));
     remember(sl, hh_grant(p, &p->obj, VOS_RIGHT_ALL));
     remember(sl, p->obj.id);
-    sl->buf = (uint64_t)(uintptr_t)hh_umem(p, BUF_PAGES * PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE);
-    sl->ro = (uint64_t)(uintptr_t)hh_umem(p, PAGE_SIZE, VOS_PROT_READ);
-    struct hh_elf_image *img = hh_umem(p, PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE);
-    hh_make_elf(img, worker);
-    sl->elf = (uint64_t)(uintptr_t)img;
     /* What an ELF loader would have made: an executable region over the code, so thread_create accepts it. */
     uaddr_t code = ALIGN_DOWN((uint64_t)(uintptr_t)worker, PAGE_SIZE);
     if (vspace_map(&p->vspace, code, 2 * PAGE_SIZE, VOS_PROT_READ | VOS_PROT_EXEC, VOS_PROT_READ | VOS_PROT_EXEC,
@@ -469,12 +476,13 @@ static void run_input(const uint8_t *data, size_t size, bool check_memory)
     memset(slots, 0, sizeof(slots));
     next_dynamic = HARNESS_PROGRAMS;
 
-    struct process *p0 = make_process("fuzz0", &slots[0]);
+    struct process *p0 = make_process("fuzz0", &slots[0]), *p1 = make_process("fuzz1", &slots[1]);
     hh_thread(p0, builder, 0);
+    hh_thread(p1, builder, 1);
     hh_start(p0);
+    hh_start(p1);
     if (hh_run_until_idle() != HOST_STOP_IDLE)
         abort();
-    struct process *p1 = make_process("fuzz1", &slots[1]);
     for (unsigned i = 0; i < slots[0].npool; i++) { /* P1 shares P0's objects */
         struct cap *c = hh_cap(p0, slots[0].pool[i]);
         if (c)
@@ -482,7 +490,6 @@ static void run_input(const uint8_t *data, size_t size, bool check_memory)
     }
     for (unsigned prog = 0; prog < HARNESS_PROGRAMS; prog++)
         hh_thread(prog < 2 ? p0 : p1, worker, prog);
-    hh_start(p1);
     run_machine();
 
     kill_all(p0->obj.id);
