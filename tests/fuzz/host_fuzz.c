@@ -407,10 +407,11 @@ static void builder(uint64_t slot)
         if (!VOS_IS_ERROR(m))
             sl->mapped = (uint64_t)m;
     }
-    for (;;) {
-        struct vos_ipc_receive_result r;
-        vos_sys_ipc_receive(park.endpoint_id, NULL, 0, VOS_TIMEOUT_INFINITE, park.capability, &r);
-    }
+    /* Parked until killed; should the programs reach the endpoint (guessed tokens), it just ends. */
+    struct vos_ipc_receive_result r;
+    while (!vos_sys_ipc_receive(park.endpoint_id, (void *)(uintptr_t)sl->buf, sl->buf ? VOS_IPC_MAX_MESSAGE : 0,
+                                VOS_TIMEOUT_INFINITE, park.capability, &r))
+        ;
 }
 
 /* ---- the harness side ---- */
