@@ -36,7 +36,9 @@
 #include <string.h>
 
 #include "conformance_cases.h"
+#include "cap.h"
 #include "harness.h"
+#include "ipc.h"
 #include "memobj.h"
 #include "memory.h"
 #include "vspace.h"
@@ -210,7 +212,7 @@ static uint64_t arg(const struct conf_syscall *s, unsigned i, uint8_t m, uint64_
         case CONF_FILL_BUFFER: return buffer(sl, k, x->align);
         case CONF_FILL_VALUE: return k & 1 ? x->value : k >> 1;
         case CONF_FILL_FLAGS: return x->value & ((uint64_t)k * 0x9e3779b97f4a7c15ull >> 59);
-        case CONF_FILL_OBJECT_ID: return pool_word(sl, k);
+        case CONF_FILL_OBJECT_ID: return 0; /* object_ids(), once the capabilities are chosen */
         case CONF_FILL_ZERO: {
             int p = pointer_of_length(s, i);
             if (p >= 0) {
@@ -287,6 +289,21 @@ static void poke(struct slot *sl, const struct call *c)
     host_user_write(at, &c->word[0], 8);
 }
 
+/*
+ * An id argument that must name the object of a capability argument, in
+ * "valid" mode: that object's id.  A real program knows it from the
+ * result that gave it the capability; the fuzzer asks the kernel.
+ */
+static void object_ids(const struct conf_syscall *s, const struct call *c, uint64_t *a)
+{
+    for (unsigned i = 0; i < s->nargs; i++) {
+        if (s->args[i].fill != CONF_FILL_OBJECT_ID || (c->mode[i] & 7) > 3)
+            continue;
+        struct cap *cap = hh_cap(current->proc, a[s->args[i].value]);
+        a[i] = cap ? cap->obj->id : pool_word(&slots[0], c->mode[i] >> 3);
+    }
+}
+
 static void run_call(struct slot *sl, unsigned prog, const struct call *c)
 {
     uint64_t a[CONF_MAX_ARGS] = { 0 }, res[8] = { 0 };
@@ -302,6 +319,7 @@ static void run_call(struct slot *sl, unsigned prog, const struct call *c)
     const struct conf_syscall *s = &conf_syscalls[c->sel];
     for (unsigned i = 0; i < s->nargs; i++)
         a[i] = arg(s, i, c->mode[i], c->word[i], sl, prog);
+    object_ids(s, c, a);
     for (unsigned i = 0; i < 8; i++)
         msgbuf[prog][i] = c->word[i % CONF_MAX_ARGS] ^ pool_word(sl, i);
     current_call = s;
@@ -437,9 +455,29 @@ struct usage {
     uint64_t frames, kmem;
 };
 
+/*
+ * Table pages of the kernel's cspace for capabilities in flight: tables
+ * are freed only when a space is destroyed and this one never is, so it
+ * keeps the most it ever needed at once.  Memory, but not a leak.
+ */
+static uint64_t transit_table_frames(void)
+{
+    const struct cspace *cs = ipc_transit();
+    uint64_t n = 0;
+    for (size_t t = 0; t < ARRAY_SIZE(cs->top); t++) {
+        if (cs->top[t] == cspace_empty_mid)
+            continue;
+        n++;
+        for (size_t m = 0; m < ARRAY_SIZE(cspace_empty_mid); m++)
+            n += cs->top[t][m] != cspace_empty_leaf;
+    }
+    return n;
+}
+
 static struct usage usage(void)
 {
-    return (struct usage){ frame_free_count() + kmem_class_frames(), kmem_small_bytes_used() - vspace_spare_bytes() };
+    return (struct usage){ frame_free_count() + kmem_class_frames() + transit_table_frames(),
+                           kmem_small_bytes_used() - vspace_spare_bytes() };
 }
 
 /* Every process this input made, in creation order (a child's id is above its parent's). */
