@@ -1,0 +1,210 @@
+/*
+ * test_ipc.c — IPC paths that need a particular interleaving: a send that
+ * meets a waiting receiver, a capability revoked while its message is
+ * queued, and what happens to waiters when the capability they wait
+ * through goes (an endpoint's last reader, a channel capability, a
+ * receiver's own capability).
+ *
+ * One process, two threads: `main` (started first; runs until it blocks or
+ * yields) and `peer`.  Blocking receives need a buffer in a region the
+ * kernel made (SYS_MMAP), so they use one and read it with host_user_read.
+ */
+#include <string.h>
+
+#include "harness.h"
+#include "memory.h"
+
+static int reached;
+static vos_cap_t self_cap, console_cap;
+static struct vos_endpoint_create_result ep;
+static int64_t channel_id;
+static vos_cap_t channel_cap, peer_cap;
+static int64_t peer_result;
+static struct vos_ipc_receive_result peer_rr;
+static uint64_t peer_buf;
+
+/* An endpoint whose messages come back to it through a channel, and a capability to that channel. */
+static void make_loop(void)
+{
+    UCHECK_EQ(vos_sys_ipc_endpoint_create(&ep), 0);
+    channel_id = vos_sys_ipc_channel_create(ep.endpoint_id, ep.endpoint_id, ep.capability, ep.capability);
+    UCHECK(channel_id > 0);
+    channel_cap = (vos_cap_t)vos_sys_capability_create(VOS_OBJ_CHANNEL, (uint64_t)channel_id, VOS_RIGHT_ALL, self_cap);
+    UCHECK(channel_cap > 0);
+}
+
+static uint64_t map_buffer(void)
+{
+    int64_t va = vos_sys_mmap(0, PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS,
+                              VOS_CAP_NULL, 0);
+    UCHECK(va > 0);
+    return (uint64_t)va;
+}
+
+static void run_pair(host_user_fn *main_fn, host_user_fn *peer_fn)
+{
+    reached = 0;
+    peer_result = 1;
+    struct process *p = hh_process("ipc");
+    self_cap = hh_grant(p, &p->obj, VOS_RIGHT_ALL);
+    console_cap = hh_grant(p, hh_console(), VOS_RIGHT_ALL);
+    hh_thread(p, main_fn, 0);
+    hh_thread(p, peer_fn, 0);
+    hh_start(p);
+    hh_run();
+    assert_int_equal(reached, 1);
+}
+
+/* ---- a send meets a waiting receiver ---- */
+
+static void receiver_peer(uint64_t unused)
+{
+    (void)unused;
+    peer_result = vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)peer_buf, 64, VOS_TIMEOUT_INFINITE,
+                                      peer_cap ? peer_cap : ep.capability, &peer_rr);
+}
+
+static void send_to_waiter_main(uint64_t unused)
+{
+    (void)unused;
+    peer_cap = 0;
+    make_loop();
+    peer_buf = map_buffer();
+    UCHECK_EQ(vos_sys_yield(), 0); /* the peer now waits in SYS_IPC_RECEIVE */
+    UCHECK_EQ(peer_result, 1);
+    char msg[] = "straight through";
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, msg, sizeof(msg), console_cap, channel_cap), 0);
+    UCHECK_EQ(vos_sys_yield(), 0); /* the peer, woken with the message, returns from its receive */
+    UCHECK_EQ(peer_result, 0);
+    UCHECK_EQ(peer_rr.message_len, sizeof(msg));
+    UCHECK(peer_rr.capability != 0); /* the console capability moved with it */
+    char got[sizeof(msg)];
+    host_user_read(peer_buf, got, sizeof(got));
+    UCHECK(memcmp(got, msg, sizeof(msg)) == 0);
+    reached = 1;
+}
+
+static void test_send_meets_waiting_receiver(void **state)
+{
+    (void)state;
+    run_pair(send_to_waiter_main, receiver_peer);
+}
+
+/* ---- a capability revoked while its message waits in the queue ---- */
+
+static void idle_peer(uint64_t unused) { (void)unused; }
+
+static void revoked_in_flight_main(uint64_t unused)
+{
+    (void)unused;
+    make_loop();
+    uint64_t buf = map_buffer();
+    vos_cap_t sent = (vos_cap_t)vos_sys_capability_derive(console_cap, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT | VOS_RIGHT_REVOKE);
+    UCHECK(sent > 0);
+    char msg[] = "with a capability";
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, msg, sizeof(msg), sent, channel_cap), 0); /* queued */
+    UCHECK_EQ(vos_sys_capability_revoke(sent), 0); /* takes the copy in flight with it */
+    struct vos_ipc_receive_result rr;
+    UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)buf, 64, 0, ep.capability, &rr), 0);
+    UCHECK_EQ(rr.message_len, sizeof(msg));
+    UCHECK_EQ(rr.capability, 0); /* the message arrives, without it */
+    reached = 1;
+}
+
+static void test_capability_revoked_in_flight(void **state)
+{
+    (void)state;
+    run_pair(revoked_in_flight_main, idle_peer);
+}
+
+/* ---- the last reader goes: queued callers fail, queued messages are dropped ---- */
+
+static void caller_peer(uint64_t unused)
+{
+    (void)unused;
+    struct vos_ipc_call_result cr;
+    void *buf = (void *)(uintptr_t)peer_buf; /* request and response */
+    peer_result = vos_sys_ipc_call((uint64_t)channel_id, buf, 8, buf, 8, VOS_TIMEOUT_INFINITE, VOS_CAP_NULL,
+                                   peer_cap ? peer_cap : channel_cap, &cr);
+}
+
+static void orphan_main(uint64_t unused)
+{
+    (void)unused;
+    peer_cap = 0;
+    make_loop();
+    peer_buf = map_buffer();
+    char msg[] = "never read";
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, msg, sizeof(msg), VOS_CAP_NULL, channel_cap), 0);
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, msg, sizeof(msg), console_cap, channel_cap), 0);
+    UCHECK_EQ(vos_sys_yield(), 0); /* the peer's call is queued behind the messages */
+    UCHECK_EQ(peer_result, 1);
+    UCHECK_EQ(vos_sys_capability_revoke(ep.capability), 0); /* the only reader */
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_ERR(peer_result, VOS_ERR_NOT_FOUND);
+    UCHECK_ERR(vos_sys_ipc_send((uint64_t)channel_id, msg, sizeof(msg), VOS_CAP_NULL, channel_cap), VOS_ERR_NOT_FOUND);
+    reached = 1;
+}
+
+static void test_last_reader_gone(void **state)
+{
+    (void)state;
+    run_pair(orphan_main, caller_peer);
+}
+
+/* ---- the capability a waiter waits through is revoked: it is interrupted ---- */
+
+static void channel_revoked_main(uint64_t unused)
+{
+    (void)unused;
+    make_loop();
+    peer_buf = map_buffer();
+    peer_cap = (vos_cap_t)vos_sys_capability_derive(channel_cap, VOS_RIGHT_WRITE | VOS_RIGHT_REVOKE);
+    UCHECK(peer_cap > 0);
+    UCHECK_EQ(vos_sys_yield(), 0); /* the peer's call waits, queued through peer_cap */
+    UCHECK_EQ(peer_result, 1);
+    UCHECK_EQ(vos_sys_capability_revoke(peer_cap), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_ERR(peer_result, VOS_ERR_INTERRUPTED);
+    reached = 1;
+}
+
+static void test_channel_capability_revoked_under_caller(void **state)
+{
+    (void)state;
+    run_pair(channel_revoked_main, caller_peer);
+}
+
+static void endpoint_revoked_main(uint64_t unused)
+{
+    (void)unused;
+    make_loop();
+    peer_buf = map_buffer();
+    peer_cap = (vos_cap_t)vos_sys_capability_derive(ep.capability, VOS_RIGHT_READ | VOS_RIGHT_REVOKE);
+    UCHECK(peer_cap > 0);
+    UCHECK_EQ(vos_sys_yield(), 0); /* the peer waits in SYS_IPC_RECEIVE through peer_cap */
+    UCHECK_EQ(peer_result, 1);
+    UCHECK_EQ(vos_sys_capability_revoke(peer_cap), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_ERR(peer_result, VOS_ERR_INTERRUPTED);
+    reached = 1;
+}
+
+static void test_endpoint_capability_revoked_under_receiver(void **state)
+{
+    (void)state;
+    run_pair(endpoint_revoked_main, receiver_peer);
+}
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_send_meets_waiting_receiver, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_capability_revoked_in_flight, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_last_reader_gone, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_channel_capability_revoked_under_caller, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_endpoint_capability_revoked_under_receiver, hh_setup, hh_teardown),
+    };
+    hh_select(argc, argv);
+    return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);
+}
