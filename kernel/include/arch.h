@@ -103,7 +103,7 @@ void arch_vspace_destroy(struct arch_vspace *vs);  /* frees table pages; must be
 int arch_vspace_map(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned prot); /* 0 / -1 OOM */
 paddr_t arch_vspace_unmap(struct arch_vspace *vs, uaddr_t va);  /* old frame, 0 if none */
 int arch_vspace_protect(struct arch_vspace *vs, uaddr_t va, unsigned prot); /* 0 / -1 not mapped */
-bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigned *prot);
+bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigned *prot); /* pa, prot may be NULL */
 /*
  * arch_vspace_activate(vs): make vs the user address space of this CPU.
  * Each arch_defs.h provides it, inline where it is a register write: the

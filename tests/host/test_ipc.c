@@ -35,8 +35,9 @@ static void make_loop(void)
 
 static uint64_t map_buffer(void)
 {
-    int64_t va = vos_sys_mmap(0, PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS,
-                              VOS_CAP_NULL, 0);
+    /* Populated: a waiting receive then checks present pages (host_fuzz found arch/host failing that). */
+    int64_t va = vos_sys_mmap(0, PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
+                              VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE, VOS_CAP_NULL, 0);
     UCHECK(va > 0);
     return (uint64_t)va;
 }
