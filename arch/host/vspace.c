@@ -66,6 +66,8 @@ void arch_vspace_destroy(struct arch_vspace *vs)
 {
     if (active == vs)
         panic("arch/host vspace: destroying the active address space");
+    if (!vs->root) /* arch_vspace_init failed: nothing was made (issue 15, defect 1) */
+        return;
     free_tables(vs->root, LEVELS - 1);
     vs->root = 0;
 }

@@ -281,6 +281,43 @@ static void test_hostile_images(void **state)
     assert_int_equal(hostile_frames_lost, 0);
 }
 
+/* ---- out of memory part way through SYS_PROCESS_CREATE ---- */
+
+static void squeeze_parent(uint64_t images)
+{
+    struct hh_elf_image *img = (struct hh_elf_image *)(uintptr_t)images;
+    hh_make_elf(img, orphan_child);
+    /* Every number of frames left from none up: each fails cleanly or works, and never panics. */
+    for (uint64_t leave = 0; leave < 24; leave++) {
+        paddr_t taken = 0;
+        while (frame_free_count() > leave) { /* the test takes the rest, threaded through the frames */
+            paddr_t pa = frame_alloc();
+            *(paddr_t *)arch_phys_to_virt(pa) = taken;
+            taken = pa;
+        }
+        int64_t pid = vos_sys_process_create(img, sizeof(*img), NULL, 0, NULL, 0);
+        UCHECK(pid > 0 || pid == hh_err(VOS_ERR_OUT_OF_MEMORY) || pid == hh_err(VOS_ERR_RESOURCE_EXHAUSTED));
+        while (taken) {
+            paddr_t next = *(paddr_t *)arch_phys_to_virt(taken);
+            frame_free(taken);
+            taken = next;
+        }
+    }
+    reached = 1;
+}
+
+static void test_create_out_of_memory(void **state)
+{
+    (void)state;
+    reached = 0;
+    struct process *p = hh_process("squeezed");
+    void *image = hh_umem(p, sizeof(struct hh_elf_image), VOS_PROT_READ | VOS_PROT_WRITE);
+    hh_thread(p, squeeze_parent, (uint64_t)(uintptr_t)image);
+    hh_start(p);
+    hh_run();
+    assert_int_equal(reached, 1);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -288,6 +325,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_children_leave_no_frames, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_orphan_runs_on, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_hostile_images, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_create_out_of_memory, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("spawn", tests, NULL, NULL);
