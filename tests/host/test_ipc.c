@@ -13,6 +13,7 @@
 
 #include "harness.h"
 #include "memory.h"
+#include "vspace.h"
 
 static int reached;
 static vos_cap_t self_cap, console_cap;
@@ -118,6 +119,43 @@ static void test_capability_revoked_in_flight(void **state)
     run_pair(revoked_in_flight_main, idle_peer);
 }
 
+/* ---- a receive right is never queued (it would keep its own queue alive for good) ---- */
+
+static uint64_t kmem_before;
+
+static void receive_right_main(uint64_t unused)
+{
+    (void)unused;
+    make_loop();
+    peer_buf = map_buffer();
+    char msg[] = "here is my receive right";
+    UCHECK_ERR(vos_sys_ipc_send((uint64_t)channel_id, msg, sizeof(msg), ep.capability, channel_cap),
+               VOS_ERR_PERMISSION_DENIED);
+    vos_cap_t send_only = (vos_cap_t)vos_sys_capability_derive(ep.capability, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT);
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, msg, sizeof(msg), send_only, channel_cap), 0); /* queued */
+    /* To a receiver that waits it goes straight into its space: nothing in flight. */
+    peer_cap = (vos_cap_t)vos_sys_capability_derive(ep.capability, VOS_RIGHT_READ | VOS_RIGHT_GRANT);
+    struct vos_ipc_receive_result rr;
+    UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)peer_buf, 64, 0, ep.capability, &rr), 0);
+    UCHECK_EQ(vos_sys_yield(), 0); /* the peer waits */
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, msg, sizeof(msg), peer_cap, channel_cap), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_EQ(peer_result, 0);
+    UCHECK(peer_rr.capability != 0);
+    reached = 1;
+}
+
+static void test_receive_right_never_queued(void **state)
+{
+    (void)state;
+    run_pair(receive_right_main, receiver_peer); /* first: kernel object caches grow to what this needs */
+    hh_finish();
+    kmem_before = kmem_small_bytes_used() - vspace_spare_bytes();
+    run_pair(receive_right_main, receiver_peer);
+    hh_finish();
+    assert_int_equal(kmem_small_bytes_used() - vspace_spare_bytes(), kmem_before); /* nothing kept alive */
+}
+
 /* ---- the last reader goes: queued callers fail, queued messages are dropped ---- */
 
 static void caller_peer(uint64_t unused)
@@ -202,6 +240,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_send_meets_waiting_receiver, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_capability_revoked_in_flight, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_receive_right_never_queued, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_last_reader_gone, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_channel_capability_revoked_under_caller, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_capability_revoked_under_receiver, hh_setup, hh_teardown),
