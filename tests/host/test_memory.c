@@ -113,6 +113,64 @@ static void test_pool_read_offsets(void **state)
     assert_int_equal(reached, 1);
 }
 
+/* ---- a shared mapping cut in three: the pieces keep their place in the region ---- */
+
+static void split_shared_user(uint64_t pool_cap)
+{
+    int64_t region = carve(pool_cap, 4 * PAGE_SIZE, VOS_RIGHT_READ | VOS_RIGHT_WRITE);
+    UCHECK(region > 0);
+    char msg[] = "page three";
+    UCHECK_EQ(vos_sys_write(region, msg, sizeof(msg), 3 * PAGE_SIZE), sizeof(msg));
+    int64_t va = vos_sys_mmap(0, 4 * PAGE_SIZE, RW, VOS_MAP_SHARED, region, 0);
+    UCHECK(va > 0);
+    UCHECK_EQ(vos_sys_mprotect((uint64_t)va + PAGE_SIZE, PAGE_SIZE, VOS_PROT_READ), 0); /* split twice */
+    UCHECK_EQ(vos_sys_munmap((uint64_t)va + 2 * PAGE_SIZE, PAGE_SIZE), 0);
+    /* The kernel writes where the pieces allow it: the first page, not the read-only second. */
+    UCHECK_EQ(vos_sys_read(region, (void *)(uintptr_t)va, 4, 3 * PAGE_SIZE), 4);
+    UCHECK_ERR(vos_sys_read(region, (void *)(uintptr_t)(va + PAGE_SIZE), 4, 3 * PAGE_SIZE), VOS_ERR_INVALID_ADDRESS);
+    UCHECK_ERR(vos_sys_read(region, (void *)(uintptr_t)(va + 2 * PAGE_SIZE), 4, 0), VOS_ERR_INVALID_ADDRESS);
+    char seen[sizeof(msg)] = { 0 };
+    host_user_read((uint64_t)va + 3 * PAGE_SIZE, seen, sizeof(seen)); /* the tail still maps page three */
+    UCHECK(memcmp(seen, msg, sizeof(msg)) == 0);
+    UCHECK_EQ(vos_sys_munmap((uint64_t)va, 4 * PAGE_SIZE), 0);
+    reached = 1;
+}
+
+static void test_split_shared_mapping(void **state)
+{
+    (void)state;
+    reached = 0;
+    struct process *p = hh_process("split");
+    hh_thread(p, split_shared_user, grant_pool(p));
+    hh_start(p);
+    hh_run();
+    assert_int_equal(reached, 1);
+}
+
+/* ---- a region made from kernel data (as the boot files are) ---- */
+
+static void test_region_from_data(void **state)
+{
+    (void)state;
+    static char data[2 * PAGE_SIZE + 100];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (char)(i * 7);
+    long err = 0;
+    struct memobj *m = memobj_new_region(data, sizeof(data), &err);
+    assert_non_null(m);
+    assert_int_equal(m->size, 3 * PAGE_SIZE);
+    for (uint64_t page = 0; page < 3; page++) {
+        const char *k = arch_phys_to_virt(memobj_frame(m, page));
+        size_t n = MIN(PAGE_SIZE, sizeof(data) - page * PAGE_SIZE);
+        assert_memory_equal(k, data + page * PAGE_SIZE, n);
+        if (n < PAGE_SIZE)
+            assert_int_equal(k[n], 0); /* the rest of the last page is zero */
+    }
+    object_put(&m->obj);
+    assert_null(memobj_new_region(data, 1ull << 40, &err)); /* more pages than a region can index */
+    assert_int_equal(err, VOS_ERR_OUT_OF_MEMORY);
+}
+
 static uint64_t free_at[4];
 
 static void unmap_user(uint64_t arg)
@@ -152,6 +210,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_munmap_returns_frames, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_mprotect_bounded_by_capability, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_pool_read_offsets, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_split_shared_mapping, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_region_from_data, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("memory", tests, NULL, NULL);
