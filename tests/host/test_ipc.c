@@ -235,6 +235,53 @@ static void test_endpoint_capability_revoked_under_receiver(void **state)
     run_pair(endpoint_revoked_main, receiver_peer);
 }
 
+/* ---- reply objects: reused when no token is left, fresh when a copy was kept ---- */
+
+static int64_t calls[3];
+
+static void three_calls_peer(uint64_t unused)
+{
+    (void)unused;
+    struct vos_ipc_call_result cr;
+    void *buf = (void *)(uintptr_t)peer_buf;
+    for (unsigned i = 0; i < ARRAY_SIZE(calls); i++)
+        calls[i] = vos_sys_ipc_call((uint64_t)channel_id, buf, 8, buf, 8, VOS_TIMEOUT_INFINITE, VOS_CAP_NULL,
+                                    channel_cap, &cr);
+}
+
+static void reply_server_main(uint64_t unused)
+{
+    (void)unused;
+    make_loop();
+    peer_buf = map_buffer();
+    void *mine = (void *)(uintptr_t)map_buffer();
+    struct vos_ipc_receive_result rr;
+    UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, mine, 64, VOS_TIMEOUT_INFINITE, ep.capability, &rr), 0);
+    UCHECK_EQ(vos_sys_ipc_reply(rr.reply_token, mine, 8, VOS_CAP_NULL), 0);
+    /* The second call reuses the caller's reply object; a copy of its token is kept. */
+    UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, mine, 64, VOS_TIMEOUT_INFINITE, ep.capability, &rr), 0);
+    vos_cap_t kept = (vos_cap_t)vos_sys_capability_derive(rr.reply_token, VOS_RIGHT_WRITE);
+    UCHECK(kept > 0);
+    UCHECK_EQ(vos_sys_ipc_reply(rr.reply_token, mine, 8, VOS_CAP_NULL), 0);
+    /* So the third gets a fresh one, and the kept copy answers nothing. */
+    UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, mine, 64, VOS_TIMEOUT_INFINITE, ep.capability, &rr), 0);
+    UCHECK_ERR(vos_sys_ipc_reply(kept, mine, 8, VOS_CAP_NULL), VOS_ERR_NOT_FOUND);
+    /* The last token to the call goes: the caller learns that no answer will come. */
+    UCHECK_EQ(vos_sys_capability_revoke(rr.reply_token), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_EQ(calls[0], 0);
+    UCHECK_EQ(calls[1], 0);
+    UCHECK_ERR(calls[2], VOS_ERR_NOT_FOUND);
+    reached = 1;
+}
+
+static void test_reply_objects(void **state)
+{
+    (void)state;
+    memset(calls, 0, sizeof(calls));
+    run_pair(reply_server_main, three_calls_peer);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -244,6 +291,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_last_reader_gone, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_channel_capability_revoked_under_caller, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_capability_revoked_under_receiver, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_reply_objects, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);
