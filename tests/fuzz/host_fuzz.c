@@ -305,39 +305,18 @@ static void object_ids(const struct conf_syscall *s, const struct call *c, uint6
     }
 }
 
-/*
- * Memory pressure without a fault-injection hook: the fuzzer takes free
- * frames for itself until `leave` are left, so the calls that follow meet
- * OutOfMemory wherever the kernel allocates.  Given back before teardown.
- */
-static paddr_t squeezed; /* a list threaded through the frames themselves */
-
-static void squeeze(uint64_t leave)
-{
-    while (frame_free_count() > leave) {
-        paddr_t pa = frame_alloc();
-        *(paddr_t *)arch_phys_to_virt(pa) = squeezed;
-        squeezed = pa;
-    }
-}
-
-static void unsqueeze(void)
-{
-    while (squeezed) {
-        paddr_t next = *(paddr_t *)arch_phys_to_virt(squeezed);
-        frame_free(squeezed);
-        squeezed = next;
-    }
-}
-
 static void run_call(struct slot *sl, unsigned prog, const struct call *c)
 {
     uint64_t a[CONF_MAX_ARGS] = { 0 }, res[8] = { 0 };
     if (c->sel >= CONF_SYSCALLS) {
-        if ((c->sel - CONF_SYSCALLS) % 4 == 1)
-            return poke(sl, c);
-        if ((c->sel - CONF_SYSCALLS) % 4 == 3)
-            return squeeze(c->word[0] % 256);
+        if ((c->sel - CONF_SYSCALLS) % 4 == 1) {
+            poke(sl, c);
+            return;
+        }
+        if ((c->sel - CONF_SYSCALLS) % 4 == 3) {
+            hh_take_frames(c->word[0] % 256); /* memory pressure: OutOfMemory anywhere next */
+            return;
+        }
         static const uint64_t unknown[] = { 0, 7, 9, 18, 19, 23, 43, 64, 255, 1ull << 32, UINT64_MAX };
         uint64_t nr = unknown[c->mode[0] % ARRAY_SIZE(unknown)];
         current_call = NULL;
@@ -558,7 +537,7 @@ static void run_input(const uint8_t *data, size_t size, bool check_memory)
     for (unsigned prog = 0; prog < HARNESS_PROGRAMS; prog++)
         hh_thread(prog < 2 ? p0 : p1, worker, prog);
     run_machine();
-    unsqueeze();
+    hh_give_frames_back();
 
     kill_all(p0->obj.id);
     hh_finish();

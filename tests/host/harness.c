@@ -165,6 +165,26 @@ void hh_make_elf(struct hh_elf_image *e, host_user_fn *fn)
     e->ph.align = PAGE_SIZE;
 }
 
+static paddr_t taken_frames;
+
+void hh_take_frames(uint64_t leave)
+{
+    while (frame_free_count() > leave) {
+        paddr_t pa = frame_alloc();
+        *(paddr_t *)arch_phys_to_virt(pa) = taken_frames;
+        taken_frames = pa;
+    }
+}
+
+void hh_give_frames_back(void)
+{
+    while (taken_frames) {
+        paddr_t next = *(paddr_t *)arch_phys_to_virt(taken_frames);
+        frame_free(taken_frames);
+        taken_frames = next;
+    }
+}
+
 struct object *hh_console(void) { return &console_device()->obj; }
 
 void hh_expect_poweroff(void) { poweroff_expected = true; }

@@ -76,6 +76,14 @@ struct hh_elf_image {
 };
 void hh_make_elf(struct hh_elf_image *e, host_user_fn *fn);
 
+/*
+ * Memory pressure without fault injection: take free frames (threaded
+ * through themselves) until only `leave` are left, so whatever the kernel
+ * allocates next fails; give them all back.  Callable from user threads.
+ */
+void hh_take_frames(uint64_t leave);
+void hh_give_frames_back(void);
+
 /* Run until every started process of the test has exited; fails the test on a deadlock, a panic or a UCHECK. */
 void hh_run(void);
 /* Run until nothing is runnable (no time passes); returns why it stopped. */

@@ -268,16 +268,22 @@ static void hostile_parent(uint64_t buf)
     reached = 1;
 }
 
-static void test_hostile_images(void **state)
+/* A process whose one thread runs fn(buffer of size bytes), to its end. */
+static void run_with_buffer(const char *name, host_user_fn *fn, size_t size)
 {
-    (void)state;
     reached = 0;
-    struct process *p = hh_process("hostile");
-    void *buf = hh_umem(p, sizeof(struct two_segments), VOS_PROT_READ | VOS_PROT_WRITE);
-    hh_thread(p, hostile_parent, (uint64_t)(uintptr_t)buf);
+    struct process *p = hh_process(name);
+    void *buf = hh_umem(p, size, VOS_PROT_READ | VOS_PROT_WRITE);
+    hh_thread(p, fn, (uint64_t)(uintptr_t)buf);
     hh_start(p);
     hh_run();
     assert_int_equal(reached, 1);
+}
+
+static void test_hostile_images(void **state)
+{
+    (void)state;
+    run_with_buffer("hostile", hostile_parent, sizeof(struct two_segments));
     assert_int_equal(hostile_frames_lost, 0);
 }
 
@@ -289,19 +295,10 @@ static void squeeze_parent(uint64_t images)
     hh_make_elf(img, orphan_child);
     /* Every number of frames left from none up: each fails cleanly or works, and never panics. */
     for (uint64_t leave = 0; leave < 24; leave++) {
-        paddr_t taken = 0;
-        while (frame_free_count() > leave) { /* the test takes the rest, threaded through the frames */
-            paddr_t pa = frame_alloc();
-            *(paddr_t *)arch_phys_to_virt(pa) = taken;
-            taken = pa;
-        }
+        hh_take_frames(leave);
         int64_t pid = vos_sys_process_create(img, sizeof(*img), NULL, 0, NULL, 0);
         UCHECK(pid > 0 || pid == hh_err(VOS_ERR_OUT_OF_MEMORY) || pid == hh_err(VOS_ERR_RESOURCE_EXHAUSTED));
-        while (taken) {
-            paddr_t next = *(paddr_t *)arch_phys_to_virt(taken);
-            frame_free(taken);
-            taken = next;
-        }
+        hh_give_frames_back();
     }
     reached = 1;
 }
@@ -309,13 +306,7 @@ static void squeeze_parent(uint64_t images)
 static void test_create_out_of_memory(void **state)
 {
     (void)state;
-    reached = 0;
-    struct process *p = hh_process("squeezed");
-    void *image = hh_umem(p, sizeof(struct hh_elf_image), VOS_PROT_READ | VOS_PROT_WRITE);
-    hh_thread(p, squeeze_parent, (uint64_t)(uintptr_t)image);
-    hh_start(p);
-    hh_run();
-    assert_int_equal(reached, 1);
+    run_with_buffer("squeezed", squeeze_parent, sizeof(struct hh_elf_image));
 }
 
 int main(int argc, char **argv)
