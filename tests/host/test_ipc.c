@@ -282,6 +282,51 @@ static void test_reply_objects(void **state)
     run_pair(reply_server_main, three_calls_peer);
 }
 
+/* ---- the register fast path gives way to the general one, with the same results ---- */
+
+static int64_t short_results[3];
+static struct vos_ipc_short_message short_msg;
+
+static void short_caller_peer(uint64_t unused)
+{
+    (void)unused;
+    short_msg.w0 = 1;
+    short_results[0] = vos_sys_ipc_call_short(channel_cap, VOS_IPC_REGISTER_MESSAGE + 1, &short_msg);
+    short_results[1] = vos_sys_ipc_call_short(channel_cap, 8, &short_msg); /* the server waits in SYS_IPC_RECEIVE */
+    short_results[2] = vos_sys_ipc_call_short(channel_cap, 8, &short_msg); /* ...now in the register receive */
+}
+
+static void short_server_main(uint64_t unused)
+{
+    (void)unused;
+    make_loop();
+    void *mine = (void *)(uintptr_t)map_buffer();
+    struct vos_ipc_receive_result rr;
+    UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, mine, 64, VOS_TIMEOUT_INFINITE, ep.capability, &rr), 0);
+    UCHECK_ERR(short_results[0], VOS_ERR_INVALID_PARAMETER);
+    UCHECK_EQ(rr.message_len, 8);
+    /* A register call takes no capability back; the token stays usable. */
+    UCHECK_ERR(vos_sys_ipc_reply(rr.reply_token, mine, 8, console_cap), VOS_ERR_NOT_SUPPORTED);
+    /* A derived token is no root: the fast path leaves it to the general one, which answers all the same. */
+    vos_cap_t derived = (vos_cap_t)vos_sys_capability_derive(rr.reply_token, VOS_RIGHT_WRITE);
+    UCHECK(derived > 0);
+    struct vos_ipc_short_message m = { .w0 = 77 };
+    struct vos_ipc_short_receive_result sr;
+    UCHECK_EQ(vos_sys_ipc_reply_receive_short(derived, ep.capability, 8, &m, &sr), 0);
+    UCHECK_EQ(sr.message_len, 8);
+    UCHECK_EQ(short_results[1], 8);
+    UCHECK_EQ(vos_sys_ipc_reply(sr.reply_token, mine, 0, VOS_CAP_NULL), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_EQ(short_results[2], 0);
+    reached = 1;
+}
+
+static void test_fast_path_gives_way(void **state)
+{
+    (void)state;
+    run_pair(short_server_main, short_caller_peer);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +337,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_channel_capability_revoked_under_caller, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_endpoint_capability_revoked_under_receiver, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_reply_objects, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_fast_path_gives_way, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);
