@@ -327,6 +327,60 @@ static void test_fast_path_gives_way(void **state)
     run_pair(short_server_main, short_caller_peer);
 }
 
+/* ---- a waiting receiver that cannot take the message learns why; the message is queued ---- */
+
+static int64_t unfit[3];
+static uint64_t unfit_len;
+
+static void unfit_receiver_peer(uint64_t unused)
+{
+    (void)unused;
+    struct vos_ipc_receive_result rr;
+    unfit[0] = vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)peer_buf, 4, VOS_TIMEOUT_INFINITE, ep.capability, &rr);
+    unfit_len = rr.message_len;
+    UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)peer_buf, 64, 0, ep.capability, &rr), 0);
+    struct vos_ipc_short_message m;
+    struct vos_ipc_short_receive_result sr;
+    unfit[1] = vos_sys_ipc_reply_receive_short(VOS_CAP_NULL, ep.capability, 0, &m, &sr);
+    UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)peer_buf, 64, 0, ep.capability, &rr), 0);
+    UCHECK(rr.capability != 0); /* the message SYS_IPC_REPLY_RECEIVE_SHORT could not take */
+    unfit[2] = vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)peer_buf, 64, VOS_TIMEOUT_INFINITE, ep.capability, &rr);
+}
+
+static void unfit_sender_main(uint64_t unused)
+{
+    (void)unused;
+    make_loop();
+    peer_buf = map_buffer();
+    char msg[8] = "8 bytes";
+    UCHECK_EQ(vos_sys_yield(), 0); /* the peer waits with a 4-byte buffer */
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, msg, sizeof(msg), VOS_CAP_NULL, channel_cap), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_ERR(unfit[0], VOS_ERR_BUFFER_TOO_SMALL);
+    UCHECK_EQ(unfit_len, sizeof(msg));
+    /* Now it waits in the register receive, which takes no capability... */
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, msg, 4, console_cap, channel_cap), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_ERR(unfit[1], VOS_ERR_NOT_SUPPORTED);
+    /* ...then in a receive whose buffer goes away while it waits. */
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_EQ(vos_sys_munmap(peer_buf, PAGE_SIZE), 0);
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, msg, sizeof(msg), VOS_CAP_NULL, channel_cap), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_ERR(unfit[2], VOS_ERR_INVALID_ADDRESS);
+    struct vos_ipc_receive_result rr;
+    UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, msg, sizeof(msg), 0, ep.capability, &rr), 0); /* queued */
+    reached = 1;
+}
+
+static void test_unfit_receiver(void **state)
+{
+    (void)state;
+    memset(unfit, 0, sizeof(unfit));
+    run_pair(unfit_sender_main, unfit_receiver_peer);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -338,6 +392,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_endpoint_capability_revoked_under_receiver, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_reply_objects, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_fast_path_gives_way, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_unfit_receiver, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);
