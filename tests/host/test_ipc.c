@@ -182,6 +182,11 @@ static void orphan_main(uint64_t unused)
     UCHECK_EQ(vos_sys_yield(), 0);
     UCHECK_ERR(peer_result, VOS_ERR_NOT_FOUND);
     UCHECK_ERR(vos_sys_ipc_send((uint64_t)channel_id, msg, sizeof(msg), VOS_CAP_NULL, channel_cap), VOS_ERR_NOT_FOUND);
+    struct vos_ipc_call_result cr;
+    UCHECK_ERR(vos_sys_ipc_call((uint64_t)channel_id, msg, sizeof(msg), msg, sizeof(msg), 0, VOS_CAP_NULL, channel_cap, &cr),
+               VOS_ERR_NOT_FOUND);
+    struct vos_ipc_short_message m = { 0 };
+    UCHECK_ERR(vos_sys_ipc_call_short(channel_cap, 8, &m), VOS_ERR_NOT_FOUND);
     reached = 1;
 }
 
