@@ -178,6 +178,8 @@ static void orphan_main(uint64_t unused)
     UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, msg, sizeof(msg), console_cap, channel_cap), 0);
     UCHECK_EQ(vos_sys_yield(), 0); /* the peer's call is queued behind the messages */
     UCHECK_EQ(peer_result, 1);
+    /* A capability without READ keeps the endpoint itself alive, readerless. */
+    UCHECK(vos_sys_capability_create(VOS_OBJ_ENDPOINT, ep.endpoint_id, VOS_RIGHT_WRITE, self_cap) > 0);
     UCHECK_EQ(vos_sys_capability_revoke(ep.capability), 0); /* the only reader */
     UCHECK_EQ(vos_sys_yield(), 0);
     UCHECK_ERR(peer_result, VOS_ERR_NOT_FOUND);
