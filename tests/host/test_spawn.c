@@ -12,6 +12,7 @@
 
 #include "harness.h"
 #include "memory.h"
+#include "vspace.h"
 
 static int reached;
 
@@ -287,6 +288,50 @@ static void test_hostile_images(void **state)
     assert_int_equal(hostile_frames_lost, 0);
 }
 
+/* ---- argument strings: too long, unreadable; and a child reaped by its parent's exit ---- */
+
+static void quick_child(uint64_t start_info)
+{
+    (void)start_info;
+    vos_sys_exit(3);
+}
+
+struct args_buffers {
+    struct hh_elf_image img;
+    char long_arg[VOS_PROCESS_MAX_ARG_BYTES + 16];
+};
+
+static void args_parent(uint64_t buf)
+{
+    struct args_buffers *b = (struct args_buffers *)(uintptr_t)buf;
+    hh_make_elf(&b->img, quick_child);
+    memset(b->long_arg, 'a', sizeof(b->long_arg) - 1);
+    const char *too_long[] = { b->long_arg };
+    UCHECK_ERR(vos_sys_process_create(&b->img, sizeof(b->img), too_long, 1, NULL, 0), VOS_ERR_INVALID_PARAMETER);
+    const char *unmapped[] = { "a string literal is no user memory" };
+    UCHECK_ERR(vos_sys_process_create(&b->img, sizeof(b->img), unmapped, 1, NULL, 0), VOS_ERR_INVALID_ADDRESS);
+    const char *kernel[] = { (const char *)(uintptr_t)ARCH_USER_TOP };
+    UCHECK_ERR(vos_sys_process_create(&b->img, sizeof(b->img), kernel, 1, NULL, 0), VOS_ERR_INVALID_ADDRESS);
+    /* A child that exits before its parent, never waited for: the parent's exit reaps it. */
+    int64_t pid = vos_sys_process_create(&b->img, sizeof(b->img), NULL, 0, NULL, 0);
+    UCHECK(pid > 0);
+    UCHECK_EQ(vos_sys_process_start((vos_pid_t)pid), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    reached = 1;
+}
+
+static void test_bad_arguments_and_unwaited_child(void **state)
+{
+    (void)state;
+    run_with_buffer("args", args_parent, sizeof(struct args_buffers)); /* twice: caches first, then no frame lost */
+    hh_finish();
+    uint64_t frames = frame_free_count(), kmem = kmem_small_bytes_used() - vspace_spare_bytes();
+    run_with_buffer("args", args_parent, sizeof(struct args_buffers));
+    hh_finish();
+    assert_int_equal(frame_free_count(), frames);
+    assert_int_equal(kmem_small_bytes_used() - vspace_spare_bytes(), kmem); /* the child's record is gone too */
+}
+
 /* ---- out of memory part way through SYS_PROCESS_CREATE ---- */
 
 static void squeeze_parent(uint64_t images)
@@ -317,6 +362,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_orphan_runs_on, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_hostile_images, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_create_out_of_memory, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_arguments_and_unwaited_child, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("spawn", tests, NULL, NULL);
