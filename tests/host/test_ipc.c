@@ -334,6 +334,48 @@ static void test_fast_path_gives_way(void **state)
     run_pair(short_server_main, short_caller_peer);
 }
 
+/* ---- register round trips: the server's reply-token slot is made once, then parked and reused ---- */
+
+static void round_trip_peer(uint64_t unused)
+{
+    (void)unused;
+    for (uint64_t i = 0; i < 3; i++) {
+        struct vos_ipc_short_message m = { .w0 = i };
+        UCHECK_EQ(vos_sys_ipc_call_short(channel_cap, 8, &m), 8);
+        UCHECK_EQ(m.w0, i + 100);
+    }
+    peer_result = 0;
+}
+
+static void round_trip_main(uint64_t unused)
+{
+    (void)unused;
+    make_loop();
+    uint64_t mine = map_buffer();
+    struct vos_ipc_short_message m = { 0 };
+    struct vos_ipc_short_receive_result sr;
+    UCHECK_EQ(vos_sys_ipc_reply_receive_short(VOS_CAP_NULL, ep.capability, 0, &m, &sr), 0); /* waits */
+    vos_cap_t first = sr.reply_token;
+    for (unsigned i = 0; i < 2; i++) {
+        m.w0 += 100;
+        UCHECK_EQ(vos_sys_ipc_reply_receive_short(sr.reply_token, ep.capability, 8, &m, &sr), 0);
+        UCHECK_EQ(sr.reply_token & ~(~0ull << VOS_CAP_GENERATION_SHIFT), first & ~(~0ull << VOS_CAP_GENERATION_SHIFT));
+        UCHECK(sr.reply_token != first); /* the same slot, a new generation */
+    }
+    uint64_t last = m.w0 + 100;
+    host_user_write(mine, &last, sizeof(last));
+    UCHECK_EQ(vos_sys_ipc_reply(sr.reply_token, (void *)(uintptr_t)mine, 8, VOS_CAP_NULL), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_EQ(peer_result, 0);
+    reached = 1;
+}
+
+static void test_register_round_trips(void **state)
+{
+    (void)state;
+    run_pair(round_trip_main, round_trip_peer);
+}
+
 /* ---- a waiting receiver that cannot take the message learns why; the message is queued ---- */
 
 static int64_t unfit[3];
@@ -400,6 +442,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_reply_objects, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_fast_path_gives_way, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_unfit_receiver, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_register_round_trips, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);
