@@ -12,6 +12,8 @@
 
 static int reached;
 static struct memobj *pool;
+static vos_cap_t self_cap_of_test;
+static uint64_t buf_of_test;
 
 #define RW (VOS_PROT_READ | VOS_PROT_WRITE)
 
@@ -171,6 +173,72 @@ static void test_region_from_data(void **state)
     assert_int_equal(err, VOS_ERR_OUT_OF_MEMORY);
 }
 
+/* ---- every call that allocates, with 0, 1, 2, ... frames left: it works or says it cannot ---- */
+
+static void ok_or_no_memory(int64_t r, int line)
+{
+    if (r < 0 && r != hh_err(VOS_ERR_OUT_OF_MEMORY) && r != hh_err(VOS_ERR_RESOURCE_EXHAUSTED))
+        hh_user_fail(__FILE__, line, "got %lld", (long long)r);
+}
+#define UCHECK_OK_OR_NO_MEMORY(r) ok_or_no_memory((int64_t)(r), __LINE__)
+
+static void squeezed_calls_user(uint64_t pool_cap)
+{
+    char small[64] = "small";
+    char *big = (char *)(uintptr_t)buf_of_test; /* a whole page: not inline in the queued message */
+    for (uint64_t leave = 0; leave < 20; leave++) {
+        hh_take_frames(leave);
+        int64_t anon = vos_sys_mmap(0, 4 * PAGE_SIZE, RW, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE,
+                                    VOS_CAP_NULL, 0);
+        UCHECK_OK_OR_NO_MEMORY(anon);
+        int64_t region = carve(pool_cap, 3 * PAGE_SIZE, VOS_RIGHT_ALL);
+        UCHECK_OK_OR_NO_MEMORY(region);
+        int64_t shared = region > 0 ? vos_sys_mmap(0, 3 * PAGE_SIZE, RW, VOS_MAP_SHARED, region, 0) : -1;
+        if (region > 0)
+            UCHECK_OK_OR_NO_MEMORY(shared);
+        int64_t copy = region > 0 ? vos_sys_mmap(0, 3 * PAGE_SIZE, RW, VOS_MAP_PRIVATE, region, 0) : -1;
+        if (region > 0)
+            UCHECK_OK_OR_NO_MEMORY(copy);
+        struct vos_endpoint_create_result ep = { 0, 0 };
+        int64_t e = vos_sys_ipc_endpoint_create(&ep);
+        UCHECK_OK_OR_NO_MEMORY(e);
+        int64_t ch = e == 0 ? vos_sys_ipc_channel_create(ep.endpoint_id, ep.endpoint_id, ep.capability, ep.capability) : -1;
+        if (e == 0)
+            UCHECK_OK_OR_NO_MEMORY(ch);
+        int64_t chcap = ch > 0 ? vos_sys_capability_create(VOS_OBJ_CHANNEL, (uint64_t)ch, VOS_RIGHT_ALL, self_cap_of_test) : -1;
+        if (chcap > 0) {
+            UCHECK_OK_OR_NO_MEMORY(vos_sys_ipc_send((uint64_t)ch, small, sizeof(small), VOS_CAP_NULL, (vos_cap_t)chcap));
+            UCHECK_OK_OR_NO_MEMORY(vos_sys_ipc_send((uint64_t)ch, big, VOS_IPC_MAX_MESSAGE, region > 0 ? (vos_cap_t)region : 0,
+                                                    (vos_cap_t)chcap));
+        }
+        hh_give_frames_back();
+        if (anon > 0)
+            UCHECK_EQ(vos_sys_munmap((uint64_t)anon, 4 * PAGE_SIZE), 0);
+        if (shared > 0)
+            UCHECK_EQ(vos_sys_munmap((uint64_t)shared, 3 * PAGE_SIZE), 0);
+        if (copy > 0)
+            UCHECK_EQ(vos_sys_munmap((uint64_t)copy, 3 * PAGE_SIZE), 0);
+        if (e == 0)
+            UCHECK_EQ(vos_sys_capability_revoke(ep.capability), 0); /* drops the queued messages */
+        if (region > 0)
+            UCHECK_EQ(vos_sys_capability_revoke((vos_cap_t)region), 0);
+    }
+    reached = 1;
+}
+
+static void test_calls_out_of_memory(void **state)
+{
+    (void)state;
+    reached = 0;
+    struct process *p = hh_process("squeezed");
+    self_cap_of_test = hh_grant(p, &p->obj, VOS_RIGHT_ALL);
+    buf_of_test = (uint64_t)(uintptr_t)hh_umem(p, VOS_IPC_MAX_MESSAGE, RW);
+    hh_thread(p, squeezed_calls_user, grant_pool(p));
+    hh_start(p);
+    hh_run();
+    assert_int_equal(reached, 1);
+}
+
 static uint64_t free_at[4];
 
 static void unmap_user(uint64_t arg)
@@ -212,6 +280,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_pool_read_offsets, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_split_shared_mapping, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_region_from_data, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_calls_out_of_memory, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("memory", tests, NULL, NULL);
