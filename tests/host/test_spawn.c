@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "elf.h"
 #include "harness.h"
 #include "memory.h"
 #include "vspace.h"
@@ -332,6 +333,24 @@ static void test_bad_arguments_and_unwaited_child(void **state)
     assert_int_equal(kmem_small_bytes_used() - vspace_spare_bytes(), kmem); /* the child's record is gone too */
 }
 
+/* ---- an image in kernel memory (the boot path's init): loaded the same way ---- */
+
+static void test_kernel_image(void **state)
+{
+    (void)state;
+    struct process *p = hh_process("kernel-image");
+    static struct hh_elf_image img;
+    hh_make_elf(&img, child_main);
+    struct elf_source src = { .kernel = (const uint8_t *)&img, .len = sizeof(img) };
+    uaddr_t entry = 0;
+    assert_int_equal(elf_load(&p->vspace, &src, &entry), VOS_OK);
+    assert_int_equal(entry, (uint64_t)(uintptr_t)child_main);
+    src.len = sizeof(img) - 1; /* the segment's bytes run past the end */
+    img.ph.vaddr += 16 * PAGE_SIZE;
+    img.entry += 16 * PAGE_SIZE;
+    assert_int_equal(elf_load(&p->vspace, &src, &entry), VOS_ERR_INVALID_PARAMETER);
+}
+
 /* ---- out of memory part way through SYS_PROCESS_CREATE ---- */
 
 static void squeeze_parent(uint64_t images)
@@ -363,6 +382,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_hostile_images, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_create_out_of_memory, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_bad_arguments_and_unwaited_child, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_kernel_image, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("spawn", tests, NULL, NULL);
