@@ -353,14 +353,26 @@ static void test_kernel_image(void **state)
 
 /* ---- out of memory part way through SYS_PROCESS_CREATE ---- */
 
-static void squeeze_parent(uint64_t images)
+struct squeeze_buffers {
+    struct hh_elf_image img;
+    char name[16], arg[16];
+    const char *argv[2];
+    vos_cap_t caps[1];
+};
+
+static void squeeze_parent(uint64_t buf)
 {
-    struct hh_elf_image *img = (struct hh_elf_image *)(uintptr_t)images;
-    hh_make_elf(img, orphan_child);
+    struct squeeze_buffers *b = (struct squeeze_buffers *)(uintptr_t)buf;
+    hh_make_elf(&b->img, orphan_child);
+    strcpy(b->name, "bin/child");
+    strcpy(b->arg, "argument");
+    b->argv[0] = b->name;
+    b->argv[1] = b->arg;
+    b->caps[0] = console;
     /* Every number of frames left from none up: each fails cleanly or works, and never panics. */
-    for (uint64_t leave = 0; leave < 24; leave++) {
+    for (uint64_t leave = 0; leave < 40; leave++) {
         hh_take_frames(leave);
-        int64_t pid = vos_sys_process_create(img, sizeof(*img), NULL, 0, NULL, 0);
+        int64_t pid = vos_sys_process_create(&b->img, sizeof(b->img), b->argv, leave & 1 ? 2 : 0, b->caps, 1);
         UCHECK(pid > 0 || pid == hh_err(VOS_ERR_OUT_OF_MEMORY) || pid == hh_err(VOS_ERR_RESOURCE_EXHAUSTED));
         hh_give_frames_back();
     }
@@ -370,7 +382,15 @@ static void squeeze_parent(uint64_t images)
 static void test_create_out_of_memory(void **state)
 {
     (void)state;
-    run_with_buffer("squeezed", squeeze_parent, sizeof(struct hh_elf_image));
+    console = 0;
+    reached = 0;
+    struct process *p = hh_process("squeezed");
+    console = hh_grant(p, hh_console(), VOS_RIGHT_ALL);
+    void *buf = hh_umem(p, sizeof(struct squeeze_buffers), VOS_PROT_READ | VOS_PROT_WRITE);
+    hh_thread(p, squeeze_parent, (uint64_t)(uintptr_t)buf);
+    hh_start(p);
+    hh_run();
+    assert_int_equal(reached, 1);
 }
 
 int main(int argc, char **argv)
