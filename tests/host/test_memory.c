@@ -101,6 +101,10 @@ static void pool_read_user(uint64_t pool_cap)
     /* Past the record: nothing (host_fuzz found the source pointer overflowing for huge offsets). */
     UCHECK_EQ(vos_sys_read(pool_cap, &info, sizeof(info), sizeof(info)), 0);
     UCHECK_EQ(vos_sys_read(pool_cap, &info, sizeof(info), UINT64_MAX), 0);
+    /* Carving: no empty region, none over 1 GiB, none beyond the process's quota. */
+    UCHECK_ERR(carve(pool_cap, 0, VOS_RIGHT_ALL), VOS_ERR_INVALID_PARAMETER);
+    UCHECK_ERR(carve(pool_cap, (1ull << 30) + 1, VOS_RIGHT_ALL), VOS_ERR_INVALID_PARAMETER);
+    UCHECK_ERR(carve(pool_cap, 1ull << 30, VOS_RIGHT_ALL), VOS_ERR_RESOURCE_EXHAUSTED);
     reached = 1;
 }
 
