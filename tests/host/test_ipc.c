@@ -437,64 +437,70 @@ static void test_unfit_receiver(void **state)
 static uint64_t unmapped_word; /* a host global: not user memory */
 #define UNMAPPED ((void *)&unmapped_word)
 
-static int64_t bad_step[4];
+static int64_t bad_step[5];
 
 static void bad_buffers_peer(uint64_t unused)
 {
     (void)unused;
     struct vos_ipc_receive_result rr;
     struct vos_ipc_call_result cr;
-    /* 1: waits in a receive with a 4-byte buffer, so a call that meets it cannot be taken */
-    bad_step[0] = vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)peer_buf, 4, VOS_TIMEOUT_INFINITE, ep.capability, &rr);
+    /* 0: waits with room, while unreadable messages and requests fail to reach it */
+    bad_step[0] = vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)peer_buf, 64, VOS_TIMEOUT_INFINITE, ep.capability, &rr);
+    /* 1: waits with a 4-byte buffer, so a call that meets it cannot be taken */
+    bad_step[1] = vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)peer_buf, 4, VOS_TIMEOUT_INFINITE, ep.capability, &rr);
     /* 2: a call queued with a request that main unmaps before receiving it */
-    bad_step[1] = vos_sys_ipc_call((uint64_t)channel_id, (void *)(uintptr_t)(peer_buf + PAGE_SIZE), 8,
+    bad_step[2] = vos_sys_ipc_call((uint64_t)channel_id, (void *)(uintptr_t)(peer_buf + PAGE_SIZE), 8,
                                    (void *)(uintptr_t)peer_buf, 8, VOS_TIMEOUT_INFINITE, VOS_CAP_NULL, channel_cap, &cr);
     /* 3: a call whose response buffer main unmaps before replying */
-    bad_step[2] = vos_sys_ipc_call((uint64_t)channel_id, (void *)(uintptr_t)peer_buf, 8,
+    bad_step[3] = vos_sys_ipc_call((uint64_t)channel_id, (void *)(uintptr_t)peer_buf, 8,
                                    (void *)(uintptr_t)(peer_buf + 2 * PAGE_SIZE), 8, VOS_TIMEOUT_INFINITE, VOS_CAP_NULL,
                                    channel_cap, &cr);
-    bad_step[3] = 1;
+    bad_step[4] = 1;
 }
 
 static void bad_buffers_main(uint64_t unused)
 {
     (void)unused;
     make_loop();
-    int64_t m = vos_sys_mmap(0, 3 * PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE,
-                             VOS_CAP_NULL, 0);
+    int64_t m = vos_sys_mmap(0, 3 * PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
+                             VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE, VOS_CAP_NULL, 0);
     UCHECK(m > 0);
     peer_buf = (uint64_t)m;
     void *mine = (void *)(uintptr_t)map_buffer();
     struct vos_ipc_receive_result rr;
     struct vos_ipc_call_result cr;
     char msg[8] = "message";
+    host_user_write((uint64_t)(uintptr_t)mine, msg, sizeof(msg));
     /* A receive about to wait checks its buffer first. */
     UCHECK_ERR(vos_sys_ipc_receive(ep.endpoint_id, UNMAPPED, 8, VOS_TIMEOUT_INFINITE, ep.capability, &rr),
                VOS_ERR_INVALID_ADDRESS);
-    UCHECK_EQ(vos_sys_yield(), 0); /* the peer waits with its 4-byte buffer */
-    /* A sender whose message is unreadable, meeting a waiting receiver: the sender's error. */
+    UCHECK_EQ(vos_sys_yield(), 0); /* the peer waits, with room */
+    /* A sender or caller whose bytes are unreadable, meeting a waiting receiver: its own error; the receiver waits on. */
     UCHECK_ERR(vos_sys_ipc_send((uint64_t)channel_id, UNMAPPED, 8, VOS_CAP_NULL, channel_cap), VOS_ERR_INVALID_ADDRESS);
     UCHECK_ERR(vos_sys_ipc_call((uint64_t)channel_id, UNMAPPED, 8, mine, 8, 0, VOS_CAP_NULL, channel_cap, &cr),
                VOS_ERR_INVALID_ADDRESS);
-    /* A call the waiting receiver cannot take: the receiver learns it; the call, with nobody else waiting, times out. */
-    host_user_write((uint64_t)(uintptr_t)mine, msg, sizeof(msg));
+    UCHECK_EQ(bad_step[0], -1); /* not woken */
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, mine, sizeof(msg), VOS_CAP_NULL, channel_cap), 0);
+    UCHECK_EQ(vos_sys_yield(), 0); /* the peer took it, and now waits with a 4-byte buffer */
+    UCHECK_EQ(bad_step[0], 0);
+    /* A call that receiver cannot take: it learns so; the call, with nobody else waiting, times out. */
     UCHECK_ERR(vos_sys_ipc_call((uint64_t)channel_id, mine, sizeof(msg), mine, 8, 0, VOS_CAP_NULL, channel_cap, &cr),
                VOS_ERR_TIMEOUT);
     UCHECK_EQ(vos_sys_yield(), 0);
-    UCHECK_ERR(bad_step[0], VOS_ERR_BUFFER_TOO_SMALL);
+    UCHECK_ERR(bad_step[1], VOS_ERR_BUFFER_TOO_SMALL);
     /* The peer's next call is queued; its request page goes before we receive it: the caller's error. */
     UCHECK_EQ(vos_sys_munmap(peer_buf + PAGE_SIZE, PAGE_SIZE), 0);
     UCHECK_ERR(vos_sys_ipc_receive(ep.endpoint_id, mine, 64, 0, ep.capability, &rr), VOS_ERR_TIMEOUT);
     UCHECK_EQ(vos_sys_yield(), 0);
-    UCHECK_ERR(bad_step[1], VOS_ERR_INVALID_ADDRESS);
-    /* Its third call is received; then its response page goes: the reply counts, the caller gets the error. */
+    UCHECK_ERR(bad_step[2], VOS_ERR_INVALID_ADDRESS);
+    /* Its next call is received; then its response page goes: the reply counts, the caller gets the error. */
     UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, mine, 64, VOS_TIMEOUT_INFINITE, ep.capability, &rr), 0);
     UCHECK_ERR(vos_sys_ipc_reply(rr.reply_token, UNMAPPED, 8, VOS_CAP_NULL), VOS_ERR_INVALID_ADDRESS); /* ours: kept */
     UCHECK_EQ(vos_sys_munmap(peer_buf + 2 * PAGE_SIZE, PAGE_SIZE), 0);
     UCHECK_EQ(vos_sys_ipc_reply(rr.reply_token, mine, 8, VOS_CAP_NULL), 0);
     UCHECK_EQ(vos_sys_yield(), 0);
-    UCHECK_ERR(bad_step[2], VOS_ERR_INVALID_ADDRESS);
-    UCHECK_EQ(bad_step[3], 1);
+    UCHECK_ERR(bad_step[3], VOS_ERR_INVALID_ADDRESS);
+    UCHECK_EQ(bad_step[4], 1);
     /* A message too long for the register receive stays queued for SYS_IPC_RECEIVE. */
     char long_msg[100] = "long";
     UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, long_msg, sizeof(long_msg), VOS_CAP_NULL, channel_cap), 0);
@@ -509,7 +515,7 @@ static void bad_buffers_main(uint64_t unused)
 static void test_bad_buffers(void **state)
 {
     (void)state;
-    memset(bad_step, 0, sizeof(bad_step));
+    memset(bad_step, 0xff, sizeof(bad_step)); /* not 0: step 0's success is 0 */
     run_pair(bad_buffers_main, bad_buffers_peer);
 }
 
