@@ -119,6 +119,43 @@ static void test_capability_revoked_in_flight(void **state)
     run_pair(revoked_in_flight_main, idle_peer);
 }
 
+/* ---- a queued call's capability revoked before delivery: the request arrives without it ---- */
+
+static vos_cap_t lent;
+
+static void lending_caller_peer(uint64_t unused)
+{
+    (void)unused;
+    struct vos_ipc_call_result cr;
+    void *buf = (void *)(uintptr_t)peer_buf;
+    peer_result = vos_sys_ipc_call((uint64_t)channel_id, buf, 8, buf, 8, VOS_TIMEOUT_INFINITE, lent, channel_cap, &cr);
+}
+
+static void call_revoked_main(uint64_t unused)
+{
+    (void)unused;
+    make_loop();
+    peer_buf = map_buffer();
+    void *mine = (void *)(uintptr_t)map_buffer();
+    lent = (vos_cap_t)vos_sys_capability_derive(console_cap, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT | VOS_RIGHT_REVOKE);
+    UCHECK(lent > 0);
+    UCHECK_EQ(vos_sys_yield(), 0); /* the peer's call is queued, lending `lent` */
+    UCHECK_EQ(vos_sys_capability_revoke(lent), 0);
+    struct vos_ipc_receive_result rr;
+    UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, mine, 64, 0, ep.capability, &rr), 0);
+    UCHECK_EQ(rr.capability, 0);
+    UCHECK_EQ(vos_sys_ipc_reply(rr.reply_token, mine, 0, VOS_CAP_NULL), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_EQ(peer_result, 0);
+    reached = 1;
+}
+
+static void test_call_capability_revoked_while_queued(void **state)
+{
+    (void)state;
+    run_pair(call_revoked_main, lending_caller_peer);
+}
+
 /* ---- a receive right is never queued (it would keep its own queue alive for good) ---- */
 
 static uint64_t kmem_before;
@@ -524,6 +561,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_send_meets_waiting_receiver, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_capability_revoked_in_flight, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_call_capability_revoked_while_queued, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_receive_right_never_queued, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_last_reader_gone, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_channel_capability_revoked_under_caller, hh_setup, hh_teardown),
