@@ -27,6 +27,17 @@ static vos_cap_t grant_pool(struct process *p)
     return hh_grant(p, &pool->obj, VOS_RIGHT_ALL);
 }
 
+/* A process whose one thread runs fn(pool capability) to its end, which it must reach. */
+static void run_with_pool(const char *name, host_user_fn *fn)
+{
+    reached = 0;
+    struct process *p = hh_process(name);
+    hh_thread(p, fn, grant_pool(p));
+    hh_start(p);
+    hh_run();
+    assert_int_equal(reached, 1);
+}
+
 static int64_t carve(vos_cap_t pool_cap, uint64_t bytes, uint64_t rights)
 {
     return vos_sys_capability_create(VOS_OBJ_MEMORY, bytes, rights, pool_cap);
@@ -55,12 +66,7 @@ static void shared_user(uint64_t pool_cap)
 static void test_shared_region(void **state)
 {
     (void)state;
-    reached = 0;
-    struct process *p = hh_process("shared");
-    hh_thread(p, shared_user, grant_pool(p));
-    hh_start(p);
-    hh_run();
-    assert_int_equal(reached, 1);
+    run_with_pool("shared", shared_user);
 }
 
 static void mprotect_user(uint64_t pool_cap)
@@ -85,12 +91,7 @@ static void mprotect_user(uint64_t pool_cap)
 static void test_mprotect_bounded_by_capability(void **state)
 {
     (void)state;
-    reached = 0;
-    struct process *p = hh_process("mprotect");
-    hh_thread(p, mprotect_user, grant_pool(p));
-    hh_start(p);
-    hh_run();
-    assert_int_equal(reached, 1);
+    run_with_pool("mprotect", mprotect_user);
 }
 
 static void pool_read_user(uint64_t pool_cap)
@@ -111,12 +112,7 @@ static void pool_read_user(uint64_t pool_cap)
 static void test_pool_read_offsets(void **state)
 {
     (void)state;
-    reached = 0;
-    struct process *p = hh_process("poolread");
-    hh_thread(p, pool_read_user, grant_pool(p));
-    hh_start(p);
-    hh_run();
-    assert_int_equal(reached, 1);
+    run_with_pool("poolread", pool_read_user);
 }
 
 /* ---- a shared mapping cut in three: the pieces keep their place in the region ---- */
@@ -145,12 +141,7 @@ static void split_shared_user(uint64_t pool_cap)
 static void test_split_shared_mapping(void **state)
 {
     (void)state;
-    reached = 0;
-    struct process *p = hh_process("split");
-    hh_thread(p, split_shared_user, grant_pool(p));
-    hh_start(p);
-    hh_run();
-    assert_int_equal(reached, 1);
+    run_with_pool("split", split_shared_user);
 }
 
 /* ---- a region made from kernel data (as the boot files are) ---- */
