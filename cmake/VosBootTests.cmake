@@ -29,9 +29,10 @@ set(VOS_EXPECT_FAULT_readonly "killed: protection fault \\(write\\)")
 set(VOS_EXPECT_FAULT_illegal  "killed: illegal instruction")
 
 # vos_boot_test(NAME <test> EXIT <guest status 0-3> [INPUT <file>] [TIMEOUT <s>]
-#               EXPECT <regex>... [REJECT <regex>...] COMMAND <qemu argv>...)
+#               [PANICS] EXPECT <regex>... [REJECT <regex>...] COMMAND <qemu argv>...)
+# A kernel panic fails the test unless PANICS says it is the point.
 function(vos_boot_test)
-  cmake_parse_arguments(T "" "NAME;EXIT;INPUT;TIMEOUT" "EXPECT;REJECT;COMMAND" ${ARGN})
+  cmake_parse_arguments(T "PANICS" "NAME;EXIT;INPUT;TIMEOUT" "EXPECT;REJECT;COMMAND" ${ARGN})
   set(args)
   foreach(rx IN LISTS T_EXPECT)
     list(APPEND args --expect ${rx})
@@ -45,7 +46,9 @@ function(vos_boot_test)
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 120)
   endif()
-  list(APPEND args --reject "PANIC")
+  if(NOT T_PANICS)
+    list(APPEND args --reject "PANIC")
+  endif()
   add_test(NAME ${T_NAME}
            COMMAND ${VOS_PYTHON} ${VOS_QEMU_TEST} --exit ${VOS_QEMU_EXIT_${T_EXIT}}
                    --timeout ${T_TIMEOUT} --log ${CMAKE_BINARY_DIR}/logs/${T_NAME}.log
@@ -106,6 +109,17 @@ function(vos_boot_tests_for_path)
                      --arch ${VOS_ARCH} --log ${CMAKE_BINARY_DIR}/logs/conformance-${P_PATH}.log
                      --out ${CMAKE_BINARY_DIR}/conformance.md)
     set_tests_properties(conformance-table-${P_PATH} PROPERTIES DEPENDS conformance-${P_PATH})
+    # The hardware guards (tests/guard/probe.c): a kernel read, write and
+    # execute of a user page each trap and panic, naming the guard that
+    # stopped them (VOS_GUARD_<access>, set by the arch's image.cmake).
+    foreach(access IN LISTS VOS_GUARD_ACCESSES)
+      cmake_language(CALL ${P_COMMAND_FN} cmd kernel-guard-${access})
+      vos_boot_test(NAME guard-${access}-${P_PATH} EXIT 3 PANICS
+                    EXPECT ${banner} "guard: trapping into the kernel" "guard: kernel ${access} of user address 0x[0-9a-f]+, which must fault"
+                           "PANIC: kernel ${access} of user address 0x[0-9a-f]+ stopped by ${VOS_GUARD_${access}}"
+                           "powering off, status 3"
+                    REJECT "did not fault" COMMAND ${cmd})
+    endforeach()
     # Benchmarks: instruction-exact under -icount shift=0 (docs/performance.md).
     cmake_language(CALL ${P_COMMAND_FN} cmd kernel-bench)
     list(APPEND cmd -icount shift=0)

@@ -262,6 +262,19 @@ def _load_cap_token(m, abi):
                                           c=f"VOS_CAP_{ident(f, 'name').upper()}"))
 
 
+def word_codec(t):
+    """How a value of type t travels in a result word: (encode, decode) C formats, "{}" the value.
+
+    The one rule (docs/abi.md, "Return values"): a value narrower than a word
+    is carried zero-extended, so a signed one (i32) never sets bit 63 and a
+    result can never read as an error; the user stub narrows it back.
+    """
+    if t["size"] == 8:
+        return "(uint64_t)({})", f"({t['c']})({{}})"
+    bits = t["size"] * 8
+    return f"(uint64_t)(uint{bits}_t)({{}})", f"({t['c']})(uint{bits}_t)({{}})"
+
+
 def _load_structs(m, abi):
     m.structs, m.struct_by_name = [], {}
     for s in mappings(need(abi, "structs", list)):
@@ -278,6 +291,8 @@ def _load_structs(m, abi):
             off += t["size"]
             align = max(align, t["size"])
         size = (off + align - 1) // align * align
+        for f in fields:
+            f["enc"], f["dec"] = word_codec(m.types[f["type"]])
         st = dict(name=name, c=f"struct vos_{snake(name)}", fields=fields, size=size, align=align,
                   doc=s.get("doc", ""), words=all(f["size"] == 8 for f in fields))
         m.structs.append(st)
@@ -520,15 +535,19 @@ def _load_returns(m, sc, s):
         raise SpecError(s.at(), f"{sc['name']}: missing field 'returns'")
     sc["returns"] = r
     sc["noreturn"] = r == "never"
+    sc["ret_out"] = False
     if r in ("none", "never"):
         sc["ret_kind"], sc["ret_words"], sc["ret_c"] = r, 0 if r == "never" else 1, None
     elif r in m.struct_by_name:
         st = m.struct_by_name[r]
-        if not st["words"]:
-            raise SpecError(s.at("returns"), f"{sc['name']}: returned struct {r} must have only 64-bit fields")
         sc["ret_kind"], sc["ret_words"], sc["ret_c"], sc["ret_struct"] = "struct", len(st["fields"]), st["c"], st
     elif r in m.types and m.types[r]["kind"] in ("scalar", "capability"):
-        sc["ret_kind"], sc["ret_words"], sc["ret_c"] = "scalar", 1, m.types[r]["c"]
+        t = m.types[r]
+        sc["ret_kind"], sc["ret_words"], sc["ret_c"] = "scalar", 1, t["c"]
+        sc["ret_enc"], sc["ret_dec"] = word_codec(t)
+        # A signed result narrower than a word comes back through *result (the stub narrows it):
+        # a stub returning it in its int64_t would make -3 look like the error NotFound again.
+        sc["ret_out"] = t["signed"] and t["size"] < 8
     else:
         raise SpecError(s.at("returns"), f"{sc['name']}: unknown return type '{r}'")
     for a in m.arches.values():

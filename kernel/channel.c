@@ -125,6 +125,8 @@ long sys_ipc_call(struct thread *self, vos_channel_t channel_id, user_in_t reque
     (void)result; /* the replier writes it into our frame */
     struct endpoint *ep;
     long err = call_prepare(self, channel_cap, &ep);
+    if (!err)
+        err = ipc_reserve(self, false, true); /* room for a capability in the reply, before anything is sent */
     if (err)
         return err;
     self->ipc.regs = false;

@@ -144,20 +144,49 @@ static void unlink(struct cap *c)
     c->prev_sibling = c->next_sibling = NULL;
 }
 
-long cap_insert(struct cspace *cs, struct object *obj, uint64_t rights, struct cap *parent, struct cap **out)
+/* A live capability in the taken slot c of cs. */
+static struct cap *cap_fill(struct cspace *cs, struct cap *c, struct object *obj, uint64_t rights, struct cap *parent)
 {
-    struct cap *c = slot_alloc(cs);
-    if (!c)
-        return cs->used >= cs->quota ? VOS_ERR_RESOURCE_EXHAUSTED : VOS_ERR_OUT_OF_MEMORY;
     c->obj = obj;
     c->rights = rights & VOS_RIGHT_MASK;
     c->space = cs;
     object_get(obj);
     link_child(parent, c);
     ipc_cap_added(c); /* IPC counts READ endpoint and reply capabilities (kernel/ipc.c) */
+    return c;
+}
+
+static long slot_alloc_error(const struct cspace *cs)
+{
+    return cs->used >= cs->quota ? VOS_ERR_RESOURCE_EXHAUSTED : VOS_ERR_OUT_OF_MEMORY;
+}
+
+long cap_insert(struct cspace *cs, struct object *obj, uint64_t rights, struct cap *parent, struct cap **out)
+{
+    struct cap *c = slot_alloc(cs);
+    if (!c)
+        return slot_alloc_error(cs);
+    cap_fill(cs, c, obj, rights, parent);
     if (out)
         *out = c;
     return VOS_OK;
+}
+
+long cap_slot_reserve(struct cspace *cs, struct cap **out)
+{
+    struct cap *c = slot_alloc(cs);
+    if (!c)
+        return slot_alloc_error(cs);
+    c->space = cs;
+    cap_slot_park(c); /* a new generation: no token ever reached this use of it */
+    *out = c;
+    return VOS_OK;
+}
+
+struct cap *cap_insert_reserved(struct cap *slot, struct object *obj, uint64_t rights, struct cap *parent)
+{
+    slot->key ^= CAP_KEY_FREE; /* the slot's token is its key now */
+    return cap_fill(slot->space, slot, obj, rights, parent);
 }
 
 long cap_derive(struct cspace *cs, struct cap *parent, uint64_t rights, struct cap **out)

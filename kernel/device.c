@@ -7,7 +7,7 @@
  */
 #include "device.h"
 #include "memobj.h"
-#include "syscall_frame.h"
+#include "syscall_support.h"
 #include "syscall_handlers.h"
 
 #define CONSOLE_RING 256
@@ -57,9 +57,9 @@ void console_poll_input(void)
         uint64_t got;
         long err = drain_into(&t->proc->vspace, t->wait_args[0], t->wait_args[1], &got);
         if (err)
-            syscall_return_error(&t->frame, err);
+            syscall_fail_blocked(t, err);
         else
-            syscall_return1(&t->frame, got);
+            syscall_result_read(&t->frame, got);
         sched_wake(t);
     }
 }

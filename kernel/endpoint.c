@@ -229,12 +229,15 @@ long sys_ipc_receive(struct thread *self, vos_endpoint_t endpoint_id, user_out_t
                      uint64_t timeout_ns, struct cap *endpoint_cap, struct vos_ipc_receive_result *result)
 {
     (void)endpoint_id;
+    long err = ipc_reserve(self, true, true); /* room for a reply token and a capability, before anything is taken */
+    if (err)
+        return err;
     struct endpoint *ep = ep_of(endpoint_cap);
     self->ipc.regs = false;
     self->ipc.buf = buffer.addr;
     self->ipc.buf_len = buffer_len;
     self->ipc.via = endpoint_cap;
-    long err = take(self, ep, result);
+    err = take(self, ep, result);
     if (err == VOS_ERR_BUFFER_TOO_SMALL)
         syscall_return_word(&self->frame, 1, result->message_len); /* the message stays queued */
     if (err == VOS_ERR_TIMEOUT && check_buffer(self, buffer.addr, buffer_len))
@@ -254,7 +257,9 @@ long sys_ipc_receive(struct thread *self, vos_endpoint_t endpoint_id, user_out_t
 long sys_ipc_reply_receive_short(struct thread *self, struct cap *reply_token, struct cap *endpoint_cap,
                                  uint64_t length, struct vos_ipc_short_receive_result *result)
 {
-    long err;
+    long err = ipc_reserve(self, true, false); /* room for the next reply token, before the reply is sent */
+    if (err)
+        return err;
     if (reply_token) {
         ipc_words_t w;
         struct ipc_src s;

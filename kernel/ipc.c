@@ -3,10 +3,15 @@
  *
  * Invariants:
  *  - a message is delivered whole or not at all: a receiver that cannot
- *    take it (buffer too small, bad buffer, capability space full) gets an
- *    error and the message stays where it was, so nothing is lost; it is
- *    removed from its queue only after ipc_deliver succeeded, so nothing is
- *    delivered twice;
+ *    take it (buffer too small, bad buffer) gets an error and the message
+ *    stays where it was, so nothing is lost; it is removed from its queue
+ *    only after ipc_deliver succeeded, so nothing is delivered twice;
+ *  - a receiver that waits, or takes a message, holds reserved slots for
+ *    the reply token (ipc.parked) and, receiving with SYS_IPC_RECEIVE, for a
+ *    transferred capability (ipc.spare); a pointer caller holds one for a
+ *    capability in the reply.  So no capability space ever refuses a
+ *    message or reply half-way, and a receive never fails for want of room
+ *    after it started (defect 3 of issue 15);
  *  - bytes move in one copy from the sender's pages to the receiver's,
  *    direct map to direct map; only a plain send that finds no receiver
  *    is copied into the kernel first (the sender does not wait on);
@@ -171,10 +176,11 @@ long ipc_put_other(struct thread *r, uaddr_t buf, const struct ipc_src *s)
 
 /*
  * Hand the message s to receiver r (its buffer in r->ipc).  On VOS_OK, *res
- * is r's IpcReceiveResult and the capabilities are in r's space.  Any error
- * leaves everything as it was: IPC_SENDER_FAULT is the sender's, the others
+ * is r's IpcReceiveResult and the capabilities are in r's space, in the
+ * slots it reserved (ipc.h).  Any error leaves the message and both spaces
+ * as they were: IPC_SENDER_FAULT is the sender's, the others
  * (BUFFER_TOO_SMALL with res->message_len set, INVALID_ADDRESS,
- * RESOURCE_EXHAUSTED, OUT_OF_MEMORY) are the receiver's.
+ * NOT_SUPPORTED) are the receiver's.
  */
 long ipc_deliver(struct thread *r, const struct ipc_src *s, struct vos_ipc_receive_result *res)
 {
@@ -184,24 +190,23 @@ long ipc_deliver(struct thread *r, const struct ipc_src *s, struct vos_ipc_recei
     }
     if (s->cap && r->ipc.regs)
         return VOS_ERR_NOT_SUPPORTED; /* the register path carries no capability: SYS_IPC_RECEIVE takes it */
-    struct cspace *cs = &r->proc->cspace;
-    struct cap *rc = NULL, *xc = NULL;
-    long err = VOS_OK;
-    if (s->caller)
-        err = cap_insert(cs, &s->caller->ipc.reply->obj, VOS_RIGHT_ALL, NULL, &rc); /* like any new object's */
-    if (!err && s->cap)
-        err = cap_insert(cs, s->cap->obj, s->cap->rights, s->cap, &xc);
-    if (!err)
-        err = ipc_put(r, r->ipc.buf, s);
-    if (err) {
-        if (xc)
-            cap_delete(xc);
-        if (rc)
-            cap_delete(rc); /* the caller is not waiting on it yet: nobody is woken */
+    long err = ipc_put(r, r->ipc.buf, s);
+    if (err)
         return err;
-    }
+    /* The bytes are there; the capabilities take the receiver's reserved slots, which cannot fail. */
+    struct cap *rc = s->caller ? ipc_take_reserved(&r->ipc.parked, &s->caller->ipc.reply->obj, VOS_RIGHT_ALL, NULL) : NULL;
+    struct cap *xc = s->cap ? ipc_take_reserved(&r->ipc.spare, s->cap->obj, s->cap->rights, s->cap) : NULL;
     *res = (struct vos_ipc_receive_result){ s->sender_pid, s->len, xc ? cap_token(xc) : 0, rc ? cap_token(rc) : 0 };
     return VOS_OK;
+}
+
+long ipc_reserve_slow(struct thread *t, bool cap_slot)
+{
+    struct cspace *cs = &t->proc->cspace;
+    long err = t->ipc.parked ? VOS_OK : cap_slot_reserve(cs, &t->ipc.parked);
+    if (!err && cap_slot && !t->ipc.spare)
+        err = cap_slot_reserve(cs, &t->ipc.spare);
+    return err;
 }
 
 /* Complete the blocked receive of r with err (or *res) and make it runnable. */
@@ -212,14 +217,14 @@ void ipc_finish_receive(struct thread *r, long err, const struct vos_ipc_receive
     } else {
         if (err == VOS_ERR_BUFFER_TOO_SMALL)
             syscall_return_word(&r->frame, 1, res->message_len);
-        syscall_return_error(&r->frame, err);
+        syscall_fail_blocked(r, err);
     }
     sched_wake(r);
 }
 
 void ipc_fail(struct thread *t, long err)
 {
-    syscall_return_error(&t->frame, err);
+    syscall_fail_blocked(t, err);
     sched_wake(t);
 }
 

@@ -50,8 +50,9 @@ static inline struct cap *fast_cap(struct thread *self, struct cap_hint *h, uint
  * self stops running: it waits with no time limit for what the generic
  * path will find in its ipc fields, its message registers included.
  */
-static inline void fast_block(struct thread *self)
+static inline void fast_block(struct thread *self, uint64_t nr)
 {
+    syscall_note(self, nr); /* what the error check will know it by, if it is failed later */
     KASSERT_DEBUG(!self->wake_at && self->state == THREAD_RUNNING);
     self->state = THREAD_BLOCKED;
     if (unlikely(!self->ipc.regs)) { /* every road that sets regs sets this length too */
@@ -109,10 +110,10 @@ static inline struct trap_frame *fast_call(struct thread *self, const struct tra
     vos_cap_t tok = cap_token(token);
     r->ipc.parked = NULL;
     r->ipc.rr_reply = (struct cap_hint){ token, tok }; /* a root reply capability: what it checks */
-    syscall_return3(&r->frame, self->proc->obj.id, len, tok);
+    syscall_result_ipc_reply_receive_short(&r->frame, &(struct vos_ipc_short_receive_result){ self->proc->obj.id, len, tok });
     /* We wait for the reply: rp has no waiter while it has no capability (reply.c). */
     KASSERT_DEBUG(list_empty(&rp->waiter));
-    fast_block(self);
+    fast_block(self, VOS_SYS_IPC_CALL_SHORT);
     list_add_tail(&rp->waiter, &self->wait_link);
     list_del(&r->wait_link);
     return fast_run(r);
@@ -137,7 +138,7 @@ static inline struct trap_frame *fast_reply_receive(struct thread *self, const s
     struct thread *t = list_first(&rp->waiter, struct thread, wait_link);
     if (unlikely(!t->ipc.regs) || unlikely(t->priority != self->priority))
         return NULL;
-    syscall_return1(&t->frame, len);
+    syscall_result_ipc_call_short(&t->frame, len);
     /*
      * The token is spent, as cap_delete and its IPC hook would (t, which
      * holds rp too, is answered), and its slot is kept for our next one.
@@ -147,7 +148,7 @@ static inline struct trap_frame *fast_reply_receive(struct thread *self, const s
     cap_slot_park(c);
     self->ipc.parked = c;
     self->ipc.via = e;
-    fast_block(self);
+    fast_block(self, VOS_SYS_IPC_REPLY_RECEIVE_SHORT);
     list_add_tail(&ep->receivers, &self->wait_link);
     /* t was rp's one waiter (it is t's own reply object). */
     KASSERT_DEBUG(rp->waiter.next == &t->wait_link && rp->waiter.prev == &t->wait_link);

@@ -53,3 +53,9 @@ void panic_frame(const struct trap_frame *f, const char *fmt, ...)
         arch_frame_dump(f);
     panic_finish();
 }
+
+void panic_user_access(const struct trap_frame *f, uaddr_t addr, unsigned access, const char *guard)
+{
+    const char *what = access == VOS_PROT_EXEC ? "execute" : access == VOS_PROT_WRITE ? "write" : "read";
+    panic_frame(f, "kernel %s of user address %#lx stopped by %s", what, (unsigned long)addr, guard);
+}

@@ -172,7 +172,9 @@ void process_exit(struct process *p, uint64_t reason, uint64_t code)
         return;
     object_get(&p->obj); /* tearing down may drop every other reference */
     p->state = PROC_EXITED;
-    p->exit_info = (struct vos_process_exit_info){ p->obj.id, reason, code };
+    /* An exit code is an i32; a fault's code is its address (ProcessExitInfo keeps the two apart). */
+    p->exit_info = reason == VOS_EXIT_CODE ? (struct vos_process_exit_info){ p->obj.id, reason, (int32_t)code, 0 }
+                                           : (struct vos_process_exit_info){ p->obj.id, reason, 0, code };
 
     struct list *it, *tmp;
     list_for_each_safe(it, tmp, &p->threads)
@@ -208,7 +210,7 @@ void process_exit(struct process *p, uint64_t reason, uint64_t code)
     bool waited = !list_empty(&p->waiters);
     while (!list_empty(&p->waiters)) {
         struct thread *w = list_first(&p->waiters, struct thread, wait_link);
-        syscall_return_vos_process_exit_info(&w->frame, &p->exit_info);
+        syscall_result_process_wait(&w->frame, &p->exit_info);
         sched_wake(w);
     }
     if (waited || !p->reapable) {

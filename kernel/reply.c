@@ -55,12 +55,14 @@ void reply_destroy(struct object *o)
     KASSERT(list_empty(&container_of(o, struct reply, obj)->waiter));
 }
 
-/* t is dead: the slot it kept for reply tokens goes back to its space (which outlives it). */
+/* t is dead: the slots it kept for reply tokens and capabilities go back to its space (which outlives it). */
 void ipc_thread_kill(struct thread *t)
 {
     if (t->ipc.parked)
         cap_slot_unpark(t->ipc.parked);
-    t->ipc.parked = NULL;
+    if (t->ipc.spare)
+        cap_slot_unpark(t->ipc.spare);
+    t->ipc.parked = t->ipc.spare = NULL;
 }
 
 void ipc_thread_destroy(struct thread *t)
@@ -68,6 +70,24 @@ void ipc_thread_destroy(struct thread *t)
     if (t->ipc.reply)
         object_put(&t->ipc.reply->obj);
     t->ipc.reply = NULL;
+}
+
+/*
+ * The token is spent.  A lone root in our space (the usual token) keeps its
+ * slot as our next reply slot, as the fast path does, so a server's next
+ * receive has its reservation already (ipc.h); otherwise it is deleted.
+ */
+static void spend_token(struct thread *self, struct cap *tok)
+{
+    if (self->ipc.parked || !cap_is_lone_root(tok)) {
+        cap_delete(tok);
+        return;
+    }
+    struct object *obj = tok->obj;
+    ipc_cap_removed(tok); /* what cap_delete does first: a caller still waiting learns NotFound */
+    cap_slot_park(tok);
+    self->ipc.parked = tok;
+    object_put(obj);
 }
 
 /*
@@ -90,42 +110,35 @@ static inline __attribute__((always_inline)) long reply_body(struct thread *self
     if (err)
         return err;
     if (!t) {
-        cap_delete(reply_token); /* the caller timed out or died: the token is spent anyway */
+        spend_token(self, reply_token); /* the caller timed out or died: the token is spent anyway */
         return VOS_ERR_NOT_FOUND;
     }
     if (s->len > t->ipc.buf_len) {
         /* Both learn it: the caller with the length it needs, as on receive. */
         syscall_return_word(&t->frame, 1, s->len);
         ipc_fail(t, VOS_ERR_BUFFER_TOO_SMALL);
-        cap_delete(reply_token);
+        spend_token(self, reply_token);
         return VOS_ERR_BUFFER_TOO_SMALL;
     }
     if (s->cap && t->ipc.regs)
         return VOS_ERR_NOT_SUPPORTED; /* a register call takes no capability; the token stays usable */
-    struct cap *xc = NULL;
-    err = s->cap ? cap_insert(&t->proc->cspace, s->cap->obj, s->cap->rights, s->cap, &xc) : VOS_OK;
-    if (err)
-        return err; /* the caller's space is full; the token stays usable */
     err = ipc_put(t, t->ipc.buf, s);
-    if (err == IPC_SENDER_FAULT) {
-        if (xc)
-            cap_delete(xc);
+    if (err == IPC_SENDER_FAULT)
         return VOS_ERR_INVALID_ADDRESS; /* our bytes are unreadable; the token stays usable */
-    }
     if (err) {
-        if (xc)
-            cap_delete(xc);
         ipc_fail(t, err); /* the caller's buffer is bad: its problem, the reply is spent */
     } else {
+        /* The capability takes the slot the caller reserved when it called: arriving cannot fail. */
+        struct cap *xc = s->cap ? ipc_take_reserved(&t->ipc.spare, s->cap->obj, s->cap->rights, s->cap) : NULL;
         if (t->ipc.regs) {
-            syscall_return1(&t->frame, s->len);
+            syscall_result_ipc_call_short(&t->frame, s->len);
         } else {
             struct vos_ipc_call_result r = { xc ? cap_token(xc) : 0, s->len };
-            syscall_return_vos_ipc_call_result(&t->frame, &r);
+            syscall_result_ipc_call(&t->frame, &r);
         }
         sched_wake(t);
     }
-    cap_delete(reply_token);
+    spend_token(self, reply_token);
     return VOS_OK;
 }
 

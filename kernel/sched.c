@@ -9,7 +9,7 @@
  */
 #include "device.h"
 #include "process.h"
-#include "syscall_frame.h"
+#include "syscall_support.h"
 
 struct sched_cpu sched_cpu;
 
@@ -136,7 +136,7 @@ static void expire_sleepers(uint64_t now)
         if (t->timeout_result == VOS_OK)
             syscall_return1(&t->frame, 0);
         else
-            syscall_return_error(&t->frame, t->timeout_result);
+            syscall_fail_blocked(t, t->timeout_result);
         sched_wake(t);
     }
 }

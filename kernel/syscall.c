@@ -8,6 +8,7 @@
 long syscall_dispatch(struct thread *self, struct trap_frame *f)
 {
     uint64_t nr = syscall_number(f);
+    syscall_note(self, nr);
     if (nr >= VOS_SYSCALL_TABLE_SIZE || !syscall_table[nr])
         return VOS_ERR_INVALID_SYSCALL;
     return syscall_table[nr](self, f);
@@ -15,9 +16,12 @@ long syscall_dispatch(struct thread *self, struct trap_frame *f)
 
 struct trap_frame *kernel_entry_syscall(struct trap_frame *f)
 {
-    long err = syscall_dispatch(current, f);
-    if (err > 0)
+    struct thread *self = current;
+    long err = syscall_dispatch(self, f);
+    if (err > 0) {
+        syscall_check_error(self->syscall_nr, err);
         syscall_return_error(f, err);
+    }
     KASSERT_DEBUG(!sched_resume_frame || (sched_resume_frame == f && sched_caller_continues(current)));
     return sched_resume_frame;
 }

@@ -69,7 +69,7 @@ void thread_kill(struct thread *t)
     /* Whoever joined it learns the exit code now, and reaps it. */
     if (!list_empty(&t->joiners)) {
         struct thread *j = list_first(&t->joiners, struct thread, wait_link);
-        syscall_return1(&j->frame, (uint64_t)(int64_t)t->exit_code);
+        syscall_result_thread_join(&j->frame, t->exit_code);
         sched_wake(j);
         thread_reap(t);
     }

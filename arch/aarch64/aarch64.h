@@ -52,6 +52,12 @@
 #define SCTLR_VALUE (SCTLR_RES1 | (1 << 0) | (1 << 2) | (1 << 4) | \
                      (1 << 12) | (1 << 15) | (1 << 16) | (1 << 18))
 
+/* PAN (ARMv8.1): with SPAN = 0 every exception taken to EL1 sets
+ * PSTATE.PAN, so EL1 data accesses to EL0-accessible pages fault. */
+#define SCTLR_SPAN (1 << 23)
+#define PSTATE_PAN (1 << 22)
+#define ID_AA64MMFR1_PAN_SHIFT 20
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 

@@ -87,6 +87,26 @@ static void build_kernel_map(const struct boot_info *bi)
     set_ttbr1(arch_virt_to_phys(kernel_l1));
 }
 
+/*
+ * PAN on, for good: EL1 may not read or write a page EL0 may access (the
+ * kernel reaches user memory only through the direct map, usercopy.h), so
+ * a kernel bug that does faults instead of working (docs/porting.md,
+ * "Hardware guards").  SPAN = 0 makes every exception entry to EL1 set PAN
+ * again; the kernel never clears it.  User pages are also PXN (vspace.c).
+ * A CPU without PAN (ARMv8.0, e.g. QEMU's cortex-a72) boots unguarded,
+ * saying so.
+ */
+static void enable_pan(void)
+{
+    if (!((read_sysreg(id_aa64mmfr1_el1) >> ID_AA64MMFR1_PAN_SHIFT) & 0xf)) {
+        kprintf("[kernel] aarch64: this CPU lacks PAN: the kernel's access to user pages is not trapped\n");
+        return;
+    }
+    write_sysreg(sctlr_el1, read_sysreg(sctlr_el1) & ~(uint64_t)SCTLR_SPAN);
+    write_sysreg(s3_0_c4_c2_3, PSTATE_PAN); /* the PAN register (msr pan, #1 needs ARMv8.1 to assemble) */
+    isb();
+}
+
 void aarch64_boot(paddr_t dtb_pa);
 void aarch64_boot(paddr_t dtb_pa)
 {
@@ -113,6 +133,7 @@ void aarch64_boot(paddr_t dtb_pa)
     if (method && len == 4 && method[0] == 's' && method[1] == 'm' && method[2] == 'c')
         psci_conduit = 's';
 
+    enable_pan();
     aarch64_asid_init();
     aarch64_gic_init();
     aarch64_timer_init();

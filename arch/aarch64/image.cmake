@@ -17,7 +17,8 @@ set(VOS_QEMU_EXIT_1 1)
 set(VOS_QEMU_EXIT_2 2)
 set(VOS_QEMU_EXIT_3 3)
 
-set(VOS_QEMU_BASE ${VOS_QEMU_AARCH64} -machine virt -cpu cortex-a72 -m 256M -nographic
+# -cpu: cortex-a76 (ARMv8.2) has PAN, the hardware guard of boot.c; cortex-a72 (ARMv8.0) does not.
+set(VOS_QEMU_BASE ${VOS_QEMU_AARCH64} -machine virt -cpu cortex-a76 -m 256M -nographic
     -semihosting-config enable=on,target=native)
 
 set(_img ${CMAKE_BINARY_DIR}/images)
@@ -66,6 +67,10 @@ function(vos_aarch64_uboot out kernel)
       -device virtio-blk-device,drive=hd0 PARENT_SCOPE)
 endfunction()
 
+# What stops the kernel touching user pages (boot.c, vspace.c; boot tests guard-*).
+set(VOS_GUARD_read PAN)
+set(VOS_GUARD_write PAN)
+set(VOS_GUARD_execute PXN)
 vos_boot_tests_for_path(PATH direct COMMAND_FN vos_aarch64_direct)
 vos_boot_tests_for_path(PATH u-boot COMMAND_FN vos_aarch64_uboot)
 

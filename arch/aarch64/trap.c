@@ -19,12 +19,15 @@ _Static_assert(sizeof(struct trap_frame) == 288, "entry.S frame layout");
 #define EC_ILLEGAL_STATE 0x0e
 #define EC_SYSREG 0x18
 #define EC_IABT_LOWER 0x20
+#define EC_IABT_SAME 0x21
 #define EC_PC_ALIGN 0x22
 #define EC_DABT_LOWER 0x24
+#define EC_DABT_SAME 0x25
 #define EC_SP_ALIGN 0x26
 #define EC_BRK 0x3c
 #define ESR_WNR (1 << 6)
 #define FSC_ALIGNMENT 0x21
+#define FSC_PERMISSION(fsc) (((fsc) & 0x3c) == 0x0c) /* levels 0-3 */
 
 _Noreturn void aarch64_sync_lower(struct trap_frame *f, uint64_t esr);
 _Noreturn void aarch64_sync_lower(struct trap_frame *f, uint64_t esr)
@@ -67,6 +70,13 @@ _Noreturn void aarch64_kernel_trap(struct trap_frame *f, unsigned kind)
                                         "trap from AArch32"};
     f->esr = read_sysreg(esr_el1);
     f->far = read_sysreg(far_el1);
+    unsigned ec = f->esr >> 26;
+    /* A permission fault on a user page: PAN (data) or PXN (fetch) at work. */
+    if (kind == 0 && (ec == EC_IABT_SAME || ec == EC_DABT_SAME) && FSC_PERMISSION(f->esr) &&
+        f->far < ARCH_USER_TOP)
+        panic_user_access(f, f->far,
+                          ec == EC_IABT_SAME ? VOS_PROT_EXEC : f->esr & ESR_WNR ? VOS_PROT_WRITE : VOS_PROT_READ,
+                          ec == EC_IABT_SAME ? "PXN" : "PAN");
     panic_frame(f, "aarch64: %s in kernel mode: ESR %#lx (EC %#lx) FAR %#lx ELR %#lx", kinds[kind],
                 (unsigned long)f->esr, (unsigned long)(f->esr >> 26), (unsigned long)f->far,
                 (unsigned long)f->elr);

@@ -26,3 +26,5 @@ add_library(vos_kernel_host STATIC
   ${VOS_HOST_DIR}/vspace.c
   ${VOS_HOST_DIR}/page.c)
 target_link_libraries(vos_kernel_host PUBLIC vos_kernel_opts)
+# Tests see the error-list check as the core was built (tests/host/test_dispatch.c tests it).
+target_compile_definitions(vos_kernel_host PUBLIC VOS_CHECK_ERRORS=$<BOOL:${VOS_CHECK_ERRORS}>)

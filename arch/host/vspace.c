@@ -105,7 +105,7 @@ bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigne
     uint64_t *e = walk(vs, va, false);
     if (!e || !(*e & PRESENT))
         return false;
-    if (pa) /* either may be NULL (vspace_present wants neither address nor, at times, protection) */
+    if (pa) /* NULL from vspace_present, which asks only whether it is there */
         *pa = *e & ADDR_MASK;
     if (prot)
         *prot = (unsigned)(*e >> PROT_SHIFT) & VOS_PROT_MASK;

@@ -79,6 +79,10 @@ function(vos_riscv64_cmd_uboot out kernel)
       -device virtio-blk-device,drive=disk0 PARENT_SCOPE)
 endfunction()
 
+# What stops the kernel touching user pages (trap.c; boot tests guard-*).
+set(VOS_GUARD_read "sstatus.SUM = 0")
+set(VOS_GUARD_write "sstatus.SUM = 0")
+set(VOS_GUARD_execute "S-mode never executing U pages")
 vos_boot_tests_for_path(PATH opensbi COMMAND_FN vos_riscv64_cmd_opensbi)
 vos_boot_tests_for_path(PATH u-boot COMMAND_FN vos_riscv64_cmd_uboot)
 

@@ -21,6 +21,9 @@
 #define SSTATUS_SPIE (1ul << 5)
 #define SSTATUS_SPP (1ul << 8)
 #define SSTATUS_FS (3ul << 13)
+#define SSTATUS_SUM (1ul << 18) /* S-mode may touch U pages: never set (trap.c) */
+#define SSTATUS_MXR (1ul << 19)
+#define SATP_PPN ((1ull << 44) - 1)
 #define SIE_STIE (1ul << 5)
 #define SIE_SEIE (1ul << 9)
 #define SIP_STIP (1ul << 5)

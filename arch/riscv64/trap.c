@@ -13,6 +13,28 @@ enum {
     EXC_INST_PAGE = 12, EXC_LOAD_PAGE = 13, EXC_STORE_PAGE = 15,
 };
 
+/*
+ * The hardware guard (docs/porting.md, "Hardware guards"): sstatus.SUM is
+ * clear from boot on (machine.c) and nothing sets it, so an S-mode load or
+ * store to a U page faults; S-mode never executes a U page, whatever SUM
+ * says (the privileged spec).  The kernel reaches user memory only through
+ * the direct map (usercopy.h), so such a fault is a kernel bug: reported
+ * as what it is when the page is there for user code.
+ */
+static _Noreturn void kernel_trap(struct trap_frame *f, uint64_t cause, uint64_t tval)
+{
+    unsigned access = cause == EXC_INST_PAGE ? VOS_PROT_EXEC
+                      : cause == EXC_LOAD_PAGE ? VOS_PROT_READ
+                      : cause == EXC_STORE_PAGE ? VOS_PROT_WRITE : 0;
+    struct arch_vspace live = { .root = (csr_read(satp) & SATP_PPN) << PAGE_SHIFT };
+    unsigned prot = 0;
+    if (access && tval < ARCH_USER_TOP && arch_vspace_lookup(&live, tval & ~(PAGE_SIZE - 1), NULL, &prot) && prot)
+        panic_user_access(f, tval, access, access == VOS_PROT_EXEC ? "S-mode never executing U pages"
+                                                                   : "sstatus.SUM = 0");
+    panic_frame(f, "trap in kernel mode: scause %#lx stval %#lx sepc %#lx",
+                (unsigned long)cause, (unsigned long)tval, (unsigned long)f->sepc);
+}
+
 _Noreturn void riscv_trap(struct trap_frame *f);
 
 _Noreturn void riscv_trap(struct trap_frame *f)
@@ -23,8 +45,7 @@ _Noreturn void riscv_trap(struct trap_frame *f)
     f->stval = tval;
 
     if (f->sstatus & SSTATUS_SPP)
-        panic_frame(f, "trap in kernel mode: scause %#lx stval %#lx sepc %#lx",
-                    (unsigned long)cause, (unsigned long)tval, (unsigned long)f->sepc);
+        kernel_trap(f, cause, tval);
 
     if (cause & IRQ_FLAG) {
         switch (cause & ~IRQ_FLAG) {

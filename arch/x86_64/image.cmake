@@ -42,4 +42,8 @@ add_custom_target(run
           ${VOS_QEMU_X86_64} ${VOS_X86_QEMU_ARGS} -nographic -kernel ${kernel_bin}
   DEPENDS kernel-bin USES_TERMINAL VERBATIM)
 
+# What stops the kernel touching user pages (setup.c; boot tests guard-*).
+set(VOS_GUARD_read SMAP)
+set(VOS_GUARD_write SMAP)
+set(VOS_GUARD_execute SMEP)
 vos_boot_tests_for_path(PATH multiboot COMMAND_FN x86_multiboot_cmd)

@@ -223,6 +223,29 @@ static void load_segments(void)
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 }
 
+/*
+ * SMEP and SMAP: ring 0 may not execute or touch a user page (the kernel
+ * reaches user memory only through the direct map, usercopy.h), so a kernel
+ * bug that does faults instead of working (docs/porting.md, "Hardware
+ * guards").  SMAP is off while RFLAGS.AC = 1, a flag user code may set:
+ * SFMASK clears it on syscall and trap.S's trap_common on every other entry
+ * from ring 3.  A CPU without them boots unguarded, saying so.
+ */
+static uint64_t guard_bits(void)
+{
+    uint32_t r[4];
+    cpuid(0, r);
+    if (r[0] >= 7)
+        cpuid(7, r);
+    else
+        r[1] = 0;
+    uint64_t bits = (r[1] & CPUID7_EBX_SMEP ? CR4_SMEP : 0) | (r[1] & CPUID7_EBX_SMAP ? CR4_SMAP : 0);
+    if (bits != (CR4_SMEP | CR4_SMAP))
+        kprintf("[kernel] x86_64: this CPU lacks%s%s: the kernel's access to user pages is not trapped\n",
+                bits & CR4_SMEP ? "" : " SMEP", bits & CR4_SMAP ? "" : " SMAP");
+    return bits;
+}
+
 /* User code may use SSE; the kernel is built without it and touches those
  * registers only to switch them lazily (TS: nobody owns them yet, trap.S).
  * AM lets user code that sets RFLAGS.AC get #AC.  Global pages keep the
@@ -234,7 +257,7 @@ static void enable_cpu_features(void)
     cr0 = (cr0 & ~(uint64_t)CR0_EM) | CR0_MP | CR0_AM;
     __asm__ volatile("mov %0, %%cr0" ::"r"(cr0));
     __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-    cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_PGE;
+    cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_PGE | guard_bits();
     __asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
     __asm__ volatile("fninit");
     __asm__ volatile("mov %0, %%cr0" ::"r"(cr0 | CR0_TS));

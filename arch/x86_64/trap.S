@@ -298,11 +298,19 @@ idt_stubs:
  * The stack now holds vector, error, rip, cs, rflags, rsp, ss; pushing the
  * general registers completes a struct trap_frame on it (176 bytes, so rsp
  * stays 16-byte aligned for the call).
+ *
+ * An interrupt gate clears IF and TF but keeps the user's AC and DF: AC = 1
+ * would switch SMAP off in the kernel, and C code assumes DF = 0.  So an
+ * entry from ring 3 starts with RFLAGS = 2 (only the reserved bit), the same
+ * on any CPU (clac would fault where SMAP is missing).  The user's RFLAGS is
+ * in the frame.
  */
 trap_common:
     testb $3, 24(%rsp)              /* cs: from user mode? */
     jz 1f
     swapgs
+    pushq $2
+    popfq
 1:  push %rax
     push %rbx
     push %rcx

@@ -11,6 +11,7 @@ enum {
     EXC_DE = 0, EXC_DB = 1, EXC_BP = 3, EXC_UD = 6, EXC_GP = 13, EXC_PF = 14, EXC_AC = 17,
 };
 
+#define PF_PRESENT 0x01
 #define PF_WRITE 0x02
 #define PF_FETCH 0x10
 
@@ -77,8 +78,17 @@ void x86_kernel_trap(struct trap_frame *tf)
             lapic_eoi();
         return;
     }
+    uint64_t cr2 = read_cr2(), cr4;
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    /* A protection fault on a present user page: SMEP (fetch) or SMAP at work. */
+    if (tf->vector == EXC_PF && (tf->error & PF_PRESENT) && cr2 < ARCH_USER_TOP) {
+        if ((tf->error & PF_FETCH) && (cr4 & CR4_SMEP))
+            panic_user_access(tf, cr2, VOS_PROT_EXEC, "SMEP");
+        if (!(tf->error & PF_FETCH) && (cr4 & CR4_SMAP))
+            panic_user_access(tf, cr2, tf->error & PF_WRITE ? VOS_PROT_WRITE : VOS_PROT_READ, "SMAP");
+    }
     panic_frame(tf, "CPU exception %lu in kernel mode: error %#lx, rip %#lx, cr2 %#lx",
-                tf->vector, tf->error, tf->rip, read_cr2());
+                tf->vector, tf->error, tf->rip, cr2);
 }
 
 void arch_idle_wait(void)

@@ -84,6 +84,10 @@
 #define CR4_PGE (1 << 7)
 #define CR4_OSFXSR (1 << 9)
 #define CR4_OSXMMEXCPT (1 << 10)
+#define CR4_SMEP (1 << 20)
+#define CR4_SMAP (1 << 21)
+#define CPUID7_EBX_SMEP (1 << 7)
+#define CPUID7_EBX_SMAP (1 << 20)
 
 /* Page-table entry bits. */
 #define PTE_P 0x1ull

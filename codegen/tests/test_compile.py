@@ -37,14 +37,14 @@ def call_every_stub(model):
     lines = ["#include <vos/syscalls.h>", ""]
     for s in model.syscalls:
         args = ["0"] * len(s["args"])
-        if s["ret_kind"] == "struct":
+        if s["ret_kind"] == "struct" or s["ret_out"]:
             args.append("&result")
         call = f"vos_sys_{s['name']}({', '.join(args)})"
         fn = f"call_{s['name']}"
         lines.append(f"{'void' if s['noreturn'] else 'int64_t'} {fn}(void);")
         if s["noreturn"]:
             lines += [f"void {fn}(void)", "{", f"    {call};", "}", ""]
-        elif s["ret_kind"] == "struct":
+        elif s["ret_kind"] == "struct" or s["ret_out"]:
             lines += [f"int64_t {fn}(void)", "{", f"    {s['ret_c']} result;",
                       f"    int64_t r = {call};", "    return r < 0 ? r : (int64_t)sizeof result;", "}", ""]
         else:
@@ -97,7 +97,8 @@ class GeneratedCodeCompiles(unittest.TestCase):
     def test_kernel_shims_and_table(self):
         for arch in helpers.TARGET_ARCHES:
             arch_inc = os.path.join(helpers.REPO, "arch", arch, "include")
-            for name in ("syscall_shims.c", "syscall_table.c"):
+            # The table twice: with the generated error-list check compiled in, and without.
+            for name in ("syscall_shims.c", "syscall_table.c", "syscall_table.c -DVOS_CHECK_ERRORS=1"):
                 with self.subTest(arch=arch, file=name):
                     if not os.path.exists(os.path.join(arch_inc, "arch_defs.h")):
                         # Ports in progress: riscv64 always has one, so this never skips everything.
@@ -106,7 +107,8 @@ class GeneratedCodeCompiles(unittest.TestCase):
                     includes = [os.path.join(helpers.REPO, "kernel/include"), arch_inc,
                                 os.path.join(helpers.REPO, "libsys/include"),
                                 os.path.join(self.gen[arch], "include"), os.path.join(self.gen[arch], "kernel")]
-                    self.clang(arch, KERNEL_FLAGS[arch], includes, os.path.join(self.gen[arch], "kernel", name))
+                    file, *defines = name.split()
+                    self.clang(arch, KERNEL_FLAGS[arch] + defines, includes, os.path.join(self.gen[arch], "kernel", file))
 
     def test_riscv64_port_exists(self):
         # The default target must always be compiled above, never skipped.

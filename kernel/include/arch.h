@@ -207,6 +207,15 @@ void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Panic caused by a trap in kernel mode: prints frame and reason. */
 _Noreturn void panic_frame(const struct trap_frame *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * A kernel-mode trap on a user address whose page is there for user code:
+ * the hardware guard (guard: "SMAP", "PAN", ...) stopped the kernel from
+ * reading, writing or running user memory (access: one VOS_PROT_* bit).
+ * The kernel only reaches user memory through the page tables and the
+ * direct map (usercopy.h), so this is always a kernel bug.  See
+ * docs/porting.md, "Hardware guards".
+ */
+_Noreturn void panic_user_access(const struct trap_frame *f, uaddr_t addr, unsigned access, const char *guard);
 
 /* Device-tree helpers for arches booted with one (kernel/fdt.c). */
 int fdt_read_memory(const void *dtb, struct boot_info *bi); /* 0 ok, -1 bad blob */

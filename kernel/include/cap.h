@@ -145,6 +145,15 @@ static inline struct cap *cap_insert_root_fast(struct cspace *cs, struct object 
     return c;
 }
 void cap_slot_release(struct cap *c);
+/*
+ * A slot taken now for a capability that must not fail to arrive later (a
+ * receive's reply token or transferred capability, docs/abi.md "IPC"): it is
+ * parked (counted in used, on no list) until cap_insert_reserved fills it,
+ * or cap_slot_unpark gives it back.  VOS_OK, RESOURCE_EXHAUSTED (the space's
+ * quota) or OUT_OF_MEMORY (a new table page).
+ */
+long cap_slot_reserve(struct cspace *cs, struct cap **out);
+struct cap *cap_insert_reserved(struct cap *slot, struct object *obj, uint64_t rights, struct cap *parent);
 static inline bool cap_is_lone_root(const struct cap *c) { return !c->parent && !c->first_child; }
 
 /* New capability in cs to obj, child of parent (NULL for a root). */

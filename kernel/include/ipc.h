@@ -10,7 +10,7 @@
 #pragma once
 
 #include "process.h"
-#include "syscall_frame.h"
+#include "syscall_support.h"
 
 #define IPC_QUEUE_MAX 64        /* sent messages queued per endpoint */
 #define IPC_SENDER_FAULT (-2L)  /* internal: the sender's bytes could not be read */
@@ -83,13 +83,38 @@ static inline __attribute__((always_inline)) long ipc_put(struct thread *r, uadd
     return s->len ? ipc_copy(r->proc, buf, s->proc, s->addr, s->len) : VOS_OK;
 }
 long ipc_deliver(struct thread *r, const struct ipc_src *s, struct vos_ipc_receive_result *res);
+
+/*
+ * Every capability a message or a reply brings lands in a slot its
+ * receiver reserved before it could wait (docs/abi.md, "IPC": a receive
+ * reserves at its start, where failing is clean, and never fails for want
+ * of a slot later): parked for a reply token, spare for a transferred
+ * capability.  The reservations outlive the call, so a server's receives
+ * take one only after each token it spent.
+ */
+long ipc_reserve_slow(struct thread *t, bool cap_slot);
+static inline __attribute__((always_inline)) long ipc_reserve(struct thread *t, bool reply_slot, bool cap_slot)
+{
+    if (__builtin_expect((!reply_slot || t->ipc.parked) && (!cap_slot || t->ipc.spare), 1))
+        return VOS_OK;
+    return ipc_reserve_slow(t, cap_slot);
+}
+/* Fill the reserved slot *slot (the reservation is used up). */
+static inline struct cap *ipc_take_reserved(struct cap **slot, struct object *obj, uint64_t rights, struct cap *parent)
+{
+    struct cap *c = *slot;
+    KASSERT(c); /* the invariant above */
+    *slot = NULL;
+    return cap_insert_reserved(c, obj, rights, parent);
+}
 /* r's receive succeeded with *res: its result words (a register receive has no capability word). */
 static inline void ipc_receive_result(struct thread *r, const struct vos_ipc_receive_result *res)
 {
     if (r->ipc.regs)
-        syscall_return3(&r->frame, res->sender, res->message_len, res->reply_token);
+        syscall_result_ipc_reply_receive_short(
+            &r->frame, &(struct vos_ipc_short_receive_result){ res->sender, res->message_len, res->reply_token });
     else
-        syscall_return_vos_ipc_receive_result(&r->frame, res);
+        syscall_result_ipc_receive(&r->frame, res);
 }
 void ipc_finish_receive(struct thread *r, long err, const struct vos_ipc_receive_result *res);
 void ipc_fail(struct thread *t, long err); /* end t's blocked call/receive with err */

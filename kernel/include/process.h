@@ -98,6 +98,7 @@ struct thread {
     struct list run_link;      /* ready queue */
     struct list proc_link;
     int32_t exit_code;
+    uint64_t syscall_nr;       /* the number of the call it is in, for the error check only (VOS_CHECK_ERRORS) */
     struct list joiners;       /* the thread waiting in SYS_THREAD_JOIN (at most one) */
 
     /* While BLOCKED in a syscall: what it waits on and how to finish it. */
@@ -110,7 +111,8 @@ struct thread {
     /* IPC (kernel/ipc.c): what a blocked receive or call needs when a peer completes it. */
     struct {
         struct reply *reply;   /* this thread's reply object for its calls (cached, one reference) */
-        struct cap *parked;    /* a spent reply token's slot, kept for the next one (cap.h), or NULL */
+        struct cap *parked;    /* a slot reserved for the next reply token (cap.h), or NULL */
+        struct cap *spare;     /* a slot reserved for a capability arriving with a message or reply, or NULL */
         /* What the fast path found last for each of its capability arguments (ipc_fast.c). */
         struct cap_hint call_channel, rr_reply, rr_endpoint;
         struct cap *via;       /* the capability the blocked receive/call waits through */

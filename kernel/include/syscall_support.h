@@ -6,6 +6,7 @@
 
 #include "cap.h"
 #include "process.h"
+#include "syscall_frame.h"
 #include "usercopy.h"
 
 /* A handler's "the thread now waits; its results are written when it wakes". */
@@ -45,6 +46,26 @@ static inline long sys_capability_validate(struct thread *self, struct cap *capa
 {
     (void)self;
     return (capability->rights & required_rights) == required_rights ? VOS_OK : VOS_ERR_PERMISSION_DENIED;
+}
+
+/*
+ * The error-list check (VOS_CHECK_ERRORS; generated into syscall_table.c
+ * from each call's spec `errors`): an error the spec does not list for the
+ * call panics, naming both.  Off, it costs nothing: the benchmark image.
+ */
+#if VOS_CHECK_ERRORS
+void syscall_check_error(uint64_t nr, long err);
+static inline void syscall_note(struct thread *t, uint64_t nr) { t->syscall_nr = nr; }
+#else
+static inline void syscall_check_error(uint64_t nr, long err) { (void)nr, (void)err; }
+static inline void syscall_note(struct thread *t, uint64_t nr) { (void)t, (void)nr; }
+#endif
+
+/* End t's blocked call with err: every waker fails a call this way, so the error check sees it. */
+static inline void syscall_fail_blocked(struct thread *t, long err)
+{
+    syscall_check_error(t->syscall_nr, err);
+    syscall_return_error(&t->frame, err);
 }
 
 /* The overflow rule: copy the spilled argument words in from user memory. */

@@ -149,7 +149,7 @@ const char *vos_exit_describe(const struct vos_process_exit_info *info, char *bu
     if (info->reason == VOS_EXIT_CODE)
         vos_snprintf(buf, len, "exited with code %ld", (long)(int64_t)info->code);
     else if (info->reason < VOS_EXIT_COUNT)
-        vos_snprintf(buf, len, "killed: %s at %#lx", faults[info->reason], (unsigned long)info->code);
+        vos_snprintf(buf, len, "killed: %s at %#lx", faults[info->reason], (unsigned long)info->address);
     else
         vos_snprintf(buf, len, "ended (reason %lu)", (unsigned long)info->reason);
     return buf;
@@ -199,12 +199,12 @@ vos_status_t vos_thread_spawn(int (*fn)(void *), void *arg, uint64_t stack_size,
 
 vos_status_t vos_thread_join(vos_thread_t *t, uint64_t timeout_ns, int32_t *code)
 {
-    int64_t r = vos_sys_thread_join(t->tid, timeout_ns);
-    /* Word 0 is the exit code; only the error codes' range is ambiguous with it. */
-    if (r < 0 && r > -VOS_ERROR_LIMIT)
+    int32_t joined;
+    int64_t r = vos_sys_thread_join(t->tid, timeout_ns, &joined);
+    if (r)
         return r;
     if (code)
-        *code = (int32_t)r;
+        *code = joined;
     if (t->stack)
         vos_munmap(t->stack, t->stack_size);
     t->stack = NULL;

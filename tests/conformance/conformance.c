@@ -36,6 +36,8 @@
 #include <vos/libsys.h>
 #endif
 
+static int32_t joined; /* what SYS_THREAD_JOIN collected (its stub narrows the i32 into it) */
+
 #define ERR(e) (-(int64_t)(e))
 #define KERNEL_ADDR 0xffff800000001000ull
 #define NS_PER_S 1000000000ull
@@ -544,7 +546,7 @@ static int64_t spawn_hello(const char *const *argv, uint64_t argc, const vos_cap
     return pid;
 }
 
-/* process_create, process_start, process_wait and exit: a child's exit code, sign-extended. */
+/* process_create, process_start, process_wait and exit: a child's negative exit code. */
 static void process_happy(void **state)
 {
     (void)state;
@@ -557,7 +559,8 @@ static void process_happy(void **state)
     assert_int_equal(vos_sys_process_wait((uint64_t)pid, GUARD_NS, &info), 0);
     assert_int_equal(info.pid, (uint64_t)pid);
     assert_int_equal(info.reason, VOS_EXIT_CODE);
-    assert_int_equal(info.code, (uint64_t)(int64_t)-7);
+    assert_int_equal(info.code, -7);
+    assert_int_equal(info.address, 0);
     assert_int_equal(vos_sys_process_wait((uint64_t)pid, 0, &info), ERR(VOS_ERR_NOT_FOUND)); /* reaped */
 }
 
@@ -784,7 +787,7 @@ static void ipc_short_round_trips(void **state) /* [IPC] */
     }
     struct vos_ipc_short_message m = { 0, 0, 0, 0, 0, 0, 0, 0 };
     assert_int_equal(vos_sys_ipc_call_short(channel_cap, 0, &m), 0);
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 0);
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &joined), 0);
     assert_int_equal(server_result, 0);
     assert_int_equal(vos_sys_ipc_call_short(channel_cap, VOS_IPC_REGISTER_MESSAGE + 1, &m),
                      ERR(VOS_ERR_INVALID_PARAMETER));
@@ -805,7 +808,7 @@ static void ipc_call_too_small(void **state) /* [IPC] */
     assert_int_equal(vos_sys_ipc_call(channel_id, ipc_bytes("q", 1), 1, resp, 8, GUARD_NS, 0, channel_cap, &res),
                      ERR(VOS_ERR_BUFFER_TOO_SMALL));
     assert_int_equal(res.response_len, 64);
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 0);
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &joined), 0);
 }
 
 static void ipc_reply_happy(void **state) /* [IPC] */
@@ -857,6 +860,113 @@ static void thread_blocker(uint64_t arg)
     vos_sys_nanosleep(ts);
     vos_sys_thread_exit(3);
 }
+/*
+ * ---- signed results (docs/abi.md, "Return values") ----
+ * An exit code is an i32 carried zero-extended: word 0 of SYS_THREAD_JOIN
+ * (and word 2 of SYS_PROCESS_WAIT) has bit 63 clear whatever the code, so
+ * -3 never reads as the error NotFound, and the stubs narrow it back.
+ */
+static const int32_t signed_codes[] = { 0, 1, -1, -3, INT32_MIN, INT32_MAX };
+#define SIGNED_CODES (sizeof(signed_codes) / sizeof(signed_codes[0]))
+
+#ifdef CONF_HOST
+/* The child process on the host: its code is host code (hh_make_image); argv[1] is the code. */
+static void exit_child(uint64_t start_info)
+{
+    struct vos_start_info si;
+    host_user_read(start_info, &si, sizeof(si));
+    uint64_t arg;
+    host_user_read(si.argv + 8, &arg, sizeof(arg));
+    char digits[16] = { 0 };
+    for (size_t i = 0; i + 1 < sizeof(digits); i++) {
+        host_user_read(arg + i, &digits[i], 1);
+        if (!digits[i])
+            break;
+    }
+    vos_sys_exit((int32_t)strtol(digits, NULL, 10));
+}
+
+/* A started child that exits with code; its pid. */
+static int64_t spawn_exit(int32_t code)
+{
+    struct hh_elf_image image;
+    hh_make_image(&image, exit_child);
+    memcpy(scratch, &image, sizeof(image)); /* user memory */
+    char digits[16];
+    snprintf(digits, sizeof(digits), "%" PRId32, code);
+    const char *argv[2] = { U("exit"), ubytes(digits, strlen(digits) + 1) };
+    int64_t pid = vos_sys_process_create(scratch, sizeof(image), ubytes(argv, sizeof(argv)), 2, NULL, 0);
+    assert_true(pid > 0);
+    assert_int_equal(vos_sys_process_start((uint64_t)pid), 0);
+    return pid;
+}
+#else
+static int64_t spawn_exit(int32_t code)
+{
+    char digits[16];
+    snprintf(digits, sizeof(digits), "%" PRId32, code);
+    const char *const argv[] = { "hello", "exit", digits };
+    int64_t pid = spawn_hello(argv, 3, NULL, 0);
+    assert_int_equal(vos_sys_process_start((uint64_t)pid), 0);
+    return pid;
+}
+#endif
+
+static void process_wait_signed_codes(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < SIGNED_CODES; i++) {
+        int32_t code = signed_codes[i];
+        int64_t pid = spawn_exit(code);
+        struct vos_process_exit_info info;
+        memset(&info, 0xa5, sizeof(info));
+        assert_int_equal(vos_sys_process_wait((uint64_t)pid, GUARD_NS, &info), 0);
+        assert_int_equal(info.pid, (uint64_t)pid);
+        assert_int_equal(info.reason, VOS_EXIT_CODE);
+        if (info.code != code)
+            fail_msg("exit code %" PRId32 " came back as %" PRId32, code, info.code);
+        assert_int_equal(info.address, 0);
+        /* The words themselves: the code zero-extended in word 2, word 3 (a fault's address) 0. */
+        pid = spawn_exit(code);
+        uint64_t args[8] = { (uint64_t)pid, GUARD_NS, 0, 0, 0, 0, 0, 0 }, ret[4] = { 0, 0, 0, 1 };
+        assert_int_equal(vos_syscall_raw(VOS_SYS_PROCESS_WAIT, args, ret), pid);
+        assert_int_equal(ret[1], VOS_EXIT_CODE);
+        assert_int_equal(ret[2], (uint64_t)(uint32_t)code);
+        assert_int_equal(ret[3], 0);
+    }
+}
+
+__attribute__((noinline)) static void thread_exit_with(uint64_t code)
+{
+    vos_sys_thread_exit((int32_t)code);
+}
+
+static void thread_join_signed_codes(void **state)
+{
+    (void)state;
+    uint8_t *stack = map_anon(16384);
+    make_executable(thread_exit_with);
+    for (size_t i = 0; i < SIGNED_CODES; i++) {
+        int32_t code = signed_codes[i];
+        int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)thread_exit_with, (uint64_t)(uintptr_t)stack, 16384,
+                                            (uint32_t)code);
+        assert_true(tid > 0);
+        int32_t got = 12345;
+        assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &got), 0);
+        if (got != code)
+            fail_msg("exit code %" PRId32 " came back as %" PRId32, code, got);
+        /* Joined once: a second join is the error NotFound, which no exit code looks like. */
+        assert_int_equal(vos_sys_thread_join((uint64_t)tid, 0, &got), ERR(VOS_ERR_NOT_FOUND));
+        /* Word 0 itself: the code zero-extended, bit 63 clear. */
+        tid = vos_sys_thread_create((uint64_t)(uintptr_t)thread_exit_with, (uint64_t)(uintptr_t)stack, 16384,
+                                    (uint32_t)code);
+        assert_true(tid > 0);
+        uint64_t args[8] = { (uint64_t)tid, GUARD_NS, 0, 0, 0, 0, 0, 0 }, ret[4];
+        assert_int_equal(vos_syscall_raw(VOS_SYS_THREAD_JOIN, args, ret), (uint64_t)(uint32_t)code);
+        assert_false(VOS_IS_ERROR(ret[0]));
+    }
+    vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
+}
 
 static volatile uint64_t entry_frame_misalignment = 99;
 
@@ -874,7 +984,8 @@ static void thread_entry_alignment(void **state)
     make_executable(thread_align_body);
     int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)thread_align_body, (uint64_t)(uintptr_t)stack, 16384, 5);
     assert_true(tid > 0);
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 5);
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &joined), 0);
+    assert_int_equal(joined, 5);
     if (entry_frame_misalignment)
         fail_msg("a new thread's frame is at %" PRIu64 " mod 16: its entry stack breaks the C ABI "
                  "(x86_64: rsp must be 8 mod 16 at a function's entry)", (uint64_t)entry_frame_misalignment);
@@ -889,9 +1000,10 @@ static void thread_create_join_happy(void **state)
     make_executable(thread_body);
     int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)thread_body, (uint64_t)(uintptr_t)stack, 16384, sentinel);
     assert_true(tid > 0);
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE), (int64_t)(int32_t)(8 - 100)); /* negative i32 */
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE, &joined), 0); /* negative i32 */
+    assert_int_equal(joined, (int64_t)(int32_t)(8 - 100));
     assert_int_equal(thread_seen, sentinel); /* the 4th argument arrived whole */
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 0), ERR(VOS_ERR_NOT_FOUND));
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 0, &joined), ERR(VOS_ERR_NOT_FOUND));
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
 }
 
@@ -903,9 +1015,10 @@ static void thread_join_timeout(void **state)
     int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)thread_blocker, (uint64_t)(uintptr_t)stack, 16384, 1000);
     /* the sleeper sleeps 1 s: ample margin for the 0 and 1 µs timeouts below, even on a loaded host */
     assert_true(tid > 0);
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 0), ERR(VOS_ERR_TIMEOUT));
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 1000), ERR(VOS_ERR_TIMEOUT));
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 3);
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 0, &joined), ERR(VOS_ERR_TIMEOUT));
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, 1000, &joined), ERR(VOS_ERR_TIMEOUT));
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &joined), 0);
+    assert_int_equal(joined, 3);
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
 }
 
@@ -915,7 +1028,7 @@ static void thread_errors(void **state)
     uint8_t *stack = map_anon(16384);
     assert_int_equal(vos_sys_thread_create(0x10, (uint64_t)(uintptr_t)stack, 16384, 0), ERR(VOS_ERR_INVALID_ADDRESS));
     assert_int_equal(vos_sys_thread_create((uint64_t)(uintptr_t)thread_body, fresh_unmapped(), 8192, 0), ERR(VOS_ERR_INVALID_ADDRESS));
-    assert_int_equal(vos_sys_thread_join(999999, 0), ERR(VOS_ERR_NOT_FOUND));
+    assert_int_equal(vos_sys_thread_join(999999, 0, &joined), ERR(VOS_ERR_NOT_FOUND));
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
 }
 
@@ -1114,7 +1227,7 @@ static void registers_kept_across_switch(void **state)
     for (int i = 0; i < 3; i++)
         check_kept_registers(VOS_SYS_YIELD, "switched to another thread and back (SYS_YIELD)");
     spin_stop = 1;
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 0);
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &joined), 0);
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
 }
 
@@ -1438,7 +1551,7 @@ static void fp_exchange(void)
         fp_fill(in, &fp_client, round, VOS_SYS_IPC_CALL_SHORT, args, 2, words);
         fp_trap(in, fp_client_out[round]);
     }
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 0);
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &joined), 0);
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
     if (fp_server_result != 0)
         fp_record(&fp_server, FP_ROUNDS, "the server ended with %" PRId64, fp_server_result);
@@ -1482,7 +1595,7 @@ static const struct CMUnitTest fixed_tests[] = {
     T("exit.i32_upper_bits", exit_i32),
     T("thread_exit.i32_upper_bits", thread_exit_i32),
     T("thread_exit.code_reaches_join", thread_create_join_happy),
-    T("exit.child_code_sign_extended", process_happy),
+    T("exit.child_code_negative", process_happy),
     T("process_create.grants", process_create_grants),
     T("process_wait.timeout_and_words", process_wait_words),
     T("read.happy", read_happy),
@@ -1505,6 +1618,8 @@ static const struct CMUnitTest fixed_tests[] = {
     T("process_start.errors", process_start_wait_errors),
     T("thread_create.happy_exit_code_to_join", thread_create_join_happy),
     T("thread_join.timeout", thread_join_timeout),
+    T("thread_join.signed_exit_codes", thread_join_signed_codes),
+    T("process_wait.signed_exit_codes", process_wait_signed_codes),
     T("thread_create.errors", thread_errors),
     T("thread_create.entry_stack_alignment", thread_entry_alignment),
     T("capability_create.happy", capability_create_happy),

@@ -16,7 +16,7 @@
 
 /* Tests that need a guest: the host target starts no ELF programs. */
 static const char *const guest_only[] = {
-    "exit.child_code_sign_extended", "process_create.grants", "process_wait.timeout_and_words",
+    "exit.child_code_negative", "process_create.grants", "process_wait.timeout_and_words",
 };
 
 static struct memobj *pool;

@@ -272,9 +272,6 @@ static void check_result(const struct conf_syscall *s, uint64_t nr, const uint64
             violation("unknown syscall number: not InvalidSyscall", nr, a, w0);
         return;
     }
-    /* Until the signed-result encoding (issue 15, first part) lands, a joined exit code < 0 reads as an error. */
-    if (s->nr == VOS_SYS_THREAD_JOIN && e <= -(int64_t)INT32_MIN)
-        return;
     for (unsigned i = 0; i < s->nerrors; i++)
         if (s->errors[i] == e)
             return;
@@ -401,7 +398,7 @@ static void get_memory(struct slot *sl)
     sl->buf = (uint64_t)m;
     sl->elf = sl->buf + BUF_PAGES * PAGE_SIZE;
     struct hh_elf_image img;
-    hh_make_elf(&img, worker);
+    hh_make_image(&img, worker);
     host_user_write(sl->elf, &img, sizeof(img));
     m = vos_sys_mmap(0, PAGE_SIZE, VOS_PROT_READ, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
     sl->ro = VOS_IS_ERROR(m) ? 0 : (uint64_t)m;
@@ -537,7 +534,7 @@ static void run_input(const uint8_t *data, size_t size, bool check_memory)
     for (unsigned prog = 0; prog < HARNESS_PROGRAMS; prog++)
         hh_thread(prog < 2 ? p0 : p1, worker, prog);
     run_machine();
-    hh_give_frames_back();
+    hh_release_frames();
 
     kill_all(p0->obj.id);
     hh_finish();

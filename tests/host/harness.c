@@ -144,47 +144,6 @@ vos_cap_t hh_stale_token(struct process *p, struct object *obj)
     return t;
 }
 
-void hh_make_elf(struct hh_elf_image *e, host_user_fn *fn)
-{
-    uint64_t entry = (uint64_t)(uintptr_t)fn, page = entry & ~(uint64_t)(PAGE_SIZE - 1);
-    memset(e, 0, sizeof(*e));
-    memcpy(e->ident, "\177ELF\2\1\1", 7);
-    e->type = 2; /* ET_EXEC */
-    e->machine = ARCH_ELF_MACHINE;
-    e->version = 1;
-    e->entry = entry;
-    e->phoff = offsetof(struct hh_elf_image, ph);
-    e->ehsize = (uint16_t)offsetof(struct hh_elf_image, ph);
-    e->phentsize = sizeof(e->ph);
-    e->phnum = 1;
-    e->ph.type = 1; /* PT_LOAD */
-    e->ph.flags = 5; /* R + X */
-    e->ph.vaddr = e->ph.paddr = page;
-    e->ph.filesz = sizeof(*e);
-    e->ph.memsz = 2 * PAGE_SIZE;
-    e->ph.align = PAGE_SIZE;
-}
-
-static paddr_t taken_frames;
-
-void hh_take_frames(uint64_t leave)
-{
-    while (frame_free_count() > leave) {
-        paddr_t pa = frame_alloc();
-        *(paddr_t *)arch_phys_to_virt(pa) = taken_frames;
-        taken_frames = pa;
-    }
-}
-
-void hh_give_frames_back(void)
-{
-    while (taken_frames) {
-        paddr_t next = *(paddr_t *)arch_phys_to_virt(taken_frames);
-        frame_free(taken_frames);
-        taken_frames = next;
-    }
-}
-
 struct object *hh_console(void) { return &console_device()->obj; }
 
 void hh_expect_poweroff(void) { poweroff_expected = true; }
@@ -287,4 +246,47 @@ uint64_t hh_trap(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3
     struct vos_host_regs r = { .nr = nr, .a0 = a0, .a1 = a1, .a2 = a2, .a3 = a3, .a4 = a4, .a5 = a5 };
     vos_host_trap(&r);
     return r.r0;
+}
+
+void hh_make_image(struct hh_elf_image *e, host_user_fn *fn)
+{
+    uint64_t entry = (uint64_t)(uintptr_t)fn, page = entry & ~(uint64_t)(PAGE_SIZE - 1);
+    memset(e, 0, sizeof(*e));
+    memcpy(e->eh.ident, "\177ELF\2\1\1", 7);
+    e->eh.type = 2; /* ET_EXEC */
+    e->eh.machine = ARCH_ELF_MACHINE;
+    e->eh.version = 1;
+    e->eh.entry = entry;
+    e->eh.phoff = offsetof(struct hh_elf_image, ph);
+    e->eh.ehsize = sizeof(e->eh);
+    e->eh.phentsize = sizeof(e->ph);
+    e->eh.phnum = 1;
+    e->ph.type = PT_LOAD;
+    e->ph.flags = PF_R | PF_X;
+    e->ph.vaddr = e->ph.paddr = page;
+    e->ph.filesz = sizeof(*e);
+    e->ph.memsz = 2 * PAGE_SIZE;
+    e->ph.align = PAGE_SIZE;
+}
+
+static paddr_t hoard; /* frames hh_exhaust_frames took, linked through their first word */
+
+void hh_take_frames(uint64_t leave)
+{
+    paddr_t pa;
+    while (frame_free_count() > leave && (pa = frame_alloc())) {
+        *(paddr_t *)arch_phys_to_virt(pa) = hoard;
+        hoard = pa;
+    }
+}
+
+void hh_exhaust_frames(void) { hh_take_frames(0); }
+
+void hh_release_frames(void)
+{
+    while (hoard) {
+        paddr_t next = *(paddr_t *)arch_phys_to_virt(hoard);
+        frame_free(hoard);
+        hoard = next;
+    }
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "elf.h"
 #include "host_machine.h"
 #include "process.h"
 #include <vos/syscalls.h>
@@ -57,32 +58,24 @@ vos_cap_t hh_stale_token(struct process *p, struct object *obj); /* a slot that 
 struct object *hh_console(void);
 
 /*
- * A minimal ELF image for SYS_PROCESS_CREATE: one PT_LOAD segment (R+X)
- * over the page of the host function fn, entry at fn.  The program must be
- * linked without PIE so fn lies below USER_STACK_TOP.
+ * An ELF image for SYS_PROCESS_CREATE whose code is host code: one PT_LOAD
+ * segment (R+X) over the page of fn, which is the entry point.  The kernel
+ * loads it as any image (the bytes copied are irrelevant) and the new
+ * thread starts at fn.  A program using it is linked -no-pie, so its
+ * functions lie below USER_STACK_TOP, where the loader accepts segments.
  */
-struct hh_elf_phdr {
-    uint32_t type, flags;
-    uint64_t offset, vaddr, paddr, filesz, memsz, align;
-};
 struct hh_elf_image {
-    uint8_t ident[16];
-    uint16_t type, machine;
-    uint32_t version;
-    uint64_t entry, phoff, shoff;
-    uint32_t flags;
-    uint16_t ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-    struct hh_elf_phdr ph;
+    struct elf64_ehdr eh;
+    struct elf64_phdr ph;
 };
-void hh_make_elf(struct hh_elf_image *e, host_user_fn *fn);
+void hh_make_image(struct hh_elf_image *e, host_user_fn *fn);
 
-/*
- * Memory pressure without fault injection: take free frames (threaded
- * through themselves) until only `leave` are left, so whatever the kernel
- * allocates next fails; give them all back.  Callable from user threads.
- */
+/* Take every free frame from the kernel (callable from a user thread), and give them all back. */
+void hh_exhaust_frames(void);
+void hh_release_frames(void);
+
+/* Take free frames until only `leave` are left (so the kernel's next allocations fail); hh_release_frames gives them back. */
 void hh_take_frames(uint64_t leave);
-void hh_give_frames_back(void);
 
 /* Run until every started process of the test has exited; fails the test on a deadlock, a panic or a UCHECK. */
 void hh_run(void);

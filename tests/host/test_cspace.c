@@ -310,6 +310,105 @@ static void test_park_wraps_generation(void **state)
     assert_int_equal(c.key ^ CAP_KEY_FREE, slot | 8ull << VOS_CAP_GENERATION_SHIFT);
 }
 
+/*
+ * ---- IPC: a receive never fails for want of a capability slot (issue 15, defect 3) ----
+ * With memory exhausted and the receiver's space needing a new table page,
+ * SYS_IPC_RECEIVE used to return OutOfMemory (not in its errors list) at
+ * once, forever, while the caller stayed queued.  Now a receive reserves
+ * its slots at its start (docs/abi.md, "IPC"): a call arrives in the slots
+ * reserved before memory ran out, and a reservation that cannot be made is
+ * a clean, listed OutOfMemory with nothing taken.
+ */
+static struct process *rsv_proc;
+static vos_cap_t rsv_console, rsv_chan_cap;
+static uint64_t rsv_chan_id;
+static volatile int rsv_client_ready, rsv_go;
+
+static void reserve_client(uint64_t arg)
+{
+    (void)arg;
+    struct vos_ipc_call_result r;
+    /* A queued call's buffers are checked against its regions: an mmap'd page (its bytes do not matter). */
+    int64_t page = vos_sys_mmap(0, VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
+                                VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE, 0, 0);
+    UCHECK(page > 0);
+    char *buf = (char *)(uintptr_t)page;
+    int64_t grant = vos_sys_capability_derive(rsv_console, VOS_RIGHT_READ | VOS_RIGHT_GRANT);
+    UCHECK(grant > 0);
+    /* While memory lasts: our reply object and the slot for a capability in a reply (nobody receives yet). */
+    UCHECK_ERR(vos_sys_ipc_call(rsv_chan_id, buf, 4, buf, 8, 0, 0, rsv_chan_cap, &r), VOS_ERR_TIMEOUT);
+    rsv_client_ready = 1;
+    while (!rsv_go)
+        vos_sys_yield();
+    UCHECK_EQ(vos_sys_ipc_call(rsv_chan_id, buf, 4, buf, 8, VOS_TIMEOUT_INFINITE, 0, rsv_chan_cap, &r), 0);
+    UCHECK_EQ(r.response_len, 2);
+    /* A call with a capability: it takes the receiver's other reserved slot. */
+    UCHECK_EQ(vos_sys_ipc_call(rsv_chan_id, buf, 1, buf, 8, VOS_TIMEOUT_INFINITE, (uint64_t)grant, rsv_chan_cap, &r), 0);
+}
+
+static void reserve_server(uint64_t self_cap)
+{
+    struct vos_endpoint_create_result e;
+    UCHECK_EQ(vos_sys_ipc_endpoint_create(&e), 0);
+    int64_t ch = vos_sys_ipc_channel_create(e.endpoint_id, e.endpoint_id, e.capability, e.capability);
+    UCHECK(ch > 0);
+    int64_t chcap = vos_sys_capability_create(VOS_OBJ_CHANNEL, (uint64_t)ch, VOS_RIGHT_ALL, self_cap);
+    UCHECK(chcap > 0);
+    rsv_chan_id = (uint64_t)ch, rsv_chan_cap = (vos_cap_t)chcap;
+    while (!rsv_client_ready)
+        vos_sys_yield();
+    char buf[16];
+    struct vos_ipc_receive_result rr;
+    /* Nothing queued: Timeout, but the slots a message may need are reserved now. */
+    UCHECK_ERR(vos_sys_ipc_receive(e.endpoint_id, buf, sizeof(buf), 0, e.capability, &rr), VOS_ERR_TIMEOUT);
+
+    /* Our space full up to a table boundary, and no memory for the next table page. */
+    struct cspace *cs = &rsv_proc->cspace;
+    int64_t last = 0;
+    while (cs->free_head || cs->next_unused % 64) {
+        last = vos_sys_capability_derive(rsv_console, VOS_RIGHT_READ | VOS_RIGHT_REVOKE);
+        UCHECK(last > 0);
+    }
+    hh_exhaust_frames();
+    UCHECK_ERR(vos_sys_capability_derive(rsv_console, VOS_RIGHT_READ), VOS_ERR_OUT_OF_MEMORY);
+
+    rsv_go = 1;
+    vos_sys_yield(); /* the client's call queues */
+    UCHECK_EQ(vos_sys_ipc_receive(e.endpoint_id, buf, sizeof(buf), VOS_TIMEOUT_INFINITE, e.capability, &rr), 0);
+    UCHECK_EQ(rr.message_len, 4);
+    UCHECK(rr.reply_token != 0);
+    UCHECK_EQ(vos_sys_ipc_reply(rr.reply_token, buf, 2, 0), 0);
+    /* The second call, with a capability: the spent token's slot and the spare one take it. */
+    UCHECK_EQ(vos_sys_ipc_receive(e.endpoint_id, buf, sizeof(buf), VOS_TIMEOUT_INFINITE, e.capability, &rr), 0);
+    UCHECK(rr.reply_token != 0 && rr.capability != 0);
+    UCHECK_EQ(vos_sys_capability_validate(rr.capability, VOS_RIGHT_GRANT), 0);
+    UCHECK_EQ(vos_sys_ipc_reply(rr.reply_token, buf, 2, 0), 0);
+    /* No slot for a capability any more and no memory for one: a clean, listed error at the start. */
+    UCHECK_ERR(vos_sys_ipc_receive(e.endpoint_id, buf, sizeof(buf), 0, e.capability, &rr), VOS_ERR_OUT_OF_MEMORY);
+    /* A slot freed: the reservation is made, the receive goes on (and finds nothing). */
+    UCHECK_EQ(vos_sys_capability_revoke((vos_cap_t)last), 0);
+    UCHECK_ERR(vos_sys_capability_validate((vos_cap_t)last, 0), VOS_ERR_INVALID_CAPABILITY);
+    UCHECK_ERR(vos_sys_ipc_receive(e.endpoint_id, buf, sizeof(buf), 0, e.capability, &rr), VOS_ERR_TIMEOUT);
+    hh_release_frames();
+    reached = 1;
+}
+
+static void test_receive_reserves_slots(void **state)
+{
+    (void)state;
+    reached = 0;
+    rsv_client_ready = rsv_go = 0;
+    rsv_proc = hh_process("reserve");
+    rsv_console = hh_grant(rsv_proc, hh_console(), VOS_RIGHT_ALL);
+    vos_cap_t self = hh_grant(rsv_proc, &rsv_proc->obj, VOS_RIGHT_ALL);
+    hh_thread(rsv_proc, reserve_server, self);
+    hh_thread(rsv_proc, reserve_client, 0);
+    hh_start(rsv_proc);
+    hh_run();
+    hh_release_frames(); /* if the server stopped early */
+    assert_int_equal(reached, 1);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -322,6 +421,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_validate_checks_rights, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_capability_create, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_many_capabilities, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_receive_reserves_slots, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("cspace", tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "syscall_support.h"
 
 static int reached; /* set by the last line of a user function: proves it ran to the end */
 
@@ -127,6 +128,58 @@ static void test_narrow_args(void **state)
     assert_int_equal(p->exit_info.code, (uint64_t)-7);
 }
 
+/*
+ * The generated error-list check (VOS_CHECK_ERRORS) on the road of an
+ * error delivered to a blocked thread: every waker ends a call with
+ * syscall_fail_blocked, which checks the error against the list of the
+ * call the thread blocked in.  Interrupted is in SYS_NANOSLEEP's list;
+ * Timeout is not, and panics naming both.  (The check on errors returned
+ * at once is proved by the conformance suite with tests/abi-breaks.py.)
+ * It powers the machine off, so it is the last test of this program.
+ */
+static void long_sleeper(uint64_t arg)
+{
+    (void)arg;
+    struct vos_timespec ts = { 3600, 0 };
+    UCHECK_ERR(vos_sys_nanosleep(&ts), VOS_ERR_INTERRUPTED);
+    struct vos_timespec *tsp = &ts; /* again; this time the waker's error is not on the list */
+    vos_sys_nanosleep(tsp);
+}
+
+static jmp_buf check_fired;
+
+static void poweroff_caught(int status)
+{
+    (void)status;
+    longjmp(check_fired, 1);
+}
+
+static void test_error_check_on_blocked_threads(void **state)
+{
+    (void)state;
+    if (!VOS_CHECK_ERRORS)
+        skip();
+    struct process *p = hh_process("sleeper");
+    struct thread *t = hh_thread(p, long_sleeper, 0);
+    hh_start(p);
+    assert_int_equal(hh_run_until_idle(), HOST_STOP_IDLE);
+    assert_int_equal(t->state, THREAD_BLOCKED);
+    assert_int_equal(t->syscall_nr, VOS_SYS_NANOSLEEP);
+    syscall_fail_blocked(t, VOS_ERR_INTERRUPTED); /* listed: no complaint */
+    sched_wake(t);
+    assert_int_equal(hh_run_until_idle(), HOST_STOP_IDLE);
+    assert_int_equal(t->state, THREAD_BLOCKED); /* in its second sleep */
+    void (*saved)(int) = host_poweroff_hook;
+    host_poweroff_hook = poweroff_caught;
+    hh_expect_poweroff();
+    if (!setjmp(check_fired))
+        syscall_fail_blocked(t, VOS_ERR_TIMEOUT);
+    host_poweroff_hook = saved;
+    assert_true(host_powered_off());
+    assert_non_null(strstr(host_console_text(),
+                           "error check: SYS_NANOSLEEP (41) returned Timeout (7), which its spec errors list does not name"));
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -134,6 +187,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_good_numbers_reach_handlers, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_spill_pointer, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_narrow_args, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_error_check_on_blocked_threads, hh_setup, hh_teardown), /* last: powers off */
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("dispatch", tests, NULL, NULL);

@@ -11,6 +11,8 @@
 
 static int progress[8];
 
+static int32_t joined; /* what SYS_THREAD_JOIN collected (its stub narrows the i32 into it) */
+
 #define RW (VOS_PROT_READ | VOS_PROT_WRITE)
 
 /* ---- faults ---- */
@@ -68,7 +70,7 @@ static void test_fault_kills_only_its_process(void **state)
     hh_run();
     assert_int_equal(progress[0], 1);
     assert_int_equal(a->exit_info.reason, VOS_EXIT_PAGE_FAULT);
-    assert_int_equal(a->exit_info.code, 0xdead000);
+    assert_int_equal(a->exit_info.address, 0xdead000);
     assert_int_equal(progress[1], 5);
     assert_int_equal(b->exit_info.reason, VOS_EXIT_CODE);
     assert_int_equal(b->exit_info.code, 5);
@@ -243,11 +245,13 @@ static void creator(uint64_t arg)
     int64_t t2 = vos_sys_thread_create((uint64_t)(uintptr_t)created, (uint64_t)stack + 8 * PAGE_SIZE,
                                        8 * PAGE_SIZE, 100);
     UCHECK(t1 > 0 && t2 > 0 && t1 != t2);
-    UCHECK_ERR(vos_sys_thread_join((vos_tid_t)t1, 0), VOS_ERR_TIMEOUT); /* not run yet: no waiting allowed */
-    UCHECK_EQ(vos_sys_thread_join((vos_tid_t)t1, VOS_TIMEOUT_INFINITE), 42);
+    UCHECK_ERR(vos_sys_thread_join((vos_tid_t)t1, 0, &joined), VOS_ERR_TIMEOUT); /* not run yet: no waiting allowed */
+    UCHECK_EQ(vos_sys_thread_join((vos_tid_t)t1, VOS_TIMEOUT_INFINITE, &joined), 0);
+    UCHECK_EQ(joined, 42);
     UCHECK_EQ(vos_sys_yield(), 0);
-    UCHECK_EQ(vos_sys_thread_join((vos_tid_t)t2, 0), 200); /* dead already: collected at once */
-    UCHECK_ERR(vos_sys_thread_join((vos_tid_t)t2, 0), VOS_ERR_NOT_FOUND); /* and only once */
+    UCHECK_EQ(vos_sys_thread_join((vos_tid_t)t2, 0, &joined), 0); /* dead already: collected at once */
+    UCHECK_EQ(joined, 200);
+    UCHECK_ERR(vos_sys_thread_join((vos_tid_t)t2, 0, &joined), VOS_ERR_NOT_FOUND); /* and only once */
     UCHECK_EQ(progress[4], 121);
     progress[5] = 1;
 }
@@ -277,15 +281,18 @@ static void join_target_fn(uint64_t unused)
 static void first_joiner(uint64_t unused)
 {
     (void)unused;
-    UCHECK_EQ(vos_sys_thread_join(join_target, VOS_TIMEOUT_INFINITE), 5);
+    int32_t code = 0;
+    UCHECK_EQ(vos_sys_thread_join(join_target, VOS_TIMEOUT_INFINITE, &code), 0);
+    UCHECK_EQ(code, 5);
     progress[0] = 1;
 }
 
 static void second_joiner(uint64_t unused)
 {
     (void)unused;
-    UCHECK_ERR(vos_sys_thread_join(join_target, VOS_TIMEOUT_INFINITE), VOS_ERR_BUSY); /* the first waits already */
-    UCHECK_ERR(vos_sys_thread_join(join_second, VOS_TIMEOUT_INFINITE), VOS_ERR_INVALID_PARAMETER); /* itself */
+    int32_t code;
+    UCHECK_ERR(vos_sys_thread_join(join_target, VOS_TIMEOUT_INFINITE, &code), VOS_ERR_BUSY); /* the first waits already */
+    UCHECK_ERR(vos_sys_thread_join(join_second, VOS_TIMEOUT_INFINITE, &code), VOS_ERR_INVALID_PARAMETER); /* itself */
     progress[1] = 1;
 }
 

@@ -1,12 +1,7 @@
 /*
- * test_spawn.c — SYS_PROCESS_CREATE / START / WAIT with real ELF images.
- *
- * On the host a program's code is host code, so the image a test builds is
- * one PT_LOAD segment (R+X) over the page of a host function, with that
- * function as the entry point.  The kernel loads it as it would any image
- * (the bytes copied are irrelevant) and the new thread starts at the
- * function.  This program is linked without PIE so its functions lie below
- * USER_STACK_TOP, where the loader accepts segments.
+ * test_spawn.c — SYS_PROCESS_CREATE / START / WAIT with real ELF images
+ * (hh_make_image: one segment over a host function's page, which is the
+ * entry point).
  */
 #include <string.h>
 
@@ -65,7 +60,7 @@ static void orphan_child(uint64_t start_info)
 static void short_parent(uint64_t images)
 {
     struct hh_elf_image *img = (struct hh_elf_image *)(uintptr_t)images;
-    hh_make_elf(img, orphan_child);
+    hh_make_image(img, orphan_child);
     vos_cap_t caps[1] = { console }; /* on the stack: user memory, unlike the global */
     UCHECK_ERR(vos_sys_process_create(img, sizeof(*img), NULL, 0, &console, 1), VOS_ERR_INVALID_ADDRESS);
     int64_t pid = vos_sys_process_create(img, sizeof(*img), NULL, 0, caps, 1);
@@ -81,9 +76,9 @@ static void short_parent(uint64_t images)
 static void parent_main(uint64_t images)
 {
     struct hh_elf_image *img = (struct hh_elf_image *)(uintptr_t)images, *bad = img + 1;
-    hh_make_elf(img, child_main);
-    hh_make_elf(bad, child_main);
-    bad->machine = 3; /* EM_386: not this machine */
+    hh_make_image(img, child_main);
+    hh_make_image(bad, child_main);
+    bad->eh.machine = 3; /* EM_386: not this machine */
     char name[] = "bin/child", code[] = "7";
     const char *argv[] = { name, code };
     vos_cap_t caps[] = { console };
@@ -103,13 +98,13 @@ static void parent_main(uint64_t images)
     UCHECK_EQ(info.code, 7);
     UCHECK_ERR(vos_sys_process_wait((vos_pid_t)pid, 0, &info), VOS_ERR_NOT_FOUND); /* reaped */
 
-    hh_make_elf(img, faulting_child);
+    hh_make_image(img, faulting_child);
     pid = vos_sys_process_create(img, sizeof(*img), argv, 1, NULL, 0);
     UCHECK(pid > 0);
     UCHECK_EQ(vos_sys_process_start((vos_pid_t)pid), 0);
     UCHECK_EQ(vos_sys_process_wait((vos_pid_t)pid, VOS_TIMEOUT_INFINITE, &info), 0);
     UCHECK_EQ(info.reason, VOS_EXIT_PAGE_FAULT);
-    UCHECK_EQ(info.code, 0x20);
+    UCHECK_EQ(info.address, 0x20);
     reached = 1;
 }
 
@@ -181,21 +176,21 @@ static void test_orphan_runs_on(void **state)
 
 struct two_segments {
     struct hh_elf_image img;
-    struct hh_elf_phdr second; /* right after the first program header */
+    struct elf64_phdr second; /* right after the first program header */
 };
 
-static void pt_load_twice(struct two_segments *t) { t->img.phnum = 2; t->second = t->img.ph; }
-static void bad_magic(struct two_segments *t) { t->img.ident[1] = 'L'; }
-static void elf32(struct two_segments *t) { t->img.ident[4] = 1; }
-static void big_endian(struct two_segments *t) { t->img.ident[5] = 2; }
-static void bad_version(struct two_segments *t) { t->img.ident[6] = 0; }
-static void shared_object(struct two_segments *t) { t->img.type = 3; }
-static void other_machine(struct two_segments *t) { t->img.machine = 3; }
-static void bad_phentsize(struct two_segments *t) { t->img.phentsize = 32; }
-static void no_phdrs(struct two_segments *t) { t->img.phnum = 0; }
-static void too_many_phdrs(struct two_segments *t) { t->img.phnum = 65; }
-static void phoff_beyond(struct two_segments *t) { t->img.phoff = sizeof(*t) + 1; }
-static void phdrs_beyond(struct two_segments *t) { t->img.phnum = 3; }
+static void pt_load_twice(struct two_segments *t) { t->img.eh.phnum = 2; t->second = t->img.ph; }
+static void bad_magic(struct two_segments *t) { t->img.eh.ident[1] = 'L'; }
+static void elf32(struct two_segments *t) { t->img.eh.ident[4] = 1; }
+static void big_endian(struct two_segments *t) { t->img.eh.ident[5] = 2; }
+static void bad_version(struct two_segments *t) { t->img.eh.ident[6] = 0; }
+static void shared_object(struct two_segments *t) { t->img.eh.type = 3; }
+static void other_machine(struct two_segments *t) { t->img.eh.machine = 3; }
+static void bad_phentsize(struct two_segments *t) { t->img.eh.phentsize = 32; }
+static void no_phdrs(struct two_segments *t) { t->img.eh.phnum = 0; }
+static void too_many_phdrs(struct two_segments *t) { t->img.eh.phnum = 65; }
+static void phoff_beyond(struct two_segments *t) { t->img.eh.phoff = sizeof(*t) + 1; }
+static void phdrs_beyond(struct two_segments *t) { t->img.eh.phnum = 3; }
 static void not_load(struct two_segments *t) { t->img.ph.type = 2; } /* skipped: then no entry */
 static void empty_segment(struct two_segments *t) { t->img.ph.memsz = 0; }
 static void filesz_over_memsz(struct two_segments *t) { t->img.ph.filesz = t->img.ph.memsz + 1; }
@@ -206,8 +201,8 @@ static void page_zero(struct two_segments *t) { t->img.ph.vaddr = 0; }
 static void in_stack_area(struct two_segments *t) { t->img.ph.vaddr = USER_STACK_TOP - USER_STACK_SIZE; }
 static void into_stack_area(struct two_segments *t) { t->img.ph.memsz = USER_STACK_TOP - t->img.ph.vaddr; }
 static void writable_code(struct two_segments *t) { t->img.ph.flags = 7; }
-static void entry_outside(struct two_segments *t) { t->img.entry = t->img.ph.vaddr + t->img.ph.memsz; }
-static void entry_below(struct two_segments *t) { t->img.entry = t->img.ph.vaddr - 1; }
+static void entry_outside(struct two_segments *t) { t->img.eh.entry = t->img.ph.vaddr + t->img.ph.memsz; }
+static void entry_below(struct two_segments *t) { t->img.eh.entry = t->img.ph.vaddr - 1; }
 static void entry_not_exec(struct two_segments *t) { t->img.ph.flags = 4; }
 
 static const struct hostile {
@@ -250,7 +245,7 @@ static void try_hostile(struct two_segments *t)
 {
     for (size_t i = 0; i < ARRAY_SIZE(hostile); i++) {
         memset(t, 0, sizeof(*t));
-        hh_make_elf(&t->img, child_main);
+        hh_make_image(&t->img, child_main);
         if (hostile[i].mutate)
             hostile[i].mutate(t);
         int64_t r = vos_sys_process_create(t, hostile[i].len ? hostile[i].len : sizeof(*t), NULL, 0, NULL, 0);
@@ -305,7 +300,7 @@ struct args_buffers {
 static void args_parent(uint64_t buf)
 {
     struct args_buffers *b = (struct args_buffers *)(uintptr_t)buf;
-    hh_make_elf(&b->img, quick_child);
+    hh_make_image(&b->img, quick_child);
     memset(b->long_arg, 'a', sizeof(b->long_arg) - 1);
     const char *too_long[] = { b->long_arg };
     UCHECK_ERR(vos_sys_process_create(&b->img, sizeof(b->img), too_long, 1, NULL, 0), VOS_ERR_INVALID_PARAMETER);
@@ -340,14 +335,14 @@ static void test_kernel_image(void **state)
     (void)state;
     struct process *p = hh_process("kernel-image");
     static struct hh_elf_image img;
-    hh_make_elf(&img, child_main);
+    hh_make_image(&img, child_main);
     struct elf_source src = { .kernel = (const uint8_t *)&img, .len = sizeof(img) };
     uaddr_t entry = 0;
     assert_int_equal(elf_load(&p->vspace, &src, &entry), VOS_OK);
     assert_int_equal(entry, (uint64_t)(uintptr_t)child_main);
     src.len = sizeof(img) - 1; /* the segment's bytes run past the end */
     img.ph.vaddr += 16 * PAGE_SIZE;
-    img.entry += 16 * PAGE_SIZE;
+    img.eh.entry += 16 * PAGE_SIZE;
     assert_int_equal(elf_load(&p->vspace, &src, &entry), VOS_ERR_INVALID_PARAMETER);
 }
 
@@ -363,7 +358,7 @@ struct squeeze_buffers {
 static void squeeze_parent(uint64_t buf)
 {
     struct squeeze_buffers *b = (struct squeeze_buffers *)(uintptr_t)buf;
-    hh_make_elf(&b->img, orphan_child);
+    hh_make_image(&b->img, orphan_child);
     strcpy(b->name, "bin/child");
     strcpy(b->arg, "argument");
     b->argv[0] = b->name;
@@ -374,7 +369,7 @@ static void squeeze_parent(uint64_t buf)
         hh_take_frames(leave);
         int64_t pid = vos_sys_process_create(&b->img, sizeof(b->img), b->argv, leave & 1 ? 2 : 0, b->caps, 1);
         UCHECK(pid > 0 || pid == hh_err(VOS_ERR_OUT_OF_MEMORY) || pid == hh_err(VOS_ERR_RESOURCE_EXHAUSTED));
-        hh_give_frames_back();
+        hh_release_frames();
     }
     reached = 1;
 }

@@ -25,6 +25,8 @@
 #define THREAD_ENTRY
 #endif
 
+static int32_t joined; /* what SYS_THREAD_JOIN collected (its stub narrows the i32 into it) */
+
 static vos_cap_t console, bootfs_cap, self_cap, pool;
 static uint64_t self_pid;
 static struct vos_bootfs fs;
@@ -109,7 +111,7 @@ static int64_t spawn(const char *const *argv, uint64_t argc, const vos_cap_t *ca
 
 static int64_t wait_code(int64_t pid)
 {
-    struct vos_process_exit_info info = { 0, 99, 99 };
+    struct vos_process_exit_info info = { 0, 99, 99, 0 };
     if (pid <= 0 || vos_sys_process_wait((uint64_t)pid, INF, &info))
         return -1;
     return info.reason == VOS_EXIT_CODE ? (int64_t)info.code : 1000 + (int64_t)info.reason;
@@ -355,7 +357,7 @@ static void test_threads(void)
     memset(resp, 0, sizeof(resp));
     CHECK_EQ(vos_sys_ipc_call(to_me.id, "ping", 4, resp, sizeof(resp), INF, 0, to_me.cap, &cr), 0);
     CHECK(cr.response_len == 4 && !memcmp(resp, "pong", 4) && cr.capability == 0);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[0], 0);
     CHECK_EQ(helper_result[3], self_pid);
     CHECK_EQ(helper_result[1], 0);
@@ -366,7 +368,7 @@ static void test_threads(void)
     cr.response_len = 0;
     CHECK_EQ(vos_sys_ipc_call(to_me.id, "ping", 4, resp, 10, INF, 0, to_me.cap, &cr), ERR(VOS_ERR_BUFFER_TOO_SMALL));
     CHECK_EQ(cr.response_len, 100);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[1], ERR(VOS_ERR_BUFFER_TOO_SMALL));
 
     /* The caller times out after its request was received: the late reply finds nobody. */
@@ -377,7 +379,7 @@ static void test_threads(void)
     CHECK(now_ns() - t0 >= 20000000);
     CHECK_EQ(helper_result[0], 0); /* it was received */
     CHECK_EQ(vos_sys_ipc_send(to_go.id, "go", 2, 0, to_go.cap), 0);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[1], ERR(VOS_ERR_NOT_FOUND));
 
     /* A caller queued through a channel capability that is revoked: Interrupted. */
@@ -388,7 +390,7 @@ static void test_threads(void)
     CHECK_EQ(vos_sys_ipc_receive(me.id, NULL, 0, INF, me.cap, &r), ERR(VOS_ERR_BUFFER_TOO_SMALL)); /* it is queued */
     CHECK_EQ(r.message_len, 4);
     CHECK_EQ(vos_sys_capability_revoke((uint64_t)cc), 0);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[0], ERR(VOS_ERR_INTERRUPTED));
     CHECK_EQ(vos_sys_ipc_receive(me.id, resp, sizeof(resp), 0, me.cap, &r), ERR(VOS_ERR_TIMEOUT)); /* gone */
 
@@ -401,7 +403,7 @@ static void test_threads(void)
     for (int i = 0; i < 3; i++)
         vos_sys_yield(); /* let it reach the receive and block (it is the only other thread) */
     CHECK_EQ(vos_sys_capability_revoke((uint64_t)ec), 0);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[0], ERR(VOS_ERR_INTERRUPTED));
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
 }
@@ -429,7 +431,7 @@ static void test_short_tokens(void)
     CHECK(sr.message_len == 4 && sr.sender == self_pid && sr.reply_token != 0 && m.w0 == 0x676e6970);
     CHECK_EQ(vos_sys_ipc_reply(sr.reply_token, "pong", 4, 0), 0);
     CHECK_EQ(vos_sys_ipc_reply(sr.reply_token, "pong", 4, 0), ERR(VOS_ERR_INVALID_CAPABILITY));
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[0], 4);
     CHECK_EQ(helper_result[1], 0x676e6f70); /* "pong", the rest of the word zero */
 
@@ -441,7 +443,7 @@ static void test_short_tokens(void)
     tid = start_thread(helper_short_caller, stack, to_me.cap);
     CHECK_EQ(vos_sys_ipc_reply_receive_short(0, me.cap, 0, &m, &sr), 0);
     CHECK_EQ(vos_sys_ipc_reply(sr.reply_token, hundred, sizeof(hundred), 0), ERR(VOS_ERR_BUFFER_TOO_SMALL));
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[0], ERR(VOS_ERR_BUFFER_TOO_SMALL));
 
     /* No capability travels to a register caller: NotSupported, and the token still answers. */
@@ -450,10 +452,105 @@ static void test_short_tokens(void)
     CHECK_EQ(vos_sys_ipc_reply_receive_short(0, me.cap, 0, &m, &sr), 0);
     CHECK_EQ(vos_sys_ipc_reply(sr.reply_token, "x", 1, (uint64_t)d), ERR(VOS_ERR_NOT_SUPPORTED));
     CHECK_EQ(vos_sys_ipc_reply(sr.reply_token, "ok", 2, 0), 0);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
     CHECK_EQ(helper_result[0], 2);
     vos_sys_capability_revoke((uint64_t)d);
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
+}
+
+/*
+ * ---- a receive never fails for want of a capability slot (issue 15, defect 3) ----
+ * With memory exhausted and our capability space needing a new table page
+ * for a reply token, SYS_IPC_RECEIVE used to return OutOfMemory (not in its
+ * errors list) at once, forever, while the caller stayed queued.  A receive
+ * now reserves its slots at its start (docs/abi.md, "IPC"), where failing is
+ * clean: a call arrives in the slots reserved before memory ran out.
+ */
+static volatile int rsv_ready, rsv_go;
+static int64_t rsv_result[3];
+
+static THREAD_ENTRY void reserve_client(uint64_t grant)
+{
+    char buf[8] = "ping";
+    struct vos_ipc_call_result r;
+    /* While memory lasts: our reply object and the slot for a capability in a reply (nobody receives yet). */
+    rsv_result[0] = vos_sys_ipc_call(to_me.id, buf, 4, buf, sizeof(buf), 0, 0, to_me.cap, &r);
+    rsv_ready = 1;
+    while (!rsv_go)
+        vos_sys_yield();
+    rsv_result[1] = vos_sys_ipc_call(to_me.id, buf, 4, buf, sizeof(buf), INF, 0, to_me.cap, &r);
+    rsv_result[2] = vos_sys_ipc_call(to_me.id, buf, 1, buf, sizeof(buf), INF, grant, to_me.cap, &r);
+    vos_sys_thread_exit(0);
+}
+
+/* Touch the stack we may use while memory is exhausted: a lazy page then would kill us. */
+static __attribute__((noinline)) void touch_stack(void)
+{
+    volatile char deep[16384];
+    for (unsigned i = 0; i < sizeof(deep); i += 512)
+        deep[i] = 0;
+}
+
+#define RSV_MAPS 512
+static struct { uint64_t addr, len; } rsv_maps[RSV_MAPS];
+
+static void test_receive_reserves_slots(void)
+{
+    const uint64_t rw = VOS_PROT_READ | VOS_PROT_WRITE, anon = VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE;
+    int64_t stack = vos_sys_mmap(0, 16384, rw, anon, 0, 0);
+    int64_t grant = vos_sys_capability_derive(console, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT | VOS_RIGHT_REVOKE);
+    int64_t root = vos_sys_capability_derive(console, VOS_RIGHT_READ | VOS_RIGHT_DERIVE | VOS_RIGHT_REVOKE);
+    CHECK(stack > 0 && grant > 0 && root > 0);
+    rsv_ready = rsv_go = 0;
+    int64_t tid = start_thread(reserve_client, (void *)(uintptr_t)stack, (uint64_t)grant);
+    while (!rsv_ready)
+        vos_sys_yield();
+    CHECK_EQ(rsv_result[0], ERR(VOS_ERR_TIMEOUT));
+    char buf[16];
+    struct vos_ipc_receive_result r;
+    /* Nothing queued: Timeout, but the slots a message may need are reserved now. */
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), ERR(VOS_ERR_TIMEOUT));
+
+    /* Exhaust memory: populated mappings, halving their size down to a page... */
+    touch_stack();
+    unsigned nmaps = 0;
+    for (uint64_t len = 4ull << 20; len >= VOS_PAGE_SIZE; len /= 2) {
+        int64_t a;
+        while (nmaps < RSV_MAPS && (a = vos_sys_mmap(0, len, rw, anon, 0, 0)) > 0)
+            rsv_maps[nmaps].addr = (uint64_t)a, rsv_maps[nmaps++].len = len;
+    }
+    /* ...then capabilities until our space needs a table page there is no memory for. */
+    int64_t last = 0, d;
+    unsigned derived = 0;
+    while ((d = vos_sys_capability_derive((uint64_t)root, VOS_RIGHT_READ | VOS_RIGHT_REVOKE)) > 0)
+        last = d, derived++;
+    CHECK_EQ(d, ERR(VOS_ERR_OUT_OF_MEMORY));
+    CHECK(last > 0);
+
+    rsv_go = 1;
+    vos_sys_yield(); /* the client's call queues */
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), INF, me.cap, &r), 0);
+    CHECK(r.message_len == 4 && r.reply_token != 0);
+    CHECK_EQ(vos_sys_ipc_reply(r.reply_token, "ok", 2, 0), 0);
+    /* The second call carries a capability: the spent token's slot and the spare one take them. */
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), INF, me.cap, &r), 0);
+    CHECK(r.reply_token != 0 && r.capability != 0);
+    CHECK_EQ(vos_sys_ipc_reply(r.reply_token, "ok", 2, 0), 0);
+    /* No reserved slot for a capability now, and no memory for one: a clean, listed error at the start. */
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), ERR(VOS_ERR_OUT_OF_MEMORY));
+    /* One slot freed: the reservation is made and the receive goes on (nothing is queued). */
+    CHECK_EQ(vos_sys_capability_revoke((uint64_t)last), 0);
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), ERR(VOS_ERR_TIMEOUT));
+
+    for (unsigned i = 0; i < nmaps; i++)
+        vos_sys_munmap(rsv_maps[i].addr, rsv_maps[i].len);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
+    CHECK_EQ(rsv_result[1], 0);
+    CHECK_EQ(rsv_result[2], 0);
+    vos_sys_capability_revoke((uint64_t)root); /* every capability derived above, then root */
+    vos_sys_capability_revoke((uint64_t)grant); /* and the copy the call brought us */
+    vos_sys_munmap((uint64_t)stack, 16384);
+    CHECK(derived > 0);
 }
 
 /* ---- other processes ---- */
@@ -713,6 +810,7 @@ int main(const struct vos_start_info *si)
     test_cap_transfer_local();
     test_threads();
     test_short_tokens();
+    test_receive_reserves_slots();
     test_ping_pong();
     test_short_ping_pong();
     test_orphaned_endpoint();

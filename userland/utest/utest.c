@@ -15,6 +15,8 @@ static vos_cap_t console, pool, bootfs_cap, self_cap;
 static struct vos_bootfs fs;
 static unsigned passed, failed;
 
+static int32_t joined; /* what SYS_THREAD_JOIN collected (its stub narrows the i32 into it) */
+
 #define CHECK(cond) check((cond), #cond, __LINE__)
 #define CHECK_EQ(a, b) check_eq((int64_t)(a), (int64_t)(b), #a " == " #b, __LINE__)
 
@@ -105,7 +107,7 @@ static void test_process_faults(void)
         { "fault-illegal", VOS_EXIT_ILLEGAL_INSTRUCTION },
     };
     for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct vos_process_exit_info info = { 0, 99, 0 };
+        struct vos_process_exit_info info = { 0, 99, 0, 0 };
         const char *argv[] = { cases[i].prog };
         CHECK_EQ(run(argv, 1, &info), 0);
         CHECK_EQ(info.reason, cases[i].reason);
@@ -283,7 +285,7 @@ static void test_vector_registers(uint8_t *stack)
     vos_sys_yield(); /* the other thread runs and loads its own xmm7 */
     __asm__ volatile("movq %%xmm7, %0" : "=r"(after));
     CHECK_EQ(after, mine);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE), 0);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE, &joined), 0);
 }
 #else
 static void test_vector_registers(uint8_t *stack) { (void)stack; }
@@ -295,20 +297,22 @@ static void test_threads(void)
     CHECK(stack != NULL);
     int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)thread_body, (uint64_t)(uintptr_t)stack, 16384, 41);
     CHECK(tid > 0);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE), 42);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE, &joined), 0);
+    CHECK_EQ(joined, 42);
     CHECK_EQ(thread_flag, 41);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, 0), ERR(VOS_ERR_NOT_FOUND)); /* double join */
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, 0, &joined), ERR(VOS_ERR_NOT_FOUND)); /* double join */
 
     tid = vos_sys_thread_create((uint64_t)(uintptr_t)sleeper_body, (uint64_t)(uintptr_t)stack, 16384, 5000000);
     CHECK(tid > 0);
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, 0), ERR(VOS_ERR_TIMEOUT));
-    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE), 5);
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, 0, &joined), ERR(VOS_ERR_TIMEOUT));
+    CHECK_EQ(vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE, &joined), 0);
+    CHECK_EQ(joined, 5);
 
     CHECK_EQ(vos_sys_thread_create(0x10, (uint64_t)(uintptr_t)stack, 16384, 0), ERR(VOS_ERR_INVALID_ADDRESS));
     CHECK_EQ(vos_sys_thread_create((uint64_t)(uintptr_t)thread_body, 0x10, 16384, 0), ERR(VOS_ERR_INVALID_ADDRESS));
     CHECK_EQ(vos_sys_thread_create((uint64_t)(uintptr_t)thread_body, (uint64_t)(uintptr_t)stack, 1u << 30, 0),
              ERR(VOS_ERR_INVALID_ADDRESS));
-    CHECK_EQ(vos_sys_thread_join(999999, 0), ERR(VOS_ERR_NOT_FOUND));
+    CHECK_EQ(vos_sys_thread_join(999999, 0, &joined), ERR(VOS_ERR_NOT_FOUND));
     test_vector_registers(stack);
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
 }

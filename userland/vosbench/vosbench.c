@@ -118,7 +118,7 @@ static void bench_thread_switch(unsigned nthreads)
     uint64_t total = vos_cycles() - t0;
     stop_spinners = 1;
     for (unsigned i = 0; i + 1 < nthreads; i++)
-        vos_sys_thread_join((uint64_t)tids[i], VOS_TIMEOUT_INFINITE);
+        vos_sys_thread_join((uint64_t)tids[i], VOS_TIMEOUT_INFINITE, &(int32_t){ 0 });
     vos_sys_munmap((uint64_t)(uintptr_t)stacks, nthreads * stack_size);
     char label[80];
     vos_snprintf(label, sizeof(label), "context switch (%u runnable threads, per switch)", nthreads);
