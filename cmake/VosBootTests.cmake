@@ -83,19 +83,17 @@ function(vos_boot_tests_for_path)
     set_property(GLOBAL PROPERTY VOS_UTEST_ADDED TRUE)
     # The scripted shell session on the default image (vos_shell_session_test below).
     vos_shell_session_test(${P_PATH} "${banner}" ${P_COMMAND_FN})
-    cmake_language(CALL ${P_COMMAND_FN} cmd kernel-utest)
-    vos_boot_test(NAME utest-${P_PATH} EXIT 0 TIMEOUT 600
-                  EXPECT ${banner} "utest: starting" "utest: [0-9]+ passed, 0 failed"
-                         "\\[kernel\\] process 1 \\(init\\) exited with code 0"
-                  REJECT "utest: FAIL"
-                  COMMAND ${cmd})
-    # The IPC suite (userland/ipctest), on the same boot path.
-    cmake_language(CALL ${P_COMMAND_FN} cmd kernel-ipctest)
-    vos_boot_test(NAME ipctest-${P_PATH} EXIT 0 TIMEOUT 600
-                  EXPECT ${banner} "ipctest: starting" "ipctest: [0-9]+ passed, 0 failed"
-                         "\\[kernel\\] process 1 \\(init\\) exited with code 0"
-                  REJECT "ipctest: FAIL"
-                  COMMAND ${cmd})
+    # The in-guest suites, each the first process of its own kernel: the
+    # syscalls (userland/utest), IPC (userland/ipctest), memory exhaustion and
+    # quotas (userland/memtest).
+    foreach(suite utest ipctest memtest)
+      cmake_language(CALL ${P_COMMAND_FN} cmd kernel-${suite})
+      vos_boot_test(NAME ${suite}-${P_PATH} EXIT 0 TIMEOUT 600
+                    EXPECT ${banner} "${suite}: starting" "${suite}: [0-9]+ passed, 0 failed"
+                           "\\[kernel\\] process 1 \\(init\\) exited with code 0"
+                    REJECT "${suite}: FAIL" "\\[kernel\\] BUG"
+                    COMMAND ${cmd})
+    endforeach()
     # The ABI-conformance suite (tests/conformance, cmocka in the guest): passes
     # only when cmocka reports 0 failed; the second test writes the per-syscall
     # table <build>/conformance.md from its log (tools/conformance-table.py).
@@ -119,6 +117,14 @@ function(vos_boot_tests_for_path)
                            "PANIC: kernel ${access} of user address 0x[0-9a-f]+ stopped by ${VOS_GUARD_${access}}"
                            "powering off, status 3"
                     REJECT "did not fault" COMMAND ${cmd})
+    endforeach()
+    # The isolation and exhaustion suites (tests/attack, cmocka in the guest; docs/reliability.md).
+    foreach(suite isolation exhaustion)
+      cmake_language(CALL ${P_COMMAND_FN} cmd kernel-${suite})
+      vos_boot_test(NAME ${suite}-${P_PATH} EXIT 0 TIMEOUT 300
+                    EXPECT ${banner} "\\[  PASSED  \\] [0-9]+ test" "${suite}: done, 0 failed"
+                    REJECT "\\[  FAILED  \\]" "\\[kernel\\] BUG"
+                    COMMAND ${cmd})
     endforeach()
     # Benchmarks: instruction-exact under -icount shift=0 (docs/performance.md).
     cmake_language(CALL ${P_COMMAND_FN} cmd kernel-bench)

@@ -7,8 +7,9 @@
  *    slots, counted as used), and its key is CAP_KEY_FREE-flipped: it
  *    matches no token (and the generation inside it differs from every
  *    token ever handed out for the slot);
- *  - every top and mid entry points at a table: an allocated one, or the
- *    shared empty ones, which are never written after cspace_init;
+ *  - every top and mid entry points at a table: an allocated one (charged
+ *    to the space's owner until cspace_destroy), or the shared empty ones,
+ *    which are never written after cspace_init;
  *  - a live capability holds one reference on its object;
  *  - parent/child/sibling links connect live capabilities only; deleting
  *    one re-parents its children, revoking one deletes its whole subtree.
@@ -44,7 +45,7 @@ static void leaf_init(struct cap *leaf, uint32_t base)
         slot_set_free(&leaf[i], base + i, 1);
 }
 
-void cspace_init(struct cspace *cs, uint32_t quota)
+void cspace_init(struct cspace *cs, uint32_t quota, struct process *owner)
 {
     if (!cspace_empty_mid[0]) { /* the first space: set up the shared empty tables */
         leaf_init(cspace_empty_leaf, 0);
@@ -56,6 +57,7 @@ void cspace_init(struct cspace *cs, uint32_t quota)
         cs->top[t] = cspace_empty_mid;
     cs->next_unused = 1; /* slot 0 is the null capability: never handed out, its key matches nothing */
     cs->quota = quota;
+    cs->owner = owner;
 }
 
 struct cap *cspace_slot(struct cspace *cs, uint32_t slot)
@@ -64,31 +66,33 @@ struct cap *cspace_slot(struct cspace *cs, uint32_t slot)
     return c && c->obj ? c : NULL;
 }
 
-/* Make sure the tables holding slot exist. */
-static bool slot_tables(struct cspace *cs, uint32_t slot)
+/* Make sure the tables holding slot exist (charged to the owner): VOS_OK, OUT_OF_MEMORY or RESOURCE_EXHAUSTED. */
+static long slot_tables(struct cspace *cs, uint32_t slot)
 {
+    long err = VOS_OK;
     struct cap ***mid = &cs->top[slot >> (CSPACE_MID_BITS + CSPACE_LEAF_BITS)];
     if (*mid == cspace_empty_mid) {
-        struct cap **m = kmem_alloc(PAGE_SIZE); /* half used; a whole page goes back to the frame allocator */
+        struct cap **m = kmem_alloc_for(cs->owner, PAGE_SIZE, &err); /* half used; a whole page goes back to the frame allocator */
         if (!m)
-            return false;
+            return err;
         for (uint32_t i = 0; i < (1u << CSPACE_MID_BITS); i++)
             m[i] = cspace_empty_leaf;
         *mid = m;
     }
     struct cap **leaf = &(*mid)[(slot >> CSPACE_LEAF_BITS) & ((1u << CSPACE_MID_BITS) - 1)];
     if (*leaf == cspace_empty_leaf) {
-        struct cap *l = kmem_alloc(PAGE_SIZE);
+        struct cap *l = kmem_alloc_for(cs->owner, PAGE_SIZE, &err);
         if (!l)
-            return false;
+            return err;
         leaf_init(l, slot & ~((1u << CSPACE_LEAF_BITS) - 1));
         *leaf = l;
     }
-    return true;
+    return VOS_OK;
 }
 
-static struct cap *slot_alloc(struct cspace *cs)
+static struct cap *slot_alloc(struct cspace *cs, long *err)
 {
+    *err = VOS_ERR_RESOURCE_EXHAUSTED;
     if (cs->used >= cs->quota)
         return NULL;
     struct cap *c;
@@ -97,7 +101,7 @@ static struct cap *slot_alloc(struct cspace *cs)
         cs->free_head = c->next_free;
     } else {
         uint32_t slot = cs->next_unused;
-        if (slot >= CSPACE_SLOTS || !slot_tables(cs, slot))
+        if (slot >= CSPACE_SLOTS || (*err = slot_tables(cs, slot)))
             return NULL;
         cs->next_unused++;
         c = slot_at(cs, slot);
@@ -156,16 +160,12 @@ static struct cap *cap_fill(struct cspace *cs, struct cap *c, struct object *obj
     return c;
 }
 
-static long slot_alloc_error(const struct cspace *cs)
-{
-    return cs->used >= cs->quota ? VOS_ERR_RESOURCE_EXHAUSTED : VOS_ERR_OUT_OF_MEMORY;
-}
-
 long cap_insert(struct cspace *cs, struct object *obj, uint64_t rights, struct cap *parent, struct cap **out)
 {
-    struct cap *c = slot_alloc(cs);
+    long err;
+    struct cap *c = slot_alloc(cs, &err);
     if (!c)
-        return slot_alloc_error(cs);
+        return err;
     cap_fill(cs, c, obj, rights, parent);
     if (out)
         *out = c;
@@ -174,9 +174,10 @@ long cap_insert(struct cspace *cs, struct object *obj, uint64_t rights, struct c
 
 long cap_slot_reserve(struct cspace *cs, struct cap **out)
 {
-    struct cap *c = slot_alloc(cs);
+    long err;
+    struct cap *c = slot_alloc(cs, &err);
     if (!c)
-        return slot_alloc_error(cs);
+        return err;
     c->space = cs;
     cap_slot_park(c); /* a new generation: no token ever reached this use of it */
     *out = c;
@@ -239,8 +240,8 @@ void cspace_destroy(struct cspace *cs)
             continue;
         for (uint32_t m = 0; m < (1u << CSPACE_MID_BITS); m++)
             if (cs->top[t][m] != cspace_empty_leaf)
-                kmem_free(cs->top[t][m], PAGE_SIZE);
-        kmem_free(cs->top[t], PAGE_SIZE);
+                kmem_free_for(cs->owner, cs->top[t][m], PAGE_SIZE);
+        kmem_free_for(cs->owner, cs->top[t], PAGE_SIZE);
         cs->top[t] = cspace_empty_mid;
     }
 }

@@ -25,11 +25,11 @@ static void msg_free(struct ipc_msg *m)
     struct cap *c;
     if (m->xfer && cap_lookup(ipc_transit(), m->xfer, &c) == VOS_OK)
         cap_delete(c);
-    quota_release(m->sender, m->size);
-    object_put(&m->sender->obj);
+    struct process *sender = m->sender;
     if (m->data != (uint8_t *)(m + 1))
-        kmem_free(m->data, PAGE_SIZE);
-    kmem_free(m, m->data == (uint8_t *)(m + 1) ? m->size : sizeof(*m));
+        kmem_free_for(sender, m->data, PAGE_SIZE);
+    kmem_free_for(sender, m, m->size);
+    object_put(&sender->obj); /* last: the memory was in its cache */
 }
 
 /* Nobody can receive any more: fail the callers, drop the messages. */
@@ -114,16 +114,13 @@ static long enqueue(struct thread *self, struct endpoint *ep, user_in_t message,
     if (ep->nmsgs >= IPC_QUEUE_MAX)
         return VOS_ERR_RESOURCE_EXHAUSTED;
     bool inline_data = sizeof(struct ipc_msg) + len <= PAGE_SIZE;
-    uint32_t size = (uint32_t)(inline_data ? sizeof(struct ipc_msg) + len : sizeof(struct ipc_msg) + PAGE_SIZE);
-    long err = quota_charge(self->proc, size);
-    if (err)
-        return err;
-    struct ipc_msg *m = kmem_alloc(inline_data ? size : sizeof(*m));
-    uint8_t *data = !m ? NULL : inline_data ? (uint8_t *)(m + 1) : kmem_alloc(PAGE_SIZE);
+    uint32_t size = (uint32_t)(inline_data ? sizeof(struct ipc_msg) + len : sizeof(struct ipc_msg));
+    long err;
+    struct ipc_msg *m = kmem_alloc_for(self->proc, size, &err);
+    uint8_t *data = !m ? NULL : inline_data ? (uint8_t *)(m + 1) : kmem_alloc_for(self->proc, PAGE_SIZE, &err);
     if (!data) {
-        kmem_free(m, sizeof(*m));
-        quota_release(self->proc, size);
-        return VOS_ERR_OUT_OF_MEMORY;
+        kmem_free_for(self->proc, m, size);
+        return err;
     }
     m->data = data;
     m->sender = self->proc;

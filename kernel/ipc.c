@@ -23,13 +23,26 @@
 
 _Static_assert(SYSCALL_MESSAGE_WORDS * 8 == VOS_IPC_REGISTER_MESSAGE, "the message registers hold a register message");
 
+/*
+ * Capabilities in flight live in the kernel's transit space, whose tables
+ * are nobody's and never shrink: so their number is bounded system-wide,
+ * and the memory for the tables at that bound is set aside at boot
+ * (ipc_transit_reserve), out of what the first process may hold.
+ */
+#define TRANSIT_SLOTS (1u << 14)
 static struct cspace transit;
 
 struct cspace *ipc_transit(void)
 {
     if (!transit.quota)
-        cspace_init(&transit, CSPACE_SLOTS - 1);
+        cspace_init(&transit, TRANSIT_SLOTS - 1, NULL); /* slot 0 is never used */
     return &transit;
+}
+
+uint64_t ipc_transit_reserve(void)
+{
+    uint64_t per_mid = 1u << (CSPACE_LEAF_BITS + CSPACE_MID_BITS); /* slots under one mid table */
+    return ((TRANSIT_SLOTS >> CSPACE_LEAF_BITS) + ALIGN_UP(TRANSIT_SLOTS, per_mid) / per_mid) * PAGE_SIZE;
 }
 
 __attribute__((noinline)) void *process_direct_miss(struct process *p, uaddr_t va, unsigned need)

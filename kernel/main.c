@@ -7,6 +7,7 @@
  */
 #include "device.h"
 #include "elf.h"
+#include "ipc.h"
 #include "memobj.h"
 #include "memory.h"
 #include "process.h"
@@ -49,6 +50,13 @@ void kernel_main(struct boot_info *bi)
         grant_root(init, &bootfs->obj, VOS_RIGHT_READ | VOS_RIGHT_EXECUTE | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE);
         object_put(&bootfs->obj);
     }
+
+    /*
+     * Init may hold exactly the memory left now, less what the kernel's
+     * own tables for capabilities in flight may take later (ipc.c): so the
+     * kernel never takes what a quota promised.
+     */
+    init->mem_limit = init->mem_used + frame_free_count() * PAGE_SIZE - ipc_transit_reserve();
 
     struct elf_source image = { .kernel = init_image_start, .len = (uint64_t)(init_image_end - init_image_start) };
     err = process_load(init, &image, "init", 5, 1);

@@ -3,8 +3,8 @@
  *
  * Invariants: a region's frames are allocated when it is carved and freed
  * when the last reference goes (mappings hold references, so a mapped
- * region never loses its frames); its size is charged to the process that
- * carved it until then.
+ * region never loses its frames); its frames and its directory pages are
+ * charged to the process that carved it (the object's owner) until then.
  */
 #include "cap.h"
 #include "memobj.h"
@@ -35,27 +35,25 @@ paddr_t memobj_frame(const struct memobj *m, uint64_t page)
 
 static void free_frames(struct memobj *m)
 {
+    struct process *owner = m->obj.owner;
     uint64_t pages = m->size / PAGE_SIZE;
     for (uint64_t i = 0; m->dir && i < (pages + PER_PAGE - 1) / PER_PAGE; i++) {
         if (!m->dir[i])
             break;
         for (uint64_t j = 0; j < PER_PAGE && i * PER_PAGE + j < pages; j++)
             if (m->dir[i][j])
-                frame_free(m->dir[i][j]);
-        kmem_free(m->dir[i], PAGE_SIZE);
+                frame_free_for(owner, m->dir[i][j]);
+        kmem_free_for(owner, m->dir[i], PAGE_SIZE);
     }
-    kmem_free(m->dir, PAGE_SIZE);
+    kmem_free_for(owner, m->dir, PAGE_SIZE);
     m->dir = NULL;
 }
 
 void memobj_destroy(struct object *o)
 {
     struct memobj *m = container_of(o, struct memobj, obj);
-    if (!m->pool) {
+    if (!m->pool)
         free_frames(m);
-        if (o->owner)
-            quota_release(o->owner, m->size);
-    }
 }
 
 long memobj_carve(struct thread *self, struct cap *pool, uint64_t size, uint64_t rights, vos_cap_t *result)
@@ -64,22 +62,20 @@ long memobj_carve(struct thread *self, struct cap *pool, uint64_t size, uint64_t
         return VOS_ERR_INVALID_PARAMETER;
     size = ALIGN_UP(size, PAGE_SIZE);
     struct process *p = self->proc;
-    long err = quota_charge(p, size);
-    if (err)
-        return err;
+    if (size > p->mem_limit - p->mem_used)
+        return VOS_ERR_RESOURCE_EXHAUSTED; /* would fail part way: say so before allocating */
+    long err;
     struct memobj *m = object_alloc(sizeof(*m), VOS_OBJ_MEMORY, p, &err);
-    if (!m) {
-        quota_release(p, size);
+    if (!m)
         return err;
-    }
     m->size = size; /* from here on, object_put undoes everything */
     uint64_t pages = size / PAGE_SIZE;
-    err = (m->dir = kmem_alloc(PAGE_SIZE)) ? VOS_OK : VOS_ERR_OUT_OF_MEMORY;
-    for (uint64_t i = 0; !err && i < pages; i++) {
-        if (!m->dir[i / PER_PAGE] && !(m->dir[i / PER_PAGE] = kmem_alloc(PAGE_SIZE)))
-            err = VOS_ERR_OUT_OF_MEMORY;
-        else if (!(m->dir[i / PER_PAGE][i % PER_PAGE] = frame_alloc()))
-            err = VOS_ERR_OUT_OF_MEMORY;
+    err = VOS_OK;
+    m->dir = kmem_alloc_for(p, PAGE_SIZE, &err);
+    for (uint64_t i = 0; m->dir && !err && i < pages; i++) {
+        if (!m->dir[i / PER_PAGE] && !(m->dir[i / PER_PAGE] = kmem_alloc_for(p, PAGE_SIZE, &err)))
+            break;
+        m->dir[i / PER_PAGE][i % PER_PAGE] = frame_alloc_for(p, &err);
     }
     struct cap *c;
     if (!err)

@@ -55,15 +55,9 @@ void object_init_static(struct object *o, uint32_t type)
 
 void *object_alloc(size_t size, uint32_t type, struct process *owner, long *err)
 {
-    if (owner && (*err = quota_charge(owner, size)))
+    struct object *o = kmem_alloc_for(owner, size, err);
+    if (!o)
         return NULL;
-    struct object *o = kmem_alloc(size);
-    if (!o) {
-        if (owner)
-            quota_release(owner, size);
-        *err = VOS_ERR_OUT_OF_MEMORY;
-        return NULL;
-    }
     init(o, type);
     o->size = (uint32_t)size;
     o->owner = owner;
@@ -86,11 +80,8 @@ void object_destroy(struct object *o)
     default: panic("object_put: no destructor for type %u", o->type);
     }
     struct process *owner = o->owner;
-    uint32_t size = o->size;
-    if (size)
-        kmem_free(o, size);
-    if (owner) {
-        quota_release(owner, size);
+    if (o->size)
+        kmem_free_for(owner, o, o->size);
+    if (owner)
         object_put(&owner->obj);
-    }
 }

@@ -9,7 +9,9 @@
  *    it is reaped: by its parent's SYS_PROCESS_WAIT, by its parent's exit
  *    (if it has exited too), or at its own exit if its parent is gone;
  *  - a child's memory quota is reserved from its parent's, so no process
- *    can take memory another was promised.
+ *    can take memory another was promised; everything the kernel allocates
+ *    for a process is charged to it (kmem.c), and by the time the process
+ *    is destroyed all of it is back (mem_used is 0).
  */
 #include "elf.h"
 #include "memory.h"
@@ -34,40 +36,26 @@ const char *exit_reason_name(uint64_t reason)
     return reason < ARRAY_SIZE(exit_reason_names) && exit_reason_names[reason] ? exit_reason_names[reason] : "?";
 }
 
-long quota_charge(struct process *p, uint64_t bytes)
-{
-    if (bytes > p->mem_limit - p->mem_used)
-        return VOS_ERR_RESOURCE_EXHAUSTED;
-    p->mem_used += bytes;
-    return VOS_OK;
-}
-
-void quota_release(struct process *p, uint64_t bytes)
-{
-    KASSERT(bytes <= p->mem_used);
-    p->mem_used -= bytes;
-}
-
 struct process *process_new(const char *name, struct process *parent, long *err)
 {
     uint64_t limit = parent ? MIN(CHILD_MEM_QUOTA, (parent->mem_limit - parent->mem_used) / 2)
                             : frame_free_count() * PAGE_SIZE;
-    if (parent && (*err = quota_charge(parent, limit)))
+    if ((*err = quota_charge(parent, limit)))
         return NULL;
     struct process *p = object_alloc(sizeof(*p), VOS_OBJ_PROCESS, parent, err);
     if (!p) {
-        if (parent)
-            quota_release(parent, limit);
+        quota_release(parent, limit);
         return NULL;
     }
     p->mem_limit = limit;
+    p->kmem.owner = p;
     p->parent = parent;
     p->reapable = parent != NULL;
     list_init(&p->children);
     list_init(&p->sibling_link);
     list_init(&p->waiters);
     list_init(&p->threads);
-    cspace_init(&p->cspace, DEFAULT_CAP_QUOTA);
+    cspace_init(&p->cspace, DEFAULT_CAP_QUOTA, p);
     if (parent)
         list_add_tail(&parent->children, &p->sibling_link);
     size_t n = MIN(strlen(name), sizeof(p->name) - 1);
@@ -75,8 +63,7 @@ struct process *process_new(const char *name, struct process *parent, long *err)
     p->state = PROC_CREATED;
     for (unsigned i = 0; i < sizeof(p->xlat) / sizeof(p->xlat[0]); i++)
         p->xlat[i].shrinks = UINT64_MAX; /* empty: matches no count, so not even page 0 */
-    if (vspace_init(&p->vspace, p)) {
-        *err = VOS_ERR_OUT_OF_MEMORY;
+    if ((*err = vspace_init(&p->vspace, p))) {
         process_discard(p);
         return NULL;
     }
@@ -185,11 +172,17 @@ void process_exit(struct process *p, uint64_t reason, uint64_t code)
     cspace_destroy(&p->cspace);
     vspace_destroy(&p->vspace);
 
-    /* Children: the exited ones are reaped now, the others are on their own. */
+    /*
+     * Children: the exited ones are reaped now; those never started go too
+     * (only we could have started them, so they would hold their memory
+     * for ever); the running ones are on their own.
+     */
     list_for_each_safe(it, tmp, &p->children) {
         struct process *c = container_of(it, struct process, sibling_link);
         if (c->state == PROC_EXITED)
             reap(c);
+        else if (c->state == PROC_CREATED)
+            process_discard(c);
         else {
             c->reapable = false;
             list_del(&c->sibling_link);
@@ -226,8 +219,13 @@ void process_destroy(struct object *o)
 {
     struct process *p = container_of(o, struct process, obj);
     KASSERT(p->state == PROC_EXITED);
-    if (p->parent)
-        quota_release(p->parent, p->mem_limit);
+    kmem_cache_drain(&p->kmem);
+    /* Everything charged to it is back.  Were it not (a kernel bug), the memory is lost but the machine runs on. */
+    if (p->mem_used)
+        kprintf("[kernel] BUG: process %lu ends with %lu bytes still charged\n", (unsigned long)p->obj.id,
+                (unsigned long)p->mem_used);
+    KASSERT_DEBUG(p->mem_used == 0); /* the host tests stop right there */
+    quota_release(p->parent, p->mem_limit);
 }
 
 /* ---- syscalls ---- */

@@ -15,7 +15,7 @@ struct sched_cpu sched_cpu;
 
 static struct list ready[NUM_PRIORITIES];
 uint32_t ready_bitmap;
-static struct arch_vspace idle_vspace;   /* kernel half only: used while idle */
+static struct vspace idle_space;        /* kernel half only: used while idle; nobody's */
 static uint64_t slice_end;
 static struct list sleepers;             /* blocked threads with a timeout, by wake_at */
 static uint64_t armed;                   /* the deadline the timer is set for */
@@ -31,10 +31,10 @@ void sched_init(void)
     for (unsigned i = 0; i < NUM_PRIORITIES; i++)
         list_init(&ready[i]);
     list_init(&sleepers);
-    if (arch_vspace_init(&idle_vspace))
+    if (vspace_init(&idle_space, NULL))
         panic("no memory for the idle address space");
-    active_vspace = &idle_vspace;
-    arch_vspace_activate(&idle_vspace);
+    active_vspace = &idle_space.arch;
+    arch_vspace_activate(&idle_space.arch);
 }
 
 void sched_ready(struct thread *t)
@@ -69,8 +69,8 @@ static struct thread *pick(void)
 void sched_leave_vspace(struct vspace *vs)
 {
     if (active_vspace == &vs->arch) {
-        active_vspace = &idle_vspace;
-        arch_vspace_activate(&idle_vspace);
+        active_vspace = &idle_space.arch;
+        arch_vspace_activate(&idle_space.arch);
     }
 }
 

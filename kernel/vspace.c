@@ -9,54 +9,68 @@
  *  - no page is ever writable and executable (W^X, checked by callers);
  *  - hint is NULL or one of the regions (the last one looked up, made or
  *    passed by find_free): lookups near the last operation start there, so
- *    map, first touch and unmap of the same range walk the list once.
+ *    map, first touch and unmap of the same range walk the list once;
+ *  - a page table exists only for an ARCH_TABLE_SPAN block some region
+ *    touches: removing a region prunes the blocks it leaves empty, so
+ *    tables never outlive their mappings;
+ *  - everything the space holds (frames, page tables, region records,
+ *    spare ones included) is charged to its owner (kmem.c); the owner is
+ *    NULL only for the idle space, which maps nothing.
  */
 #include "memobj.h"
 #include "memory.h"
 #include "object.h"
+#include "process.h"
 #include "vspace.h"
 
 /*
  * Spare region records.  Every mmap makes one and every munmap drops one;
- * a few dropped ones are kept here for the next, which saves a trip
- * through kmem (which also zeroes what it hands out, while a region is
- * always written whole).  Beyond SPARE_MAX they go back to kmem.
+ * a few dropped ones are kept with the space for the next, which saves a
+ * trip through kmem (which also zeroes what it hands out, while a region
+ * is always written whole).  Beyond SPARE_MAX they go back to kmem.  They
+ * stay charged to the owner while kept, and go with the space.
  */
-#define SPARE_MAX 16
-static struct region *spare; /* linked through link.next */
-static unsigned spare_count;
+#define SPARE_MAX 8
 
-static struct region *region_alloc(void)
+static struct region *region_alloc(struct vspace *vs)
 {
-    struct region *r = spare;
+    struct region *r = vs->spare;
     if (!r)
-        return kmem_alloc(sizeof(*r));
-    spare = (struct region *)r->link.next;
-    spare_count--;
+        return kmem_alloc_for(vs->owner, sizeof(*r), &vs->alloc_err);
+    vs->spare = (struct region *)r->link.next;
+    vs->spare_count--;
     return r;
 }
 
-static void region_release(struct region *r)
+static void region_release(struct vspace *vs, struct region *r)
 {
-    if (spare_count == SPARE_MAX) {
-        kmem_free(r, sizeof(*r));
+    if (vs->spare_count == SPARE_MAX) {
+        kmem_free_for(vs->owner, r, sizeof(*r));
         return;
     }
-    r->link.next = (struct list *)spare;
-    spare = r;
-    spare_count++;
+    r->link.next = (struct list *)vs->spare;
+    vs->spare = r;
+    vs->spare_count++;
 }
 
-uint64_t vspace_spare_bytes(void) { return spare_count * sizeof(struct region); }
+paddr_t vspace_table_alloc(struct arch_vspace *arch)
+{
+    struct vspace *vs = container_of(arch, struct vspace, arch);
+    return frame_alloc_for(vs->owner, &vs->alloc_err);
+}
+
+void vspace_table_free(struct arch_vspace *arch, paddr_t pa)
+{
+    frame_free_for(container_of(arch, struct vspace, arch)->owner, pa);
+}
 
 long vspace_init(struct vspace *vs, struct process *owner)
 {
+    memset(vs, 0, sizeof(*vs));
     list_init(&vs->regions);
     vs->owner = owner;
-    vs->anon_pages = 0;
-    vs->shrinks = 0;
-    vs->hint = NULL;
-    return arch_vspace_init(&vs->arch) ? VOS_ERR_OUT_OF_MEMORY : VOS_OK;
+    vs->alloc_err = VOS_ERR_RESOURCE_EXHAUSTED; /* an arch out of ASIDs fails without allocating */
+    return arch_vspace_init(&vs->arch) ? vs->alloc_err : VOS_OK;
 }
 
 static struct region *next_region(struct vspace *vs, struct region *r)
@@ -115,28 +129,57 @@ static void unmap_pages(struct vspace *vs, struct region *r, uaddr_t start, uadd
         if (pa)
             r->mapped_max--;
         if (pa && !r->backing) {
-            frame_free(pa);
+            frame_free_for(vs->owner, pa);
             vs->anon_pages--;
-            quota_release(vs->owner, PAGE_SIZE);
         }
     }
 }
 
-static void region_free(struct vspace *vs, struct region *r)
+/*
+ * r is going and leaves the gap (prev's end, next's start): the tables of
+ * every whole ARCH_TABLE_SPAN block of it that r touched go too.
+ */
+static __attribute__((noinline)) void prune_tables(struct vspace *vs, struct region *r, struct region *prev,
+                                                   struct region *next)
+{
+    uaddr_t lo = prev ? prev->end : 0, hi = next ? next->start : ARCH_USER_TOP;
+    uaddr_t start = MAX(ALIGN_UP(lo, ARCH_TABLE_SPAN), ALIGN_DOWN(r->start, ARCH_TABLE_SPAN));
+    uaddr_t end = MIN(ALIGN_DOWN(hi, ARCH_TABLE_SPAN), ALIGN_UP(r->end, ARCH_TABLE_SPAN));
+    if (start < end)
+        arch_vspace_prune(&vs->arch, start, end, lo, hi);
+}
+
+/* Unmap and forget r; its tables go too unless the whole space is going (arch_vspace_destroy frees them). */
+static void region_free(struct vspace *vs, struct region *r, bool prune)
 {
     unmap_pages(vs, r, r->start, r->end);
-    vs->hint = region_before(vs, &r->link); /* where the next mmap will likely look */
+    struct region *prev = region_before(vs, &r->link);
+    /*
+     * Usually the region before ends in the block where r ends: r lies in
+     * that one block, which stays in use, and nothing can be pruned (with
+     * no region before, lo - 1 wraps and never matches).
+     */
+    uaddr_t lo = prev ? prev->end : 0;
+    if (prune && ((lo - 1) ^ (r->end - 1)) >= ARCH_TABLE_SPAN)
+        prune_tables(vs, r, prev, next_region(vs, r));
+    vs->hint = prev; /* where the next mmap will likely look */
     list_del(&r->link);
     if (r->backing)
         object_put(&r->backing->obj);
-    region_release(r);
+    region_release(vs, r);
 }
 
 void vspace_destroy(struct vspace *vs)
 {
     while (!list_empty(&vs->regions))
-        region_free(vs, list_first(&vs->regions, struct region, link));
+        region_free(vs, list_first(&vs->regions, struct region, link), false);
     arch_vspace_destroy(&vs->arch);
+    while (vs->spare) {
+        struct region *r = vs->spare;
+        vs->spare = (struct region *)r->link.next;
+        kmem_free_for(vs->owner, r, sizeof(*r));
+    }
+    vs->spare_count = 0;
 }
 
 /* Back one page of r at va: a fresh frame, or the memory object's. */
@@ -146,18 +189,15 @@ static long populate_page(struct vspace *vs, struct region *r, uaddr_t va)
     if (r->backing) {
         pa = memobj_frame(r->backing, (r->backing_off + (va - r->start)) / PAGE_SIZE);
         if (arch_vspace_map(&vs->arch, va, pa, r->prot))
-            return VOS_ERR_OUT_OF_MEMORY;
+            return vs->alloc_err;
         r->mapped_max++;
         return VOS_OK;
     }
-    long err = quota_charge(vs->owner, PAGE_SIZE);
-    if (err)
-        return err;
-    if (!(pa = frame_alloc()) || arch_vspace_map(&vs->arch, va, pa, r->prot)) {
-        if (pa)
-            frame_free(pa);
-        quota_release(vs->owner, PAGE_SIZE);
-        return VOS_ERR_OUT_OF_MEMORY;
+    if (!(pa = frame_alloc_for(vs->owner, &vs->alloc_err)))
+        return vs->alloc_err;
+    if (arch_vspace_map(&vs->arch, va, pa, r->prot)) {
+        frame_free_for(vs->owner, pa);
+        return vs->alloc_err;
     }
     vs->anon_pages++;
     r->mapped_max++;
@@ -170,7 +210,7 @@ static __attribute__((noinline)) long populate_region(struct vspace *vs, struct 
     for (uaddr_t p = r->start; p < r->end; p += PAGE_SIZE) {
         long err = populate_page(vs, r, p);
         if (err) {
-            region_free(vs, r);
+            region_free(vs, r, true);
             return err;
         }
     }
@@ -182,10 +222,10 @@ static __attribute__((noinline)) long map_refill(struct vspace *vs, uaddr_t va, 
                                                  unsigned max_prot, struct memobj *backing, uint64_t backing_off,
                                                  bool populate)
 {
-    struct region *r = kmem_alloc(sizeof(*r));
+    struct region *r = kmem_alloc_for(vs->owner, sizeof(*r), &vs->alloc_err);
     if (!r)
-        return VOS_ERR_OUT_OF_MEMORY;
-    region_release(r);
+        return vs->alloc_err;
+    region_release(vs, r);
     return vspace_map(vs, va, len, prot, max_prot, backing, backing_off, populate);
 }
 
@@ -199,13 +239,13 @@ long vspace_map(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot, unsi
 {
     if (!valid_range(va, len))
         return VOS_ERR_INVALID_ADDRESS;
-    if (!spare)
+    if (!vs->spare)
         return map_refill(vs, va, len, prot, max_prot, backing, backing_off, populate);
     /* Everything before next ends at or below va: only next can overlap. */
     struct region *next = first_ending_above(vs, va);
     if (next && next->start < va + len)
         return VOS_ERR_ALREADY_EXISTS;
-    struct region *r = region_alloc();
+    struct region *r = region_alloc(vs);
     *r = (struct region){ .start = va, .end = va + len, .prot = prot, .max_prot = max_prot,
                           .backing = backing, .backing_off = backing_off };
     if (backing)
@@ -216,10 +256,10 @@ long vspace_map(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot, unsi
     return populate || backing ? populate_region(vs, r) : VOS_OK;
 }
 
-/* Cut r (start < va < end) in two at va: the new second half, or NULL out of memory. */
-static struct region *split(struct region *r, uaddr_t va)
+/* Cut r (start < va < end) in two at va: the new second half, or NULL (vs->alloc_err says why). */
+static struct region *split(struct vspace *vs, struct region *r, uaddr_t va)
 {
-    struct region *tail = region_alloc();
+    struct region *tail = region_alloc(vs);
     if (!tail)
         return NULL;
     *tail = *r;
@@ -236,7 +276,7 @@ static struct region *split(struct region *r, uaddr_t va)
 static long split_at(struct vspace *vs, uaddr_t va)
 {
     struct region *r = vspace_find(vs, va);
-    return !r || r->start == va || split(r, va) ? VOS_OK : VOS_ERR_OUT_OF_MEMORY;
+    return !r || r->start == va || split(vs, r, va) ? VOS_OK : vs->alloc_err;
 }
 
 long vspace_unmap(struct vspace *vs, uaddr_t va, uint64_t len)
@@ -246,16 +286,16 @@ long vspace_unmap(struct vspace *vs, uaddr_t va, uint64_t len)
     uaddr_t end = va + len;
     /* Both cuts first, so that running out of memory changes nothing mapped. */
     struct region *r = first_ending_above(vs, va);
-    if (r && r->start < va && !(r = split(r, va)))
-        return VOS_ERR_OUT_OF_MEMORY;
+    if (r && r->start < va && !(r = split(vs, r, va)))
+        return vs->alloc_err;
     for (struct region *s = r; s && s->start < end; s = next_region(vs, s)) {
-        if (s->end > end && !split(s, end))
-            return VOS_ERR_OUT_OF_MEMORY;
+        if (s->end > end && !split(vs, s, end))
+            return vs->alloc_err;
     }
     vs->shrinks++;
     while (r && r->start < end) {
         struct region *next = next_region(vs, r);
-        region_free(vs, r);
+        region_free(vs, r, true);
         r = next;
     }
     return VOS_OK;

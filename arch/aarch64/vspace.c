@@ -51,7 +51,7 @@ static uint64_t *walk(struct arch_vspace *vs, uaddr_t va, bool alloc)
         if (!(*e & PTE_VALID)) {
             if (!alloc)
                 return 0;
-            paddr_t pa = frame_alloc();
+            paddr_t pa = vspace_table_alloc(vs);
             if (!pa)
                 return 0;
             *e = pa | PTE_VALID | PTE_TABLE;
@@ -94,38 +94,64 @@ static void flush_page(struct arch_vspace *vs, uaddr_t va)
 
 int arch_vspace_init(struct arch_vspace *vs)
 {
+    vs->root = vs->ttbr0 = 0;
     int asid = asid_alloc();
     if (asid < 0)
         return -1;
-    vs->root = frame_alloc();
+    vs->asid = asid;
+    vs->root = vspace_table_alloc(vs);
     if (!vs->root) {
         asid_used[asid / 64] &= ~(1ul << (asid % 64));
         return -1;
     }
-    vs->asid = asid;
     vs->ttbr0 = vs->root | vs->asid << 48;
     return 0;
 }
 
+/*
+ * Tables under t (at level 1, the root, to 2; entry i maps the span at
+ * base + i * span) for [start, end): free those wholly inside [lo, hi).
+ * Dropping a table descriptor needs a by-ASID invalidation, which also
+ * drops walk-cache entries, before the table's frame can be reused.
+ */
+static void prune(struct arch_vspace *vs, uint64_t *t, int level, uaddr_t base, uaddr_t start, uaddr_t end,
+                  uaddr_t lo, uaddr_t hi)
+{
+    uint64_t span = PAGE_SIZE << (9 * (3 - level));
+    for (uaddr_t va = start & ~(span - 1); va < end; va += span) {
+        uint64_t *e = &t[((va - base) / span) & 511];
+        if (!(*e & PTE_VALID))
+            continue;
+        bool whole = va >= lo && va + span <= hi;
+        if (level < 2)
+            prune(vs, table_of(*e), level + 1, va, start > va ? start : va, end < va + span ? end : va + span,
+                  lo, hi);
+        if (whole) {
+            paddr_t pa = *e & PTE_ADDR;
+            *e = 0;
+            __asm__ volatile("dsb ishst; tlbi aside1is, %0; dsb ish; isb" ::"r"(vs->asid << 48) : "memory");
+            vspace_table_free(vs, pa);
+        }
+    }
+}
+
+void arch_vspace_prune(struct arch_vspace *vs, uaddr_t start, uaddr_t end, uaddr_t lo, uaddr_t hi)
+{
+    prune(vs, arch_phys_to_virt(vs->root), 1, 0, start, end, lo, hi);
+}
+
 void arch_vspace_destroy(struct arch_vspace *vs)
 {
+    if (!vs->root)
+        return; /* never built, or destroyed already */
     /*
      * vs is not in TTBR0 (sched_leave_vspace), but arch_vspace_activate
      * leaves the switch away unsynchronized: until this isb a speculative
      * walk may still read the tables freed below.
      */
     __asm__ volatile("isb" ::: "memory");
-    uint64_t *l1 = arch_phys_to_virt(vs->root);
-    for (int i = 0; i < 512; i++) {
-        if (!(l1[i] & PTE_VALID))
-            continue;
-        uint64_t *l2 = table_of(l1[i]);
-        for (int j = 0; j < 512; j++)
-            if (l2[j] & PTE_VALID)
-                frame_free(l2[j] & PTE_ADDR);
-        frame_free(l1[i] & PTE_ADDR);
-    }
-    frame_free(vs->root);
+    arch_vspace_prune(vs, 0, ARCH_USER_TOP, 0, ARCH_USER_TOP);
+    vspace_table_free(vs, vs->root);
     /* The ASID may be reused at once: nothing of it may stay in the TLB. */
     __asm__ volatile("dsb ishst; tlbi aside1is, %0; dsb ish; isb" ::"r"(vs->asid << 48) : "memory");
     asid_used[vs->asid / 64] &= ~(1ul << (vs->asid % 64));

@@ -24,7 +24,11 @@ add_library(vos_kernel_host STATIC
   ${VOS_HOST_DIR}/machine.c
   ${VOS_HOST_DIR}/cpu.c
   ${VOS_HOST_DIR}/vspace.c
-  ${VOS_HOST_DIR}/page.c)
+  ${VOS_HOST_DIR}/page.c
+  ${VOS_HOST_DIR}/faults.c)
 target_link_libraries(vos_kernel_host PUBLIC vos_kernel_opts)
 # Tests see the error-list check as the core was built (tests/host/test_dispatch.c tests it).
 target_compile_definitions(vos_kernel_host PUBLIC VOS_CHECK_ERRORS=$<BOOL:${VOS_CHECK_ERRORS}>)
+# Fault injection (faults.c): every kernel allocation goes through a counter first.
+target_link_options(vos_kernel_host INTERFACE
+  -Wl,--wrap=frame_alloc -Wl,--wrap=kmem_alloc -Wl,--wrap=kmem_alloc_for)

@@ -1,7 +1,8 @@
 /*
  * vspace.c — simulated page tables: a four-level radix tree of 512-entry
  * tables (x86-64's shape, 48-bit addresses), every table one frame from
- * frame_alloc() so the frame accounting the tests check is exact.
+ * vspace_table_alloc() so the frame and quota accounting the tests check
+ * is exact.
  *
  * An entry is a physical address with the low bits used for flags: bit 0
  * present, bits 1..3 the VOS_PROT_* bits of a leaf.  Nothing walks these
@@ -37,7 +38,7 @@ static uint64_t *walk(struct arch_vspace *vs, uaddr_t va, bool create)
     for (int level = LEVELS - 1; level > 0; level--) {
         uint64_t *e = &t[index_at(va, level)];
         if (!(*e & PRESENT)) {
-            paddr_t pa = create ? frame_alloc() : 0;
+            paddr_t pa = create ? vspace_table_alloc(vs) : 0;
             if (!pa)
                 return NULL;
             *e = pa | PRESENT;
@@ -49,26 +50,47 @@ static uint64_t *walk(struct arch_vspace *vs, uaddr_t va, bool create)
 
 int arch_vspace_init(struct arch_vspace *vs)
 {
-    vs->root = frame_alloc();
+    vs->root = vspace_table_alloc(vs);
     return vs->root ? 0 : -1;
 }
 
-static void free_tables(paddr_t pa, int level)
+/* Tables under t (at level; entry i maps the span at base + i * span) for [start, end): free those inside [lo, hi). */
+static void prune(struct arch_vspace *vs, uint64_t *t, int level, uaddr_t base, uaddr_t start, uaddr_t end,
+                  uaddr_t lo, uaddr_t hi)
 {
-    uint64_t *t = table(pa);
-    for (unsigned i = 0; level > 0 && i < ENTRIES; i++)
-        if (t[i] & PRESENT)
-            free_tables(t[i] & ADDR_MASK, level - 1);
-    frame_free(pa);
+    uint64_t span = PAGE_SIZE << (INDEX_BITS * level);
+    for (uaddr_t va = start & ~(span - 1); va < end; va += span) {
+        uint64_t *e = &t[((va - base) / span) & (ENTRIES - 1)];
+        if (!(*e & PRESENT))
+            continue;
+        bool whole = va >= lo && va + span <= hi;
+        if (level > 1)
+            prune(vs, table(*e & ADDR_MASK), level - 1, va, start > va ? start : va, end < va + span ? end : va + span,
+                  lo, hi);
+        if (whole) {
+            paddr_t pa = *e & ADDR_MASK;
+            *e = 0;
+            vspace_table_free(vs, pa);
+        }
+    }
+}
+
+void arch_vspace_prune(struct arch_vspace *vs, uaddr_t start, uaddr_t end, uaddr_t lo, uaddr_t hi)
+{
+    if (start >= end || end > ARCH_USER_TOP || lo > start || hi < end || ((start | end | lo | hi) & (PAGE_SIZE - 1)))
+        panic("arch/host vspace: bad prune [%#lx, %#lx) in [%#lx, %#lx)", (unsigned long)start, (unsigned long)end,
+              (unsigned long)lo, (unsigned long)hi);
+    prune(vs, table(vs->root), LEVELS - 1, 0, start, end, lo, hi);
 }
 
 void arch_vspace_destroy(struct arch_vspace *vs)
 {
+    if (!vs->root)
+        return; /* never built, or destroyed already */
     if (active == vs)
         panic("arch/host vspace: destroying the active address space");
-    if (!vs->root) /* arch_vspace_init failed: nothing was made (issue 15, defect 1) */
-        return;
-    free_tables(vs->root, LEVELS - 1);
+    arch_vspace_prune(vs, 0, ARCH_USER_TOP, 0, ARCH_USER_TOP);
+    vspace_table_free(vs, vs->root);
     vs->root = 0;
 }
 

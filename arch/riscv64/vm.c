@@ -62,7 +62,8 @@ void riscv_vm_init(void)
 
 int arch_vspace_init(struct arch_vspace *vs)
 {
-    paddr_t root = frame_alloc();
+    paddr_t root = vspace_table_alloc(vs);
+    vs->root = 0;
     if (!root)
         return -1;
     uint64_t *t = table(root);
@@ -76,13 +77,13 @@ int arch_vspace_init(struct arch_vspace *vs)
 }
 
 /* The level-0 entry for va, allocating intermediate tables if asked. */
-static uint64_t *walk(const struct arch_vspace *vs, uaddr_t va, bool alloc)
+static uint64_t *walk(struct arch_vspace *vs, uaddr_t va, bool alloc)
 {
     uint64_t *t = table(vs->root);
     for (int level = 2; level > 0; level--) {
         uint64_t *e = &t[(va >> (12 + 9 * level)) & 511];
         if (!(*e & PTE_V)) {
-            paddr_t pa = alloc ? frame_alloc() : 0;
+            paddr_t pa = alloc ? vspace_table_alloc(vs) : 0;
             if (!pa)
                 return 0;
             *e = pa_pte(pa) | PTE_V;
@@ -168,20 +169,45 @@ bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigne
 
 void arch_vspace_destroy(struct arch_vspace *vs)
 {
+    if (!vs->root)
+        return; /* never built, or destroyed already */
     /* Never free the table the hart is walking. */
     if ((csr_read(satp) & ((1ull << 44) - 1)) == vs->root >> 12)
         csr_write(satp, SATP_SV39 | arch_virt_to_phys(boot_root) >> 12);
-    uint64_t *root = table(vs->root);
-    for (int i = 0; i < 256; i++) {
-        if (!(root[i] & PTE_V))
-            continue;
-        uint64_t *mid = table(pte_pa(root[i]));
-        for (int j = 0; j < 512; j++)
-            if (mid[j] & PTE_V)
-                frame_free(pte_pa(mid[j]));
-        frame_free(pte_pa(root[i]));
-    }
-    frame_free(vs->root);
+    arch_vspace_prune(vs, 0, ARCH_USER_TOP, 0, ARCH_USER_TOP);
+    vspace_table_free(vs, vs->root);
     __asm__ volatile("sfence.vma zero, %0" ::"r"((uint64_t)vs->asid) : "memory");
     vs->root = 0;
+}
+
+/*
+ * Tables under t (at level, 2 being the root's; entry i maps the span at
+ * base + i * span) for [start, end): free those wholly inside [lo, hi).
+ * A freed table may sit in the hart's walk cache, and only a fence of the
+ * whole ASID drops non-leaf entries: it comes before the frame is reused.
+ */
+static void prune(struct arch_vspace *vs, uint64_t *t, int level, uaddr_t base, uaddr_t start, uaddr_t end,
+                  uaddr_t lo, uaddr_t hi)
+{
+    uint64_t span = PAGE_SIZE << (9 * level);
+    for (uaddr_t va = start & ~(span - 1); va < end; va += span) {
+        uint64_t *e = &t[((va - base) / span) & 511];
+        if (!(*e & PTE_V))
+            continue;
+        bool whole = va >= lo && va + span <= hi;
+        if (level > 1)
+            prune(vs, table(pte_pa(*e)), level - 1, va, start > va ? start : va, end < va + span ? end : va + span,
+                  lo, hi);
+        if (whole) {
+            paddr_t pa = pte_pa(*e);
+            *e = 0;
+            __asm__ volatile("sfence.vma zero, %0" ::"r"((uint64_t)vs->asid) : "memory");
+            vspace_table_free(vs, pa);
+        }
+    }
+}
+
+void arch_vspace_prune(struct arch_vspace *vs, uaddr_t start, uaddr_t end, uaddr_t lo, uaddr_t hi)
+{
+    prune(vs, table(vs->root), 2, 0, start, end, lo, hi);
 }

@@ -18,6 +18,8 @@ paddr_t arch_virt_to_phys(const void *va)
 
 static uint64_t *table(uint64_t entry) { return arch_phys_to_virt(entry & PTE_ADDR); }
 
+#define LOWER_HALF_END (1ull << 47) /* what PML4 slots 0-255 map */
+
 /* The leaf entry for va, creating missing tables if asked (NULL on OOM or
  * when absent).  Upper levels allow everything; the leaf decides. */
 static uint64_t *walk(struct arch_vspace *vs, uaddr_t va, bool create)
@@ -30,7 +32,7 @@ static uint64_t *walk(struct arch_vspace *vs, uaddr_t va, bool create)
         if (!(*e & PTE_P)) {
             if (!create)
                 return NULL;
-            paddr_t pa = frame_alloc();
+            paddr_t pa = vspace_table_alloc(vs);
             if (!pa)
                 return NULL;
             *e = pa | PTE_P | PTE_W | PTE_U;
@@ -78,7 +80,8 @@ static void flush(struct arch_vspace *vs, uaddr_t va)
 
 int arch_vspace_init(struct arch_vspace *vs)
 {
-    paddr_t pa = frame_alloc();
+    paddr_t pa = vspace_table_alloc(vs);
+    vs->pml4 = 0;
     if (!pa)
         return -1;
     uint64_t *t = arch_phys_to_virt(pa), *k = arch_phys_to_virt(kernel_pml4);
@@ -88,28 +91,46 @@ int arch_vspace_init(struct arch_vspace *vs)
     return 0;
 }
 
-static void free_level(uint64_t entry, int level)
+/*
+ * Tables under t (level 4 is the PML4; entry i maps the span at base +
+ * i * span) for [start, end): free those wholly inside [lo, hi).  invlpg
+ * drops every paging-structure cache entry, so one per freed table, before
+ * its frame is reused, is enough (an inactive space caches nothing).
+ */
+static void prune(struct arch_vspace *vs, uint64_t *t, int level, uaddr_t base, uaddr_t start, uaddr_t end,
+                  uaddr_t lo, uaddr_t hi)
 {
-    if (level > 1) {
-        uint64_t *t = table(entry);
-        for (unsigned i = 0; i < 512; i++)
-            if (t[i] & PTE_P)
-                free_level(t[i], level - 1);
+    uint64_t span = PAGE_SIZE << (9 * (level - 1));
+    for (uaddr_t va = start & ~(span - 1); va < end; va += span) {
+        uint64_t *e = &t[((va - base) / span) & 511];
+        if (!(*e & PTE_P))
+            continue;
+        bool whole = va >= lo && va + span <= hi;
+        if (level > 2)
+            prune(vs, table(*e), level - 1, va, start > va ? start : va, end < va + span ? end : va + span, lo, hi);
+        if (whole) {
+            paddr_t pa = *e & PTE_ADDR;
+            *e = 0;
+            flush(vs, va);
+            vspace_table_free(vs, pa);
+        }
     }
-    frame_free(entry & PTE_ADDR);
+}
+
+void arch_vspace_prune(struct arch_vspace *vs, uaddr_t start, uaddr_t end, uaddr_t lo, uaddr_t hi)
+{
+    prune(vs, arch_phys_to_virt(vs->pml4), 4, 0, start, end, lo, hi);
 }
 
 void arch_vspace_destroy(struct arch_vspace *vs)
 {
     if (!vs->pml4)
-        return;
+        return; /* never built, or destroyed already */
     if (vs->pml4 == read_cr3())
         write_cr3(kernel_pml4);
-    uint64_t *t = arch_phys_to_virt(vs->pml4);
-    for (unsigned i = 0; i < 256; i++)
-        if (t[i] & PTE_P)
-            free_level(t[i], 3); /* PDPT, PD, page table */
-    frame_free(vs->pml4);
+    /* The whole lower half: ARCH_USER_TOP stops a page short of it, and the last tables span that page too. */
+    arch_vspace_prune(vs, 0, LOWER_HALF_END, 0, LOWER_HALF_END);
+    vspace_table_free(vs, vs->pml4);
     vs->pml4 = 0;
 }
 

@@ -94,14 +94,31 @@ void arch_page_zero(void *page);
 
 /*
  * prot is a combination of VOS_PROT_READ/WRITE/EXEC from the generated ABI
- * header.  Page-table pages come from frame_alloc(); user frames are the
- * kernel's business.  All functions take page-aligned user addresses below
- * ARCH_USER_TOP; map/unmap/protect flush whatever TLB state they must.
+ * header.  Page-table pages come from vspace_table_alloc(vs) and go back
+ * through vspace_table_free(vs) (below: the kernel charges them to the
+ * process owning vs); user frames are the kernel's business.  All
+ * functions take page-aligned user addresses below ARCH_USER_TOP;
+ * map/unmap/protect flush whatever TLB state they must.
+ *
+ * Partial failure: arch_vspace_init either succeeds or leaves vs holding
+ * nothing (root 0), and arch_vspace_destroy accepts such a vs, as it does
+ * one a map left half built.  The kernel destroys what it initialised
+ * however far that got.
  */
-int arch_vspace_init(struct arch_vspace *vs);      /* 0, or -1 out of memory */
-void arch_vspace_destroy(struct arch_vspace *vs);  /* frees table pages; must be empty of mappings or not, frames untouched */
+int arch_vspace_init(struct arch_vspace *vs);      /* 0, or -1 out of memory (vs holds nothing) */
+void arch_vspace_destroy(struct arch_vspace *vs);  /* frees table pages, mappings or not, frames untouched; idempotent */
 int arch_vspace_map(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned prot); /* 0 / -1 OOM */
 paddr_t arch_vspace_unmap(struct arch_vspace *vs, uaddr_t va);  /* old frame, 0 if none */
+/*
+ * Nothing is mapped in [lo, hi) (page aligned), which contains [start,
+ * end): free every table below the root whose whole span lies in [lo, hi),
+ * looking only at the entries that cover [start, end).  The kernel calls
+ * it when an unmap leaves a gap of at least ARCH_TABLE_SPAN aligned bytes
+ * there, so tables never outlive the mappings they were made for.
+ */
+void arch_vspace_prune(struct arch_vspace *vs, uaddr_t start, uaddr_t end, uaddr_t lo, uaddr_t hi);
+/* What the smallest page table maps: 512 entries of 4 KiB on every port. */
+#define ARCH_TABLE_SPAN (512 * PAGE_SIZE)
 int arch_vspace_protect(struct arch_vspace *vs, uaddr_t va, unsigned prot); /* 0 / -1 not mapped */
 bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigned *prot); /* pa, prot may be NULL */
 /*
@@ -198,9 +215,14 @@ _Noreturn void kernel_entry_interrupt(struct trap_frame *f, unsigned source);
 
 enum arch_irq_source { IRQ_TIMER = 1, IRQ_CONSOLE = 2, IRQ_OTHER = 3 };
 
-/* For arch code: physical frames for page tables (zeroed, 0 on failure). */
-paddr_t frame_alloc(void);
-void frame_free(paddr_t pa);
+/*
+ * For arch code, the one way to get memory: a zeroed page-table page for
+ * vs, charged to the quota of the process owning vs (0 when it is over
+ * its quota or memory is exhausted; the kernel remembers which), and its
+ * return, which releases the charge.
+ */
+paddr_t vspace_table_alloc(struct arch_vspace *vs);
+void vspace_table_free(struct arch_vspace *vs, paddr_t pa);
 
 /* Logging and fatal errors. */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

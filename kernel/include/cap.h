@@ -55,6 +55,7 @@ struct cspace {
     uint32_t next_unused;   /* first slot never handed out */
     uint32_t used;
     uint32_t quota;         /* most slots this space may hold */
+    struct process *owner;  /* charged for its tables; NULL: the kernel's (the transit space) */
 };
 
 extern struct cap *cspace_empty_mid[1u << CSPACE_MID_BITS];
@@ -63,7 +64,7 @@ extern struct cap cspace_empty_leaf[1u << CSPACE_LEAF_BITS];
 #define CAP_OBJ_BIT(t) (1u << (t))
 #define CAP_OBJ_ANY (~CAP_OBJ_BIT(VOS_OBJ_NONE)) /* every live object: none has type NONE */
 
-void cspace_init(struct cspace *cs, uint32_t quota);
+void cspace_init(struct cspace *cs, uint32_t quota, struct process *owner);
 void cspace_destroy(struct cspace *cs);   /* deletes every capability in it */
 
 static inline vos_cap_t cap_token(const struct cap *c) { return c->key; }

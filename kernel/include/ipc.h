@@ -45,7 +45,7 @@ struct ipc_msg {
     uint64_t seq;
     struct process *sender; /* charged; referenced */
     vos_cap_t xfer;         /* the capability in flight, in the transit space, or 0 */
-    uint32_t len, size;     /* size: bytes charged; the record, plus the data if it is apart */
+    uint32_t len, size;     /* size: bytes of the record (with the data if inline), from the sender's kmem cache */
     uint8_t *data;          /* right after the record, or a page of its own when too long for that */
 };
 
@@ -119,6 +119,7 @@ static inline void ipc_receive_result(struct thread *r, const struct vos_ipc_rec
 void ipc_finish_receive(struct thread *r, long err, const struct vos_ipc_receive_result *res);
 void ipc_fail(struct thread *t, long err); /* end t's blocked call/receive with err */
 struct cspace *ipc_transit(void);
+uint64_t ipc_transit_reserve(void);     /* bytes the transit space's tables can ever take */
 
 /* endpoint.c */
 void endpoint_cap_event(struct cap *c, int delta);

@@ -8,8 +8,9 @@
  *    the count reaches zero, so nothing can point to freed memory;
  *  - while alive, an object is findable by (type, id) in the object table,
  *    which is what SYS_CAPABILITY_CREATE names objects by;
- *  - an object created on behalf of a process is charged to that process's
- *    kernel-memory quota (and holds a reference on it) until destroyed.
+ *  - an object created on behalf of a process lives in that process's
+ *    kmem cache, so its memory is charged to the process's quota
+ *    (kmem.c), and holds a reference on it until destroyed.
  */
 #pragma once
 
@@ -22,7 +23,7 @@ struct object {
     uint32_t refcount;
     uint64_t id;              /* per type, from 1, never reused */
     struct process *owner;    /* charged for it, or NULL for the kernel's own */
-    uint32_t size;            /* bytes charged and freed; 0 for static objects */
+    uint32_t size;            /* bytes allocated and freed; 0 for static objects */
     struct object *hash_next; /* object table chain */
 };
 
@@ -52,6 +53,4 @@ void endpoint_destroy(struct object *o); /* IPC: endpoint.c, channel.c, reply.c 
 void channel_destroy(struct object *o);
 void reply_destroy(struct object *o);
 
-/* Kernel-memory quotas (process.c). */
-long quota_charge(struct process *p, uint64_t bytes);
-void quota_release(struct process *p, uint64_t bytes);
+/* Kernel-memory quotas: quota_charge and quota_release are in process.h (who pays for what: kmem.c). */

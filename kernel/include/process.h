@@ -9,6 +9,7 @@
 #pragma once
 
 #include "cap.h"
+#include "memory.h"
 #include "object.h"
 #include "vspace.h"
 
@@ -53,8 +54,50 @@ struct process {
     struct vos_process_exit_info exit_info;
     uint64_t mem_limit;        /* kernel memory and frames it may hold, bytes */
     uint64_t mem_used;
+    struct kmem_cache kmem;    /* the pages its kernel objects are cut from (charged to it) */
     struct xlat xlat[8];       /* process_direct's cache: [4 * writing + page number mod 4] */
 };
+
+/*
+ * Kernel-memory quotas (who pays for what: kmem.c).  p NULL is the kernel,
+ * which has none.  quota_charge: VOS_OK or RESOURCE_EXHAUSTED.
+ */
+static inline long quota_charge(struct process *p, uint64_t bytes)
+{
+    if (!p)
+        return VOS_OK;
+    if (bytes > p->mem_limit - p->mem_used)
+        return VOS_ERR_RESOURCE_EXHAUSTED;
+    p->mem_used += bytes;
+    return VOS_OK;
+}
+
+static inline void quota_release(struct process *p, uint64_t bytes)
+{
+    if (!p)
+        return;
+    KASSERT(bytes <= p->mem_used);
+    p->mem_used -= bytes;
+}
+
+/* A zeroed frame charged to p, or 0 with *err RESOURCE_EXHAUSTED (quota) or OUT_OF_MEMORY. */
+static inline paddr_t frame_alloc_for(struct process *p, long *err)
+{
+    if ((*err = quota_charge(p, PAGE_SIZE)))
+        return 0;
+    paddr_t pa = frame_alloc();
+    if (!pa) {
+        quota_release(p, PAGE_SIZE);
+        *err = VOS_ERR_OUT_OF_MEMORY;
+    }
+    return pa;
+}
+
+static inline void frame_free_for(struct process *p, paddr_t pa)
+{
+    frame_free(pa);
+    quota_release(p, PAGE_SIZE);
+}
 
 /*
  * vspace_direct (va's direct-map address if its page is present with the

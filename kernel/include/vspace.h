@@ -13,11 +13,14 @@ struct memobj;
 
 struct vspace {
     struct arch_vspace arch;
-    struct process *owner;  /* its anonymous frames count against owner's quota */
+    struct process *owner;  /* charged for its frames, page tables and region records (kmem.c) */
     struct list regions;    /* struct region, sorted by start, disjoint */
     uint64_t anon_pages;    /* anonymous frames mapped (and charged) */
     uint64_t shrinks;       /* counts unmaps and protects: checked ranges may have lost access */
     struct region *hint;    /* NULL or a region near the last operation: lookups start there */
+    struct region *spare;   /* dropped region records kept for the next map (linked through link.next) */
+    unsigned spare_count;
+    long alloc_err;         /* why the last allocation for this space failed: OUT_OF_MEMORY or RESOURCE_EXHAUSTED */
 };
 
 /*
@@ -44,8 +47,6 @@ struct region {
 
 long vspace_init(struct vspace *vs, struct process *owner);
 void vspace_destroy(struct vspace *vs);
-/* Bytes of region records kept for reuse (kmem_small_bytes_used counts them as in use). */
-uint64_t vspace_spare_bytes(void);
 
 /*
  * Map [va, va+len) (page aligned).  VOS_OK, INVALID_ADDRESS (outside user

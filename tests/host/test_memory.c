@@ -263,7 +263,138 @@ static void test_munmap_returns_frames(void **state)
     hh_run();
     assert_int_equal(reached, 1);
     assert_int_equal(free_at[1], free_at[0] + 2);
-    assert_int_equal(free_at[2], free_at[1] + 6);
+    /* The last mapping of its 512 GiB: the six frames, and its page table, directory and directory pointer table. */
+    assert_int_equal(free_at[2], free_at[1] + 6 + 3);
+}
+
+/*
+ * Page tables are charged to the process they map for, and freed when the
+ * last mapping of their span goes.  A maps, touches and unmaps one page in
+ * each of SLOTS distinct 2 MiB slots: before, each slot left a page table
+ * behind, uncharged, and SLOTS tables are more than the machine has.  Then
+ * A takes memory until refused and stays alive at its quota while B does
+ * the same: both must be refused by their quota (ResourceExhausted), never
+ * by an exhausted machine (OutOfMemory), and B gets what it was promised.
+ */
+#define SLOTS 20000
+#define FILL_CHUNK (16 * PAGE_SIZE)
+static struct {
+    uint64_t slots_done, filled[2];
+    int64_t refusal[2];
+    volatile int a_full, b_done;
+    struct process *a;
+} quota;
+
+/* Take anonymous memory, populated, until refused: the bytes taken, the refusal in *refusal. */
+static uint64_t fill(int64_t *refusal)
+{
+    uint64_t got = 0, len = FILL_CHUNK;
+    for (;;) {
+        int64_t va = vos_sys_mmap(0, len, RW, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE, VOS_CAP_NULL, 0);
+        if (va > 0) {
+            got += len;
+        } else if (len > PAGE_SIZE) {
+            len = PAGE_SIZE; /* the last few pages one by one */
+        } else {
+            *refusal = va;
+            return got;
+        }
+    }
+}
+
+static void slots_user(uint64_t slots)
+{
+    char one = 1;
+    for (uint64_t i = 0; i < slots; i++, quota.slots_done++) {
+        uint64_t va = (1ull << 30) + i * (2ull << 20);
+        if (vos_sys_mmap(va, PAGE_SIZE, RW, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_FIXED, VOS_CAP_NULL, 0) !=
+            (int64_t)va)
+            return;
+        host_user_write(va, &one, 1); /* a table cannot be had: the process is killed here */
+        UCHECK_EQ(vos_sys_munmap(va, PAGE_SIZE), 0);
+    }
+    quota.filled[0] = fill(&quota.refusal[0]);
+    quota.a_full = 1;
+    while (!quota.b_done) /* stay alive, at the quota, while B takes its share */
+        vos_sys_yield();
+}
+
+static void fill_user(uint64_t arg)
+{
+    (void)arg;
+    while (!quota.a_full && quota.a->state != PROC_EXITED) /* (killed: the test fails below) */
+        vos_sys_yield();
+    quota.filled[1] = fill(&quota.refusal[1]);
+    quota.b_done = 1;
+}
+
+static void test_quota_covers_page_tables(void **state)
+{
+    (void)state;
+    /* Two processes that do little first: the root's own caches and tables reach their size for two children. */
+    hh_spawn("warm", unmap_user, 0);
+    hh_spawn("warm", unmap_user, 0);
+    hh_run();
+    hh_finish();
+    memset(&quota, 0, sizeof(quota));
+    uint64_t before = frame_free_count();
+    struct process *a = quota.a = hh_spawn("slots", slots_user, SLOTS);
+    struct process *b = hh_spawn("fill", fill_user, 0);
+    uint64_t limit_b = b->mem_limit;
+    hh_run();
+    assert_int_equal(quota.slots_done, SLOTS);
+    assert_int_equal(quota.refusal[0], hh_err(VOS_ERR_RESOURCE_EXHAUSTED));
+    assert_int_equal(quota.refusal[1], hh_err(VOS_ERR_RESOURCE_EXHAUSTED));
+    assert_true(quota.filled[1] >= limit_b - (256u << 10)); /* all but its tables, stack tables and records */
+    assert_int_equal(a->exit_info.reason, VOS_EXIT_CODE);
+    hh_finish();
+    assert_int_equal(frame_free_count(), before); /* every frame is back */
+}
+
+/*
+ * Capabilities in flight (sent with queued messages) sit in the kernel's
+ * transit space, whose tables belong to nobody: their number is bounded
+ * for the whole system (the tables' memory is set aside at boot), and a
+ * send past the bound is ResourceExhausted.
+ */
+static struct {
+    uint64_t queued;
+    int64_t refusal;
+    vos_cap_t self;
+} flight;
+
+static void flight_user(uint64_t console)
+{
+    char msg[8] = "cap";
+    for (;;) {
+        struct vos_endpoint_create_result ep;
+        UCHECK_EQ(vos_sys_ipc_endpoint_create(&ep), 0);
+        int64_t ch = vos_sys_ipc_channel_create(ep.endpoint_id, ep.endpoint_id, ep.capability, ep.capability);
+        int64_t chcap = vos_sys_capability_create(VOS_OBJ_CHANNEL, (uint64_t)ch, VOS_RIGHT_ALL, flight.self);
+        UCHECK(ch > 0 && chcap > 0);
+        for (int i = 0; i < 64; i++, flight.queued++) { /* an endpoint queues 64 */
+            int64_t r = vos_sys_ipc_send((uint64_t)ch, msg, sizeof(msg), console, (vos_cap_t)chcap);
+            if (r < 0) {
+                flight.refusal = r;
+                return;
+            }
+        }
+    }
+}
+
+static void test_caps_in_flight_bounded(void **state)
+{
+    (void)state;
+    struct process *p = hh_process("flight");
+    vos_cap_t console = hh_grant(p, hh_console(), VOS_RIGHT_ALL);
+    flight.queued = 0;
+    flight.refusal = 0;
+    flight.self = hh_grant(p, &p->obj, VOS_RIGHT_ALL);
+    hh_thread(p, flight_user, console);
+    hh_start(p);
+    hh_run();
+    assert_int_equal(flight.refusal, hh_err(VOS_ERR_RESOURCE_EXHAUSTED));
+    assert_int_equal(flight.queued, (1u << 14) - 1); /* kernel/ipc.c: TRANSIT_SLOTS, less the null slot */
 }
 
 /*
@@ -312,6 +443,8 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_region_from_data, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_calls_out_of_memory, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_split_without_memory, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_quota_covers_page_tables, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_caps_in_flight_bounded, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("memory", tests, NULL, NULL);

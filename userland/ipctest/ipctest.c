@@ -524,7 +524,8 @@ static void test_receive_reserves_slots(void)
     unsigned derived = 0;
     while ((d = vos_sys_capability_derive((uint64_t)root, VOS_RIGHT_READ | VOS_RIGHT_REVOKE)) > 0)
         last = d, derived++;
-    CHECK_EQ(d, ERR(VOS_ERR_OUT_OF_MEMORY));
+    /* Refused by the machine or, with every table charged to us, by our quota first: either is the end of memory. */
+    CHECK(d == ERR(VOS_ERR_OUT_OF_MEMORY) || d == ERR(VOS_ERR_RESOURCE_EXHAUSTED));
     CHECK(last > 0);
 
     rsv_go = 1;
@@ -537,7 +538,7 @@ static void test_receive_reserves_slots(void)
     CHECK(r.reply_token != 0 && r.capability != 0);
     CHECK_EQ(vos_sys_ipc_reply(r.reply_token, "ok", 2, 0), 0);
     /* No reserved slot for a capability now, and no memory for one: a clean, listed error at the start. */
-    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), ERR(VOS_ERR_OUT_OF_MEMORY));
+    CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), d);
     /* One slot freed: the reservation is made and the receive goes on (nothing is queued). */
     CHECK_EQ(vos_sys_capability_revoke((uint64_t)last), 0);
     CHECK_EQ(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), ERR(VOS_ERR_TIMEOUT));

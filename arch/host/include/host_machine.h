@@ -26,6 +26,15 @@ void host_machine_boot(struct boot_info *bi);
 void *host_user_alloc(size_t bytes);
 void host_user_pool_reset(void);
 
+/*
+ * Fault injection (faults.c): from now on, count the kernel's allocations
+ * (frames and kernel objects) and make the nth fail (1: the next).  0
+ * disarms, keeping the count and whether it failed for the caller to read.
+ */
+void host_fail_alloc_at(uint64_t n);
+uint64_t host_alloc_count(void);        /* allocations since the last host_fail_alloc_at */
+bool host_alloc_failed(void);           /* the armed failure has happened */
+
 /* Console: everything the kernel printed, and bytes for it to read. */
 const char *host_console_text(void);   /* NUL-terminated */
 void host_console_clear(void);
