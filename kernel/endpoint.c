@@ -103,6 +103,14 @@ long sys_ipc_endpoint_create(struct thread *self, struct vos_endpoint_create_res
 /* No receiver waits: copy the message into the kernel, charged to the sender. */
 static long enqueue(struct thread *self, struct endpoint *ep, user_in_t message, uint64_t len, struct cap *cap)
 {
+    /*
+     * A receive right never waits in a queue: its transit copy counts as a
+     * reader, so queued on its own endpoint (or in a ring of endpoints
+     * holding each other's) it would keep the messages, their senders and
+     * itself alive for good once every process had gone.
+     */
+    if (cap && cap->obj->type == VOS_OBJ_ENDPOINT && (cap->rights & VOS_RIGHT_READ))
+        return VOS_ERR_PERMISSION_DENIED;
     if (ep->nmsgs >= IPC_QUEUE_MAX)
         return VOS_ERR_RESOURCE_EXHAUSTED;
     bool inline_data = sizeof(struct ipc_msg) + len <= PAGE_SIZE;

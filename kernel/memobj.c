@@ -120,8 +120,9 @@ static long pool_read(struct memobj *m, user_out_t buf, uint64_t count, uint64_t
 {
     uint64_t free = frame_free_count() * PAGE_SIZE, promised = ipc_transit_unspent();
     struct vos_pool_info info = { m->size, free > promised ? free - promised : 0 };
-    uint64_t n = offset >= sizeof(info) ? 0 : MIN(count, sizeof(info) - offset);
-    long err = copy_to_user(buf, 0, (const char *)&info + offset, n);
+    uint64_t start = MIN(offset, sizeof(info)); /* past the end: nothing, and no pointer beyond it */
+    uint64_t n = MIN(count, sizeof(info) - start);
+    long err = copy_to_user(buf, 0, (const char *)&info + start, n);
     *done = n;
     return err;
 }

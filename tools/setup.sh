@@ -19,6 +19,8 @@ PACKAGES=(
   device-tree-compiler              # dtc
   mtools dosfstools                 # FAT boot images
   libcmocka-dev                     # host unit tests
+  libclang-rt-14-dev                # libFuzzer + sanitizer runtimes for tests/fuzz (host fuzzer)
+  llvm-14                           # llvm-profdata-14, llvm-cov-14 for the coverage target
   xz-utils                          # unpacking cmocka's Debian source package (conformance suite)
 )
 

@@ -7,6 +7,14 @@ set(VOS_HOST_SANITIZE -fsanitize=address,undefined -fno-sanitize-recover=all -fn
 target_compile_options(vos_kernel_opts INTERFACE ${VOS_HOST_SANITIZE} -g)
 target_link_options(vos_kernel_opts INTERFACE ${VOS_HOST_SANITIZE})
 
+# The coverage preset: clang's source-based coverage on everything built
+# here (tests/coverage.cmake reports kernel/ from it).
+option(VOS_COVERAGE "Instrument the host build for llvm-cov (the coverage target)" OFF)
+if(VOS_COVERAGE)
+  target_compile_options(vos_kernel_opts INTERFACE -fprofile-instr-generate -fcoverage-mapping)
+  target_link_options(vos_kernel_opts INTERFACE -fprofile-instr-generate)
+endif()
+
 # The kernel core's objects (kernel/CMakeLists.txt defines vos_kernel_core
 # after this file runs; $<TARGET_OBJECTS> is resolved at generate time) plus
 # the simulated machine.  A static library, so a test links only the kernel

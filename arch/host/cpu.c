@@ -247,11 +247,13 @@ static _Noreturn void user_start(void)
  * host memory: the thread then runs on a private host stack instead, and
  * reaches its user memory with host_user_read/write.
  */
+bool host_private_stacks;
+
 static struct host_uctx *new_user_context(struct trap_frame *f)
 {
     if (!f->pc || !f->sp || f->sp >= ARCH_USER_TOP)
         return NULL;
-    size_t size = ALIGN_DOWN(f->sp, 16) == f->sp ? user_stack_below(f->sp) : 0;
+    size_t size = !host_private_stacks && ALIGN_DOWN(f->sp, 16) == f->sp ? user_stack_below(f->sp) : 0;
     struct host_uctx *u = calloc(1, sizeof(*u));
     if (!u || getcontext(&u->ctx.uc))
         abort();
@@ -274,8 +276,13 @@ static struct host_uctx *new_user_context(struct trap_frame *f)
     return u;
 }
 
+bool (*host_user_entry_ok)(uint64_t pc);
+
 void arch_enter_user(struct trap_frame *f)
 {
+    /* A pc that is no host function would be a jump into the void: on hardware, an illegal instruction. */
+    if (!f->uctx && f->pc && host_user_entry_ok && !host_user_entry_ok(f->pc))
+        kernel_entry_exception(f, VOS_EXIT_ILLEGAL_INSTRUCTION, f->pc);
     struct host_uctx *u = f->uctx ? f->uctx : new_user_context(f);
     if (!u) {
         /* No entry or stack: the thread faults on its first instruction. */

@@ -120,7 +120,7 @@ void arch_vspace_prune(struct arch_vspace *vs, uaddr_t start, uaddr_t end, uaddr
 /* What the smallest page table maps: 512 entries of 4 KiB on every port. */
 #define ARCH_TABLE_SPAN (512 * PAGE_SIZE)
 int arch_vspace_protect(struct arch_vspace *vs, uaddr_t va, unsigned prot); /* 0 / -1 not mapped */
-bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigned *prot);
+bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigned *prot); /* pa, prot may be NULL */
 /*
  * arch_vspace_activate(vs): make vs the user address space of this CPU.
  * Each arch_defs.h provides it, inline where it is a register write: the

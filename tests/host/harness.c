@@ -271,14 +271,16 @@ void hh_make_image(struct hh_elf_image *e, host_user_fn *fn)
 
 static paddr_t hoard; /* frames hh_exhaust_frames took, linked through their first word */
 
-void hh_exhaust_frames(void)
+void hh_take_frames(uint64_t leave)
 {
     paddr_t pa;
-    while ((pa = frame_alloc())) {
+    while (frame_free_count() > leave && (pa = frame_alloc())) {
         *(paddr_t *)arch_phys_to_virt(pa) = hoard;
         hoard = pa;
     }
 }
+
+void hh_exhaust_frames(void) { hh_take_frames(0); }
 
 void hh_release_frames(void)
 {

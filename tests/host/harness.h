@@ -74,6 +74,9 @@ void hh_make_image(struct hh_elf_image *e, host_user_fn *fn);
 void hh_exhaust_frames(void);
 void hh_release_frames(void);
 
+/* Take free frames until only `leave` are left (so the kernel's next allocations fail); hh_release_frames gives them back. */
+void hh_take_frames(uint64_t leave);
+
 /* Run until every started process of the test has exited; fails the test on a deadlock, a panic or a UCHECK. */
 void hh_run(void);
 /* Run until nothing is runnable (no time passes); returns why it stopped. */

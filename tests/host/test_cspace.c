@@ -294,6 +294,22 @@ static void test_many_capabilities(void **state)
     assert_int_equal(reached, 1);
 }
 
+/* A slot parked after its generation's last value: the generation wraps to 1, never 0, and the key stays free. */
+static void test_park_wraps_generation(void **state)
+{
+    (void)state;
+    struct cap c;
+    memset(&c, 0, sizeof(c));
+    uint64_t slot = 5ull << VOS_CAP_SLOT_SHIFT;
+    c.key = slot | VOS_CAP_GENERATION_MASK << VOS_CAP_GENERATION_SHIFT;
+    cap_slot_park(&c);
+    assert_null(c.obj);
+    assert_int_equal(c.key ^ CAP_KEY_FREE, slot | 1ull << VOS_CAP_GENERATION_SHIFT);
+    c.key = slot | 7ull << VOS_CAP_GENERATION_SHIFT; /* no wrap: just the next generation */
+    cap_slot_park(&c);
+    assert_int_equal(c.key ^ CAP_KEY_FREE, slot | 8ull << VOS_CAP_GENERATION_SHIFT);
+}
+
 /*
  * ---- IPC: a receive never fails for want of a capability slot (issue 15, defect 3) ----
  * With memory exhausted and the receiver's space needing a new table page,
@@ -396,6 +412,7 @@ static void test_receive_reserves_slots(void **state)
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_park_wraps_generation, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_derive_shrinks_rights, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_revoke_reaches_other_spaces, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_revoke_only_subtree, hh_setup, hh_teardown),

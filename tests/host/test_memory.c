@@ -12,6 +12,8 @@
 
 static int reached;
 static struct memobj *pool;
+static vos_cap_t self_cap_of_test;
+static uint64_t buf_of_test;
 
 #define RW (VOS_PROT_READ | VOS_PROT_WRITE)
 
@@ -23,6 +25,17 @@ static vos_cap_t grant_pool(struct process *p)
         pool = memobj_new_pool(16ull << 20, &err); /* the harness keeps its reference for good */
     assert_non_null(pool);
     return hh_grant(p, &pool->obj, VOS_RIGHT_ALL);
+}
+
+/* A process whose one thread runs fn(pool capability) to its end, which it must reach. */
+static void run_with_pool(const char *name, host_user_fn *fn)
+{
+    reached = 0;
+    struct process *p = hh_process(name);
+    hh_thread(p, fn, grant_pool(p));
+    hh_start(p);
+    hh_run();
+    assert_int_equal(reached, 1);
 }
 
 static int64_t carve(vos_cap_t pool_cap, uint64_t bytes, uint64_t rights)
@@ -53,12 +66,7 @@ static void shared_user(uint64_t pool_cap)
 static void test_shared_region(void **state)
 {
     (void)state;
-    reached = 0;
-    struct process *p = hh_process("shared");
-    hh_thread(p, shared_user, grant_pool(p));
-    hh_start(p);
-    hh_run();
-    assert_int_equal(reached, 1);
+    run_with_pool("shared", shared_user);
 }
 
 static void mprotect_user(uint64_t pool_cap)
@@ -83,9 +91,144 @@ static void mprotect_user(uint64_t pool_cap)
 static void test_mprotect_bounded_by_capability(void **state)
 {
     (void)state;
+    run_with_pool("mprotect", mprotect_user);
+}
+
+static void pool_read_user(uint64_t pool_cap)
+{
+    struct vos_pool_info info;
+    UCHECK_EQ(vos_sys_read(pool_cap, &info, sizeof(info), 0), sizeof(info));
+    UCHECK_EQ(vos_sys_read(pool_cap, &info, sizeof(info), sizeof(info) - 8), 8);
+    /* Past the record: nothing (host_fuzz found the source pointer overflowing for huge offsets). */
+    UCHECK_EQ(vos_sys_read(pool_cap, &info, sizeof(info), sizeof(info)), 0);
+    UCHECK_EQ(vos_sys_read(pool_cap, &info, sizeof(info), UINT64_MAX), 0);
+    /* Carving: no empty region, none over 1 GiB, none beyond the process's quota. */
+    UCHECK_ERR(carve(pool_cap, 0, VOS_RIGHT_ALL), VOS_ERR_INVALID_PARAMETER);
+    UCHECK_ERR(carve(pool_cap, (1ull << 30) + 1, VOS_RIGHT_ALL), VOS_ERR_INVALID_PARAMETER);
+    UCHECK_ERR(carve(pool_cap, 1ull << 30, VOS_RIGHT_ALL), VOS_ERR_RESOURCE_EXHAUSTED);
+    reached = 1;
+}
+
+static void test_pool_read_offsets(void **state)
+{
+    (void)state;
+    run_with_pool("poolread", pool_read_user);
+}
+
+/* ---- a shared mapping cut in three: the pieces keep their place in the region ---- */
+
+static void split_shared_user(uint64_t pool_cap)
+{
+    int64_t region = carve(pool_cap, 4 * PAGE_SIZE, VOS_RIGHT_READ | VOS_RIGHT_WRITE);
+    UCHECK(region > 0);
+    char msg[] = "page three";
+    UCHECK_EQ(vos_sys_write(region, msg, sizeof(msg), 3 * PAGE_SIZE), sizeof(msg));
+    int64_t va = vos_sys_mmap(0, 4 * PAGE_SIZE, RW, VOS_MAP_SHARED, region, 0);
+    UCHECK(va > 0);
+    UCHECK_EQ(vos_sys_mprotect((uint64_t)va + PAGE_SIZE, PAGE_SIZE, VOS_PROT_READ), 0); /* split twice */
+    UCHECK_EQ(vos_sys_munmap((uint64_t)va + 2 * PAGE_SIZE, PAGE_SIZE), 0);
+    /* The kernel writes where the pieces allow it: the first page, not the read-only second. */
+    UCHECK_EQ(vos_sys_read(region, (void *)(uintptr_t)va, 4, 3 * PAGE_SIZE), 4);
+    UCHECK_ERR(vos_sys_read(region, (void *)(uintptr_t)(va + PAGE_SIZE), 4, 3 * PAGE_SIZE), VOS_ERR_INVALID_ADDRESS);
+    UCHECK_ERR(vos_sys_read(region, (void *)(uintptr_t)(va + 2 * PAGE_SIZE), 4, 0), VOS_ERR_INVALID_ADDRESS);
+    char seen[sizeof(msg)] = { 0 };
+    host_user_read((uint64_t)va + 3 * PAGE_SIZE, seen, sizeof(seen)); /* the tail still maps page three */
+    UCHECK(memcmp(seen, msg, sizeof(msg)) == 0);
+    UCHECK_EQ(vos_sys_munmap((uint64_t)va, 4 * PAGE_SIZE), 0);
+    reached = 1;
+}
+
+static void test_split_shared_mapping(void **state)
+{
+    (void)state;
+    run_with_pool("split", split_shared_user);
+}
+
+/* ---- a region made from kernel data (as the boot files are) ---- */
+
+static void test_region_from_data(void **state)
+{
+    (void)state;
+    static char data[2 * PAGE_SIZE + 100];
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (char)(i * 7);
+    long err = 0;
+    struct memobj *m = memobj_new_region(data, sizeof(data), &err);
+    assert_non_null(m);
+    assert_int_equal(m->size, 3 * PAGE_SIZE);
+    for (uint64_t page = 0; page < 3; page++) {
+        const char *k = arch_phys_to_virt(memobj_frame(m, page));
+        size_t n = MIN(PAGE_SIZE, sizeof(data) - page * PAGE_SIZE);
+        assert_memory_equal(k, data + page * PAGE_SIZE, n);
+        if (n < PAGE_SIZE)
+            assert_int_equal(k[n], 0); /* the rest of the last page is zero */
+    }
+    object_put(&m->obj);
+    assert_null(memobj_new_region(data, 1ull << 40, &err)); /* more pages than a region can index */
+    assert_int_equal(err, VOS_ERR_OUT_OF_MEMORY);
+}
+
+/* ---- every call that allocates, with 0, 1, 2, ... frames left: it works or says it cannot ---- */
+
+static void ok_or_no_memory(int64_t r, int line)
+{
+    if (r < 0 && r != hh_err(VOS_ERR_OUT_OF_MEMORY) && r != hh_err(VOS_ERR_RESOURCE_EXHAUSTED))
+        hh_user_fail(__FILE__, line, "got %lld", (long long)r);
+}
+#define UCHECK_OK_OR_NO_MEMORY(r) ok_or_no_memory((int64_t)(r), __LINE__)
+
+static void squeezed_calls_user(uint64_t pool_cap)
+{
+    char small[64] = "small";
+    char *big = (char *)(uintptr_t)buf_of_test; /* a whole page: not inline in the queued message */
+    for (uint64_t leave = 0; leave < 20; leave++) {
+        hh_take_frames(leave);
+        int64_t anon = vos_sys_mmap(0, 4 * PAGE_SIZE, RW, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE,
+                                    VOS_CAP_NULL, 0);
+        UCHECK_OK_OR_NO_MEMORY(anon);
+        int64_t region = carve(pool_cap, 3 * PAGE_SIZE, VOS_RIGHT_ALL);
+        UCHECK_OK_OR_NO_MEMORY(region);
+        int64_t shared = region > 0 ? vos_sys_mmap(0, 3 * PAGE_SIZE, RW, VOS_MAP_SHARED, region, 0) : -1;
+        if (region > 0)
+            UCHECK_OK_OR_NO_MEMORY(shared);
+        int64_t copy = region > 0 ? vos_sys_mmap(0, 3 * PAGE_SIZE, RW, VOS_MAP_PRIVATE, region, 0) : -1;
+        if (region > 0)
+            UCHECK_OK_OR_NO_MEMORY(copy);
+        struct vos_endpoint_create_result ep = { 0, 0 };
+        int64_t e = vos_sys_ipc_endpoint_create(&ep);
+        UCHECK_OK_OR_NO_MEMORY(e);
+        int64_t ch = e == 0 ? vos_sys_ipc_channel_create(ep.endpoint_id, ep.endpoint_id, ep.capability, ep.capability) : -1;
+        if (e == 0)
+            UCHECK_OK_OR_NO_MEMORY(ch);
+        int64_t chcap = ch > 0 ? vos_sys_capability_create(VOS_OBJ_CHANNEL, (uint64_t)ch, VOS_RIGHT_ALL, self_cap_of_test) : -1;
+        if (chcap > 0) {
+            UCHECK_OK_OR_NO_MEMORY(vos_sys_ipc_send((uint64_t)ch, small, sizeof(small), VOS_CAP_NULL, (vos_cap_t)chcap));
+            UCHECK_OK_OR_NO_MEMORY(vos_sys_ipc_send((uint64_t)ch, big, VOS_IPC_MAX_MESSAGE, region > 0 ? (vos_cap_t)region : 0,
+                                                    (vos_cap_t)chcap));
+        }
+        hh_release_frames();
+        if (anon > 0)
+            UCHECK_EQ(vos_sys_munmap((uint64_t)anon, 4 * PAGE_SIZE), 0);
+        if (shared > 0)
+            UCHECK_EQ(vos_sys_munmap((uint64_t)shared, 3 * PAGE_SIZE), 0);
+        if (copy > 0)
+            UCHECK_EQ(vos_sys_munmap((uint64_t)copy, 3 * PAGE_SIZE), 0);
+        if (e == 0)
+            UCHECK_EQ(vos_sys_capability_revoke(ep.capability), 0); /* drops the queued messages */
+        if (region > 0)
+            UCHECK_EQ(vos_sys_capability_revoke((vos_cap_t)region), 0);
+    }
+    reached = 1;
+}
+
+static void test_calls_out_of_memory(void **state)
+{
+    (void)state;
     reached = 0;
-    struct process *p = hh_process("mprotect");
-    hh_thread(p, mprotect_user, grant_pool(p));
+    struct process *p = hh_process("squeezed");
+    self_cap_of_test = hh_grant(p, &p->obj, VOS_RIGHT_ALL);
+    buf_of_test = (uint64_t)(uintptr_t)hh_umem(p, VOS_IPC_MAX_MESSAGE, RW);
+    hh_thread(p, squeezed_calls_user, grant_pool(p));
     hh_start(p);
     hh_run();
     assert_int_equal(reached, 1);
@@ -295,6 +438,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_shared_region, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_munmap_returns_frames, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_mprotect_bounded_by_capability, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_pool_read_offsets, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_split_shared_mapping, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_region_from_data, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_calls_out_of_memory, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_split_without_memory, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_quota_covers_page_tables, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_caps_in_flight_bounded, hh_setup, hh_teardown),

@@ -266,6 +266,50 @@ static void test_thread_create_and_join(void **state)
     assert_int_equal(p->exit_info.code, 0);
 }
 
+/* ---- joining: one joiner at a time, never oneself ---- */
+
+static uint64_t join_target, join_second;
+
+static void join_target_fn(uint64_t unused)
+{
+    (void)unused;
+    struct vos_timespec d = { 0, 10 * 1000000ull };
+    UCHECK_EQ(vos_sys_nanosleep(&d), 0);
+    vos_sys_thread_exit(5);
+}
+
+static void first_joiner(uint64_t unused)
+{
+    (void)unused;
+    int32_t code = 0;
+    UCHECK_EQ(vos_sys_thread_join(join_target, VOS_TIMEOUT_INFINITE, &code), 0);
+    UCHECK_EQ(code, 5);
+    progress[0] = 1;
+}
+
+static void second_joiner(uint64_t unused)
+{
+    (void)unused;
+    int32_t code;
+    UCHECK_ERR(vos_sys_thread_join(join_target, VOS_TIMEOUT_INFINITE, &code), VOS_ERR_BUSY); /* the first waits already */
+    UCHECK_ERR(vos_sys_thread_join(join_second, VOS_TIMEOUT_INFINITE, &code), VOS_ERR_INVALID_PARAMETER); /* itself */
+    progress[1] = 1;
+}
+
+static void test_join_busy_and_self(void **state)
+{
+    (void)state;
+    memset(progress, 0, sizeof(progress));
+    struct process *p = hh_process("joins");
+    hh_thread(p, first_joiner, 0);
+    join_second = hh_thread(p, second_joiner, 0)->obj.id;
+    join_target = hh_thread(p, join_target_fn, 0)->obj.id;
+    hh_start(p);
+    hh_run();
+    assert_int_equal(progress[0], 1);
+    assert_int_equal(progress[1], 1);
+}
+
 static void sleeper(uint64_t ms)
 {
     struct vos_timespec d = { 0, ms * 1000000ull }; /* on this thread's stack: user memory */
@@ -339,6 +383,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fault_kills_only_its_process, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_join_busy_and_self, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_last_thread_ends_process, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_exit_ends_all_threads, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_timer_preempts, hh_setup, hh_teardown),

@@ -5,8 +5,10 @@
  */
 #include <string.h>
 
+#include "elf.h"
 #include "harness.h"
 #include "memory.h"
+#include "vspace.h"
 
 static int reached;
 
@@ -170,6 +172,221 @@ static void test_orphan_runs_on(void **state)
     assert_int_equal(frame_free_count(), before);
 }
 
+/* ---- hostile images: every check of kernel/elf.c, one at a time ---- */
+
+struct two_segments {
+    struct hh_elf_image img;
+    struct elf64_phdr second; /* right after the first program header */
+};
+
+static void pt_load_twice(struct two_segments *t) { t->img.eh.phnum = 2; t->second = t->img.ph; }
+static void bad_magic(struct two_segments *t) { t->img.eh.ident[1] = 'L'; }
+static void elf32(struct two_segments *t) { t->img.eh.ident[4] = 1; }
+static void big_endian(struct two_segments *t) { t->img.eh.ident[5] = 2; }
+static void bad_version(struct two_segments *t) { t->img.eh.ident[6] = 0; }
+static void shared_object(struct two_segments *t) { t->img.eh.type = 3; }
+static void other_machine(struct two_segments *t) { t->img.eh.machine = 3; }
+static void bad_phentsize(struct two_segments *t) { t->img.eh.phentsize = 32; }
+static void no_phdrs(struct two_segments *t) { t->img.eh.phnum = 0; }
+static void too_many_phdrs(struct two_segments *t) { t->img.eh.phnum = 65; }
+static void phoff_beyond(struct two_segments *t) { t->img.eh.phoff = sizeof(*t) + 1; }
+static void phdrs_beyond(struct two_segments *t) { t->img.eh.phnum = 3; }
+static void not_load(struct two_segments *t) { t->img.ph.type = 2; } /* skipped: then no entry */
+static void empty_segment(struct two_segments *t) { t->img.ph.memsz = 0; }
+static void filesz_over_memsz(struct two_segments *t) { t->img.ph.filesz = t->img.ph.memsz + 1; }
+static void huge_segment(struct two_segments *t) { t->img.ph.memsz = (64ull << 20) + 1; }
+static void offset_beyond(struct two_segments *t) { t->img.ph.offset = sizeof(*t) + 1; }
+static void filesz_beyond(struct two_segments *t) { t->img.ph.filesz = sizeof(*t); t->img.ph.offset = 8; }
+static void page_zero(struct two_segments *t) { t->img.ph.vaddr = 0; }
+static void in_stack_area(struct two_segments *t) { t->img.ph.vaddr = USER_STACK_TOP - USER_STACK_SIZE; }
+static void into_stack_area(struct two_segments *t) { t->img.ph.memsz = USER_STACK_TOP - t->img.ph.vaddr; }
+static void writable_code(struct two_segments *t) { t->img.ph.flags = 7; }
+static void entry_outside(struct two_segments *t) { t->img.eh.entry = t->img.ph.vaddr + t->img.ph.memsz; }
+static void entry_below(struct two_segments *t) { t->img.eh.entry = t->img.ph.vaddr - 1; }
+static void entry_not_exec(struct two_segments *t) { t->img.ph.flags = 4; }
+
+static const struct hostile {
+    const char *name;
+    void (*mutate)(struct two_segments *t);
+    uint64_t len;       /* 0: the whole buffer */
+    int64_t error;
+} hostile[] = {
+    { "overlapping segments", pt_load_twice, 0, VOS_ERR_INVALID_PARAMETER },
+    { "bad magic", bad_magic, 0, VOS_ERR_INVALID_PARAMETER },
+    { "32-bit", elf32, 0, VOS_ERR_INVALID_PARAMETER },
+    { "big-endian", big_endian, 0, VOS_ERR_INVALID_PARAMETER },
+    { "bad version", bad_version, 0, VOS_ERR_INVALID_PARAMETER },
+    { "ET_DYN", shared_object, 0, VOS_ERR_INVALID_PARAMETER },
+    { "other machine", other_machine, 0, VOS_ERR_INVALID_PARAMETER },
+    { "phentsize", bad_phentsize, 0, VOS_ERR_INVALID_PARAMETER },
+    { "no program headers", no_phdrs, 0, VOS_ERR_INVALID_PARAMETER },
+    { "65 program headers", too_many_phdrs, 0, VOS_ERR_INVALID_PARAMETER },
+    { "phoff beyond the image", phoff_beyond, 0, VOS_ERR_INVALID_PARAMETER },
+    { "headers beyond the image", phdrs_beyond, 0, VOS_ERR_INVALID_PARAMETER },
+    { "header cut short", NULL, 10, VOS_ERR_INVALID_PARAMETER },
+    { "no PT_LOAD", not_load, 0, VOS_ERR_INVALID_PARAMETER },
+    { "empty segment", empty_segment, 0, VOS_ERR_INVALID_PARAMETER },
+    { "filesz > memsz", filesz_over_memsz, 0, VOS_ERR_INVALID_PARAMETER },
+    { "segment over 64 MiB", huge_segment, 0, VOS_ERR_INVALID_PARAMETER },
+    { "offset beyond the image", offset_beyond, 0, VOS_ERR_INVALID_PARAMETER },
+    { "data beyond the image", filesz_beyond, 0, VOS_ERR_INVALID_PARAMETER },
+    { "page zero", page_zero, 0, VOS_ERR_INVALID_PARAMETER },
+    { "in the stack area", in_stack_area, 0, VOS_ERR_INVALID_PARAMETER },
+    { "reaching the stack area", into_stack_area, 0, VOS_ERR_INVALID_PARAMETER },
+    { "writable and executable", writable_code, 0, VOS_ERR_INVALID_PARAMETER },
+    { "entry past the segment", entry_outside, 0, VOS_ERR_INVALID_PARAMETER },
+    { "entry before the segment", entry_below, 0, VOS_ERR_INVALID_PARAMETER },
+    { "entry not executable", entry_not_exec, 0, VOS_ERR_INVALID_PARAMETER },
+};
+
+static uint64_t hostile_frames_lost;
+
+static void try_hostile(struct two_segments *t)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(hostile); i++) {
+        memset(t, 0, sizeof(*t));
+        hh_make_image(&t->img, child_main);
+        if (hostile[i].mutate)
+            hostile[i].mutate(t);
+        int64_t r = vos_sys_process_create(t, hostile[i].len ? hostile[i].len : sizeof(*t), NULL, 0, NULL, 0);
+        if (r != hh_err(hostile[i].error))
+            hh_user_fail(__FILE__, __LINE__, "%s: got %lld", hostile[i].name, (long long)r);
+    }
+    /* An image the kernel cannot read at all. */
+    UCHECK_ERR(vos_sys_process_create(&hostile, sizeof(*t), NULL, 0, NULL, 0), VOS_ERR_INVALID_ADDRESS);
+}
+
+static void hostile_parent(uint64_t buf)
+{
+    try_hostile((struct two_segments *)(uintptr_t)buf); /* first: kernel object caches grow to what this needs */
+    uint64_t before = frame_free_count();
+    try_hostile((struct two_segments *)(uintptr_t)buf);
+    hostile_frames_lost = before - frame_free_count();
+    reached = 1;
+}
+
+/* A process whose one thread runs fn(buffer of size bytes), to its end. */
+static void run_with_buffer(const char *name, host_user_fn *fn, size_t size)
+{
+    reached = 0;
+    struct process *p = hh_process(name);
+    void *buf = hh_umem(p, size, VOS_PROT_READ | VOS_PROT_WRITE);
+    hh_thread(p, fn, (uint64_t)(uintptr_t)buf);
+    hh_start(p);
+    hh_run();
+    assert_int_equal(reached, 1);
+}
+
+static void test_hostile_images(void **state)
+{
+    (void)state;
+    run_with_buffer("hostile", hostile_parent, sizeof(struct two_segments));
+    assert_int_equal(hostile_frames_lost, 0);
+}
+
+/* ---- argument strings: too long, unreadable; and a child reaped by its parent's exit ---- */
+
+static void quick_child(uint64_t start_info)
+{
+    (void)start_info;
+    vos_sys_exit(3);
+}
+
+struct args_buffers {
+    struct hh_elf_image img;
+    char long_arg[VOS_PROCESS_MAX_ARG_BYTES + 16];
+};
+
+static void args_parent(uint64_t buf)
+{
+    struct args_buffers *b = (struct args_buffers *)(uintptr_t)buf;
+    hh_make_image(&b->img, quick_child);
+    memset(b->long_arg, 'a', sizeof(b->long_arg) - 1);
+    const char *too_long[] = { b->long_arg };
+    UCHECK_ERR(vos_sys_process_create(&b->img, sizeof(b->img), too_long, 1, NULL, 0), VOS_ERR_INVALID_PARAMETER);
+    const char *unmapped[] = { "a string literal is no user memory" };
+    UCHECK_ERR(vos_sys_process_create(&b->img, sizeof(b->img), unmapped, 1, NULL, 0), VOS_ERR_INVALID_ADDRESS);
+    const char *kernel[] = { (const char *)(uintptr_t)ARCH_USER_TOP };
+    UCHECK_ERR(vos_sys_process_create(&b->img, sizeof(b->img), kernel, 1, NULL, 0), VOS_ERR_INVALID_ADDRESS);
+    /* A child that exits before its parent, never waited for: the parent's exit reaps it. */
+    int64_t pid = vos_sys_process_create(&b->img, sizeof(b->img), NULL, 0, NULL, 0);
+    UCHECK(pid > 0);
+    UCHECK_EQ(vos_sys_process_start((vos_pid_t)pid), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    reached = 1;
+}
+
+static void test_bad_arguments_and_unwaited_child(void **state)
+{
+    (void)state;
+    run_with_buffer("args", args_parent, sizeof(struct args_buffers)); /* twice: caches first, then no frame lost */
+    hh_finish();
+    uint64_t frames = frame_free_count();
+    run_with_buffer("args", args_parent, sizeof(struct args_buffers));
+    hh_finish();
+    assert_int_equal(frame_free_count(), frames); /* the child's record and its kmem pages too */
+}
+
+/* ---- an image in kernel memory (the boot path's init): loaded the same way ---- */
+
+static void test_kernel_image(void **state)
+{
+    (void)state;
+    struct process *p = hh_process("kernel-image");
+    static struct hh_elf_image img;
+    hh_make_image(&img, child_main);
+    struct elf_source src = { .kernel = (const uint8_t *)&img, .len = sizeof(img) };
+    uaddr_t entry = 0;
+    assert_int_equal(elf_load(&p->vspace, &src, &entry), VOS_OK);
+    assert_int_equal(entry, (uint64_t)(uintptr_t)child_main);
+    src.len = sizeof(img) - 1; /* the segment's bytes run past the end */
+    img.ph.vaddr += 16 * PAGE_SIZE;
+    img.eh.entry += 16 * PAGE_SIZE;
+    assert_int_equal(elf_load(&p->vspace, &src, &entry), VOS_ERR_INVALID_PARAMETER);
+}
+
+/* ---- out of memory part way through SYS_PROCESS_CREATE ---- */
+
+struct squeeze_buffers {
+    struct hh_elf_image img;
+    char name[16], arg[16];
+    const char *argv[2];
+    vos_cap_t caps[1];
+};
+
+static void squeeze_parent(uint64_t buf)
+{
+    struct squeeze_buffers *b = (struct squeeze_buffers *)(uintptr_t)buf;
+    hh_make_image(&b->img, orphan_child);
+    strcpy(b->name, "bin/child");
+    strcpy(b->arg, "argument");
+    b->argv[0] = b->name;
+    b->argv[1] = b->arg;
+    b->caps[0] = console;
+    /* Every number of frames left from none up: each fails cleanly or works, and never panics. */
+    for (uint64_t leave = 0; leave < 40; leave++) {
+        hh_take_frames(leave);
+        int64_t pid = vos_sys_process_create(&b->img, sizeof(b->img), b->argv, leave & 1 ? 2 : 0, b->caps, 1);
+        UCHECK(pid > 0 || pid == hh_err(VOS_ERR_OUT_OF_MEMORY) || pid == hh_err(VOS_ERR_RESOURCE_EXHAUSTED));
+        hh_release_frames();
+    }
+    reached = 1;
+}
+
+static void test_create_out_of_memory(void **state)
+{
+    (void)state;
+    console = 0;
+    reached = 0;
+    struct process *p = hh_process("squeezed");
+    console = hh_grant(p, hh_console(), VOS_RIGHT_ALL);
+    void *buf = hh_umem(p, sizeof(struct squeeze_buffers), VOS_PROT_READ | VOS_PROT_WRITE);
+    hh_thread(p, squeeze_parent, (uint64_t)(uintptr_t)buf);
+    hh_start(p);
+    hh_run();
+    assert_int_equal(reached, 1);
+}
+
 static void creating_parent(uint64_t image)
 {
     hh_make_image((struct hh_elf_image *)(uintptr_t)image, orphan_child);
@@ -206,6 +423,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_create_start_wait, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_children_leave_no_frames, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_orphan_runs_on, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_hostile_images, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_create_out_of_memory, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_arguments_and_unwaited_child, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_kernel_image, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_unstarted_child_goes_with_parent, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);

@@ -73,6 +73,19 @@ void host_forget_contexts(void);
 
 /* What a thread's entry pc points to. */
 typedef void host_user_fn(uint64_t arg);
+/*
+ * If set, a new thread whose pc it rejects takes an illegal-instruction
+ * exception instead of starting: the fuzzer (tests/fuzz) lets the kernel
+ * accept any pc it likes, but the host can only run real host functions.
+ */
+extern bool (*host_user_entry_ok)(uint64_t pc);
+/*
+ * Run every user thread on a private host stack, never on its user stack.
+ * For the fuzzer: the kernel may then read and write any user memory it is
+ * given (a length reaching into another thread's stack) without touching
+ * a live host stack or its ASan marks.
+ */
+extern bool host_private_stacks;
 
 /* Simulated traps other than syscalls; each returns only if the kernel resumes the thread. */
 void host_user_page_fault(uint64_t addr, unsigned access);
