@@ -92,9 +92,11 @@
     cbz     x0, svc_ipc_slow
     ldp     x1, x2, [x0, #TF_SP_EL0]    // sp_el0, elr
     ldr     x3, [x0, #TF_SPSR]
+    ldr     x4, [x0, #TF_CPACR]         // FP/SIMD on only for its owner (fp.c)
     msr     sp_el0, x1
     msr     elr_el1, x2
     msr     spsr_el1, x3
+    msr     cpacr_el1, x4
     mov     sp, x0                      // SP_EL1 = the next thread's frame
     load_x2_to_x17 x0
     ldr     x18, [x0, #144]
@@ -115,7 +117,7 @@
 .macro kernel_trap kind
     msr     tpidr_el1, x0
     adrp    x0, aarch64_panic_stack_top
-    sub     x0, x0, #288
+    sub     x0, x0, #TF_SIZE
     str     x1, [x0, #8]
     stp     x2, x3, [x0, #16]
     stp     x4, x5, [x0, #32]
@@ -292,14 +294,17 @@ svc_ipc_slow:
     bl      kernel_entry_ipc
     b       arch_enter_user
 
-// _Noreturn void arch_enter_user(struct trap_frame *f)
+// _Noreturn void arch_enter_user(struct trap_frame *f).  No isb after the
+// CPACR_EL1 write: eret synchronizes, and nothing before it uses FP/SIMD.
     .global arch_enter_user
 arch_enter_user:
     ldp     x30, x1, [x0, #240]         // x30, sp_el0
     ldp     x2, x3, [x0, #TF_ELR]
+    ldr     x4, [x0, #TF_CPACR]         // FP/SIMD on only for its owner (fp.c)
     msr     sp_el0, x1
     msr     elr_el1, x2
     msr     spsr_el1, x3
+    msr     cpacr_el1, x4
     mov     sp, x0                      // the next trap saves straight into f
     load_x2_to_x17 x0
     ldp     x18, x19, [x0, #144]

@@ -5,10 +5,9 @@
  * a1 = device tree.  OpenSBI enters at _start, U-Boot at _start_uboot (the
  * FIT image's entry point); the only difference is the boot path reported.
  */
+#include <arch_defs.h>
 #include "syscall_asm.h"
 
-#define FRAME_SEPC (31 * 8)
-#define FRAME_KSTACK (35 * 8)   /* arch_frame_init: every user thread's frame has it */
 #define DIRECT_MAP_GIB 64
 #define PTE_GIGA_KERNEL 0xef   /* V R W X G A D */
 #define PTE_GIGA_IDENT 0xcf    /* V R W X A D */
@@ -144,11 +143,16 @@ boot_high:
     li t6, 0
 .endm
 
-/* Make the frame at base the current one: sscratch, the pc, and its kept registers (sp among them). */
+/*
+ * Make the frame at base the current one: sscratch, the pc, sstatus (FP on
+ * only for the FP owner: fp.c) and its kept registers (sp among them).
+ */
 .macro enter_frame_kept base
     csrw sscratch, \base
     ld t0, FRAME_SEPC(\base)
     csrw sepc, t0
+    ld t0, FRAME_STATUS(\base)
+    csrw sstatus, t0
     load_message_kept \base
 .endm
 
@@ -296,9 +300,9 @@ trap_full:
     j riscv_trap                /* saves sstatus, scause, stval */
 
 /*
- * arch_enter_user(f): the whole frame.  sstatus.SPP = 0 and SPIE = 1 hold
- * throughout the kernel (set in riscv_boot, and every trap we return from
- * came from U-mode with interrupts on), so sret lands in U-mode with SIE = 1.
+ * arch_enter_user(f): the whole frame.  The sstatus written from the frame
+ * (enter_frame_kept) has SPP = 0 and SPIE = 1, so sret lands in U-mode with
+ * SIE = 1; SUM stays clear (the hardware guard, trap.c).
  */
     .global arch_enter_user
 arch_enter_user:
@@ -341,4 +345,4 @@ kstack:
 kstack_top:
     .balign 16
 boot_frame:
-    .zero 8 * 37
+    .zero FRAME_SIZE
