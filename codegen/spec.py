@@ -299,6 +299,15 @@ def _load_arches(m, arch):
                  clobbers=list(need(a, "clobbers", list)), message=list(a.get("message", [])))
         d["message_args"] = list(a.get("message_args", d["args"]))
         d["message_clobbers"] = list(a.get("message_clobbers", []))
+        d["fp"] = list(a.get("fp", []))
+        d["fp_control"] = list(a.get("fp_control", []))
+        d["fp_clobbers"] = list(a.get("fp_clobbers", []))
+        fp_all = d["fp"] + d["fp_control"]
+        if len(set(fp_all)) != len(fp_all) or set(fp_all) & set(d["args"] + d["returns"] + d["clobbers"] + d["message"] + [d["number"]]):
+            raise SpecError(a.at("fp") if "fp" in a else a.at(), f"{name}: the FP registers must be distinct and not general registers")
+        if not set(d["fp_clobbers"]) <= set(fp_all):
+            raise SpecError(a.at("fp_clobbers"), f"{name}: fp_clobbers may name only registers of fp and fp_control")
+        d["fp_kept"] = [r for r in fp_all if r not in d["fp_clobbers"]]
         if set(d["message_clobbers"]) & set(d["message"]):
             raise SpecError(a.at("message_clobbers"), f"{name}: a message register cannot also be destroyed by the message syscalls")
         if len(set(d["message"])) != len(d["message"]) or d["number"] in d["message"]:
