@@ -3,6 +3,7 @@
 #include <vos/abi.h>
 
 #include "riscv.h"
+#include "syscall_asm.h" /* its FRAME_<reg> offsets are checked against struct trap_frame there */
 
 #define IRQ_FLAG (1ull << 63)
 
