@@ -300,6 +300,12 @@ def _entry_contract(a, d, name):
         raise SpecError(a.at("frame"), f"{name}: frame must name each register once, every register of the rule among them")
     if set(d["callee_saved"]) & set(d["clobbers"] + d["message_clobbers"]) or not set(d["message"]) <= set(d["callee_saved"]):
         raise SpecError(a.at("callee_saved"), f"{name}: callee_saved must hold the message registers and no clobbered one")
+    # A message syscall saves only what the C keeps: every other register must be one it may destroy.
+    roles = set(d["callee_saved"] + d["message_clobbers"] + d["clobbers"] + d["returns"]) | {d["stack"]}
+    lost = [r for r in d["frame"] if r not in roles]
+    if lost:
+        raise SpecError(a.at("callee_saved"), f"{name}: {', '.join(lost)}: neither kept by the kernel's C (callee_saved) "
+                        "nor destroyed by the message syscalls (message_clobbers, clobbers, returns)")
     kept = [r for r in d["frame"] if r in d["callee_saved"] and r != d["stack"]]
     d["entry"] = dict(
         offsets=[(r, 8 * i) for i, r in enumerate(d["frame"])],

@@ -208,6 +208,12 @@ class BrokenSpec(unittest.TestCase):
         line = helpers.edit(f, "frame: [ra, sp,", "frame: [sp,", after="  riscv64:")
         self.assert_error("arch.yaml", line, r"riscv64: frame must name each register once")
 
+    def test_register_without_a_role(self):
+        f = self.spec("arch.yaml")
+        helpers.edit(f, "clobbers: [t0, t1, t2, t3, t4, t5, t6]", "clobbers: [t0, t1, t2, t3, t4, t5]", after="  riscv64:")
+        line = helpers.line_of(f, "callee_saved: [gp,")
+        self.assert_error("arch.yaml", line, r"riscv64: t6: neither kept by the kernel's C")
+
     def test_fp_clobber_not_an_fp_register(self):
         f = self.spec("arch.yaml")
         line = helpers.edit(f, "fp_clobbers: []", "fp_clobbers: [t0]", after="  riscv64:")

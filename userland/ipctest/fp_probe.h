@@ -86,8 +86,16 @@ static inline enum fp_rounding fp_get_rounding(void)
 }
 #endif
 
-/* ipcpeer fpwork: rounds of steps per thread. */
-enum { FP_ROUNDS = 24, FP_STEPS = 20000 };
+/*
+ * ipcpeer fpwork: rounds of steps per thread.  Round 0 is long (some 6
+ * million instructions a thread, with no syscall in it): the four threads'
+ * round 0 together outlasts two 10 ms time slices even at a billion guest
+ * instructions a second, so the timer preempts them in the middle of their
+ * arithmetic; the other rounds are short, with a register call after each.
+ */
+enum { FP_ROUNDS = 24, FP_STEPS = 20000, FP_LONG_STEPS = 500000 };
+
+static inline unsigned fp_round_steps(uint64_t round) { return round ? FP_STEPS : FP_LONG_STEPS; }
 
 /* The state of a chain: x and a running sum, both rounded at every operation. */
 struct fp_chain {
