@@ -9,6 +9,7 @@
  * Like utest, each CHECK prints only on failure; the last line is
  * "ipctest: N passed, N failed" and the exit code is the failure count.
  */
+#include <setjmp.h>
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
 
@@ -793,6 +794,27 @@ static void test_fp_dead_owner(void)
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
 }
 
+/*
+ * longjmp brings back the callee-saved FP registers setjmp found (riscv64
+ * fs0-fs11, aarch64 d8-d15: the probe register is one of them).  x86_64's
+ * ABI keeps no XMM register across calls, so there is nothing to check.
+ */
+#if !defined(__x86_64__)
+static jmp_buf fp_jump;
+#endif
+
+static void test_fp_setjmp(void)
+{
+#if !defined(__x86_64__)
+    fp_probe_set(0x5e7a5e7a00000001ull);
+    if (setjmp(fp_jump) == 0) {
+        fp_probe_set(0xbadbadbad);
+        longjmp(fp_jump, 1);
+    }
+    CHECK_EQ(fp_probe_get(), 0x5e7a5e7a00000001ull);
+#endif
+}
+
 /* printf of doubles (libsys's %f; the host test checks it against the C library). */
 static void test_fp_printf(void)
 {
@@ -832,6 +854,7 @@ int main(const struct vos_start_info *si)
     test_fp_threads();
     test_fp_dead_owner();
     test_fp_printf();
+    test_fp_setjmp();
 
     vos_printf(console, "ipctest: %u passed, %u failed\n", passed, failed);
     return (int)failed;
