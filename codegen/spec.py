@@ -292,16 +292,16 @@ def _entry_contract(a, d, name):
     d["frame"] = list(a.get("frame", []))
     if not d["frame"]:
         return
-    d["stack"] = need(a, "stack", str)
+    d["stack"] = a.get("stack")  # none where the user stack pointer is not a general register (aarch64: SP_EL0)
     d["callee_saved"] = list(need(a, "callee_saved", list))
     named = set(d["args"] + d["returns"] + d["clobbers"] + d["message"] + d["message_clobbers"] + d["callee_saved"])
-    named |= {d["number"], d["stack"]}
+    named |= {d["number"]} | ({d["stack"]} if d["stack"] else set())
     if len(set(d["frame"])) != len(d["frame"]) or not named <= set(d["frame"]):
         raise SpecError(a.at("frame"), f"{name}: frame must name each register once, every register of the rule among them")
     if set(d["callee_saved"]) & set(d["clobbers"] + d["message_clobbers"]) or not set(d["message"]) <= set(d["callee_saved"]):
         raise SpecError(a.at("callee_saved"), f"{name}: callee_saved must hold the message registers and no clobbered one")
     # A message syscall saves only what the C keeps: every other register must be one it may destroy.
-    roles = set(d["callee_saved"] + d["message_clobbers"] + d["clobbers"] + d["returns"]) | {d["stack"]}
+    roles = set(d["callee_saved"] + d["message_clobbers"] + d["clobbers"] + d["returns"] + [d["stack"]])
     lost = [r for r in d["frame"] if r not in roles]
     if lost:
         raise SpecError(a.at("callee_saved"), f"{name}: {', '.join(lost)}: neither kept by the kernel's C (callee_saved) "

@@ -68,8 +68,8 @@ def replace_once(path, old, new):
 
 BREAKS = [
     ("switch-save", "codegen/templates/syscall_asm.h.j2",
-     lambda p: replace_once(p, ".macro store_kept base\n{% for r in e.kept %}",
-                            ".macro store_kept base\n{% for r in e.kept if r != \"s5\" or arch_name != \"riscv64\" %}")),
+     lambda p: replace_once(p, '.macro store_kept base\n{{ entry_ops(arch_name, arch, "store", e.kept) }}',
+                            '.macro store_kept base\n{{ entry_ops(arch_name, arch, "store", e.kept|reject("equalto", "s5")|list) }}')),
     ("fast-leak", "arch/riscv64/entry.S",
      lambda p: replace_once(p, "    clear_message_clobbers\n    clear_clobbers\n", "    clear_message_clobbers\n")),
     ("spec-callee-saved", "spec/arch.yaml",

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <vos/abi.h>
 #include "aarch64.h"
+#include "syscall_asm.h" /* its FRAME_<reg> offsets (entry.S) are checked against struct trap_frame there */
 
 _Static_assert(offsetof(struct trap_frame, x30) == 240, "entry.S frame layout");
 _Static_assert(offsetof(struct trap_frame, sp_el0) == TF_SP_EL0, "entry.S frame layout");
