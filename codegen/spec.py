@@ -147,6 +147,8 @@ def load_spec(spec_dir):
     _load_structs(m, abi)
     _load_arches(m, arch)
     _load_syscalls(m, calls)
+    for name, d in m.arches.items():  # last: the register rules' own errors come first
+        _entry_contract(d.pop("_node"), d, name)
     return m
 
 
@@ -300,6 +302,38 @@ def _load_structs(m, abi):
         m.types[name] = dict(name=name, kind="struct", c=st["c"], size=size, struct=st, signed=False, doc="")
 
 
+def _entry_contract(a, d, name):
+    """The register sets the entry assembly uses (spec/arch.yaml frame, stack, callee_saved), or none."""
+    d["frame"] = list(a.get("frame", []))
+    if not d["frame"]:
+        return
+    d["stack"] = a.get("stack")  # none where the user stack pointer is not a general register (aarch64: SP_EL0)
+    d["callee_saved"] = list(need(a, "callee_saved", list))
+    named = set(d["args"] + d["returns"] + d["clobbers"] + d["message"] + d["message_clobbers"] + d["callee_saved"])
+    named |= {d["number"]} | ({d["stack"]} if d["stack"] else set())
+    if len(set(d["frame"])) != len(d["frame"]) or not named <= set(d["frame"]):
+        raise SpecError(a.at("frame"), f"{name}: frame must name each register once, every register of the rule among them")
+    if set(d["callee_saved"]) & set(d["clobbers"] + d["message_clobbers"]) or not set(d["message"]) <= set(d["callee_saved"]):
+        raise SpecError(a.at("callee_saved"), f"{name}: callee_saved must hold the message registers and no clobbered one")
+    # A message syscall saves only what the C keeps: every other register must be one it may destroy.
+    roles = set(d["callee_saved"] + d["message_clobbers"] + d["clobbers"] + d["returns"] + [d["stack"]])
+    lost = [r for r in d["frame"] if r not in roles]
+    if lost:
+        raise SpecError(a.at("callee_saved"), f"{name}: {', '.join(lost)}: neither kept by the kernel's C (callee_saved) "
+                        "nor destroyed by the message syscalls (message_clobbers, clobbers, returns)")
+    kept = [r for r in d["frame"] if r in d["callee_saved"] and r != d["stack"]]
+    d["entry"] = dict(
+        offsets=[(r, 8 * i) for i, r in enumerate(d["frame"])],
+        kept=kept,
+        message_kept=[r for r in kept if r not in d["message"]],
+        message=[r for r in d["frame"] if r in d["message"]],
+        # what the short road saves: neither kept in the CPU, nor the stack, nor clobbered
+        saved=[r for r in d["frame"] if r not in d["callee_saved"] + d["clobbers"] + [d["stack"]]],
+        clobbers=[r for r in d["frame"] if r in d["clobbers"]],
+        message_clobbers=[r for r in d["frame"] if r in d["message_clobbers"]],
+    )
+
+
 def _load_arches(m, arch):
     m.arches = {}
     archs = need(arch, "architectures", Map)
@@ -314,6 +348,16 @@ def _load_arches(m, arch):
                  clobbers=list(need(a, "clobbers", list)), message=list(a.get("message", [])))
         d["message_args"] = list(a.get("message_args", d["args"]))
         d["message_clobbers"] = list(a.get("message_clobbers", []))
+        d["fp"] = list(a.get("fp", []))
+        d["fp_control"] = list(a.get("fp_control", []))
+        d["fp_clobbers"] = list(a.get("fp_clobbers", []))
+        fp_all = d["fp"] + d["fp_control"]
+        if len(set(fp_all)) != len(fp_all) or set(fp_all) & set(d["args"] + d["returns"] + d["clobbers"] + d["message"] + [d["number"]]):
+            raise SpecError(a.at("fp") if "fp" in a else a.at(), f"{name}: the FP registers must be distinct and not general registers")
+        if not set(d["fp_clobbers"]) <= set(fp_all):
+            raise SpecError(a.at("fp_clobbers"), f"{name}: fp_clobbers may name only registers of fp and fp_control")
+        d["fp_kept"] = [r for r in fp_all if r not in d["fp_clobbers"]]
+        d["_node"] = a
         if set(d["message_clobbers"]) & set(d["message"]):
             raise SpecError(a.at("message_clobbers"), f"{name}: a message register cannot also be destroyed by the message syscalls")
         if len(set(d["message"])) != len(d["message"]) or d["number"] in d["message"]:

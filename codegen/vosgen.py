@@ -112,13 +112,44 @@ def shim_plan(sc, arch):
     return dict(sources=src, spill_count=len(spilled), spill_reg=spill_reg)
 
 
+def entry_ops(arch_name, arch, op, regs, base="base"):
+    """Assembler lines that store, load or clear regs (frame order) at the frame in macro argument `base`.
+
+    riscv64: one sd/ld/li each.  aarch64: neighbours in the frame go in pairs
+    (stp/ldp), and a load into the base register itself comes last."""
+    off = dict(arch["entry"]["offsets"])
+    sym = {r: f"FRAME_{r.upper()}" for r in regs}
+    if arch_name == "riscv64":
+        ins = {"store": "sd", "load": "ld"}
+        if op == "clear":
+            return "\n".join(f"    li {r}, 0" for r in regs)
+        return "\n".join(f"    {ins[op]} {r}, {sym[r]}(\\{base})" for r in regs)
+    if arch_name == "aarch64":
+        if op == "clear":
+            return "\n".join(f"    mov {r}, xzr" for r in regs)
+        groups, i = [], 0
+        while i < len(regs):
+            if i + 1 < len(regs) and off[regs[i + 1]] == off[regs[i]] + 8:
+                groups.append(regs[i:i + 2])
+                i += 2
+            else:
+                groups.append(regs[i:i + 1])
+                i += 1
+        lines = []
+        for g in groups:
+            mnem = ("stp" if op == "store" else "ldp") if len(g) == 2 else ("str" if op == "store" else "ldr")
+            lines.append(f"    {mnem} {', '.join(g)}, [\\{base}, #{sym[g[0]]}]")
+        return "\n".join(lines)
+    raise ValueError(f"no entry macros for {arch_name}")
+
+
 def make_env():
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(os.path.join(HERE, "templates")),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True)
     env.filters["hex"] = hexval
-    env.globals.update(user_plan=user_plan, shim_plan=shim_plan)
+    env.globals.update(user_plan=user_plan, shim_plan=shim_plan, entry_ops=entry_ops)
     return env
 
 

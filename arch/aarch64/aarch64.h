@@ -71,6 +71,11 @@ extern uint64_t aarch64_boot_l1[512]; /* TTBR1 (and the boot TTBR0) table */
 extern char _kernel_start[], _etext[], _erodata[], _end[];
 extern char aarch64_kstack_guard[];
 
+/* fp.c: lazy user FP/SIMD.  The owner runs with FPEN = 11, everyone else with 00. */
+#define CPACR_FPEN (UL(3) << 20)
+struct trap_frame;
+_Noreturn void aarch64_fp_take(struct trap_frame *f); /* make f the FP/SIMD owner and enter it */
+
 void aarch64_gic_init(void);
 void aarch64_timer_init(void);
 void aarch64_timer_stop(void);

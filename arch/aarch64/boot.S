@@ -90,8 +90,7 @@ at_el1:
 5:  msr     tcr_el1, x2
     msr     ttbr0_el1, x1
     msr     ttbr1_el1, x1
-    mov     x2, #(1 << 20)              // FPEN = 01: FP/SIMD traps at EL0, not at EL1 (copy.S)
-    msr     cpacr_el1, x2
+    msr     cpacr_el1, xzr          // FPEN = 00: FP/SIMD traps at EL0 and EL1 until a thread takes it (fp.c)
     tlbi    vmalle1
     dsb     nsh
     isb

@@ -17,25 +17,25 @@
 // and spsr, then switches to the empty kernel stack with x0 = frame.
 .macro save_low
     stp     x0, x1, [sp]
-    stp     x2, x3, [sp, #16]
-    stp     x4, x5, [sp, #32]
-    stp     x6, x7, [sp, #48]
+    stp     x2, x3, [sp, #FRAME_X2]
+    stp     x4, x5, [sp, #FRAME_X4]
+    stp     x6, x7, [sp, #FRAME_X6]
 .endm
 
 .macro save_rest
-    stp     x8, x9, [sp, #64]
-    stp     x10, x11, [sp, #80]
-    stp     x12, x13, [sp, #96]
-    stp     x14, x15, [sp, #112]
-    stp     x16, x17, [sp, #128]
-    stp     x18, x19, [sp, #144]
-    stp     x20, x21, [sp, #160]
-    stp     x22, x23, [sp, #176]
-    stp     x24, x25, [sp, #192]
-    stp     x26, x27, [sp, #208]
-    stp     x28, x29, [sp, #224]
+    stp     x8, x9, [sp, #FRAME_X8]
+    stp     x10, x11, [sp, #FRAME_X10]
+    stp     x12, x13, [sp, #FRAME_X12]
+    stp     x14, x15, [sp, #FRAME_X14]
+    stp     x16, x17, [sp, #FRAME_X16]
+    stp     x18, x19, [sp, #FRAME_X18]
+    stp     x20, x21, [sp, #FRAME_X20]
+    stp     x22, x23, [sp, #FRAME_X22]
+    stp     x24, x25, [sp, #FRAME_X24]
+    stp     x26, x27, [sp, #FRAME_X26]
+    stp     x28, x29, [sp, #FRAME_X28]
     mrs     x1, sp_el0
-    stp     x30, x1, [sp, #240]
+    stp     x30, x1, [sp, #FRAME_X30]
     mrs     x2, elr_el1
     mrs     x3, spsr_el1
     stp     x2, x3, [sp, #TF_ELR]
@@ -44,16 +44,12 @@
     mov     sp, x1
 .endm
 
-// What an svc leaves live (x19..x29, sp_el0, elr, spsr) into the frame at base; clobbers x1..x3.
-.macro store_kept base
-    str     x19, [\base, #152]
-    stp     x20, x21, [\base, #160]
-    stp     x22, x23, [\base, #176]
-    stp     x24, x25, [\base, #192]
-    stp     x26, x27, [\base, #208]
-    stp     x28, x29, [\base, #224]
+// What an svc leaves live (spec/arch.yaml callee_saved: the generated
+// store_kept, and sp_el0, elr, spsr) into the frame at base; clobbers x1..x3.
+.macro store_kept_all base
+    store_kept \base
     mrs     x1, sp_el0
-    str     x1, [\base, #248]
+    str     x1, [\base, #TF_SP_EL0]
     mrs     x2, elr_el1
     mrs     x3, spsr_el1
     stp     x2, x3, [\base, #TF_ELR]
@@ -61,21 +57,21 @@
 
 // x2..x17 from the frame at base: every way back to EL0 reloads them.
 .macro load_x2_to_x17 base
-    ldp     x2, x3, [\base, #16]
-    ldp     x4, x5, [\base, #32]
-    ldp     x6, x7, [\base, #48]
-    ldp     x8, x9, [\base, #64]
-    ldp     x10, x11, [\base, #80]
-    ldp     x12, x13, [\base, #96]
-    ldp     x14, x15, [\base, #112]
-    ldp     x16, x17, [\base, #128]
+    ldp     x2, x3, [\base, #FRAME_X2]
+    ldp     x4, x5, [\base, #FRAME_X4]
+    ldp     x6, x7, [\base, #FRAME_X6]
+    ldp     x8, x9, [\base, #FRAME_X8]
+    ldp     x10, x11, [\base, #FRAME_X10]
+    ldp     x12, x13, [\base, #FRAME_X12]
+    ldp     x14, x15, [\base, #FRAME_X14]
+    ldp     x16, x17, [\base, #FRAME_X16]
 .endm
 
 // The end of every svc: x0..x18 and x30 from the frame at base, then back to EL0.
 .macro return_from_svc base
     load_x2_to_x17 \base
-    ldr     x18, [\base, #144]
-    ldr     x30, [\base, #240]
+    ldr     x18, [\base, #FRAME_X18]
+    ldr     x30, [\base, #FRAME_X30]
     ldp     x0, x1, [\base]
     eret
 .endm
@@ -92,14 +88,16 @@
     cbz     x0, svc_ipc_slow
     ldp     x1, x2, [x0, #TF_SP_EL0]    // sp_el0, elr
     ldr     x3, [x0, #TF_SPSR]
+    ldr     x4, [x0, #TF_CPACR]         // FP/SIMD on only for its owner (fp.c)
     msr     sp_el0, x1
     msr     elr_el1, x2
     msr     spsr_el1, x3
+    msr     cpacr_el1, x4
     mov     sp, x0                      // SP_EL1 = the next thread's frame
     load_x2_to_x17 x0
-    ldr     x18, [x0, #144]
-    ldp     x27, x28, [x0, #216]
-    ldp     x29, x30, [x0, #232]
+    ldr     x18, [x0, #FRAME_X18]
+    ldp     x27, x28, [x0, #FRAME_X27]
+    ldp     x29, x30, [x0, #FRAME_X29]
     ldp     x0, x1, [x0]
     eret
 .endm
@@ -115,24 +113,24 @@
 .macro kernel_trap kind
     msr     tpidr_el1, x0
     adrp    x0, aarch64_panic_stack_top
-    sub     x0, x0, #288
-    str     x1, [x0, #8]
-    stp     x2, x3, [x0, #16]
-    stp     x4, x5, [x0, #32]
-    stp     x6, x7, [x0, #48]
-    stp     x8, x9, [x0, #64]
-    stp     x10, x11, [x0, #80]
-    stp     x12, x13, [x0, #96]
-    stp     x14, x15, [x0, #112]
-    stp     x16, x17, [x0, #128]
-    stp     x18, x19, [x0, #144]
-    stp     x20, x21, [x0, #160]
-    stp     x22, x23, [x0, #176]
-    stp     x24, x25, [x0, #192]
-    stp     x26, x27, [x0, #208]
-    stp     x28, x29, [x0, #224]
+    sub     x0, x0, #TF_SIZE
+    str     x1, [x0, #FRAME_X1]
+    stp     x2, x3, [x0, #FRAME_X2]
+    stp     x4, x5, [x0, #FRAME_X4]
+    stp     x6, x7, [x0, #FRAME_X6]
+    stp     x8, x9, [x0, #FRAME_X8]
+    stp     x10, x11, [x0, #FRAME_X10]
+    stp     x12, x13, [x0, #FRAME_X12]
+    stp     x14, x15, [x0, #FRAME_X14]
+    stp     x16, x17, [x0, #FRAME_X16]
+    stp     x18, x19, [x0, #FRAME_X18]
+    stp     x20, x21, [x0, #FRAME_X20]
+    stp     x22, x23, [x0, #FRAME_X22]
+    stp     x24, x25, [x0, #FRAME_X24]
+    stp     x26, x27, [x0, #FRAME_X26]
+    stp     x28, x29, [x0, #FRAME_X28]
     mov     x1, sp                      // the kernel's sp, in the sp_el0 slot
-    stp     x30, x1, [x0, #240]
+    stp     x30, x1, [x0, #FRAME_X30]
     mrs     x2, elr_el1
     mrs     x3, spsr_el1
     stp     x2, x3, [x0, #TF_ELR]
@@ -181,9 +179,9 @@ aarch64_vectors:
     sub     x1, x8, #SYSCALL_MESSAGE_FIRST
     ccmp    x1, #SYSCALL_MESSAGE_COUNT, #2, eq  // not an svc: C set, so not lo
     b.lo    svc_ipc
-    stp     x2, x3, [sp, #16]
-    stp     x4, x5, [sp, #32]
-    stp     x6, x7, [sp, #48]
+    stp     x2, x3, [sp, #FRAME_X2]
+    stp     x4, x5, [sp, #FRAME_X4]
+    stp     x6, x7, [sp, #FRAME_X6]
     cbz     x0, el0_svc
     b       el0_sync
     slot 9
@@ -225,13 +223,13 @@ el0_sync:
  * kernel_syscall_switch takes over.
  */
 el0_svc:
-    stp     x8, x9, [sp, #64]
-    stp     x10, x11, [sp, #80]
-    stp     x12, x13, [sp, #96]
-    stp     x14, x15, [sp, #112]
-    stp     x16, x17, [sp, #128]
-    str     x18, [sp, #144]
-    str     x30, [sp, #240]
+    stp     x8, x9, [sp, #FRAME_X8]
+    stp     x10, x11, [sp, #FRAME_X10]
+    stp     x12, x13, [sp, #FRAME_X12]
+    stp     x14, x15, [sp, #FRAME_X14]
+    stp     x16, x17, [sp, #FRAME_X16]
+    str     x18, [sp, #FRAME_X18]
+    str     x30, [sp, #FRAME_X30]
     mov     x0, sp
     adrp    x1, aarch64_kstack_top
     mov     sp, x1
@@ -243,7 +241,7 @@ el0_svc:
 
 svc_switch:
     ldr     x0, [sp]
-    store_kept x0
+    store_kept_all x0
     b       kernel_syscall_switch
 
 /*
@@ -259,12 +257,12 @@ svc_switch:
  * touching memory.
  */
 svc_ipc:
-    str     x8, [sp, #64]               // the number, for the slow path
+    str     x8, [sp, #FRAME_X8]               // the number, for the slow path
     mrs     x3, sp_el0
     mrs     x4, elr_el1
     mrs     x5, spsr_el1
-    stp     x27, x28, [sp, #216]
-    stp     x29, x30, [sp, #232]        // x30 rides along: the pair is free
+    stp     x27, x28, [sp, #FRAME_X27]
+    stp     x29, x30, [sp, #FRAME_X29]        // x30 rides along: the pair is free
     stp     x3, x4, [sp, #TF_SP_EL0]
     str     x5, [sp, #TF_SPSR]
     mov     x0, sp
@@ -275,7 +273,7 @@ svc_ipc:
     bl      kernel_ipc_fast_call
     ipc_enter_next
 svc_ipc_reply_receive:
-    str     x2, [x0, #16]               // its third argument
+    str     x2, [x0, #FRAME_X2]               // its third argument
     bl      kernel_ipc_fast_reply_receive
     ipc_enter_next
 
@@ -283,30 +281,29 @@ svc_ipc_reply_receive:
 // ones and x30 are there already; x3..x18 hold C's values, so the frame
 // keeps stale ones of ours, as message_clobbers allow), then the general road.
 svc_ipc_slow:
-    str     x19, [x27, #152]
-    stp     x20, x21, [x27, #160]
-    stp     x22, x23, [x27, #176]
-    stp     x24, x25, [x27, #192]
-    str     x26, [x27, #208]
+    store_message x27
     mov     x0, x27
     bl      kernel_entry_ipc
     b       arch_enter_user
 
-// _Noreturn void arch_enter_user(struct trap_frame *f)
+// _Noreturn void arch_enter_user(struct trap_frame *f).  No isb after the
+// CPACR_EL1 write: eret synchronizes, and nothing before it uses FP/SIMD.
     .global arch_enter_user
 arch_enter_user:
-    ldp     x30, x1, [x0, #240]         // x30, sp_el0
+    ldp     x30, x1, [x0, #FRAME_X30]         // x30, sp_el0
     ldp     x2, x3, [x0, #TF_ELR]
+    ldr     x4, [x0, #TF_CPACR]         // FP/SIMD on only for its owner (fp.c)
     msr     sp_el0, x1
     msr     elr_el1, x2
     msr     spsr_el1, x3
+    msr     cpacr_el1, x4
     mov     sp, x0                      // the next trap saves straight into f
     load_x2_to_x17 x0
-    ldp     x18, x19, [x0, #144]
-    ldp     x20, x21, [x0, #160]
-    ldp     x22, x23, [x0, #176]
-    ldp     x24, x25, [x0, #192]
-    ldp     x26, x27, [x0, #208]
-    ldp     x28, x29, [x0, #224]
+    ldp     x18, x19, [x0, #FRAME_X18]
+    ldp     x20, x21, [x0, #FRAME_X20]
+    ldp     x22, x23, [x0, #FRAME_X22]
+    ldp     x24, x25, [x0, #FRAME_X24]
+    ldp     x26, x27, [x0, #FRAME_X26]
+    ldp     x28, x29, [x0, #FRAME_X28]
     ldp     x0, x1, [x0]
     eret

@@ -6,12 +6,17 @@
 #include <stddef.h>
 #include <vos/abi.h>
 #include "aarch64.h"
+#include "syscall_asm.h" /* its FRAME_<reg> offsets (entry.S) are checked against struct trap_frame there */
 
 _Static_assert(offsetof(struct trap_frame, x30) == 240, "entry.S frame layout");
 _Static_assert(offsetof(struct trap_frame, sp_el0) == TF_SP_EL0, "entry.S frame layout");
 _Static_assert(offsetof(struct trap_frame, elr) == TF_ELR, "entry.S frame layout");
 _Static_assert(offsetof(struct trap_frame, spsr) == TF_SPSR, "entry.S frame layout");
-_Static_assert(sizeof(struct trap_frame) == 288, "entry.S frame layout");
+_Static_assert(offsetof(struct trap_frame, cpacr) == TF_CPACR, "entry.S frame layout");
+_Static_assert(offsetof(struct trap_frame, fpcr) == TF_FPCR, "fp.S frame layout");
+_Static_assert(offsetof(struct trap_frame, fpsr) == TF_FPCR + 8, "fp.S frame layout");
+_Static_assert(offsetof(struct trap_frame, q) == TF_Q, "fp.S frame layout");
+_Static_assert(sizeof(struct trap_frame) == TF_SIZE, "entry.S frame layout");
 
 /* ESR_EL1.EC values. */
 #define EC_UNKNOWN 0x00
@@ -49,7 +54,9 @@ _Noreturn void aarch64_sync_lower(struct trap_frame *f, uint64_t esr)
         kernel_entry_exception(f, VOS_EXIT_ALIGNMENT_FAULT, esr);
     case EC_BRK:
         kernel_entry_exception(f, VOS_EXIT_BREAKPOINT, esr & 0xffff);
-    default: /* undefined, FP/SIMD (unused by the ABI), system registers... */
+    case EC_FP:
+        aarch64_fp_take(f); /* a thread's FP/SIMD use while another owns the unit (fp.c) */
+    default: /* undefined, system registers... */
         kernel_entry_exception(f, VOS_EXIT_ILLEGAL_INSTRUCTION, esr);
     }
 }
@@ -84,6 +91,7 @@ _Noreturn void aarch64_kernel_trap(struct trap_frame *f, unsigned kind)
 
 void arch_frame_init(struct trap_frame *f, uaddr_t pc, uaddr_t sp, uint64_t arg)
 {
+    arch_frame_release(f); /* FP/SIMD state starts at zero (FPEN 00), not in the registers */
     *f = (struct trap_frame){0};
     f->x0 = arg;
     f->elr = pc;

@@ -5,10 +5,9 @@
  * a1 = device tree.  OpenSBI enters at _start, U-Boot at _start_uboot (the
  * FIT image's entry point); the only difference is the boot path reported.
  */
+#include <arch_defs.h>
 #include "syscall_asm.h"
 
-#define FRAME_SEPC (31 * 8)
-#define FRAME_KSTACK (35 * 8)   /* arch_frame_init: every user thread's frame has it */
 #define DIRECT_MAP_GIB 64
 #define PTE_GIGA_KERNEL 0xef   /* V R W X G A D */
 #define PTE_GIGA_IDENT 0xcf    /* V R W X A D */
@@ -101,75 +100,39 @@ boot_high:
  * no TLS), so they stay live in the CPU; t0..t6 are clobbered by the trap
  * (spec/arch.yaml) and leave zeroed.  Everything else saves the whole frame
  * and goes through riscv_trap.
+ *
+ * Which register is saved, kept, loaded or cleared where is spec/arch.yaml's
+ * (frame, stack, callee_saved, clobbers, message, message_clobbers): the
+ * macros store_kept, store_message_kept, load_message_kept, load_message,
+ * store_saved_rest, load_saved_rest, clear_clobbers, store_clobbers,
+ * load_clobbers, load_message_results_rest, clear_message_clobbers and
+ * store_zero_message_clobbers, and the FRAME_<reg> offsets, are generated
+ * into syscall_asm.h.  What is written here is the order of things, the
+ * arch's CSRs, and a0/a1 as the entry's two scratch registers.
  */
-/* The registers C code keeps (and gp, tp, which it never touches) into the frame at base. */
-/* The kept registers of a message syscall (spec/arch.yaml: all but message_clobbers) at base. */
-.macro store_message_kept base
-    sd gp, 2*8(\base)
-    sd tp, 3*8(\base)
-    sd s0, 7*8(\base)
-    sd s1, 8*8(\base)
-    sd s10, 25*8(\base)
-    sd s11, 26*8(\base)
-.endm
-.macro load_message_kept base
-    ld sp, 1*8(\base)
-    ld gp, 2*8(\base)
-    ld tp, 3*8(\base)
-    ld s0, 7*8(\base)
-    ld s1, 8*8(\base)
-    ld s10, 25*8(\base)
-    ld s11, 26*8(\base)
-.endm
-.macro store_kept base
-    store_message_kept \base
-    sd s2, 17*8(\base)
-    sd s3, 18*8(\base)
-    sd s4, 19*8(\base)
-    sd s5, 20*8(\base)
-    sd s6, 21*8(\base)
-    sd s7, 22*8(\base)
-    sd s8, 23*8(\base)
-    sd s9, 24*8(\base)
-.endm
 
-/* t0..t6: clobbered by every syscall, so they leave holding nothing of the kernel's. */
-.macro clear_temporaries
-    li t0, 0
-    li t1, 0
-    li t2, 0
-    li t3, 0
-    li t4, 0
-    li t5, 0
-    li t6, 0
-.endm
-
-/* Make the frame at base the current one: sscratch, the pc, and its kept registers (sp among them). */
+/*
+ * Make the frame at base the current one: sscratch, the pc, sstatus (FP on
+ * only for the FP owner: fp.c) and its kept registers (sp among them).
+ */
 .macro enter_frame_kept base
     csrw sscratch, \base
     ld t0, FRAME_SEPC(\base)
     csrw sepc, t0
+    ld t0, FRAME_STATUS(\base)
+    csrw sstatus, t0
     load_message_kept \base
 .endm
 
 .macro ipc_enter_next
-/* Into the thread whose frame a0 is: ours keeps its kept registers and pc, the next gets its own and three results. */
+/* Into the thread whose frame a0 is: ours keeps its kept registers and pc, the next gets its own and the results. */
     csrr t0, sscratch           /* our frame */
     store_message_kept t0
     enter_frame_kept a0
-#if SYSCALL_MESSAGE_RESULTS != 3
-#error "ipc_enter_next restores three result words (a0..a2)"
-#endif
-    ld a1, 10*8(a0)
-    ld a2, 11*8(a0)
-    ld a0, 9*8(a0)
-    li ra, 0
-    li a3, 0
-    li a4, 0
-    li a5, 0
-    li a6, 0
-    li a7, 0
-    clear_temporaries
+    load_message_results_rest a0
+    ld a0, FRAME_A0(a0)
+    clear_message_clobbers
+    clear_clobbers
     sret
 .endm
 
@@ -178,41 +141,28 @@ boot_high:
     .global trap_entry
 trap_entry:
     csrrw sp, sscratch, sp
-    sd a0, 9*8(sp)
-    sd a1, 10*8(sp)
+    sd a0, FRAME_A0(sp)
+    sd a1, FRAME_A1(sp)
     csrr a0, scause
     li a1, 8
     bne a0, a1, trap_not_ecall
     addi a1, a7, -SYSCALL_MESSAGE_FIRST
     sltiu a0, a1, SYSCALL_MESSAGE_COUNT
     bnez a0, syscall_ipc        /* with a1 = 0 (call) or 1 (reply-receive) */
-    sd ra, 0*8(sp)
-    sd a2, 11*8(sp)
-    sd a3, 12*8(sp)
-    sd a4, 13*8(sp)
-    sd a5, 14*8(sp)
-    sd a6, 15*8(sp)
-    sd a7, 16*8(sp)
+    store_saved_rest sp
     csrr a1, sepc               /* stays in sepc unless we switch */
     addi a1, a1, 4
     csrw sepc, a1
     mv a0, sp
     csrrw a1, sscratch, sp      /* a1 = user sp; sscratch = frame again */
-    sd a1, 1*8(a0)
+    sd a1, FRAME_SP(a0)
     ld sp, FRAME_KSTACK(a0)
     call kernel_entry_syscall
     beqz a0, syscall_switch
-    ld ra, 0*8(a0)
-    ld sp, 1*8(a0)
-    ld a1, 10*8(a0)
-    ld a2, 11*8(a0)
-    ld a3, 12*8(a0)
-    ld a4, 13*8(a0)
-    ld a5, 14*8(a0)
-    ld a6, 15*8(a0)
-    ld a7, 16*8(a0)
-    ld a0, 9*8(a0)
-    clear_temporaries
+    ld sp, FRAME_SP(a0)
+    load_saved_rest a0
+    ld a0, FRAME_A0(a0)
+    clear_clobbers
     sret
 
 /* Another thread runs next: the caller's live registers go into its frame. */
@@ -238,7 +188,7 @@ syscall_ipc:
     addi a0, a0, 4
     sd a0, FRAME_SEPC(sp)
     csrrw a0, sscratch, sp      /* a0 = user sp; sscratch = frame again */
-    sd a0, 1*8(sp)
+    sd a0, FRAME_SP(sp)
     mv a0, sp
     ld sp, FRAME_KSTACK(a0)
     bnez a1, ipc_reply_receive
@@ -246,7 +196,7 @@ syscall_ipc:
     beqz a0, ipc_slow_call
     ipc_enter_next
 ipc_reply_receive:
-    sd a2, 11*8(a0)
+    sd a2, FRAME_A2(a0)
     call kernel_ipc_fast_reply_receive
     beqz a0, ipc_slow_reply_receive
     ipc_enter_next
@@ -258,12 +208,8 @@ ipc_slow_call:
 ipc_slow_reply_receive:
     li t1, SYSCALL_MESSAGE_FIRST + 1
 1:  csrr t0, sscratch
-    sd t1, 16*8(t0)             /* the number */
-    sd zero, 0*8(t0)            /* ra, a3..a6: not arguments, and zeroed by these calls */
-    sd zero, 12*8(t0)
-    sd zero, 13*8(t0)
-    sd zero, 14*8(t0)
-    sd zero, 15*8(t0)
+    sd t1, FRAME_A7(t0)         /* the number */
+    store_zero_message_clobbers t0  /* not arguments, and zeroed by these calls */
     store_kept t0
     mv a0, t0
     call kernel_entry_ipc
@@ -271,62 +217,30 @@ ipc_slow_reply_receive:
 
 /* Interrupts, faults, kernel bugs: the whole frame. */
 trap_not_ecall:
-    sd ra, 0*8(sp)
-    sd a2, 11*8(sp)
-    sd a3, 12*8(sp)
-    sd a4, 13*8(sp)
-    sd a5, 14*8(sp)
-    sd a6, 15*8(sp)
-    sd a7, 16*8(sp)
+    store_saved_rest sp
 trap_full:
     store_kept sp
-    sd t0, 4*8(sp)
-    sd t1, 5*8(sp)
-    sd t2, 6*8(sp)
-    sd t3, 27*8(sp)
-    sd t4, 28*8(sp)
-    sd t5, 29*8(sp)
-    sd t6, 30*8(sp)
+    store_clobbers sp
     mv a0, sp
     csrrw t0, sscratch, sp      /* t0 = interrupted sp; sscratch = frame again */
-    sd t0, 1*8(a0)
+    sd t0, FRAME_SP(a0)
     csrr t1, sepc
     sd t1, FRAME_SEPC(a0)
     lla sp, kstack_top
     j riscv_trap                /* saves sstatus, scause, stval */
 
 /*
- * arch_enter_user(f): the whole frame.  sstatus.SPP = 0 and SPIE = 1 hold
- * throughout the kernel (set in riscv_boot, and every trap we return from
- * came from U-mode with interrupts on), so sret lands in U-mode with SIE = 1.
+ * arch_enter_user(f): the whole frame.  The sstatus written from the frame
+ * (enter_frame_kept) has SPP = 0 and SPIE = 1, so sret lands in U-mode with
+ * SIE = 1; SUM stays clear (the hardware guard, trap.c).
  */
     .global arch_enter_user
 arch_enter_user:
     enter_frame_kept a0
-    ld ra, 0*8(a0)
-    ld t0, 4*8(a0)
-    ld t1, 5*8(a0)
-    ld t2, 6*8(a0)
-    ld a1, 10*8(a0)
-    ld a2, 11*8(a0)
-    ld a3, 12*8(a0)
-    ld a4, 13*8(a0)
-    ld a5, 14*8(a0)
-    ld a6, 15*8(a0)
-    ld a7, 16*8(a0)
-    ld s2, 17*8(a0)
-    ld s3, 18*8(a0)
-    ld s4, 19*8(a0)
-    ld s5, 20*8(a0)
-    ld s6, 21*8(a0)
-    ld s7, 22*8(a0)
-    ld s8, 23*8(a0)
-    ld s9, 24*8(a0)
-    ld t3, 27*8(a0)
-    ld t4, 28*8(a0)
-    ld t5, 29*8(a0)
-    ld t6, 30*8(a0)
-    ld a0, 9*8(a0)
+    load_saved_rest a0
+    load_message a0
+    load_clobbers a0
+    ld a0, FRAME_A0(a0)
     sret
 
     .bss
@@ -341,4 +255,4 @@ kstack:
 kstack_top:
     .balign 16
 boot_frame:
-    .zero 8 * 37
+    .zero FRAME_SIZE

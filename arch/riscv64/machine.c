@@ -176,7 +176,7 @@ _Noreturn void riscv_boot(uint64_t hartid, paddr_t dtb_pa, uint64_t from_uboot)
 
     boot_ticks = rdtime();
     /* Keep SPP = 0, SPIE = 1 for good: see arch_enter_user in entry.S. */
-    /* FS = Off: neither we nor user programs may touch FP state. */
+    /* FS = Off: no thread owns the FP registers yet (fp.c). */
     /* SUM = 0, whatever the firmware left: the hardware guard (trap.c). */
     csr_clear(sstatus, SSTATUS_SPP | SSTATUS_SIE | SSTATUS_FS | SSTATUS_SUM | SSTATUS_MXR);
     csr_set(sstatus, SSTATUS_SPIE);

@@ -23,6 +23,9 @@
 #define SSTATUS_FS (3ul << 13)
 #define SSTATUS_SUM (1ul << 18) /* S-mode may touch U pages: never set (trap.c) */
 #define SSTATUS_MXR (1ul << 19)
+#define SSTATUS_UXL64 (2ul << 32)
+/* What a thread that does not own the FP registers runs with (fp.c); the owner adds FS. */
+#define SSTATUS_USER (SSTATUS_SPIE | SSTATUS_UXL64)
 #define SATP_PPN ((1ull << 44) - 1)
 #define SIE_STIE (1ul << 5)
 #define SIE_SEIE (1ul << 9)
@@ -59,6 +62,10 @@ void riscv_plic_complete(int irq);
 
 /* vm.c */
 void riscv_vm_init(void);
+
+/* fp.c: lazy user floating point. */
+bool riscv_fp_trap(const struct trap_frame *f);    /* FS was Off: maybe a first FP use */
+_Noreturn void riscv_fp_take(struct trap_frame *f); /* make f the FP owner and enter it */
 
 /* page.c: use the vector unit for arch_page_zero if the device tree has it. */
 void riscv_page_init(const void *dtb);

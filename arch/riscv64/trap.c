@@ -3,6 +3,7 @@
 #include <vos/abi.h>
 
 #include "riscv.h"
+#include "syscall_asm.h" /* its FRAME_<reg> offsets are checked against struct trap_frame there */
 
 #define IRQ_FLAG (1ull << 63)
 
@@ -75,6 +76,8 @@ _Noreturn void riscv_trap(struct trap_frame *f)
     case EXC_STORE_ACCESS:
         kernel_entry_page_fault(f, tval, VOS_PROT_WRITE);
     case EXC_ILLEGAL:
+        if (riscv_fp_trap(f))
+            riscv_fp_take(f); /* maybe an FP instruction: FS was Off (fp.c) */
         kernel_entry_exception(f, VOS_EXIT_ILLEGAL_INSTRUCTION, tval);
     case EXC_INST_MISALIGNED:
     case EXC_LOAD_MISALIGNED:
@@ -90,15 +93,23 @@ _Noreturn void riscv_trap(struct trap_frame *f)
 
 /* One load instead of auipc + addi on every syscall's entry. */
 extern char kstack_top[];
-_Static_assert(offsetof(struct trap_frame, kstack) == 35 * 8, "entry.S: FRAME_KSTACK");
+/* The offsets entry.S and fp.S use. */
+_Static_assert(offsetof(struct trap_frame, sepc) == FRAME_SEPC, "FRAME_SEPC");
+_Static_assert(offsetof(struct trap_frame, kstack) == FRAME_KSTACK, "FRAME_KSTACK");
+_Static_assert(offsetof(struct trap_frame, status) == FRAME_STATUS, "FRAME_STATUS");
+_Static_assert(offsetof(struct trap_frame, f) == FRAME_F, "FRAME_F");
+_Static_assert(offsetof(struct trap_frame, fcsr) == FRAME_FCSR, "FRAME_FCSR");
+_Static_assert(sizeof(struct trap_frame) == FRAME_SIZE, "FRAME_SIZE");
 
 void arch_frame_init(struct trap_frame *f, uaddr_t pc, uaddr_t sp, uint64_t arg)
 {
+    arch_frame_release(f); /* FP state starts at zero (fs Off), not in the registers */
     *f = (struct trap_frame){ 0 };
     f->sepc = pc;
     f->sp = sp;
     f->a0 = arg;
     f->sstatus = SSTATUS_SPIE;
+    f->status = SSTATUS_USER;
     f->kstack = (uint64_t)kstack_top;
 }
 

@@ -198,6 +198,27 @@ class BrokenSpec(unittest.TestCase):
         line = helpers.edit(f, "message_clobbers: [ra,", "message_clobbers: [s2, ra,", after="  riscv64:")
         self.assert_error("arch.yaml", line, r"riscv64: a message register cannot also be destroyed")
 
+    def test_callee_saved_register_clobbered(self):
+        f = self.spec("arch.yaml")
+        line = helpers.edit(f, "callee_saved: [gp,", "callee_saved: [t0, gp,", after="  riscv64:")
+        self.assert_error("arch.yaml", line, r"riscv64: callee_saved must hold the message registers and no clobbered one")
+
+    def test_frame_missing_a_register(self):
+        f = self.spec("arch.yaml")
+        line = helpers.edit(f, "frame: [ra, sp,", "frame: [sp,", after="  riscv64:")
+        self.assert_error("arch.yaml", line, r"riscv64: frame must name each register once")
+
+    def test_register_without_a_role(self):
+        f = self.spec("arch.yaml")
+        helpers.edit(f, "clobbers: [t0, t1, t2, t3, t4, t5, t6]", "clobbers: [t0, t1, t2, t3, t4, t5]", after="  riscv64:")
+        line = helpers.line_of(f, "callee_saved: [gp,")
+        self.assert_error("arch.yaml", line, r"riscv64: t6: neither kept by the kernel's C")
+
+    def test_fp_clobber_not_an_fp_register(self):
+        f = self.spec("arch.yaml")
+        line = helpers.edit(f, "fp_clobbers: []", "fp_clobbers: [t0]", after="  riscv64:")
+        self.assert_error("arch.yaml", line, r"riscv64: fp_clobbers may name only registers of fp and fp_control")
+
     def test_message_syscalls_not_consecutive(self):
         f = self.spec("syscalls.yaml")
         helpers.edit(f, "number: 17", "number: 18", after="- name: ipc_reply_receive_short")

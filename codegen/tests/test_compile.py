@@ -21,8 +21,8 @@ COMMON = ["-std=gnu11", "-ffreestanding", "-fno-builtin", "-O2", "-Wall", "-Wext
 # Mirrors the flags arch/<arch>/arch.cmake gives vos_user_opts / vos_kernel_opts,
 # so a construct only those flags reject (e.g. FP registers) is caught here too.
 USER_FLAGS = {
-    "riscv64": ["-march=rv64imac", "-mabi=lp64"],
-    "aarch64": ["-mgeneral-regs-only"],
+    "riscv64": ["-march=rv64gc", "-mabi=lp64d"],
+    "aarch64": [],
     "x86_64": [],
 }
 KERNEL_FLAGS = {

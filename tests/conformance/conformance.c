@@ -1583,6 +1583,305 @@ static void fast_path_registers_reply_receive(void **state) /* [IPC] */
     if (fp_server.failure[0])
         fail_msg("%s", fp_server.failure);
 }
+
+/*
+ * The FP/SIMD registers across syscalls (spec/arch.yaml fp, fp_control,
+ * fp_clobbers; docs/abi.md, "Floating point and SIMD"): every one the spec
+ * does not declare clobbered comes back as it was, whether the call returns
+ * at once, switches to a thread that uses the unit itself and back, copies
+ * large messages (the kernel's bulk copy must not borrow them unsaved), or
+ * goes through the IPC fast path to a server that uses them too.
+ * fpu_around(fn, in, out) loads every FP/SIMD data register and the
+ * control/status registers from in[], calls fn (integer code only: it makes
+ * the syscall), and stores them all into out[]; words FPU_DATA.. are the
+ * control registers, in fpu_control_names order.  Not on the host target
+ * (no register file, as for the tests above).
+ */
+#if defined(__riscv)
+enum { FPU_DATA = 32, FPU_WORDS_PER_REG = 1 };
+static const char *const fpu_prefix = "f";
+static const char *const fpu_control_names[] = { "fcsr", NULL };
+static const uint64_t fpu_control_values[] = { 1 << 5 | 0x15 }; /* frm RTZ, flags NV OF NX */
+__attribute__((naked)) static void fpu_around(void (*fn)(void), const uint64_t *in, uint64_t *out)
+{
+    __asm__ volatile(
+        "addi sp, sp, -128\n sd ra, 0(sp)\n sd s0, 8(sp)\n sd s1, 16(sp)\n"
+        ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11\n fsd fs\\n, 24+8*\\n(sp)\n .endr\n"
+        "mv s0, a2\n frcsr s1\n"
+        ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+        "fld f\\n, 8*\\n(a1)\n .endr\n"
+        "ld t0, 256(a1)\n fscsr t0\n"
+        "jalr a0\n"
+        ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n"
+        "fsd f\\n, 8*\\n(s0)\n .endr\n"
+        "frcsr t0\n sd t0, 256(s0)\n fscsr s1\n"
+        ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11\n fld fs\\n, 24+8*\\n(sp)\n .endr\n"
+        "ld ra, 0(sp)\n ld s0, 8(sp)\n ld s1, 16(sp)\n addi sp, sp, 128\n ret\n");
+}
+#elif defined(__aarch64__)
+enum { FPU_DATA = 64, FPU_WORDS_PER_REG = 2 };
+static const char *const fpu_prefix = "v";
+static const char *const fpu_control_names[] = { "fpcr", "fpsr", NULL };
+static const uint64_t fpu_control_values[] = { 3 << 22, 0x1f }; /* RMode RZ; IOC DZC OFC UFC IXC */
+__attribute__((naked)) static void fpu_around(void (*fn)(void), const uint64_t *in, uint64_t *out)
+{
+    __asm__ volatile(
+        "stp x29, x30, [sp, #-112]!\n stp x19, x20, [sp, #16]\n stp x21, x22, [sp, #32]\n"
+        "stp d8, d9, [sp, #48]\n stp d10, d11, [sp, #64]\n stp d12, d13, [sp, #80]\n stp d14, d15, [sp, #96]\n"
+        "mov x19, x2\n mrs x20, fpcr\n mrs x21, fpsr\n"
+        ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n ldr q\\n, [x1, #16*\\n]\n .endr\n"
+        "add x11, x1, #512\n ldp x9, x10, [x11]\n msr fpcr, x9\n msr fpsr, x10\n"
+        "blr x0\n"
+        ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31\n str q\\n, [x19, #16*\\n]\n .endr\n"
+        "mrs x9, fpcr\n mrs x10, fpsr\n add x11, x19, #512\n stp x9, x10, [x11]\n msr fpcr, x20\n msr fpsr, x21\n"
+        "ldp d8, d9, [sp, #48]\n ldp d10, d11, [sp, #64]\n ldp d12, d13, [sp, #80]\n ldp d14, d15, [sp, #96]\n"
+        "ldp x21, x22, [sp, #32]\n ldp x19, x20, [sp, #16]\n ldp x29, x30, [sp], #112\n ret\n");
+}
+#elif defined(__x86_64__)
+enum { FPU_DATA = 32, FPU_WORDS_PER_REG = 2 };
+static const char *const fpu_prefix = "xmm";
+static const char *const fpu_control_names[] = { "mxcsr", NULL };
+static const uint64_t fpu_control_values[] = { 0x7fa1 }; /* all masked, RC toward zero, flags IE PE */
+__attribute__((naked)) static void fpu_around(void (*fn)(void), const uint64_t *in, uint64_t *out)
+{
+    __asm__ volatile(
+        "push %rbx\n push %rbp\n sub $24, %rsp\n mov %rdx, %rbx\n stmxcsr (%rsp)\n"
+        ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n movdqu 16*\\n(%rsi), %xmm\\n\n .endr\n"
+        "ldmxcsr 256(%rsi)\n"
+        "call *%rdi\n"
+        ".irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n movdqu %xmm\\n, 16*\\n(%rbx)\n .endr\n"
+        "stmxcsr 256(%rbx)\n ldmxcsr (%rsp)\n"
+        "add $24, %rsp\n pop %rbp\n pop %rbx\n ret\n");
+}
+#endif
+
+enum { FPU_CONTROL = FP_ARRAY_LEN(fpu_control_values), FPU_WORDS = FPU_DATA + FPU_CONTROL };
+
+/* The words of the register the spec calls name: its first and how many; 0 words if unknown. */
+static unsigned fpu_words_of(const char *name, unsigned *first)
+{
+    size_t n = strlen(fpu_prefix);
+    if (!strncmp(name, fpu_prefix, n) && name[n] >= '0' && name[n] <= '9') {
+        unsigned r = 0;
+        for (const char *p = name + n; *p >= '0' && *p <= '9'; p++)
+            r = r * 10 + (unsigned)(*p - '0');
+        *first = r * FPU_WORDS_PER_REG;
+        return *first < FPU_DATA ? FPU_WORDS_PER_REG : 0;
+    }
+    for (unsigned i = 0; fpu_control_names[i]; i++)
+        if (!strcmp(name, fpu_control_names[i])) {
+            *first = FPU_DATA + i;
+            return 1;
+        }
+    return 0;
+}
+
+/* Which words hold registers the spec says every syscall keeps. */
+static int fpu_kept[FPU_WORDS];
+
+static void fpu_roles(void)
+{
+    memset(fpu_kept, 0, sizeof(fpu_kept));
+    const char *const *lists[] = { conf_regs_fp, conf_regs_fp_control };
+    for (unsigned l = 0; l < 2; l++)
+        for (const char *const *r = lists[l]; *r; r++) {
+            unsigned first, n = fpu_words_of(*r, &first);
+            if (!n)
+                fail_msg("spec/arch.yaml names FP register %s, which this test does not know", *r);
+            for (unsigned w = 0; w < n; w++)
+                fpu_kept[first + w] = 1;
+        }
+    for (const char *const *r = conf_regs_fp_clobbers; *r; r++) {
+        unsigned first, n = fpu_words_of(*r, &first);
+        for (unsigned w = 0; w < n; w++)
+            fpu_kept[first + w] = 0;
+    }
+}
+
+static void fpu_fill(uint64_t *in, unsigned tag, unsigned round)
+{
+    for (unsigned w = 0; w < FPU_DATA; w++)
+        in[w] = (uint64_t)tag << 48 | (uint64_t)0xf9 << 32 | round << 16 | w;
+    for (unsigned c = 0; c < FPU_CONTROL; c++)
+        in[FPU_DATA + c] = fpu_control_values[c];
+}
+
+/* The first kept word that changed, described into msg; 0 if none did. */
+static int fpu_changed(const uint64_t *in, const uint64_t *out, char *msg, size_t size)
+{
+    for (unsigned w = 0; w < FPU_WORDS; w++)
+        if (fpu_kept[w] && in[w] != out[w]) {
+            if (w < FPU_DATA)
+                snprintf(msg, size, "%s%u (word %u) is %#" PRIx64 ", was %#" PRIx64, fpu_prefix,
+                         w / FPU_WORDS_PER_REG, w % FPU_WORDS_PER_REG, out[w], in[w]);
+            else
+                snprintf(msg, size, "%s is %#" PRIx64 ", was %#" PRIx64, fpu_control_names[w - FPU_DATA], out[w], in[w]);
+            return 1;
+        }
+    return 0;
+}
+
+static void fpu_check(unsigned tag, unsigned round, void (*fn)(void), const char *how)
+{
+    uint64_t in[FPU_WORDS], out[FPU_WORDS];
+    char msg[160];
+    fpu_fill(in, tag, round);
+    memset(out, 0, sizeof(out));
+    fpu_around(fn, in, out);
+    if (fpu_changed(in, out, msg, sizeof(msg)))
+        fail_msg("after a syscall that %s, round %u: %s", how, round, msg);
+}
+
+static void fpu_unknown_syscall(void)
+{
+    uint64_t out[FP_ARRAY_LEN(kept_regs)];
+    regs_syscall(1023, out); /* abi.unknown_numbers: 1023 is none */
+}
+
+static void fpu_registers_kept_at_once(void **state)
+{
+    (void)state;
+    fpu_roles();
+    for (unsigned round = 0; round < 3; round++)
+        fpu_check(0xc1e7, round, fpu_unknown_syscall, "returns at once (an unknown number)");
+}
+
+/* A thread of the same priority that uses the FP unit between our yields. */
+static volatile int fpu_spin_stop;
+static char fpu_spinner_failure[160];
+
+static void fpu_yield(void) { vos_sys_yield(); }
+
+HELPER_THREAD static void fpu_spinner_body(uint64_t arg)
+{
+    (void)arg;
+    uint64_t in[FPU_WORDS], out[FPU_WORDS];
+    for (unsigned round = 0; !fpu_spin_stop; round++) {
+        fpu_fill(in, 0x5e7e, round);
+        fpu_around(fpu_yield, in, out);
+        if (!fpu_spinner_failure[0])
+            fpu_changed(in, out, fpu_spinner_failure, sizeof(fpu_spinner_failure));
+    }
+    vos_sys_thread_exit(0);
+}
+
+static void fpu_registers_kept_across_switch(void **state)
+{
+    (void)state;
+    fpu_roles();
+    uint8_t *stack = map_anon(16384);
+    make_executable(fpu_spinner_body);
+    fpu_spin_stop = 0;
+    fpu_spinner_failure[0] = 0;
+    int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)fpu_spinner_body, (uint64_t)(uintptr_t)stack, 16384, 0);
+    assert_true(tid > 0);
+    /* Each yield runs the spinner, which takes the unit (our state saved) and gives it back on our next use. */
+    for (unsigned round = 0; round < 4; round++)
+        fpu_check(0xc1e7, round, fpu_yield, "switched to a thread using FP and back (SYS_YIELD)");
+    fpu_spin_stop = 1;
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 0);
+    vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
+    if (fpu_spinner_failure[0])
+        fail_msg("the other thread, after SYS_YIELD: %s", fpu_spinner_failure);
+}
+
+/* A message the kernel copies in and out in bulk (at least 256 bytes each way). */
+enum { FPU_COPY_LEN = 1024 };
+static _Alignas(64) uint8_t fpu_send_buf[FPU_COPY_LEN], fpu_recv_buf[FPU_COPY_LEN];
+static uint64_t fpu_ep_id, fpu_ep_cap, fpu_ch_id, fpu_ch_cap;
+static volatile int64_t fpu_copy_result;
+
+static void fpu_send_receive(void)
+{
+    struct vos_ipc_receive_result r;
+    int64_t e = vos_sys_ipc_send(fpu_ch_id, fpu_send_buf, FPU_COPY_LEN, 0, fpu_ch_cap);
+    if (!e)
+        e = vos_sys_ipc_receive(fpu_ep_id, fpu_recv_buf, FPU_COPY_LEN, 0, fpu_ep_cap, &r);
+    fpu_copy_result = e;
+}
+
+static void fpu_make_channel(void)
+{
+    struct vos_endpoint_create_result ep;
+    assert_int_equal(vos_sys_ipc_endpoint_create(&ep), 0);
+    int64_t ch = vos_sys_ipc_channel_create(ep.endpoint_id, ep.endpoint_id, ep.capability, ep.capability);
+    assert_true(ch > 0);
+    int64_t wcap = vos_sys_capability_create(VOS_OBJ_CHANNEL, (uint64_t)ch, VOS_RIGHT_WRITE, self_cap);
+    assert_true(wcap > 0);
+    fpu_ep_id = ep.endpoint_id, fpu_ep_cap = ep.capability, fpu_ch_id = (uint64_t)ch, fpu_ch_cap = (uint64_t)wcap;
+}
+
+static void fpu_registers_kept_across_copies(void **state)
+{
+    (void)state;
+    fpu_roles();
+    fpu_make_channel();
+    for (unsigned round = 0; round < 3; round++) {
+        for (unsigned i = 0; i < FPU_COPY_LEN; i++)
+            fpu_send_buf[i] = (uint8_t)(i * 7 + round), fpu_recv_buf[i] = 0;
+        fpu_copy_result = 1;
+        fpu_check(0xc1e7, round, fpu_send_receive, "copies 1 KiB in and out (SYS_IPC_SEND, SYS_IPC_RECEIVE)");
+        assert_int_equal(fpu_copy_result, 0);
+        assert_memory_equal(fpu_send_buf, fpu_recv_buf, FPU_COPY_LEN);
+    }
+}
+
+/* The register fast path: client and server threads each with their own FP values around every message syscall. */
+enum { FPU_FAST_ROUNDS = 8 };
+static struct vos_ipc_short_message fpu_msg_client, fpu_msg_server;
+static struct vos_ipc_short_receive_result fpu_rr;
+static volatile int64_t fpu_call_result, fpu_rr_result;
+static char fpu_server_failure[160];
+
+static void fpu_call_short(void) { fpu_call_result = vos_sys_ipc_call_short(fpu_ch_cap, 8, &fpu_msg_client); }
+static void fpu_reply_receive_short(void)
+{
+    fpu_rr_result = vos_sys_ipc_reply_receive_short(fpu_rr.reply_token, fpu_ep_cap, fpu_rr.reply_token ? 8 : 0,
+                                                    &fpu_msg_server, &fpu_rr);
+}
+
+HELPER_THREAD static void fpu_server_body(uint64_t arg)
+{
+    (void)arg;
+    uint64_t in[FPU_WORDS], out[FPU_WORDS];
+    for (unsigned round = 0; round <= FPU_FAST_ROUNDS; round++) {
+        fpu_fill(in, 0x5e7e, round);
+        fpu_around(fpu_reply_receive_short, in, out);
+        if (fpu_rr_result)
+            break;
+        if (!fpu_server_failure[0])
+            fpu_changed(in, out, fpu_server_failure, sizeof(fpu_server_failure));
+        fpu_msg_server.w0++;
+    }
+    if (!fpu_rr_result)
+        vos_sys_ipc_reply(fpu_rr.reply_token, &fpu_msg_server, 8, 0);
+    vos_sys_thread_exit(0);
+}
+
+static void fpu_registers_across_fast_path(void **state) /* [IPC] */
+{
+    (void)state;
+    fpu_roles();
+    fpu_make_channel();
+    fpu_server_failure[0] = 0;
+    fpu_rr.reply_token = 0;
+    fpu_rr_result = 1;
+    uint8_t *stack = map_anon(16384);
+    make_executable(fpu_server_body);
+    int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)fpu_server_body, (uint64_t)(uintptr_t)stack, 16384, 0);
+    assert_true(tid > 0);
+    vos_sys_yield(); /* the server reaches its first receive */
+    for (unsigned round = 0; round <= FPU_FAST_ROUNDS; round++) {
+        fpu_msg_client.w0 = round;
+        fpu_check(0xc1e7, round, fpu_call_short, "called a server using FP (SYS_IPC_CALL_SHORT)");
+        assert_int_equal(fpu_call_result, 8);
+        assert_int_equal(fpu_msg_client.w0, round + 1);
+    }
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 0);
+    vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
+    if (fpu_server_failure[0])
+        fail_msg("the server, after SYS_IPC_REPLY_RECEIVE_SHORT: %s", fpu_server_failure);
+}
 #endif
 
 #define T(name, fn) { name, fn, NULL, NULL, NULL }
@@ -1634,6 +1933,10 @@ static const struct CMUnitTest fixed_tests[] = {
     T("abi.registers_kept_across_a_switch", registers_kept_across_switch),
     T("ipc_call_short.registers_across_the_fast_path [IPC]", fast_path_registers_call),
     T("ipc_reply_receive_short.registers_across_the_fast_path [IPC]", fast_path_registers_reply_receive),
+    T("abi.fp_registers_kept_returning_at_once", fpu_registers_kept_at_once),
+    T("abi.fp_registers_kept_across_a_switch", fpu_registers_kept_across_switch),
+    T("abi.fp_registers_kept_across_copies", fpu_registers_kept_across_copies),
+    T("ipc_call_short.fp_registers_across_the_fast_path [IPC]", fpu_registers_across_fast_path),
 #endif
 };
 

@@ -26,12 +26,21 @@
  *                     SYS_IPC_RECEIVE and answered {length, has capability}.
  *                     A 1-byte "x" makes it exit without replying.  Every
  *                     spent reply token is checked dead (exit 14 if not), and
- *                     its xmm15 value kept across each call (15; sse_probe.h).
+ *                     its FP probe value kept across each call (fp_probe.h; if
+ *                     not, every word plus two from then on, and exit 15).
+ *   ipcpeer fpwork ID  caps: channel to ipctest's register server.  Two threads,
+ *                     slots 2*ID and 2*ID+1, each with rounding mode slot % 4,
+ *                     run a chain of double operations (fp_probe.h) in
+ *                     FP_ROUNDS rounds; after each, a register call
+ *                     {slot, round, the chain's bits} with a probe value of
+ *                     its own kept across it, then a final one with round
+ *                     FP_ROUNDS.  Exit 15 if a probe value changed, 16 if the
+ *                     rounding mode did, 17 if a call failed.
  */
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
 
-#include "sse_probe.h"
+#include "fp_probe.h"
 
 /*
  * Thread entry points.  On x86_64 a new thread starts with rsp 16-byte
@@ -102,13 +111,14 @@ static int shortecho(void)
     struct vos_ipc_short_message m = { 0, 0, 0, 0, 0, 0, 0, 0 };
     struct vos_ipc_short_receive_result r = { 0, 0, 0 };
     uint64_t len = 0;
+    int probe_lost = 0;
     for (uint64_t round = 0;; round++) {
         vos_cap_t spent = r.reply_token;
         uint64_t mine = 0x5e5e5e5e00000000ull | round; /* the client keeps 0xc11e... */
-        sse_probe_set(mine);
+        fp_probe_set(mine);
         int64_t err = vos_sys_ipc_reply_receive_short(r.reply_token, ep, len, &m, &r);
-        if (sse_probe_get() != mine)
-            return 15; /* our SSE state was lost or is another thread's */
+        if (fp_probe_get() != mine)
+            probe_lost = 1; /* our FP state was lost or is another thread's */
         len = 0;
         /* A token answers once, even though its slot may carry the next one (the fast path's parked slot). */
         if (spent && (vos_sys_capability_validate(spent, 0) != -(int64_t)VOS_ERR_INVALID_CAPABILITY
@@ -128,10 +138,10 @@ static int shortecho(void)
         if (err || !r.reply_token)
             return 10;
         if (r.message_len == 1 && (m.w0 & 0xff) == 'x')
-            return 3; /* the reply token dies with us */
+            return probe_lost ? 15 : 3; /* the reply token dies with us */
         uint64_t *w = &m.w0;
         for (unsigned i = 0; i < sizeof(m) / sizeof(*w); i++)
-            w[i]++;
+            w[i] += 1 + probe_lost; /* wrong words from then on: the client notices at once */
         len = r.message_len;
     }
 }
@@ -201,6 +211,53 @@ static int client(uint64_t id, uint64_t count)
     return errors > 100 ? 100 : errors;
 }
 
+static volatile int fp_thread_result = -1;
+
+static int fp_worker(uint64_t slot)
+{
+    enum fp_rounding mode = (enum fp_rounding)(slot % 4);
+    fp_set_rounding(mode);
+    struct fp_chain c;
+    fp_chain_start(&c, slot);
+    int err = 0;
+    for (uint64_t round = 0; round <= FP_ROUNDS; round++) {
+        if (err)
+            round = FP_ROUNDS; /* the final call at once: ipctest waits for it */
+        else if (round < FP_ROUNDS)
+            fp_chain_run(&c, round * FP_STEPS, fp_round_steps(round));
+        if (fp_get_rounding() != mode)
+            err = 16;
+        uint64_t mine = 0xf9f9000000000000ull | slot << 32 | round;
+        fp_probe_set(mine);
+        struct vos_ipc_short_message m = { slot, round, fp_chain_bits(&c), 0, 0, 0, 0, 0 };
+        if (vos_sys_ipc_call_short(caps[0].token, 24, &m) != 0)
+            return 17;
+        if (fp_probe_get() != mine)
+            err = 15;
+        if (round % 4 == 1)
+            vos_sys_yield();
+    }
+    return err;
+}
+
+static THREAD_ENTRY void fp_thread(uint64_t slot)
+{
+    fp_thread_result = fp_worker(slot);
+    vos_sys_thread_exit(0);
+}
+
+static int fpwork(uint64_t id)
+{
+    int64_t stack = vos_sys_mmap(0, 16384, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
+    int64_t tid = stack < 0 ? -1 : vos_sys_thread_create((uint64_t)(uintptr_t)fp_thread, (uint64_t)stack, 16384, 2 * id + 1);
+    if (tid < 0)
+        return 10;
+    int result = fp_worker(2 * id);
+    if (vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE))
+        return 11;
+    return result ? result : fp_thread_result;
+}
+
 int main(const struct vos_start_info *si)
 {
     const char *const *argv = (const char *const *)(uintptr_t)si->argv;
@@ -214,6 +271,8 @@ int main(const struct vos_start_info *si)
         return orphan();
     if (!strcmp(mode, "calldie") && si->cap_count >= 2)
         return calldie();
+    if (!strcmp(mode, "fpwork") && si->cap_count >= 1 && si->argc > 2)
+        return fpwork(number(argv[2]));
     if (!strcmp(mode, "client") && si->cap_count >= 1 && si->argc > 3)
         return client(number(argv[2]), number(argv[3]));
     return 50;

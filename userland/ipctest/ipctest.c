@@ -9,10 +9,11 @@
  * Like utest, each CHECK prints only on failure; the last line is
  * "ipctest: N passed, N failed" and the exit code is the failure count.
  */
+#include <setjmp.h>
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
 
-#include "sse_probe.h"
+#include "fp_probe.h"
 
 /*
  * Thread entry points.  On x86_64 a new thread starts with rsp 16-byte
@@ -576,9 +577,9 @@ static void test_short_ping_pong(void)
             for (unsigned i = 0; i < 8; i++)
                 w[i] = round * 100 + i;
             uint64_t mine = 0xc11e000000000000ull | round << 8 | len; /* the server keeps 0x5e5e... */
-            sse_probe_set(mine);
+            fp_probe_set(mine);
             int ok = vos_sys_ipc_call_short(ch.cap, len, &m) == (int64_t)len;
-            ok = ok && sse_probe_get() == mine;
+            ok = ok && fp_probe_get() == mine;
             for (unsigned i = 0; ok && i < len / 8; i++)
                 ok = w[i] == round * 100 + i + 1;
             good += ok;
@@ -790,6 +791,138 @@ static void test_stress(void)
                (unsigned long)((now_ns() - t0) / 1000000));
 }
 
+/* ---- floating point (fp_probe.h) ---- */
+
+/*
+ * Four threads in two ipcpeer processes, each with its own rounding mode,
+ * run the chain under preemption, calling our register server after every
+ * round; we run a chain of our own (rounding up) between the messages.
+ * Every round's bits must be what the same chain gives here afterwards,
+ * alone: a register or a rounding mode of another thread's, anywhere in
+ * between, would change them.
+ */
+static void test_fp_threads(void)
+{
+    enum { PEERS = 2, SLOTS = 2 * PEERS };
+    static uint64_t got[SLOTS][FP_ROUNDS];
+    struct ep srv = new_endpoint();
+    struct chan ch = new_channel(me, srv.id, srv.cap, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT);
+    int64_t pids[PEERS];
+    for (unsigned i = 0; i < PEERS; i++) {
+        char id[2] = { (char)('0' + i), 0 };
+        const char *argv[] = { "ipcpeer", "fpwork", id };
+        vos_cap_t give[] = { ch.cap };
+        pids[i] = spawn(argv, 3, give, 1);
+        CHECK(pids[i] > 0);
+    }
+    fp_set_rounding(FP_UP);
+    struct fp_chain mine;
+    fp_chain_start(&mine, 77);
+    unsigned done = 0, bad = 0, steps = 0;
+    struct vos_ipc_short_message m = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    struct vos_ipc_short_receive_result r = { 0, 0, 0 };
+    while (done < SLOTS && bad < 10) {
+        if (vos_sys_ipc_reply_receive_short(r.reply_token, srv.cap, 0, &m, &r) || r.message_len != 24 ||
+            m.w0 >= SLOTS || m.w1 > FP_ROUNDS) {
+            bad++;
+            r.reply_token = 0;
+            continue;
+        }
+        if (m.w1 < FP_ROUNDS)
+            got[m.w0][m.w1] = m.w2;
+        else
+            done++;
+        fp_chain_run(&mine, steps, 1000);
+        steps += 1000;
+    }
+    CHECK_EQ(vos_sys_ipc_reply(r.reply_token, "", 0, 0), 0);
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(fp_get_rounding(), FP_UP);
+    for (unsigned i = 0; i < PEERS; i++)
+        CHECK_EQ(wait_code(pids[i]), 0);
+    uint64_t theirs = fp_chain_bits(&mine);
+    fp_chain_start(&mine, 77);
+    fp_chain_run(&mine, 0, steps);
+    CHECK_EQ(fp_chain_bits(&mine), theirs);
+
+    unsigned good = 0;
+    for (uint64_t slot = 0; slot < SLOTS; slot++) {
+        fp_set_rounding((enum fp_rounding)(slot % 4));
+        struct fp_chain c;
+        fp_chain_start(&c, slot);
+        for (uint64_t round = 0; round < FP_ROUNDS; round++) {
+            fp_chain_run(&c, round * FP_STEPS, fp_round_steps(round));
+            good += got[slot][round] == fp_chain_bits(&c);
+        }
+    }
+    fp_set_rounding(FP_NEAREST);
+    CHECK_EQ(good, SLOTS * FP_ROUNDS);
+}
+
+/* A thread that dies owning the FP unit leaves nothing in it for the next one. */
+static volatile uint64_t fresh_probe, fresh_rounding;
+
+static THREAD_ENTRY void fp_dirty_then_die(uint64_t arg)
+{
+    fp_set_rounding(FP_DOWN);
+    fp_probe_set(arg);
+    vos_sys_thread_exit(0);
+}
+
+static THREAD_ENTRY void fp_fresh(uint64_t arg)
+{
+    (void)arg;
+    fresh_probe = fp_probe_get(); /* its first FP instruction */
+    fresh_rounding = fp_get_rounding();
+    vos_sys_thread_exit(0);
+}
+
+static void test_fp_dead_owner(void)
+{
+    void *stack = stack_for_thread();
+    for (unsigned i = 0; i < 3; i++) {
+        fresh_probe = fresh_rounding = 99;
+        int64_t tid = start_thread(fp_dirty_then_die, stack, 0xdeadf00d00000000ull | i);
+        CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+        tid = start_thread(fp_fresh, stack, 0);
+        CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+        CHECK_EQ(fresh_probe, 0);
+        CHECK_EQ(fresh_rounding, FP_NEAREST);
+    }
+    vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
+}
+
+/*
+ * longjmp brings back the callee-saved FP registers setjmp found (riscv64
+ * fs0-fs11, aarch64 d8-d15: the probe register is one of them).  x86_64's
+ * ABI keeps no XMM register across calls, so there is nothing to check.
+ */
+#if !defined(__x86_64__)
+static jmp_buf fp_jump;
+#endif
+
+static void test_fp_setjmp(void)
+{
+#if !defined(__x86_64__)
+    fp_probe_set(0x5e7a5e7a00000001ull);
+    if (setjmp(fp_jump) == 0) {
+        fp_probe_set(0xbadbadbad);
+        longjmp(fp_jump, 1);
+    }
+    CHECK_EQ(fp_probe_get(), 0x5e7a5e7a00000001ull);
+#endif
+}
+
+/* printf of doubles (libsys's %f; the host test checks it against the C library). */
+static void test_fp_printf(void)
+{
+    char buf[64];
+    volatile double third = 1.0 / 3.0, big = 1e21, half = 2.5;
+    vos_snprintf(buf, sizeof(buf), "%f %.2f %.0f %.3f %8.1f", third, -third, half, big, 0.25);
+    CHECK(!strcmp(buf, "0.333333 -0.33 2 1000000000000000000000.000      0.2"));
+    vos_printf(console, "ipctest: printf of doubles: %.17f\n", third);
+}
+
 int main(const struct vos_start_info *si)
 {
     console = vos_start_find_cap(si, VOS_OBJ_DEVICE);
@@ -817,6 +950,10 @@ int main(const struct vos_start_info *si)
     test_orphaned_endpoint();
     test_caller_dies();
     test_stress();
+    test_fp_threads();
+    test_fp_dead_owner();
+    test_fp_printf();
+    test_fp_setjmp();
 
     vos_printf(console, "ipctest: %u passed, %u failed\n", passed, failed);
     return (int)failed;

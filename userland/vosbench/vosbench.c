@@ -14,7 +14,9 @@
  *                            call with the request's bytes until a call of
  *                            length 0; then the same on the register path
  *                            (SYS_IPC_REPLY_RECEIVE_SHORT) until a call of
- *                            length 0, then exit
+ *                            length 0; then the same again, with one
+ *                            floating-point operation a message, until a
+ *                            call of length 0, then exit
  */
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
@@ -139,6 +141,11 @@ static uint64_t shared_check(const uint8_t *page, uint64_t offset, uint64_t leng
     return *(const uint64_t *)(page + offset) ^ *(const uint64_t *)(page + offset + length - 8);
 }
 
+/* One floating-point operation (a load, an add, a store), the same in client and server. */
+static volatile double fp_sink;
+/* Out of line, so that no FP instruction of it (the constant's load) moves out of a measured stretch. */
+static __attribute__((noinline)) void fp_op(void) { fp_sink += 1.0; }
+
 /* The child side of bench_ipc: receive, reply with the same bytes, repeat. */
 static int ipc_server(const struct vos_cap_info *ep, const struct vos_cap_info *shared)
 {
@@ -165,12 +172,20 @@ static int ipc_server(const struct vos_cap_info *ep, const struct vos_cap_info *
         if (vos_sys_ipc_reply_receive_short(sr.reply_token, ep->token, sr.message_len, &m, &sr) || !sr.reply_token)
             return 11;
         if (sr.message_len == 0)
-            return vos_sys_ipc_reply(sr.reply_token, &sr, 0, 0) ? 12 : 0; /* not &m: its words stay in registers */
+            break;
         if (sr.message_len == SHARED_REQUEST_LEN) {
             if (!page && (page = vos_sys_mmap(0, VOS_PAGE_SIZE, VOS_PROT_READ, VOS_MAP_SHARED, shared->token, 0)) <= 0)
                 return 13;
             m.w2 = shared_check((const uint8_t *)(uintptr_t)page, m.w0, m.w1);
         }
+    }
+    /* The register path again, each message also using the FP unit (the client does too). */
+    for (sr.message_len = 0;;) {
+        if (vos_sys_ipc_reply_receive_short(sr.reply_token, ep->token, sr.message_len, &m, &sr) || !sr.reply_token)
+            return 11;
+        if (sr.message_len == 0)
+            return vos_sys_ipc_reply(sr.reply_token, &sr, 0, 0) ? 12 : 0; /* not &m: its words stay in registers */
+        fp_sink += 1.0;
     }
 }
 
@@ -188,6 +203,20 @@ static __attribute__((noinline)) uint64_t register_round_trips(vos_cap_t ch, str
     uint64_t errors = 0;
     for (volatile unsigned i = 0; i < n; i++) /* the empty loop's form: its cost is subtracted */
         errors += vos_sys_ipc_call_short(ch, 64, &w) != 64;
+    *m = w;
+    return errors;
+}
+
+/* register_round_trips with one FP operation a round on this side (the server has one too). */
+static __attribute__((noinline)) uint64_t register_round_trips_fp(vos_cap_t ch, struct vos_ipc_short_message *m,
+                                                                   unsigned n)
+{
+    struct vos_ipc_short_message w = *m;
+    uint64_t errors = 0;
+    for (volatile unsigned i = 0; i < n; i++) {
+        fp_sink += 1.0;
+        errors += vos_sys_ipc_call_short(ch, 64, &w) != 64;
+    }
     *m = w;
     return errors;
 }
@@ -280,8 +309,64 @@ static void bench_ipc(void)
         vos_printf(console, "bench: %s: %lu calls failed\n", label, (unsigned long)errors);
     report(label, total, ROUNDS);
     vos_sys_ipc_call_short((uint64_t)ch_cap, 0, &m);
+
+    /*
+     * The register round trip again, client and server each using the FP
+     * unit once a message: each side's first FP instruction after the
+     * switch traps, saves the other's state and loads its own (docs/abi.md).
+     * The operation itself costs a few instructions on each side.
+     */
+    label = "IPC register call/reply round trip (64 B), client and server using FP";
+    for (unsigned i = 0; i < 10; i++) {
+        fp_sink += 1.0;
+        vos_sys_ipc_call_short((uint64_t)ch_cap, 64, &m);
+    }
+    t0 = vos_cycles();
+    errors = register_round_trips_fp((uint64_t)ch_cap, &m, ROUNDS);
+    total = vos_cycles() - t0;
+    if (errors || m.w0 != 1 || m.w7 != 8)
+        vos_printf(console, "bench: %s: %lu calls failed\n", label, (unsigned long)errors);
+    report(label, total, ROUNDS);
+    vos_sys_ipc_call_short((uint64_t)ch_cap, 0, &m);
     struct vos_process_exit_info info;
     vos_sys_process_wait((uint64_t)pid, VOS_TIMEOUT_INFINITE, &info);
+}
+
+/*
+ * A thread's first FP instruction while another thread owns the unit: the
+ * trap, the owner's state saved, its own loaded, the instruction again.
+ * Measured in the new thread around one FP operation, minus the same
+ * operation measured again right after (no trap then); we own the unit
+ * before each thread starts.
+ */
+static volatile uint64_t first_use_cost;
+
+static void first_fp_use(uint64_t arg)
+{
+    (void)arg;
+    uint64_t t0 = vos_cycles();
+    fp_op();
+    uint64_t t1 = vos_cycles();
+    fp_op();
+    uint64_t t2 = vos_cycles();
+    first_use_cost += (t1 - t0) - (t2 - t1);
+    vos_sys_thread_exit(0);
+}
+
+static void bench_first_fp_use(void)
+{
+    enum { THREADS = 20 };
+    uint8_t *stack = (uint8_t *)(uintptr_t)vos_sys_mmap(0, 4096, VOS_PROT_READ | VOS_PROT_WRITE,
+                                                         VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
+    first_use_cost = 0;
+    for (unsigned i = 0; i < THREADS; i++) {
+        fp_sink += 1.0; /* the unit is ours */
+        int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)first_fp_use, (uint64_t)(uintptr_t)stack, 4096, 0);
+        vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE);
+    }
+    vos_sys_munmap((uint64_t)(uintptr_t)stack, 4096);
+    vos_printf(console, "bench: first FP instruction of a thread (another owns the unit): %lu instructions\n",
+               (unsigned long)(first_use_cost / THREADS));
 }
 
 static void hold_capabilities(unsigned n)
@@ -324,6 +409,7 @@ int main(const struct vos_start_info *si)
     bench_validate("SYS_CAPABILITY_VALIDATE (100,000 capabilities held)");
     bench_ipc(); /* before the yielding child exists: it would take turns with the server */
     bench_process_switch();
+    bench_first_fp_use();
     vos_puts(console, "bench: done\n");
     return 0;
 }

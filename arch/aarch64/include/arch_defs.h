@@ -12,6 +12,10 @@
 #define TF_SP_EL0 248
 #define TF_ELR 256
 #define TF_SPSR 264
+#define TF_CPACR 288
+#define TF_FPCR 296
+#define TF_Q 320
+#define TF_SIZE 832
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -25,7 +29,7 @@ static inline unsigned arch_highest_bit(uint32_t x)
 /*
  * Saved user context.  entry.S stores x0..x30 as an array, then sp_el0,
  * elr and spsr; the offsets are fixed by the TF_* constants above and
- * checked with _Static_assert in trap.c.  esr/far are filled only on
+ * checked with _Static_assert in trap.c (fp.S uses TF_CPACR..TF_Q).  esr/far are filled only on
  * non-syscall traps, for dumps.  While the thread runs, SP_EL1 points at
  * its frame (entry.S), hence the stack-like alignment.
  */
@@ -44,6 +48,14 @@ struct __attribute__((aligned(16))) trap_frame {
     uint64_t spsr;
     uint64_t esr;
     uint64_t far;
+    /* FP/SIMD, switched lazily (fp.c): cpacr is the CPACR_EL1 value the
+     * thread runs with, FPEN = 11 while it owns the FP/SIMD registers and
+     * 00 (EL0 and EL1 trap) otherwise; fpcr, fpsr and q0..q31 are here
+     * while it does not own them. */
+    uint64_t cpacr;
+    uint64_t fpcr, fpsr;
+    uint64_t pad;
+    uint64_t q[64]; /* q<n> in q[2n] (low half) and q[2n + 1] */
 };
 
 struct arch_vspace {

@@ -3,7 +3,16 @@
  *
  * The trap frame stores x1..x31 in register-number order, so the assembly
  * in entry.S can address register xN at (N-1)*8.  Keep the two in step.
+ * The FRAME_* offsets the assembly uses are checked in trap.c.
  */
+#define FRAME_SEPC (31 * 8)
+#define FRAME_KSTACK (35 * 8)
+#define FRAME_STATUS (36 * 8)
+#define FRAME_F (37 * 8)
+#define FRAME_FCSR (69 * 8)
+#define FRAME_SIZE (70 * 8)
+
+#ifndef __ASSEMBLER__
 #pragma once
 
 #include <stdint.h>
@@ -19,6 +28,13 @@ struct trap_frame {
     uint64_t sstatus;                        /* as saved at the trap, for dumps */
     uint64_t scause, stval;                  /* filled on the slow path only */
     uint64_t kstack;                         /* the kernel stack's top: syscall entry loads sp from here */
+    /* The sstatus every way into user mode writes (entry.S): SPIE, UXL,
+     * and FS, which is on (Dirty) while the thread owns the FP registers
+     * and Off otherwise (floating point is switched lazily: fp.c).
+     * f0..f31 and fcsr are here while it does not own them. */
+    uint64_t status;
+    uint64_t f[32];
+    uint64_t fcsr;
 };
 
 struct arch_vspace {
@@ -53,3 +69,4 @@ static inline unsigned arch_highest_bit(uint32_t x)
     if (x >> 4) { n += 4; x >>= 4; }
     return n + ((0xffffaa50u >> (x * 2)) & 3); /* highest bit of 0..15, 2 bits each */
 }
+#endif
