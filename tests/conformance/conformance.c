@@ -1779,7 +1779,8 @@ static void fpu_registers_kept_across_switch(void **state)
     for (unsigned round = 0; round < 4; round++)
         fpu_check(0xc1e7, round, fpu_yield, "switched to a thread using FP and back (SYS_YIELD)");
     fpu_spin_stop = 1;
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 0);
+    int32_t code;
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &code), 0);
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
     if (fpu_spinner_failure[0])
         fail_msg("the other thread, after SYS_YIELD: %s", fpu_spinner_failure);
@@ -1877,7 +1878,8 @@ static void fpu_registers_across_fast_path(void **state) /* [IPC] */
         assert_int_equal(fpu_call_result, 8);
         assert_int_equal(fpu_msg_client.w0, round + 1);
     }
-    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS), 0);
+    int32_t code;
+    assert_int_equal(vos_sys_thread_join((uint64_t)tid, GUARD_NS, &code), 0);
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 16384);
     if (fpu_server_failure[0])
         fail_msg("the server, after SYS_IPC_REPLY_RECEIVE_SHORT: %s", fpu_server_failure);

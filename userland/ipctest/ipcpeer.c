@@ -253,7 +253,8 @@ static int fpwork(uint64_t id)
     if (tid < 0)
         return 10;
     int result = fp_worker(2 * id);
-    if (vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE))
+    int32_t code;
+    if (vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE, &code))
         return 11;
     return result ? result : fp_thread_result;
 }

@@ -883,9 +883,9 @@ static void test_fp_dead_owner(void)
     for (unsigned i = 0; i < 3; i++) {
         fresh_probe = fresh_rounding = 99;
         int64_t tid = start_thread(fp_dirty_then_die, stack, 0xdeadf00d00000000ull | i);
-        CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+        CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
         tid = start_thread(fp_fresh, stack, 0);
-        CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF), 0);
+        CHECK_EQ(vos_sys_thread_join((uint64_t)tid, INF, &joined), 0);
         CHECK_EQ(fresh_probe, 0);
         CHECK_EQ(fresh_rounding, FP_NEAREST);
     }

@@ -362,7 +362,8 @@ static void bench_first_fp_use(void)
     for (unsigned i = 0; i < THREADS; i++) {
         fp_sink += 1.0; /* the unit is ours */
         int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)first_fp_use, (uint64_t)(uintptr_t)stack, 4096, 0);
-        vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE);
+        int32_t code;
+        vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE, &code);
     }
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 4096);
     vos_printf(console, "bench: first FP instruction of a thread (another owns the unit): %lu instructions\n",
