@@ -199,7 +199,13 @@ static void offset_beyond(struct two_segments *t) { t->img.ph.offset = sizeof(*t
 static void filesz_beyond(struct two_segments *t) { t->img.ph.filesz = sizeof(*t); t->img.ph.offset = 8; }
 static void page_zero(struct two_segments *t) { t->img.ph.vaddr = 0; }
 static void in_stack_area(struct two_segments *t) { t->img.ph.vaddr = USER_STACK_TOP - USER_STACK_SIZE; }
-static void into_stack_area(struct two_segments *t) { t->img.ph.memsz = USER_STACK_TOP - t->img.ph.vaddr; }
+/* Under 64 MiB, executable, the entry inside: only the stack-area check refuses it. */
+static void into_stack_area(struct two_segments *t)
+{
+    t->img.ph.vaddr = USER_STACK_TOP - USER_STACK_SIZE - PAGE_SIZE;
+    t->img.ph.memsz = 2 * PAGE_SIZE;
+    t->img.eh.entry = t->img.ph.vaddr;
+}
 static void writable_code(struct two_segments *t) { t->img.ph.flags = 7; }
 static void entry_outside(struct two_segments *t) { t->img.eh.entry = t->img.ph.vaddr + t->img.ph.memsz; }
 static void entry_below(struct two_segments *t) { t->img.eh.entry = t->img.ph.vaddr - 1; }
@@ -282,6 +288,46 @@ static void test_hostile_images(void **state)
     (void)state;
     run_with_buffer("hostile", hostile_parent, sizeof(struct two_segments));
     assert_int_equal(hostile_frames_lost, 0);
+}
+
+/* ---- images readable in part: headers or segment data in a page that is not there ---- */
+
+static int64_t part_results[2];
+static uint64_t part_frames_lost;
+
+static void partly_readable_parent(uint64_t unused)
+{
+    (void)unused;
+    int64_t m = vos_sys_mmap(0, 2 * PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
+                             VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE, VOS_CAP_NULL, 0);
+    UCHECK(m > 0);
+    UCHECK_EQ(vos_sys_munmap((uint64_t)m + PAGE_SIZE, PAGE_SIZE), 0); /* the image's second page is a hole */
+    struct hh_elf_image img;
+    uint64_t before = frame_free_count();
+    /* The program headers lie in the hole. */
+    hh_make_image(&img, child_main);
+    img.eh.phoff = PAGE_SIZE;
+    host_user_write((uint64_t)m, &img, sizeof(img));
+    part_results[0] = vos_sys_process_create((void *)(uintptr_t)m, 2 * PAGE_SIZE, NULL, 0, NULL, 0);
+    /* The segment's data runs into the hole: its first page is copied, then the copy fails. */
+    hh_make_image(&img, child_main);
+    img.ph.filesz = img.ph.memsz = 2 * PAGE_SIZE;
+    host_user_write((uint64_t)m, &img, sizeof(img));
+    part_results[1] = vos_sys_process_create((void *)(uintptr_t)m, 2 * PAGE_SIZE, NULL, 0, NULL, 0);
+    part_frames_lost = before - frame_free_count();
+    reached = 1;
+}
+
+static void test_partly_readable_images(void **state)
+{
+    (void)state;
+    reached = 0;
+    hh_spawn("partly", partly_readable_parent, 0);
+    hh_run();
+    assert_int_equal(reached, 1);
+    assert_int_equal(part_results[0], hh_err(VOS_ERR_INVALID_ADDRESS));
+    assert_int_equal(part_results[1], hh_err(VOS_ERR_INVALID_ADDRESS));
+    assert_int_equal(part_frames_lost, 0); /* the partly built child went whole */
 }
 
 /* ---- argument strings: too long, unreadable; and a child reaped by its parent's exit ---- */
@@ -428,6 +474,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_bad_arguments_and_unwaited_child, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_kernel_image, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_unstarted_child_goes_with_parent, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_partly_readable_images, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("spawn", tests, NULL, NULL);
