@@ -432,6 +432,32 @@ static void test_split_without_memory(void **state)
     assert_int_equal(reached, 1);
 }
 
+/* ---- SYS_MMAP's arguments that do not fit together, and a hint that cannot be honoured ---- */
+
+static void mmap_arguments_user(uint64_t pool_cap)
+{
+    int64_t region = carve(pool_cap, 2 * PAGE_SIZE, VOS_RIGHT_READ | VOS_RIGHT_WRITE);
+    UCHECK(region > 0);
+    /* Anonymous memory takes no region, but may name the pool. */
+    UCHECK_ERR(vos_sys_mmap(0, PAGE_SIZE, RW, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, region, 0), VOS_ERR_INVALID_PARAMETER);
+    UCHECK(vos_sys_mmap(0, PAGE_SIZE, RW, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, pool_cap, 0) > 0);
+    /* A region's mapping needs a region, at a page offset inside it. */
+    UCHECK_ERR(vos_sys_mmap(0, PAGE_SIZE, RW, VOS_MAP_SHARED, pool_cap, 0), VOS_ERR_INVALID_PARAMETER);
+    UCHECK_ERR(vos_sys_mmap(0, PAGE_SIZE, RW, VOS_MAP_SHARED, region, 1), VOS_ERR_INVALID_PARAMETER);
+    UCHECK_ERR(vos_sys_mmap(0, PAGE_SIZE, RW, VOS_MAP_SHARED, region, 3 * PAGE_SIZE), VOS_ERR_INVALID_PARAMETER);
+    /* A hint past the top of user space is only a hint: the mapping goes elsewhere. */
+    uint64_t hint = ARCH_USER_TOP - PAGE_SIZE;
+    int64_t va = vos_sys_mmap(hint, 2 * PAGE_SIZE, RW, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, VOS_CAP_NULL, 0);
+    UCHECK(va > 0 && (uint64_t)va != hint && (uint64_t)va + 2 * PAGE_SIZE <= ARCH_USER_TOP);
+    reached = 1;
+}
+
+static void test_mmap_arguments(void **state)
+{
+    (void)state;
+    run_with_pool("mmapargs", mmap_arguments_user);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -445,6 +471,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_split_without_memory, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_quota_covers_page_tables, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_caps_in_flight_bounded, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_mmap_arguments, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("memory", tests, NULL, NULL);
