@@ -554,6 +554,81 @@ static void test_bad_buffers(void **state)
     run_pair(bad_buffers_main, bad_buffers_peer);
 }
 
+/* ---- copies whose pieces end at one side's page boundary, not the other's; odd message lengths ---- */
+
+static uint64_t copy_bufs; /* 3 pages: main's source, then the peer's destination */
+static int64_t copy_step[3];
+static struct vos_ipc_receive_result copy_rr[2];
+
+static void copy_peer(uint64_t unused)
+{
+    (void)unused;
+    uint64_t dst = copy_bufs + 2 * PAGE_SIZE; /* from here on, the peer's page */
+    /* 0: the source crosses a page boundary, the destination does not */
+    copy_step[0] = vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)dst, 300, VOS_TIMEOUT_INFINITE,
+                                       ep.capability, &copy_rr[0]);
+    /* 1: the destination crosses one (main maps a page after it), the source does not */
+    copy_step[1] = vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)(dst + PAGE_SIZE - 100), 300,
+                                       VOS_TIMEOUT_INFINITE, ep.capability, &copy_rr[1]);
+    /* 2: a register receive, which a sender with unreadable bytes does not reach */
+    struct vos_ipc_short_message m;
+    struct vos_ipc_short_receive_result sr;
+    copy_step[2] = vos_sys_ipc_reply_receive_short(VOS_CAP_NULL, ep.capability, 0, &m, &sr);
+}
+
+static void copy_main(uint64_t unused)
+{
+    (void)unused;
+    make_loop();
+    int64_t m = vos_sys_mmap(0, 4 * PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
+                             VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE, VOS_CAP_NULL, 0);
+    UCHECK(m > 0);
+    copy_bufs = (uint64_t)m;
+    char pattern[300], got[300];
+    for (unsigned i = 0; i < sizeof(pattern); i++)
+        pattern[i] = (char)(i * 7 + 1);
+    uint64_t src = copy_bufs + PAGE_SIZE - 100; /* 100 bytes in the first page, 200 in the second */
+    host_user_write(src, pattern, sizeof(pattern));
+    UCHECK_EQ(vos_sys_yield(), 0); /* the peer waits */
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, (void *)(uintptr_t)src, 300, VOS_CAP_NULL, channel_cap), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_EQ(copy_step[0], 0);
+    UCHECK_EQ(copy_rr[0].message_len, 300);
+    host_user_read(copy_bufs + 2 * PAGE_SIZE, got, sizeof(got));
+    UCHECK(!memcmp(got, pattern, sizeof(got)));
+    /* The other way round: the source in one page, the destination across two. */
+    src = copy_bufs + 8;
+    host_user_write(src, pattern, sizeof(pattern));
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, (void *)(uintptr_t)src, 300, VOS_CAP_NULL, channel_cap), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_EQ(copy_step[1], 0);
+    UCHECK_EQ(copy_rr[1].message_len, 300);
+    memset(got, 0, sizeof(got));
+    host_user_read(copy_bufs + 3 * PAGE_SIZE - 100, got, sizeof(got));
+    UCHECK(!memcmp(got, pattern, sizeof(got)));
+    /* The peer waits in the register receive: bytes it cannot be given are the sender's error; it waits on. */
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_ERR(vos_sys_ipc_send((uint64_t)channel_id, (void *)(uintptr_t)(copy_bufs + 4 * PAGE_SIZE), 8, VOS_CAP_NULL,
+                                channel_cap), VOS_ERR_INVALID_ADDRESS);
+    UCHECK_EQ(copy_step[2], -1);
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, (void *)(uintptr_t)src, 8, VOS_CAP_NULL, channel_cap), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_EQ(copy_step[2], 0);
+    /* An empty message, queued, then received into a buffer: nothing to copy, its length 0. */
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, (void *)(uintptr_t)src, 0, VOS_CAP_NULL, channel_cap), 0);
+    struct vos_ipc_receive_result rr = { .message_len = 99 };
+    UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)src, 64, 0, ep.capability, &rr), 0);
+    UCHECK_EQ(rr.message_len, 0);
+    reached = 1;
+}
+
+static void test_copies_across_pages(void **state)
+{
+    (void)state;
+    memset(copy_step, 0xff, sizeof(copy_step));
+    run_pair(copy_main, copy_peer);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -569,6 +644,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_unfit_receiver, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_register_round_trips, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_bad_buffers, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_copies_across_pages, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);
