@@ -629,6 +629,118 @@ static void test_copies_across_pages(void **state)
     run_pair(copy_main, copy_peer);
 }
 
+/*
+ * ---- the reply-receive fast path gives way, with the same results: a token with a child, a message or a
+ * call already queued, a caller that waits in SYS_IPC_CALL; and the call fast path meeting a receiver in
+ * SYS_IPC_RECEIVE.  Three threads: main serves, peer makes register calls, peer2 one general call ----
+ */
+
+static int64_t gw_peer[5], gw_peer2;
+static uint64_t gw_reply[5], gw_peer2_word;
+static volatile int gw_go2;
+static struct process *gw_proc;
+
+static void giveway_peer(uint64_t unused)
+{
+    (void)unused;
+    for (uint64_t i = 0; i < 5; i++) {
+        struct vos_ipc_short_message m = { .w0 = i + 1 };
+        gw_peer[i] = vos_sys_ipc_call_short(channel_cap, 8, &m);
+        gw_reply[i] = m.w0;
+    }
+}
+
+static void giveway_peer2(uint64_t unused)
+{
+    (void)unused;
+    while (!gw_go2)
+        UCHECK_EQ(vos_sys_yield(), 0);
+    struct vos_ipc_call_result cr;
+    uint64_t word = 42;
+    void *buf = (void *)(uintptr_t)peer_buf; /* a call that waits needs its buffers in regions */
+    host_user_write(peer_buf, &word, sizeof(word));
+    gw_peer2 = vos_sys_ipc_call((uint64_t)channel_id, buf, 8, buf, 8, VOS_TIMEOUT_INFINITE, VOS_CAP_NULL,
+                                channel_cap, &cr);
+    host_user_read(peer_buf, &gw_peer2_word, sizeof(gw_peer2_word));
+}
+
+static void giveway_main(uint64_t unused)
+{
+    (void)unused;
+    make_loop();
+    void *mine = (void *)(uintptr_t)map_buffer();
+    peer_buf = map_buffer();
+    struct vos_ipc_short_message m = { 0 };
+    struct vos_ipc_short_receive_result sr;
+    struct vos_ipc_receive_result rr;
+    UCHECK_EQ(vos_sys_ipc_reply_receive_short(VOS_CAP_NULL, ep.capability, 0, &m, &sr), 0); /* peer's call 1 */
+    UCHECK_EQ(m.w0, 1);
+    /* A token with a child: the general path answers; the child outlives the token but answers nothing. */
+    int64_t child = vos_sys_capability_derive(sr.reply_token, VOS_RIGHT_ALL);
+    UCHECK(child > 0);
+    m.w0 = 101;
+    UCHECK_EQ(vos_sys_ipc_reply_receive_short(sr.reply_token, ep.capability, 8, &m, &sr), 0); /* peer's call 2 */
+    UCHECK_EQ(m.w0, 2);
+    struct cap *kept = hh_cap(gw_proc, (vos_cap_t)child); /* it lives on, moved up: a root */
+    UCHECK(kept && !kept->parent);
+    UCHECK_ERR(vos_sys_ipc_reply((vos_cap_t)child, mine, 0, VOS_CAP_NULL), VOS_ERR_NOT_FOUND); /* not call 2's */
+    /* A message of our own already queued: the answer goes, and that message comes at once. */
+    char own[8] = "own";
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, own, sizeof(own), VOS_CAP_NULL, channel_cap), 0);
+    m.w0 = 102;
+    UCHECK_EQ(vos_sys_ipc_reply_receive_short(sr.reply_token, ep.capability, 8, &m, &sr), 0);
+    UCHECK_EQ(sr.message_len, sizeof(own));
+    UCHECK(!memcmp(&m.w0, own, sizeof(own)));
+    UCHECK_EQ(sr.reply_token, 0);
+    /* peer's call 3, then peer2's, queue up; the first is received the general way. */
+    UCHECK_EQ(vos_sys_yield(), 0);
+    gw_go2 = 1;
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, mine, 64, 0, ep.capability, &rr), 0);
+    UCHECK_EQ(rr.message_len, 8);
+    /* A call still queued: the answer goes, and that call comes at once. */
+    m.w0 = 103;
+    UCHECK_EQ(vos_sys_ipc_reply_receive_short(rr.reply_token, ep.capability, 8, &m, &sr), 0);
+    UCHECK_EQ(m.w0, 42); /* peer2's */
+    /* Its caller waits in SYS_IPC_CALL, for bytes in its buffer, not registers. */
+    m.w0 = 104;
+    UCHECK_EQ(vos_sys_ipc_reply_receive_short(sr.reply_token, ep.capability, 8, &m, &sr), 0); /* peer's call 4 */
+    UCHECK_EQ(m.w0, 4);
+    uint64_t word = 104;
+    host_user_write((uint64_t)(uintptr_t)mine, &word, sizeof(word));
+    UCHECK_EQ(vos_sys_ipc_reply(sr.reply_token, mine, 8, VOS_CAP_NULL), 0);
+    /* The call fast path meets us waiting in SYS_IPC_RECEIVE: the bytes come to our buffer. */
+    UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, mine, 64, VOS_TIMEOUT_INFINITE, ep.capability, &rr), 0);
+    UCHECK_EQ(rr.message_len, 8);
+    host_user_read((uint64_t)(uintptr_t)mine, &word, sizeof(word));
+    UCHECK_EQ(word, 5);
+    UCHECK_EQ(vos_sys_ipc_reply(rr.reply_token, mine, 0, VOS_CAP_NULL), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    for (unsigned i = 0; i < 4; i++) {
+        UCHECK_EQ(gw_peer[i], 8);
+        UCHECK_EQ(gw_reply[i], 101 + i);
+    }
+    UCHECK_EQ(gw_peer[4], 0);
+    UCHECK_EQ(gw_peer2, 0);
+    UCHECK_EQ(gw_peer2_word, 104);
+    reached = 1;
+}
+
+static void test_reply_receive_gives_way(void **state)
+{
+    (void)state;
+    reached = 0;
+    gw_go2 = 0;
+    struct process *p = gw_proc = hh_process("giveway");
+    self_cap = hh_grant(p, &p->obj, VOS_RIGHT_ALL);
+    hh_thread(p, giveway_main, 0);
+    hh_thread(p, giveway_peer, 0);
+    hh_thread(p, giveway_peer2, 0);
+    hh_start(p);
+    hh_run();
+    assert_int_equal(reached, 1);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -645,6 +757,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_register_round_trips, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_bad_buffers, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_copies_across_pages, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_reply_receive_gives_way, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("ipc", tests, NULL, NULL);
