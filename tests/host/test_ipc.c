@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "ipc.h"
 #include "memory.h"
 #include "vspace.h"
 
@@ -619,6 +620,13 @@ static void copy_main(uint64_t unused)
     struct vos_ipc_receive_result rr = { .message_len = 99 };
     UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)src, 64, 0, ep.capability, &rr), 0);
     UCHECK_EQ(rr.message_len, 0);
+    /* A queue holds IPC_QUEUE_MAX sent messages; then sending is refused until one is taken. */
+    for (unsigned i = 0; i < IPC_QUEUE_MAX; i++)
+        UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, (void *)(uintptr_t)src, 0, VOS_CAP_NULL, channel_cap), 0);
+    UCHECK_ERR(vos_sys_ipc_send((uint64_t)channel_id, (void *)(uintptr_t)src, 0, VOS_CAP_NULL, channel_cap),
+               VOS_ERR_RESOURCE_EXHAUSTED);
+    UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)src, 64, 0, ep.capability, &rr), 0);
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, (void *)(uintptr_t)src, 0, VOS_CAP_NULL, channel_cap), 0);
     reached = 1;
 }
 
@@ -635,15 +643,15 @@ static void test_copies_across_pages(void **state)
  * SYS_IPC_RECEIVE.  Three threads: main serves, peer makes register calls, peer2 one general call ----
  */
 
-static int64_t gw_peer[5], gw_peer2;
-static uint64_t gw_reply[5], gw_peer2_word;
+static int64_t gw_peer[6], gw_peer2;
+static uint64_t gw_reply[6], gw_peer2_word;
 static volatile int gw_go2;
 static struct process *gw_proc;
 
 static void giveway_peer(uint64_t unused)
 {
     (void)unused;
-    for (uint64_t i = 0; i < 5; i++) {
+    for (uint64_t i = 0; i < 6; i++) {
         struct vos_ipc_short_message m = { .w0 = i + 1 };
         gw_peer[i] = vos_sys_ipc_call_short(channel_cap, 8, &m);
         gw_reply[i] = m.w0;
@@ -683,7 +691,6 @@ static void giveway_main(uint64_t unused)
     UCHECK_EQ(m.w0, 2);
     struct cap *kept = hh_cap(gw_proc, (vos_cap_t)child); /* it lives on, moved up: a root */
     UCHECK(kept && !kept->parent);
-    UCHECK_ERR(vos_sys_ipc_reply((vos_cap_t)child, mine, 0, VOS_CAP_NULL), VOS_ERR_NOT_FOUND); /* not call 2's */
     /* A message of our own already queued: the answer goes, and that message comes at once. */
     char own[8] = "own";
     UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, own, sizeof(own), VOS_CAP_NULL, channel_cap), 0);
@@ -702,25 +709,34 @@ static void giveway_main(uint64_t unused)
     m.w0 = 103;
     UCHECK_EQ(vos_sys_ipc_reply_receive_short(rr.reply_token, ep.capability, 8, &m, &sr), 0);
     UCHECK_EQ(m.w0, 42); /* peer2's */
+    /* A reply longer than that caller's buffer, from bytes we cannot read: our error, the token kept. */
+    UCHECK_ERR(vos_sys_ipc_reply(sr.reply_token, UNMAPPED, 16, VOS_CAP_NULL), VOS_ERR_INVALID_ADDRESS);
     /* Its caller waits in SYS_IPC_CALL, for bytes in its buffer, not registers. */
     m.w0 = 104;
     UCHECK_EQ(vos_sys_ipc_reply_receive_short(sr.reply_token, ep.capability, 8, &m, &sr), 0); /* peer's call 4 */
     UCHECK_EQ(m.w0, 4);
-    uint64_t word = 104;
+    /* The child, a root now whose call was answered long ago: refused at once, and spent; we do not wait. */
+    UCHECK_ERR(vos_sys_ipc_reply_receive_short((vos_cap_t)child, ep.capability, 0, &m, &sr), VOS_ERR_NOT_FOUND);
+    UCHECK(!hh_cap(gw_proc, (vos_cap_t)child));
+    /* That left a slot reserved for our next token: the general path answers and uses it. */
+    m.w0 = 104;
+    UCHECK_EQ(vos_sys_ipc_reply_receive_short(sr.reply_token, ep.capability, 8, &m, &sr), 0); /* peer's call 5 */
+    UCHECK_EQ(m.w0, 5);
+    uint64_t word = 105;
     host_user_write((uint64_t)(uintptr_t)mine, &word, sizeof(word));
     UCHECK_EQ(vos_sys_ipc_reply(sr.reply_token, mine, 8, VOS_CAP_NULL), 0);
     /* The call fast path meets us waiting in SYS_IPC_RECEIVE: the bytes come to our buffer. */
     UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, mine, 64, VOS_TIMEOUT_INFINITE, ep.capability, &rr), 0);
     UCHECK_EQ(rr.message_len, 8);
     host_user_read((uint64_t)(uintptr_t)mine, &word, sizeof(word));
-    UCHECK_EQ(word, 5);
+    UCHECK_EQ(word, 6);
     UCHECK_EQ(vos_sys_ipc_reply(rr.reply_token, mine, 0, VOS_CAP_NULL), 0);
     UCHECK_EQ(vos_sys_yield(), 0);
-    for (unsigned i = 0; i < 4; i++) {
+    for (unsigned i = 0; i < 5; i++) {
         UCHECK_EQ(gw_peer[i], 8);
         UCHECK_EQ(gw_reply[i], 101 + i);
     }
-    UCHECK_EQ(gw_peer[4], 0);
+    UCHECK_EQ(gw_peer[5], 0);
     UCHECK_EQ(gw_peer2, 0);
     UCHECK_EQ(gw_peer2_word, 104);
     reached = 1;
