@@ -283,15 +283,20 @@ static void test_endpoint_capability_revoked_under_receiver(void **state)
 /* ---- reply objects: reused when no token is left, fresh when a copy was kept ---- */
 
 static int64_t calls[3];
+static vos_cap_t reply_carried; /* the capability the first reply brought */
 
 static void three_calls_peer(uint64_t unused)
 {
     (void)unused;
     struct vos_ipc_call_result cr;
     void *buf = (void *)(uintptr_t)peer_buf;
-    for (unsigned i = 0; i < ARRAY_SIZE(calls); i++)
+    for (unsigned i = 0; i < ARRAY_SIZE(calls); i++) {
+        cr.capability = VOS_CAP_NULL;
         calls[i] = vos_sys_ipc_call((uint64_t)channel_id, buf, 8, buf, 8, VOS_TIMEOUT_INFINITE, VOS_CAP_NULL,
                                     channel_cap, &cr);
+        if (i == 0)
+            reply_carried = cr.capability;
+    }
 }
 
 static void reply_server_main(uint64_t unused)
@@ -302,7 +307,7 @@ static void reply_server_main(uint64_t unused)
     void *mine = (void *)(uintptr_t)map_buffer();
     struct vos_ipc_receive_result rr;
     UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, mine, 64, VOS_TIMEOUT_INFINITE, ep.capability, &rr), 0);
-    UCHECK_EQ(vos_sys_ipc_reply(rr.reply_token, mine, 8, VOS_CAP_NULL), 0);
+    UCHECK_EQ(vos_sys_ipc_reply(rr.reply_token, mine, 8, console_cap), 0); /* with a capability */
     /* The second call reuses the caller's reply object; a copy of its token is kept. */
     UCHECK_EQ(vos_sys_ipc_receive(ep.endpoint_id, mine, 64, VOS_TIMEOUT_INFINITE, ep.capability, &rr), 0);
     vos_cap_t kept = (vos_cap_t)vos_sys_capability_derive(rr.reply_token, VOS_RIGHT_WRITE);
@@ -317,6 +322,9 @@ static void reply_server_main(uint64_t unused)
     UCHECK_EQ(calls[0], 0);
     UCHECK_EQ(calls[1], 0);
     UCHECK_ERR(calls[2], VOS_ERR_NOT_FOUND);
+    /* The caller got its own token for the console, in the slot it reserved when it called. */
+    UCHECK(reply_carried != VOS_CAP_NULL && reply_carried != console_cap);
+    UCHECK_EQ(vos_sys_write(reply_carried, "", 0, 0), 0);
     reached = 1;
 }
 
