@@ -566,7 +566,8 @@ static void test_bad_buffers(void **state)
 /* ---- copies whose pieces end at one side's page boundary, not the other's; odd message lengths ---- */
 
 static uint64_t copy_bufs; /* 3 pages: main's source, then the peer's destination */
-static int64_t copy_step[3];
+static int64_t copy_step[5];
+static uint64_t lazy; /* 2 pages never touched: filled in by the copy, as a user access would */
 static struct vos_ipc_receive_result copy_rr[2];
 
 static void copy_peer(uint64_t unused)
@@ -583,6 +584,11 @@ static void copy_peer(uint64_t unused)
     struct vos_ipc_short_message m;
     struct vos_ipc_short_receive_result sr;
     copy_step[2] = vos_sys_ipc_reply_receive_short(VOS_CAP_NULL, ep.capability, 0, &m, &sr);
+    /* 3: into a touched page, from main's untouched one; 4: into an untouched page */
+    struct vos_ipc_receive_result rr;
+    copy_step[3] = vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)dst, 8, VOS_TIMEOUT_INFINITE, ep.capability, &rr);
+    copy_step[4] = vos_sys_ipc_receive(ep.endpoint_id, (void *)(uintptr_t)(lazy + PAGE_SIZE), 8, VOS_TIMEOUT_INFINITE,
+                                       ep.capability, &rr);
 }
 
 static void copy_main(uint64_t unused)
@@ -620,9 +626,26 @@ static void copy_main(uint64_t unused)
     UCHECK_ERR(vos_sys_ipc_send((uint64_t)channel_id, (void *)(uintptr_t)(copy_bufs + 4 * PAGE_SIZE), 8, VOS_CAP_NULL,
                                 channel_cap), VOS_ERR_INVALID_ADDRESS);
     UCHECK_EQ(copy_step[2], -1);
+    int64_t l = vos_sys_mmap(0, 2 * PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS,
+                             VOS_CAP_NULL, 0);
+    UCHECK(l > 0);
+    lazy = (uint64_t)l;
     UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, (void *)(uintptr_t)src, 8, VOS_CAP_NULL, channel_cap), 0);
     UCHECK_EQ(vos_sys_yield(), 0);
     UCHECK_EQ(copy_step[2], 0);
+    /* The peer waits with a touched buffer (our pattern in it); our untouched page's zeros overwrite it. */
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, (void *)(uintptr_t)lazy, 8, VOS_CAP_NULL, channel_cap), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_EQ(copy_step[3], 0);
+    uint64_t word = 1;
+    host_user_read(copy_bufs + 2 * PAGE_SIZE, &word, sizeof(word));
+    UCHECK_EQ(word, 0);
+    /* Now it waits with an untouched buffer: our pattern lands there. */
+    UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, (void *)(uintptr_t)src, 8, VOS_CAP_NULL, channel_cap), 0);
+    UCHECK_EQ(vos_sys_yield(), 0);
+    UCHECK_EQ(copy_step[4], 0);
+    host_user_read(lazy + PAGE_SIZE, got, 8);
+    UCHECK(!memcmp(got, pattern, 8));
     /* An empty message, queued, then received into a buffer: nothing to copy, its length 0. */
     UCHECK_EQ(vos_sys_ipc_send((uint64_t)channel_id, (void *)(uintptr_t)src, 0, VOS_CAP_NULL, channel_cap), 0);
     struct vos_ipc_receive_result rr = { .message_len = 99 };
