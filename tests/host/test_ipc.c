@@ -35,14 +35,16 @@ static void make_loop(void)
     UCHECK(channel_cap > 0);
 }
 
-static uint64_t map_buffer(void)
+static uint64_t map_pages(unsigned pages)
 {
     /* Populated: a waiting receive then checks present pages (host_fuzz found arch/host failing that). */
-    int64_t va = vos_sys_mmap(0, PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
+    int64_t va = vos_sys_mmap(0, pages * PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
                               VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE, VOS_CAP_NULL, 0);
     UCHECK(va > 0);
     return (uint64_t)va;
 }
+
+static uint64_t map_buffer(void) { return map_pages(1); }
 
 static void run_pair(host_user_fn *main_fn, host_user_fn *peer_fn)
 {
@@ -506,10 +508,7 @@ static void bad_buffers_main(uint64_t unused)
 {
     (void)unused;
     make_loop();
-    int64_t m = vos_sys_mmap(0, 3 * PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
-                             VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE, VOS_CAP_NULL, 0);
-    UCHECK(m > 0);
-    peer_buf = (uint64_t)m;
+    peer_buf = map_pages(3);
     void *mine = (void *)(uintptr_t)map_buffer();
     struct vos_ipc_receive_result rr;
     struct vos_ipc_call_result cr;
@@ -595,10 +594,7 @@ static void copy_main(uint64_t unused)
 {
     (void)unused;
     make_loop();
-    int64_t m = vos_sys_mmap(0, 4 * PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
-                             VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE, VOS_CAP_NULL, 0);
-    UCHECK(m > 0);
-    copy_bufs = (uint64_t)m;
+    copy_bufs = map_pages(4);
     char pattern[300], got[300];
     for (unsigned i = 0; i < sizeof(pattern); i++)
         pattern[i] = (char)(i * 7 + 1);
