@@ -16,6 +16,7 @@ struct free_obj {
 };
 
 static struct free_obj *classes[MAX_SHIFT + 1];
+static uint64_t cached_bytes; /* the sum of the free lists' sizes */
 
 static unsigned class_of(size_t size)
 {
@@ -44,9 +45,11 @@ void *kmem_alloc(size_t size)
             o->next = classes[c];
             classes[c] = o;
         }
+        cached_bytes += PAGE_SIZE;
     }
     struct free_obj *o = classes[c];
     classes[c] = o->next;
+    cached_bytes -= (size_t)1 << c;
     memset(o, 0, (size_t)1 << c);
     return o;
 }
@@ -63,4 +66,10 @@ void kmem_free(void *p, size_t size)
     struct free_obj *o = p;
     o->next = classes[c];
     classes[c] = o;
+    cached_bytes += (size_t)1 << c;
+}
+
+uint64_t kmem_cached_bytes(void)
+{
+    return cached_bytes;
 }

@@ -183,10 +183,14 @@ void process_exit(struct process *p, uint64_t reason, uint64_t code)
     cspace_destroy(&p->cspace);
     vspace_destroy(&p->vspace);
 
-    /* Children: the exited ones are reaped now, the others are on their own. */
+    /* Children: the exited ones are reaped now, the running ones are on
+     * their own, and one never started never will be (only its parent could
+     * start it), so it goes now with everything it holds. */
     list_for_each_safe(it, tmp, &p->children) {
         struct process *c = container_of(it, struct process, sibling_link);
-        if (c->state == PROC_EXITED)
+        if (c->state == PROC_CREATED)
+            process_discard(c);
+        else if (c->state == PROC_EXITED)
             reap(c);
         else {
             c->reapable = false;

@@ -14,3 +14,10 @@ uint64_t frame_total_count(void);
  */
 void *kmem_alloc(size_t size);
 void kmem_free(void *p, size_t size);
+/*
+ * Bytes sitting free in the size classes: memory no one holds, though only
+ * small objects can use it.  Free frames plus this is conserved by any
+ * sequence of allocations that is undone (what PoolInfo.free_bytes reports,
+ * so user programs can check that tearing something down returned it all).
+ */
+uint64_t kmem_cached_bytes(void);
