@@ -100,12 +100,12 @@ function(vos_boot_tests_for_path)
                   EXPECT ${banner} "vosfuzz: starting" "vosfuzz: done: [0-9]+ calls .*, 0 failed"
                          "\\[kernel\\] process 1 \\(init\\) exited with code 0"
                   REJECT "vosfuzz: FAIL"
-                  COMMAND ${cmd} -icount shift=0)
+                  COMMAND ${cmd} -icount shift=0,sleep=off)
     cmake_language(CALL ${P_COMMAND_FN} cmd kernel-vosfuzz-campaign)
     add_custom_target(fuzz
       COMMAND ${VOS_PYTHON} ${VOS_QEMU_TEST} --exit ${VOS_QEMU_EXIT_0} --timeout 36000 --reject "vosfuzz: FAIL"
               --reject PANIC --expect "vosfuzz: done: [0-9]+ calls .*, 0 failed"
-              --log ${CMAKE_BINARY_DIR}/fuzz.log -- ${cmd} -icount shift=0
+              --log ${CMAKE_BINARY_DIR}/fuzz.log -- ${cmd} -icount shift=0,sleep=off
       DEPENDS kernel-vosfuzz-campaign USES_TERMINAL VERBATIM)
     # The ABI-conformance suite (tests/conformance, cmocka in the guest): passes
     # only when cmocka reports 0 failed; the second test writes the per-syscall

@@ -91,8 +91,9 @@ static void coordinator_setup(struct coordinator *co, const struct vos_start_inf
     vos_cap_revoke(narrow(co->self, VOS_RIGHT_READ));
 }
 
-/* One worker: created, handed its own process capability, started, waited for, checked. */
-static void round_run(struct coordinator *co, uint64_t seed, uint64_t calls, uint64_t free0)
+/* One worker: created, handed its own process capability, started, waited for, checked.
+ * Returns 1 on a finding (reported), with *free0 moved to what is free now. */
+static unsigned round_run(struct coordinator *co, uint64_t seed, uint64_t calls, uint64_t *free0)
 {
     char s_seed[24], s_calls[24], how[80];
     vos_snprintf(s_seed, sizeof(s_seed), "%lu", (unsigned long)seed);
@@ -118,16 +119,26 @@ static void round_run(struct coordinator *co, uint64_t seed, uint64_t calls, uin
     if (st)
         fz_fail(&fz, "running worker %lu: %s", (unsigned long)seed, vos_status_name(st));
     vos_cap_revoke(mine);
-    if (info.reason != VOS_EXIT_CODE) {
-        fz_ring_print(co->console, co->ring);
-        fz_fail(&fz, "worker seed %lu %s", (unsigned long)seed, vos_exit_describe(&info, how, sizeof(how)));
+    unsigned found = 0;
+    if (info.reason != VOS_EXIT_CODE || info.code) {
+        if (info.reason != VOS_EXIT_CODE)
+            fz_ring_print(co->console, co->ring); /* it could not say what it was doing */
+        vos_printf(co->console, "vosfuzz: FAIL: worker seed %lu %s\n", (unsigned long)seed,
+                   vos_exit_describe(&info, how, sizeof(how)));
+        found = 1;
     }
-    if (info.code)
-        fz_fail(&fz, "worker seed %lu %s", (unsigned long)seed, vos_exit_describe(&info, how, sizeof(how)));
     uint64_t now = free_bytes(co);
-    if (free0 && now != free0)
-        fz_fail(&fz, "worker seed %lu: %ld bytes of memory did not come back (%lu free before, %lu after)",
-                (unsigned long)seed, (long)(free0 - now), (unsigned long)free0, (unsigned long)now);
+    if (*free0 && now != *free0) {
+        vos_printf(co->console, "vosfuzz: FAIL: worker seed %lu: %ld bytes of memory did not come back (%lu free before, "
+                   "%lu after)\n", (unsigned long)seed, (long)(*free0 - now), (unsigned long)*free0, (unsigned long)now);
+        found = 1;
+    }
+    if (found) {
+        vos_printf(co->console, "vosfuzz: reproduce: -DVOS_FUZZ_SEED=%lu (round %lu), the same kernel, under -icount\n",
+                   (unsigned long)(seed >> 20), (unsigned long)(seed & 0xfffff));
+        *free0 = now;
+    }
+    return found;
 }
 
 static int coordinator(const struct vos_start_info *si)
@@ -140,26 +151,28 @@ static int coordinator(const struct vos_start_info *si)
                (unsigned long)VOSFUZZ_SEED, (unsigned long)(VOSFUZZ_SEED + VOSFUZZ_SEEDS - 1),
                (unsigned long)VOSFUZZ_CALLS, (unsigned long)VOSFUZZ_ROUND, (unsigned long)before);
     fz.seed = VOSFUZZ_SEED << 20 | 0xfffff;
-    round_run(&co, fz.seed, VOSFUZZ_ROUND, 0);
-    uint64_t free0 = free_bytes(&co);
+    uint64_t free0 = 0;
+    unsigned failed = round_run(&co, fz.seed, VOSFUZZ_ROUND, &free0);
+    free0 = free_bytes(&co);
     vos_printf(co.console, "vosfuzz: warm-up round: the kernel keeps %lu bytes of caches; %lu bytes free\n",
                (unsigned long)(before - free0), (unsigned long)free0);
     for (uint64_t seed = VOSFUZZ_SEED; seed < VOSFUZZ_SEED + VOSFUZZ_SEEDS; seed++) {
         for (uint64_t done = 0, round = 0; done < VOSFUZZ_CALLS; done += VOSFUZZ_ROUND, round++) {
             fz.seed = seed << 20 | round;
-            round_run(&co, fz.seed, MIN(VOSFUZZ_ROUND, VOSFUZZ_CALLS - done), free0);
+            failed += round_run(&co, fz.seed, MIN(VOSFUZZ_ROUND, VOSFUZZ_CALLS - done), &free0);
             total += MIN(VOSFUZZ_ROUND, VOSFUZZ_CALLS - done);
             if (round % 64 == 63)
                 vos_printf(co.console, "vosfuzz: seed %lu: %lu calls so far\n", (unsigned long)seed,
                            (unsigned long)(done + VOSFUZZ_ROUND));
         }
-        vos_printf(co.console, "vosfuzz: seed %lu: %lu calls, every error documented, all memory back\n",
-                   (unsigned long)seed, (unsigned long)VOSFUZZ_CALLS);
+        vos_printf(co.console, "vosfuzz: seed %lu: %lu calls, %u findings so far\n", (unsigned long)seed,
+                   (unsigned long)VOSFUZZ_CALLS, failed);
     }
     uint64_t ns = vos_now_ns() - t0;
-    vos_printf(co.console, "vosfuzz: done: %lu calls in %lu ms of guest time (%lu calls per guest second), 0 failed\n",
-               (unsigned long)total, (unsigned long)(ns / 1000000), (unsigned long)(ns ? total * 1000000000 / ns : 0));
-    return 0;
+    vos_printf(co.console, "vosfuzz: done: %lu calls in %lu ms of guest time (%lu calls per guest second), %u failed\n",
+               (unsigned long)total, (unsigned long)(ns / 1000000), (unsigned long)(ns ? total * 1000000000 / ns : 0),
+               failed);
+    return failed ? 1 : 0;
 }
 
 static uint64_t number(const char *s)
