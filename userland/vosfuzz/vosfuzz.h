@@ -128,4 +128,6 @@ int fz_find(uint64_t nr);
 
 /* worker.c, peer.c */
 int fz_worker(struct fz *f, const struct vos_start_info *si);
+int fz_cycle(struct fz *f, const struct vos_start_info *si);
+int fz_unstarted(struct fz *f, const struct vos_start_info *si);
 int fz_peer(struct fz *f, const struct vos_start_info *si, uint64_t steps);

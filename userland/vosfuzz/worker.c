@@ -475,7 +475,8 @@ static void arena(struct fz *f)
     f->arena_hi = f->arena_lo + (256ull << 20);
 }
 
-static void setup(struct fz *f, const struct vos_start_info *si)
+/* The coordinator sends us our own process capability before we start. */
+static void receive_self(struct fz *f, const struct vos_start_info *si)
 {
     const struct vos_cap_info *ci = vos_start_cap(si, 3);
     struct vos_ipc_receive_result r;
@@ -483,6 +484,11 @@ static void setup(struct fz *f, const struct vos_start_info *si)
     if (!ci || vos_sys_ipc_receive(ci->object_id, buf, sizeof(buf), 0, ci->token, &r) || !r.capability)
         fz_fail(f, "setting up: no process capability from the coordinator");
     f->self = r.capability;
+}
+
+static void setup(struct fz *f, const struct vos_start_info *si)
+{
+    receive_self(f, si);
     const struct vos_cap_info *rc = vos_start_cap(si, 4);
     int64_t shared = rc ? vos_sys_mmap(0, sizeof(struct fz_ring), VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED,
                                        rc->token, 0) : -1;
@@ -544,5 +550,32 @@ int fz_worker(struct fz *f, const struct vos_start_info *si)
         fz_fail(f, "the peer did not end (hung?)");
     if (w >= 0 && (ret[1] != VOS_EXIT_CODE || ret[2] != 0))
         fz_fail(f, "the peer ended with reason %lu code %#lx", (unsigned long)ret[1], (unsigned long)ret[2]);
+    return 0;
+}
+
+/*
+ * A message that carries a capability to the very endpoint it waits at,
+ * then the process ends without receiving it: everything must still come
+ * back (the coordinator checks), although the capability in flight could
+ * keep the endpoint, and so itself, alive.
+ */
+int fz_cycle(struct fz *f, const struct vos_start_info *si)
+{
+    receive_self(f, si);
+    ipc_objects(f);
+    need(f, vos_sys_ipc_send(ids[CH_SELF], "x", 1, caps[EP_WORKER], caps[CH_SELF]), "send");
+    return 0;
+}
+
+/* A child created and never started, then we end: it must go with us. */
+int fz_unstarted(struct fz *f, const struct vos_start_info *si)
+{
+    receive_self(f, si);
+    need(f, vos_bootfs_open(&bootfs, vos_start_cap(si, 2)->token), "boot files");
+    const void *elf;
+    uint64_t size;
+    const char *argv[] = { "hello" };
+    need(f, vos_bootfs_find(&bootfs, "hello", &elf, &size), "hello");
+    need(f, vos_sys_process_create(elf, size, argv, 1, NULL, 0), "creating a child");
     return 0;
 }
