@@ -124,14 +124,15 @@ static unsigned round_run(struct coordinator *co, const char *role, uint64_t see
     if (info.reason != VOS_EXIT_CODE || info.code) {
         if (info.reason != VOS_EXIT_CODE)
             fz_ring_print(co->console, co->ring); /* it could not say what it was doing */
-        vos_printf(co->console, "vosfuzz: FAIL: worker seed %lu %s\n", (unsigned long)seed,
+        vos_printf(co->console, "vosfuzz: FAIL: %s seed %lu %s\n", role, (unsigned long)seed,
                    vos_exit_describe(&info, how, sizeof(how)));
         found = 1;
     }
     uint64_t now = free_bytes(co);
     if (*free0 && now != *free0) {
-        vos_printf(co->console, "vosfuzz: FAIL: worker seed %lu: %ld bytes of memory did not come back (%lu free before, "
-                   "%lu after)\n", (unsigned long)seed, (long)(*free0 - now), (unsigned long)*free0, (unsigned long)now);
+        vos_printf(co->console, "vosfuzz: FAIL: %s seed %lu: %ld bytes of memory did not come back (%lu free before, "
+                   "%lu after)\n", role, (unsigned long)seed, (long)(*free0 - now), (unsigned long)*free0,
+                   (unsigned long)now);
         found = 1;
     }
     if (found) {
