@@ -337,10 +337,11 @@ static void process_create_args(struct fz *f, struct rng *r, struct call *c)
 }
 
 /* SYS_NANOSLEEP's Timespec: short, or malformed (the kernel must refuse it, not sleep for ages).
- * It is always one we wrote, or at an address that cannot be read. */
+ * It is always one we wrote, in the call itself (the scratch area is written by
+ * other threads' calls), or at an address that cannot be read. */
 static void sleep_arg(struct fz *f, struct rng *r, struct call *c)
 {
-    int64_t *ts = (int64_t *)(void *)(f->scratch + 8 * below(r, FZ_SCRATCH / 8 - 1));
+    int64_t *ts = c->duration;
     ts[0] = 0;
     ts[1] = (int64_t)below(r, 200000);
     uint64_t k = below(r, 8); /* tv_sec is unsigned: a "negative" one is a long sleep, not an error */

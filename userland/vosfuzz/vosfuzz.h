@@ -58,6 +58,7 @@ struct call {
     int idx;
     uint64_t nr;
     uint64_t a[CONF_MAX_ARGS];
+    int64_t duration[2]; /* SYS_NANOSLEEP's Timespec: here, where no other thread or call writes */
 };
 
 struct fz_ring_entry {

@@ -58,7 +58,7 @@ static int64_t run(struct fz *f, unsigned who, const struct call *c, uint64_t *r
 
 static struct call make(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {
-    struct call c = { fz_find(nr), nr, { a0, a1, a2, a3, a4 } };
+    struct call c = { .idx = fz_find(nr), .nr = nr, .a = { a0, a1, a2, a3, a4 } };
     return c;
 }
 
@@ -112,6 +112,9 @@ static void divert(struct fz *f, unsigned who, struct call *c, struct rng *r)
     if (!s)
         return;
     s->c = *c;
+    for (unsigned i = 0; i < CONF_MAX_ARGS; i++)
+        if (c->a[i] == (uint64_t)(uintptr_t)c->duration)
+            s->c.a[i] = (uint64_t)(uintptr_t)s->c.duration; /* it lives in the call */
     s->code = (int32_t)(below(r, 1u << 31));
     const struct conf_syscall *sp = fz_spec(c);
     for (unsigned i = 0; sp && i < sp->nargs; i++)
