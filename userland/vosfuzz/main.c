@@ -36,6 +36,9 @@
 #ifndef VOSFUZZ_CALLS
 #define VOSFUZZ_CALLS 34000 /* per seed */
 #endif
+#ifndef VOSFUZZ_FIRST_ROUND
+#define VOSFUZZ_FIRST_ROUND 0 /* to replay one round of a campaign: its number */
+#endif
 #ifndef VOSFUZZ_ROUND
 #define VOSFUZZ_ROUND 8500  /* calls per worker */
 #endif
@@ -163,7 +166,7 @@ static int coordinator(const struct vos_start_info *si)
     vos_printf(co.console, "vosfuzz: warm-up round: the kernel keeps %lu bytes of caches; %lu bytes free\n",
                (unsigned long)(before - free0), (unsigned long)free0);
     for (uint64_t seed = VOSFUZZ_SEED; seed < VOSFUZZ_SEED + VOSFUZZ_SEEDS; seed++) {
-        for (uint64_t done = 0, round = 0; done < VOSFUZZ_CALLS; done += VOSFUZZ_ROUND, round++) {
+        for (uint64_t done = 0, round = VOSFUZZ_FIRST_ROUND; done < VOSFUZZ_CALLS; done += VOSFUZZ_ROUND, round++) {
             fz.seed = seed << 20 | round;
             failed += round_run(&co, "worker", fz.seed, MIN(VOSFUZZ_ROUND, VOSFUZZ_CALLS - done), &free0);
             total += MIN(VOSFUZZ_ROUND, VOSFUZZ_CALLS - done);

@@ -45,11 +45,17 @@ static void check(struct fz *f, unsigned who, const struct call *c, int64_t w)
 }
 
 /* Make, record and check one call. */
+static struct fz_ring_entry racer_last; /* the racer's last call, for when it does not stop */
+
 static int64_t run(struct fz *f, unsigned who, const struct call *c, uint64_t *ret)
 {
     struct fz_ring_entry *e = fz_record(f, who, c);
+    if (who == 1)
+        racer_last = *e;
     int64_t w = fz_invoke(c, ret);
     fz_record_end(e, w);
+    if (who == 1)
+        fz_record_end(&racer_last, w);
     f->done++;
     check(f, who, c, w);
     fz_harvest(f, c, w, ret);
@@ -319,7 +325,12 @@ static void racer_tend(struct fz *f, int final)
         vos_yield();
     if (racer_running) {
         if (final)
-            fz_fail(f, "the racer did not stop (hung?)");
+            fz_fail(f, "the racer did not stop (hung?); its last call: %s(%#lx, %#lx, %#lx, %#lx, %#lx, %#lx) %s %ld",
+                    racer_last.nr < VOS_SYSCALL_TABLE_SIZE && fz_find(racer_last.nr) >= 0
+                        ? conf_syscalls[fz_find(racer_last.nr)].name : "?",
+                    (unsigned long)racer_last.a[0], (unsigned long)racer_last.a[1], (unsigned long)racer_last.a[2],
+                    (unsigned long)racer_last.a[3], (unsigned long)racer_last.a[4], (unsigned long)racer_last.a[5],
+                    racer_last.pending ? "has not returned" : "returned", (long)racer_last.w);
         return;
     }
     struct call c = make(VOS_SYS_THREAD_JOIN, f->tids[0], final ? 100000000 : 0, 0, 0, 0);
