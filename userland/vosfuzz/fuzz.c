@@ -349,7 +349,8 @@ static void sleep_arg(struct fz *f, struct rng *r, struct call *c)
         ts[1] = 1000000000 + (int64_t)below(r, 1u << 30);
     else if (k == 2)
         ts[1] = -1;
-    uint64_t bad[] = { 0, (uint64_t)(uintptr_t)ts + 1 + below(r, 7), kernel_addr(r), f->arena_hi,
+    /* Not arena_hi: a random mapping may lie there, full of words that are long, valid sleeps. */
+    uint64_t bad[] = { 0, (uint64_t)(uintptr_t)ts + 1 + below(r, 7), kernel_addr(r),
                        (uint64_t)(uintptr_t)f->scratch + FZ_SCRATCH - 8 };
     c->a[0] = chance(r, 75) ? (uint64_t)(uintptr_t)ts : bad[below(r, ARRAY_LEN(bad))];
 }
