@@ -471,10 +471,12 @@ int64_t fz_invoke(const struct call *c, uint64_t *ret)
     uint64_t w[CONF_MAX_ARGS], spill[CONF_MAX_ARGS];
     memcpy(w, c->a, sizeof(w));
     unsigned n = arg_registers();
-    if (s && s->nargs > n && (c->a[0] & 7) != 7) {                  /* the overflow rule, mostly honoured */
+    if (s && s->nargs > n) {                                        /* the overflow rule, mostly honoured */
         for (unsigned i = n - 1; i < s->nargs; i++)
             spill[i - (n - 1)] = c->a[i];
-        w[n - 1] = (uint64_t)(uintptr_t)spill;
+        /* else an address that cannot be read (not a random one: the words
+         * there could be a timeout that blocks for ever) */
+        w[n - 1] = (c->a[0] & 7) != 7 ? (uint64_t)(uintptr_t)spill : c->a[1] | (1ull << 63);
     }
     return vos_syscall_raw(c->nr, w, ret);
 }

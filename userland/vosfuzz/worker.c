@@ -261,7 +261,8 @@ static void step(struct fz *f, unsigned who, struct rng *r)
         spawn_exiter(f, code);
     else if (valid_code || (s && s->message))
         divert(f, who, &c, r);
-    else if (t >= 0 && c.a[t] == VOS_TIMEOUT_INFINITE) {
+    else if (t >= 0 && (c.a[t] == VOS_TIMEOUT_INFINITE || (c.nr == VOS_SYS_IPC_CALL && !c.a[t]))) {
+        /* (A call with timeout 0 that meets a receiver waits for the reply without limit.) */
         if (fz_cap_arg(&c) >= 0)
             divert(f, who, &c, r);
         else {
@@ -286,7 +287,7 @@ static THREAD_ENTRY void racer_entry(struct fz *f)
         if (k < 25 || i == 0) {
             c = make(VOS_SYS_IPC_CALL, ids[CH_SELF], (uint64_t)(uintptr_t)buf, below(&racer_rng, 128),
                      (uint64_t)(uintptr_t)buf, sizeof(buf));
-            c.a[5] = i == 0 ? 20000000 : below(&racer_rng, 3) ? 10000 + below(&racer_rng, 1000000) : 0;
+            c.a[5] = i == 0 ? 20000000 : 10000 + below(&racer_rng, 1000000); /* never 0: see step() */
             c.a[7] = caps[CH_SELF];
         } else if (k < 40)
             c = make(VOS_SYS_IPC_SEND, ids[CH_SELF], (uint64_t)(uintptr_t)buf, below(&racer_rng, 300), 0,
