@@ -116,11 +116,12 @@ struct memobj *memobj_new_region(const void *data, uint64_t size, long *err)
 }
 
 /* Reading a pool describes it: a PoolInfo at offset 0.  Free bytes count the
- * kernel's free small-object memory too, so that the figure returns exactly
- * to where it was once everything allocated since is freed (vosfuzz checks). */
+ * kernel's free small-object memory and spare region records too, so that the
+ * figure returns exactly to where it was once everything allocated since is
+ * freed (utest and vosfuzz check). */
 static long pool_read(struct memobj *m, user_out_t buf, uint64_t count, uint64_t offset, uint64_t *done)
 {
-    struct vos_pool_info info = { m->size, frame_free_count() * PAGE_SIZE + kmem_cached_bytes() };
+    struct vos_pool_info info = { m->size, frame_free_count() * PAGE_SIZE + kmem_cached_bytes() + vspace_spare_bytes() };
     uint64_t n = offset >= sizeof(info) ? 0 : MIN(count, sizeof(info) - offset);
     long err = copy_to_user(buf, 0, (const char *)&info + offset, n);
     *done = n;

@@ -36,6 +36,12 @@ static struct region *region_alloc(void)
     return r;
 }
 
+/* Spare records are free memory too (PoolInfo.free_bytes): no one holds them. */
+uint64_t vspace_spare_bytes(void)
+{
+    return spare_count * sizeof(struct region);
+}
+
 static void region_release(struct region *r)
 {
     if (spare_count == SPARE_MAX) {

@@ -8,9 +8,9 @@
  * free frames and free small-object memory) is exactly what it was after a
  * first, warm-up round: whatever a worker did, its end gives everything
  * back.  (The warm-up round is fuzzed and checked like the others; it lets
- * the kernel's two lasting caches reach their size: the tables of the
- * capability space that holds capabilities in flight, and a few spare
- * region records.  A leak shows as a loss that grows round after round.)
+ * the kernel's one lasting cache reach its size: the tables of the
+ * capability space that holds capabilities in flight.  A leak shows as a
+ * loss that grows round after round.)
  *
  *   vosfuzz                      the coordinator (first process)
  *   vosfuzz worker SEED CALLS    one round (worker.c)
