@@ -415,6 +415,7 @@ static void test_unstarted_child_goes_with_parent(void **state)
     run_creating_parent();
     assert_int_equal(reached, 1);
     assert_int_equal(frame_free_count(), before);
+}
 
 /* ---- a capability cycle through a queued message (found by vosfuzz, docs/reliability.md) ---- */
 
