@@ -315,6 +315,9 @@ def _entry_contract(a, d, name):
         raise SpecError(a.at("frame"), f"{name}: frame must name each register once, every register of the rule among them")
     if set(d["callee_saved"]) & set(d["clobbers"] + d["message_clobbers"]):
         raise SpecError(a.at("callee_saved"), f"{name}: callee_saved must hold no clobbered register")
+    if name != "x86_64" and not set(d["message"]) <= set(d["callee_saved"]):
+        # only arch/x86_64/trap.S carries message words through the sender's frame
+        raise SpecError(a.at("callee_saved"), f"{name}: callee_saved must hold the message registers (the entry carries them in the CPU)")
     # A message syscall saves only what the C keeps and the message registers C
     # does not keep (x86_64's rdi, r8, r9: in the frame from the entry):
     # every other register must be one it may destroy.
@@ -322,7 +325,7 @@ def _entry_contract(a, d, name):
     lost = [r for r in d["frame"] if r not in roles]
     if lost:
         raise SpecError(a.at("callee_saved"), f"{name}: {', '.join(lost)}: neither kept by the kernel's C (callee_saved) "
-                        "nor destroyed by the message syscalls (message_clobbers, clobbers, returns)")
+                        "nor a message register nor destroyed by the message syscalls (message_clobbers, clobbers, returns)")
     kept = [r for r in d["frame"] if r in d["callee_saved"] and r != d["stack"]]
     d["entry"] = dict(
         offsets=[(r, 8 * i) for i, r in enumerate(d["frame"])],

@@ -112,11 +112,14 @@ def shim_plan(sc, arch):
     return dict(sources=src, spill_count=len(spilled), spill_reg=spill_reg)
 
 
-def entry_ops(arch_name, arch, op, regs, base="base"):
+def entry_ops(arch_name, arch, op, regs, base="base", last=None, riders=()):
     """Assembler lines that store, load or clear regs (frame order) at the frame in macro argument `base`.
 
     riscv64: one sd/ld/li each.  aarch64: neighbours in the frame go in pairs
-    (stp/ldp), and a load into the base register itself comes last.  x86_64:
+    (stp/ldp); a register left alone takes the next slot's register along
+    when that one is in `riders` (one the frame may hold anything of, so
+    the store is free), and the group holding `last` (the base register of
+    a load) comes last.  x86_64:
     one mov each, stores from the top of the frame down; "copy" moves regs'
     slots from the frame at `base` to the one at macro argument `to` through
     the register `scratch`."""
@@ -131,13 +134,15 @@ def entry_ops(arch_name, arch, op, regs, base="base"):
         if op == "clear":
             return "\n".join(f"    mov {r}, xzr" for r in regs)
         groups, i = [], 0
+        after = {o - 8: r for r, o in off.items() if r in riders and r not in regs}
         while i < len(regs):
             if i + 1 < len(regs) and off[regs[i + 1]] == off[regs[i]] + 8:
                 groups.append(regs[i:i + 2])
                 i += 2
             else:
-                groups.append(regs[i:i + 1])
+                groups.append(regs[i:i + 1] + ([after[off[regs[i]]]] if off[regs[i]] in after else []))
                 i += 1
+        groups.sort(key=lambda g: last in g)
         lines = []
         for g in groups:
             mnem = ("stp" if op == "store" else "ldp") if len(g) == 2 else ("str" if op == "store" else "ldr")
