@@ -94,6 +94,25 @@ function(vos_boot_tests_for_path)
                     REJECT "${suite}: FAIL" "\\[kernel\\] BUG"
                     COMMAND ${cmd})
     endforeach()
+    # The syscall fuzzer (userland/vosfuzz, docs/reliability.md): a few seeds,
+    # deterministic under -icount; the `fuzz` target runs the long campaign.
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel-vosfuzz)
+    vos_boot_test(NAME vosfuzz-${P_PATH} EXIT 0 TIMEOUT 600
+                  EXPECT ${banner} "vosfuzz: starting" "vosfuzz: done: [0-9]+ calls .*, 0 failed"
+                         "\\[kernel\\] process 1 \\(init\\) exited with code 0"
+                  REJECT "vosfuzz: FAIL" "\\[kernel\\] BUG"
+                  COMMAND ${cmd} -icount shift=0,sleep=off)
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel-vosfuzz-campaign)
+    add_custom_target(fuzz
+      COMMAND ${VOS_PYTHON} ${VOS_QEMU_TEST} --exit ${VOS_QEMU_EXIT_0} --timeout 36000 --reject "vosfuzz: FAIL"
+              --reject PANIC --expect "vosfuzz: done: [0-9]+ calls .*, 0 failed"
+              --log ${CMAKE_BINARY_DIR}/fuzz.log -- ${cmd} -icount shift=0,sleep=off
+      USES_TERMINAL VERBATIM)
+    foreach(image kernel-vosfuzz-campaign kernel-vosfuzz-campaign-bin) # the ELF, and the flat image some arches boot
+      if(TARGET ${image})
+        add_dependencies(fuzz ${image})
+      endif()
+    endforeach()
     # The ABI-conformance suite (tests/conformance, cmocka in the guest): passes
     # only when cmocka reports 0 failed; the second test writes the per-syscall
     # table <build>/conformance.md from its log (tools/conformance-table.py).

@@ -313,20 +313,28 @@ def _entry_contract(a, d, name):
     named |= {d["number"]} | ({d["stack"]} if d["stack"] else set())
     if len(set(d["frame"])) != len(d["frame"]) or not named <= set(d["frame"]):
         raise SpecError(a.at("frame"), f"{name}: frame must name each register once, every register of the rule among them")
-    if set(d["callee_saved"]) & set(d["clobbers"] + d["message_clobbers"]) or not set(d["message"]) <= set(d["callee_saved"]):
-        raise SpecError(a.at("callee_saved"), f"{name}: callee_saved must hold the message registers and no clobbered one")
-    # A message syscall saves only what the C keeps: every other register must be one it may destroy.
-    roles = set(d["callee_saved"] + d["message_clobbers"] + d["clobbers"] + d["returns"] + [d["stack"]])
+    if set(d["callee_saved"]) & set(d["clobbers"] + d["message_clobbers"]):
+        raise SpecError(a.at("callee_saved"), f"{name}: callee_saved must hold no clobbered register")
+    if name != "x86_64" and not set(d["message"]) <= set(d["callee_saved"]):
+        # only arch/x86_64/trap.S carries message words through the sender's frame
+        raise SpecError(a.at("callee_saved"), f"{name}: callee_saved must hold the message registers (the entry carries them in the CPU)")
+    # A message syscall saves only what the C keeps and the message registers C
+    # does not keep (x86_64's rdi, r8, r9: in the frame from the entry):
+    # every other register must be one it may destroy.
+    roles = set(d["callee_saved"] + d["message"] + d["message_clobbers"] + d["clobbers"] + d["returns"] + [d["stack"]])
     lost = [r for r in d["frame"] if r not in roles]
     if lost:
         raise SpecError(a.at("callee_saved"), f"{name}: {', '.join(lost)}: neither kept by the kernel's C (callee_saved) "
-                        "nor destroyed by the message syscalls (message_clobbers, clobbers, returns)")
+                        "nor a message register nor destroyed by the message syscalls (message_clobbers, clobbers, returns)")
     kept = [r for r in d["frame"] if r in d["callee_saved"] and r != d["stack"]]
     d["entry"] = dict(
         offsets=[(r, 8 * i) for i, r in enumerate(d["frame"])],
         kept=kept,
         message_kept=[r for r in kept if r not in d["message"]],
-        message=[r for r in d["frame"] if r in d["message"]],
+        # the message registers C keeps, carried from thread to thread in the CPU ...
+        message=[r for r in d["frame"] if r in d["message"] and r in d["callee_saved"]],
+        # ... and those it does not, carried through the sender's frame (x86_64 only)
+        message_in_frame=[r for r in d["frame"] if r in d["message"] and r not in d["callee_saved"]],
         # what the short road saves: neither kept in the CPU, nor the stack, nor clobbered
         saved=[r for r in d["frame"] if r not in d["callee_saved"] + d["clobbers"] + [d["stack"]]],
         clobbers=[r for r in d["frame"] if r in d["clobbers"]],

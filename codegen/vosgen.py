@@ -112,11 +112,17 @@ def shim_plan(sc, arch):
     return dict(sources=src, spill_count=len(spilled), spill_reg=spill_reg)
 
 
-def entry_ops(arch_name, arch, op, regs, base="base"):
+def entry_ops(arch_name, arch, op, regs, base="base", last=None, riders=()):
     """Assembler lines that store, load or clear regs (frame order) at the frame in macro argument `base`.
 
     riscv64: one sd/ld/li each.  aarch64: neighbours in the frame go in pairs
-    (stp/ldp), and a load into the base register itself comes last."""
+    (stp/ldp); a register left alone takes the next slot's register along
+    when that one is in `riders` (one the frame may hold anything of, so
+    the store is free), and the group holding `last` (the base register of
+    a load) comes last.  x86_64:
+    one mov each, stores from the top of the frame down; "copy" moves regs'
+    slots from the frame at `base` to the one at macro argument `to` through
+    the register `scratch`."""
     off = dict(arch["entry"]["offsets"])
     sym = {r: f"FRAME_{r.upper()}" for r in regs}
     if arch_name == "riscv64":
@@ -128,18 +134,32 @@ def entry_ops(arch_name, arch, op, regs, base="base"):
         if op == "clear":
             return "\n".join(f"    mov {r}, xzr" for r in regs)
         groups, i = [], 0
+        after = {o - 8: r for r, o in off.items() if r in riders and r not in regs}
         while i < len(regs):
             if i + 1 < len(regs) and off[regs[i + 1]] == off[regs[i]] + 8:
                 groups.append(regs[i:i + 2])
                 i += 2
             else:
-                groups.append(regs[i:i + 1])
+                groups.append(regs[i:i + 1] + ([after[off[regs[i]]]] if off[regs[i]] in after else []))
                 i += 1
+        groups.sort(key=lambda g: last in g)
         lines = []
         for g in groups:
             mnem = ("stp" if op == "store" else "ldp") if len(g) == 2 else ("str" if op == "store" else "ldr")
             lines.append(f"    {mnem} {', '.join(g)}, [\\{base}, #{sym[g[0]]}]")
         return "\n".join(lines)
+    if arch_name == "x86_64":
+        # Stores from the top of the frame down, loads from the bottom up
+        # (the hand-written entry's order); a clear is the short 32-bit xor.
+        if op == "clear":
+            low = {r: (r + "d" if r[1].isdigit() else "e" + r[1:]) for r in regs}
+            return "\n".join(f"    xor %{low[r]}, %{low[r]}" for r in regs)
+        if op == "store":
+            return "\n".join(f"    mov %{r}, {sym[r]}(\\{base})" for r in reversed(regs))
+        if op == "copy":
+            return "\n".join(f"    mov {sym[r]}(\\{base}), \\scratch\n    mov \\scratch, {sym[r]}(\\to)"
+                             for r in reversed(regs))
+        return "\n".join(f"    mov {sym[r]}(\\{base}), %{r}" for r in regs)
     raise ValueError(f"no entry macros for {arch_name}")
 
 

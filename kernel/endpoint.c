@@ -7,8 +7,9 @@
  *    queued message at once;
  *  - `calls` and `msgs` together are one FIFO, ordered by seq;
  *  - while `readers` is 0 nothing is queued: the last READ capability
- *    going away fails the queued callers (NotFound) and frees queued
- *    messages, and later sends and calls fail with NotFound;
+ *    held by a process (capabilities in flight do not count) going away
+ *    fails the queued callers (NotFound) and frees queued messages, and
+ *    later sends and calls fail with NotFound;
  *  - the endpoint is referenced by its capabilities only (channels do not
  *    hold it), so it dies with its last capability; a blocked receiver
  *    waits through a capability, and deleting that capability interrupts it.
@@ -56,7 +57,9 @@ void endpoint_cap_event(struct cap *c, int delta)
                 ipc_fail(t, VOS_ERR_INTERRUPTED);
         }
     }
-    if (!(c->rights & VOS_RIGHT_READ))
+    /* A capability in flight is nobody's to receive with: counted, one queued
+     * at this very endpoint would keep it, and itself, alive for ever. */
+    if (!(c->rights & VOS_RIGHT_READ) || c->space == ipc_transit())
         return;
     ep->readers += (uint32_t)delta;
     if (!ep->readers)
@@ -103,14 +106,6 @@ long sys_ipc_endpoint_create(struct thread *self, struct vos_endpoint_create_res
 /* No receiver waits: copy the message into the kernel, charged to the sender. */
 static long enqueue(struct thread *self, struct endpoint *ep, user_in_t message, uint64_t len, struct cap *cap)
 {
-    /*
-     * A receive right never waits in a queue: its transit copy counts as a
-     * reader, so queued on its own endpoint (or in a ring of endpoints
-     * holding each other's) it would keep the messages, their senders and
-     * itself alive for good once every process had gone.
-     */
-    if (cap && cap->obj->type == VOS_OBJ_ENDPOINT && (cap->rights & VOS_RIGHT_READ))
-        return VOS_ERR_PERMISSION_DENIED;
     if (ep->nmsgs >= IPC_QUEUE_MAX)
         return VOS_ERR_RESOURCE_EXHAUSTED;
     bool inline_data = sizeof(struct ipc_msg) + len <= PAGE_SIZE;

@@ -6,22 +6,20 @@
  * vector saves into it with no scratch register, then takes the kernel
  * stack from its top.  An svc saves only what C may clobber (el0_svc), a
  * message syscall only what its fast path keeps (svc_ipc); everything else
- * saves the whole frame.
+ * saves the whole frame.  Which registers those are is spec/arch.yaml's:
+ * every save or load of a register for its role is a macro generated from
+ * it into syscall_asm.h (store_args, store_saved_but_args, load_saved,
+ * store_kept, store_message_kept, store_message, load_all_but_message,
+ * load_all_but_last), every frame offset a generated FRAME_x<n>.
  */
 #include <arch_defs.h>
 #include "aarch64.h"
 #include "syscall_asm.h"
 
-// SP_EL1 is the current thread's frame (arch_enter_user set it).
-// save_low stores x0..x7; save_rest stores the other registers, sp_el0, elr
-// and spsr, then switches to the empty kernel stack with x0 = frame.
-.macro save_low
-    stp     x0, x1, [sp]
-    stp     x2, x3, [sp, #FRAME_X2]
-    stp     x4, x5, [sp, #FRAME_X4]
-    stp     x6, x7, [sp, #FRAME_X6]
-.endm
-
+// SP_EL1 is the current thread's frame (arch_enter_user set it).  The
+// vector stores the argument registers (the generated store_args);
+// save_rest stores the other registers, sp_el0, elr and spsr, then switches
+// to the empty kernel stack with x0 = frame.
 .macro save_rest
     stp     x8, x9, [sp, #FRAME_X8]
     stp     x10, x11, [sp, #FRAME_X10]
@@ -55,32 +53,17 @@
     stp     x2, x3, [\base, #TF_ELR]
 .endm
 
-// x2..x17 from the frame at base: every way back to EL0 reloads them.
-.macro load_x2_to_x17 base
-    ldp     x2, x3, [\base, #FRAME_X2]
-    ldp     x4, x5, [\base, #FRAME_X4]
-    ldp     x6, x7, [\base, #FRAME_X6]
-    ldp     x8, x9, [\base, #FRAME_X8]
-    ldp     x10, x11, [\base, #FRAME_X10]
-    ldp     x12, x13, [\base, #FRAME_X12]
-    ldp     x14, x15, [\base, #FRAME_X14]
-    ldp     x16, x17, [\base, #FRAME_X16]
-.endm
-
-// The end of every svc: x0..x18 and x30 from the frame at base, then back to EL0.
+// The end of every svc: what it saved (x0..x18 and x30) from the frame at base, then back to EL0.
 .macro return_from_svc base
-    load_x2_to_x17 \base
-    ldr     x18, [\base, #FRAME_X18]
-    ldr     x30, [\base, #FRAME_X30]
-    ldp     x0, x1, [\base]
+    load_saved \base
     eret
 .endm
 
 // After kernel_ipc_fast_*: NULL takes the slow road; a frame is the next
 // thread, entered with its kept registers and x0..x2.  x3..x18 and x30
 // hold C's values: that thread's own stale ones from its frame replace
-// them (pair loads, cheaper than zeroing).  Written out after each call,
-// so neither needs a branch back.
+// them (load_all_but_message).  Written out after each call, so neither
+// needs a branch back.
 .macro ipc_enter_next
 #if SYSCALL_MESSAGE_RESULTS != 3
 #error "ipc_enter_next enters with three result words (x0..x2)"
@@ -94,16 +77,12 @@
     msr     spsr_el1, x3
     msr     cpacr_el1, x4
     mov     sp, x0                      // SP_EL1 = the next thread's frame
-    load_x2_to_x17 x0
-    ldr     x18, [x0, #FRAME_X18]
-    ldp     x27, x28, [x0, #FRAME_X27]
-    ldp     x29, x30, [x0, #FRAME_X29]
-    ldp     x0, x1, [x0]
+    load_all_but_message x0
     eret
 .endm
 
 .macro save_user
-    save_low
+    store_args sp
     save_rest
 .endm
 
@@ -179,9 +158,7 @@ aarch64_vectors:
     sub     x1, x8, #SYSCALL_MESSAGE_FIRST
     ccmp    x1, #SYSCALL_MESSAGE_COUNT, #2, eq  // not an svc: C set, so not lo
     b.lo    svc_ipc
-    stp     x2, x3, [sp, #FRAME_X2]
-    stp     x4, x5, [sp, #FRAME_X4]
-    stp     x6, x7, [sp, #FRAME_X6]
+    store_args_rest sp
     cbz     x0, el0_svc
     b       el0_sync
     slot 9
@@ -223,13 +200,7 @@ el0_sync:
  * kernel_syscall_switch takes over.
  */
 el0_svc:
-    stp     x8, x9, [sp, #FRAME_X8]
-    stp     x10, x11, [sp, #FRAME_X10]
-    stp     x12, x13, [sp, #FRAME_X12]
-    stp     x14, x15, [sp, #FRAME_X14]
-    stp     x16, x17, [sp, #FRAME_X16]
-    str     x18, [sp, #FRAME_X18]
-    str     x30, [sp, #FRAME_X30]
+    store_saved_but_args sp
     mov     x0, sp
     adrp    x1, aarch64_kstack_top
     mov     sp, x1
@@ -261,8 +232,7 @@ svc_ipc:
     mrs     x3, sp_el0
     mrs     x4, elr_el1
     mrs     x5, spsr_el1
-    stp     x27, x28, [sp, #FRAME_X27]
-    stp     x29, x30, [sp, #FRAME_X29]        // x30 rides along: the pair is free
+    store_message_kept sp                   // x30 rides along: the pair is free
     stp     x3, x4, [sp, #TF_SP_EL0]
     str     x5, [sp, #TF_SPSR]
     mov     x0, sp
@@ -298,12 +268,5 @@ arch_enter_user:
     msr     spsr_el1, x3
     msr     cpacr_el1, x4
     mov     sp, x0                      // the next trap saves straight into f
-    load_x2_to_x17 x0
-    ldp     x18, x19, [x0, #FRAME_X18]
-    ldp     x20, x21, [x0, #FRAME_X20]
-    ldp     x22, x23, [x0, #FRAME_X22]
-    ldp     x24, x25, [x0, #FRAME_X24]
-    ldp     x26, x27, [x0, #FRAME_X26]
-    ldp     x28, x29, [x0, #FRAME_X28]
-    ldp     x0, x1, [x0]
+    load_all_but_last x0
     eret

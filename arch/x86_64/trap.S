@@ -4,22 +4,16 @@
  * Kernel entries run on the one kernel stack (pcpu.kstack_top, also TSS
  * RSP0) and never return: the kernel leaves through arch_enter_user().
  * GS points at the per-CPU block while in the kernel; user GS is swapped in
- * on the way out.  Frame layout: struct trap_frame, offsets TF_* in x86.h.
+ * on the way out.  Frame layout: struct trap_frame.  Its general registers
+ * are at the FRAME_<reg> offsets, and every register this file saves,
+ * loads, clears or copies for its role (kept, saved, message, clobbered)
+ * is in a macro generated from spec/arch.yaml into syscall_asm.h (offsets
+ * checked against the C layout there); the other words are at TF_* (x86.h).
  */
 #include "x86.h"
 #include "syscall_asm.h"
 
     .text
-
-/* The callee-saved registers, live through a syscall, into the frame at rdi. */
-.macro store_callee_saved
-    mov %rbx, TF_RBX(%rdi)
-    mov %rbp, TF_RBP(%rdi)
-    mov %r12, TF_R12(%rdi)
-    mov %r13, TF_R13(%rdi)
-    mov %r14, TF_R14(%rdi)
-    mov %r15, TF_R15(%rdi)
-.endm
 
 /*
  * syscall: rcx = user rip, r11 = user rflags, IF/TF/DF/AC cleared by SFMASK,
@@ -37,13 +31,7 @@ syscall_entry:
     swapgs
     mov %rsp, %gs:PCPU_SCRATCH
     mov %gs:PCPU_FRAME, %rsp
-    mov %rax, TF_RAX(%rsp)
-    mov %rdx, TF_RDX(%rsp)
-    mov %rsi, TF_RSI(%rsp)
-    mov %rdi, TF_RDI(%rsp)
-    mov %r8, TF_R8(%rsp)
-    mov %r9, TF_R9(%rsp)
-    mov %r10, TF_R10(%rsp)
+    store_saved %rsp
     mov %rcx, TF_RIP(%rsp)
     mov %r11, TF_RFLAGS(%rsp)
     mov %gs:PCPU_SCRATCH, %rcx
@@ -58,21 +46,16 @@ syscall_entry:
     jz syscall_switch               /* above, is canonical (ARCH_USER_TOP) */
     mov TF_RIP(%rax), %rcx
     mov TF_RFLAGS(%rax), %r11
-    mov TF_R10(%rax), %r10
-    mov TF_R9(%rax), %r9
-    mov TF_R8(%rax), %r8
-    mov TF_RDI(%rax), %rdi
-    mov TF_RSI(%rax), %rsi
-    mov TF_RDX(%rax), %rdx
+    load_saved_rest %rax
     mov TF_RSP(%rax), %rsp
-    mov TF_RAX(%rax), %rax
+    mov FRAME_RAX(%rax), %rax
     swapgs
     sysretq
 
-/* Another thread runs next: the callee-saved registers go into the frame. */
+/* Another thread runs next: what C kept goes into the frame. */
 syscall_switch:
     mov %gs:PCPU_FRAME, %rdi
-    store_callee_saved
+    store_kept %rdi
     jmp kernel_syscall_switch
 
 /*
@@ -95,7 +78,7 @@ syscall_ipc:
     mov %gs:PCPU_FRAME, %rdi
     test %rax, %rax
     jz syscall_ipc_slow
-    mov %rbp, TF_RBP(%rdi)
+    store_message_kept %rdi
     cmpq $TF_VEC_SYSCALL, TF_VECTOR(%rax)
     jne ipc_next_special            /* it owns the SSE registers, or needs iretq */
     cmpq $TF_VEC_SYSCALL, TF_VECTOR(%rdi)
@@ -108,17 +91,14 @@ syscall_ipc:
 #if SYSCALL_MESSAGE_RESULTS != 3
 #error "syscall_ipc enters with three result words (rax, rdx, r10)"
 #endif
-    mov TF_R8(%rdi), %r8
-    mov TF_R9(%rdi), %r9
-    mov TF_RDI(%rdi), %rdi
+    load_message_in_frame %rdi
     mov TF_RIP(%rax), %rcx
     mov TF_RFLAGS(%rax), %r11
-    mov TF_RBP(%rax), %rbp
-    mov TF_RDX(%rax), %rdx
-    mov TF_R10(%rax), %r10
-    xor %esi, %esi
+    load_message_kept %rax
+    load_message_results_rest %rax
+    clear_message_clobbers
     mov TF_RSP(%rax), %rsp
-    mov TF_RAX(%rax), %rax
+    mov FRAME_RAX(%rax), %rax
     swapgs
     sysretq
 
@@ -132,23 +112,14 @@ ipc_next_special:
 /* The rare way out: the words into the next frame, which is entered whole.
  * pcpu.frame is still ours, as arch_enter_user wants for CR0.TS. */
 ipc_enter_whole:
-    mov TF_RDI(%rdi), %rcx
-    mov %rcx, TF_RDI(%rax)
-    mov TF_R8(%rdi), %rcx
-    mov %rcx, TF_R8(%rax)
-    mov TF_R9(%rdi), %rcx
-    mov %rcx, TF_R9(%rax)
+    copy_message_in_frame %rdi, %rax, %rcx
     mov %rax, %rdi
-    mov %rbx, TF_RBX(%rdi)
-    mov %r12, TF_R12(%rdi)
-    mov %r13, TF_R13(%rdi)
-    mov %r14, TF_R14(%rdi)
-    mov %r15, TF_R15(%rdi)
+    store_message %rdi
     jmp arch_enter_user
 
 /* Not for the fast path: the whole context into the frame, then the general road. */
 syscall_ipc_slow:
-    store_callee_saved
+    store_kept %rdi
     call kernel_entry_ipc
     mov %rax, %rdi
     jmp arch_enter_user
@@ -193,20 +164,9 @@ arch_enter_user:
     jc iret_to
     mov TF_RIP(%rdi), %rcx
     mov TF_RFLAGS(%rdi), %r11
-    mov TF_R15(%rdi), %r15
-    mov TF_R14(%rdi), %r14
-    mov TF_R13(%rdi), %r13
-    mov TF_R12(%rdi), %r12
-    mov TF_R10(%rdi), %r10
-    mov TF_R9(%rdi), %r9
-    mov TF_R8(%rdi), %r8
-    mov TF_RBP(%rdi), %rbp
-    mov TF_RSI(%rdi), %rsi
-    mov TF_RDX(%rdi), %rdx
-    mov TF_RBX(%rdi), %rbx
-    mov TF_RAX(%rdi), %rax
+    load_all_rest %rdi
     mov TF_RSP(%rdi), %rsp
-    mov TF_RDI(%rdi), %rdi
+    mov FRAME_RDI(%rdi), %rdi
     swapgs
     sysretq
 
@@ -221,21 +181,7 @@ iret_to:
     cmp %gs:PCPU_FPU_OWNER, %rsp
     jne 1f
     movq $TF_VEC_FPU_OWNER, TF_VECTOR(%rsp)
-1:  pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
-    pop %rax
+1:  pop_frame
     add $16, %rsp                   /* vector, error */
     swapgs
     iretq
@@ -311,21 +257,7 @@ trap_common:
     swapgs
     pushq $2
     popfq
-1:  push %rax
-    push %rbx
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+1:  push_frame
     mov %rsp, %rdi
     testb $3, TF_CS(%rsp)
     jz 2f
@@ -335,21 +267,7 @@ trap_common:
     /* Interrupted kernel: only arch_idle_wait's hlt, or a kernel bug that
      * x86_kernel_trap turns into a panic. */
 2:  call x86_kernel_trap
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
-    pop %rax
+    pop_frame
     add $16, %rsp
     iretq
 

@@ -6,6 +6,7 @@
 #include <vos/abi.h>
 
 #include "x86.h"
+#include "syscall_asm.h" /* its FRAME_<reg> offsets (trap.S) are checked against struct trap_frame there */
 
 enum {
     EXC_DE = 0, EXC_DB = 1, EXC_BP = 3, EXC_UD = 6, EXC_GP = 13, EXC_PF = 14, EXC_AC = 17,
@@ -18,9 +19,13 @@ enum {
 _Noreturn void x86_user_trap(const struct trap_frame *tf);
 void x86_kernel_trap(struct trap_frame *tf);
 
-/* trap.S addresses the frame by these offsets. */
-_Static_assert(offsetof(struct trap_frame, rax) == TF_RAX, "TF_RAX");
+/* trap.S addresses the frame's other words by these offsets. */
 _Static_assert(offsetof(struct trap_frame, vector) == TF_VECTOR, "TF_VECTOR");
+_Static_assert(offsetof(struct trap_frame, error) == TF_ERROR, "TF_ERROR");
+_Static_assert(offsetof(struct trap_frame, rip) == TF_RIP, "TF_RIP");
+_Static_assert(offsetof(struct trap_frame, cs) == TF_CS, "TF_CS");
+_Static_assert(offsetof(struct trap_frame, rflags) == TF_RFLAGS, "TF_RFLAGS");
+_Static_assert(offsetof(struct trap_frame, rsp) == TF_RSP, "TF_RSP");
 _Static_assert(offsetof(struct trap_frame, ss) == TF_SS, "TF_SS");
 _Static_assert(offsetof(struct trap_frame, fpu) == TF_FPU, "TF_FPU");
 _Static_assert(offsetof(struct percpu, scratch) == PCPU_SCRATCH, "PCPU_SCRATCH");

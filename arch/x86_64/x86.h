@@ -15,22 +15,7 @@
 #define GDT_UCODE 0x2b     /* 0x28 | RPL 3 */
 #define GDT_TSS 0x30
 
-/* trap_frame offsets (arch_defs.h). */
-#define TF_R15 0
-#define TF_R14 8
-#define TF_R13 16
-#define TF_R12 24
-#define TF_R11 32
-#define TF_R10 40
-#define TF_R9 48
-#define TF_R8 56
-#define TF_RBP 64
-#define TF_RDI 72
-#define TF_RSI 80
-#define TF_RDX 88
-#define TF_RCX 96
-#define TF_RBX 104
-#define TF_RAX 112
+/* trap_frame offsets (arch_defs.h) after the general registers (theirs: FRAME_<reg>, syscall_asm.h). */
 #define TF_VECTOR 120
 #define TF_ERROR 128
 #define TF_RIP 136

@@ -201,7 +201,12 @@ class BrokenSpec(unittest.TestCase):
     def test_callee_saved_register_clobbered(self):
         f = self.spec("arch.yaml")
         line = helpers.edit(f, "callee_saved: [gp,", "callee_saved: [t0, gp,", after="  riscv64:")
-        self.assert_error("arch.yaml", line, r"riscv64: callee_saved must hold the message registers and no clobbered one")
+        self.assert_error("arch.yaml", line, r"riscv64: callee_saved must hold no clobbered register")
+
+    def test_message_register_not_kept(self):
+        f = self.spec("arch.yaml")
+        line = helpers.edit(f, "callee_saved: [gp, tp, s0, s1, s2,", "callee_saved: [gp, tp, s0, s1,", after="  riscv64:")
+        self.assert_error("arch.yaml", line, r"riscv64: callee_saved must hold the message registers")
 
     def test_frame_missing_a_register(self):
         f = self.spec("arch.yaml")
