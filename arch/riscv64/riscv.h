@@ -55,7 +55,6 @@ static inline volatile void *mmio(uint64_t pa)
 }
 
 /* machine.c */
-void riscv_machine_init(const void *dtb, uint64_t hartid);
 void riscv_timer_ack(void);
 int riscv_plic_claim(void);
 void riscv_plic_complete(int irq);
