@@ -42,17 +42,6 @@
 
 #include "fp_probe.h"
 
-/*
- * Thread entry points.  On x86_64 a new thread starts with rsp 16-byte
- * aligned and no return address pushed, 8 bytes off what the System V ABI
- * promises a function; realign so SSE spills of stack arguments work.
- */
-#if defined(__x86_64__)
-#define THREAD_ENTRY __attribute__((force_align_arg_pointer))
-#else
-#define THREAD_ENTRY
-#endif
-
 static const struct vos_cap_info *caps;
 
 static uint64_t number(const char *s)
@@ -162,7 +151,7 @@ static int orphan(void)
     return err == -(int64_t)VOS_ERR_BUFFER_TOO_SMALL && r.message_len > 0 ? 0 : 13;
 }
 
-static THREAD_ENTRY void caller_body(uint64_t arg)
+static void caller_body(uint64_t arg)
 {
     (void)arg;
     char resp[16];
@@ -240,7 +229,7 @@ static int fp_worker(uint64_t slot)
     return err;
 }
 
-static THREAD_ENTRY void fp_thread(uint64_t slot)
+static void fp_thread(uint64_t slot)
 {
     fp_thread_result = fp_worker(slot);
     vos_sys_thread_exit(0);
