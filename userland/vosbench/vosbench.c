@@ -223,7 +223,7 @@ static __attribute__((noinline)) uint64_t register_round_trips_fp(vos_cap_t ch, 
 
 /*
  * Call/reply round trips to a server process that echoes the request
- * (set up as userland/ipctest does: an endpoint, a channel to it, a
+ * (set up as tests/ipc/ipctest.c does: an endpoint, a channel to it, a
  * capability to the channel made from our process capability, the server
  * holding READ on the endpoint).  Both processes' user code is included.
  */
