@@ -24,7 +24,8 @@
 #define SSTATUS_SUM (1ul << 18) /* S-mode may touch U pages: never set (trap.c) */
 #define SSTATUS_MXR (1ul << 19)
 #define SSTATUS_UXL64 (2ul << 32)
-/* What a thread that does not own the FP registers runs with (fp.c); the owner adds FS. */
+#define SSTATUS_VS_BITS (3ul << 9)
+/* What a thread that owns neither the FP registers nor the vector unit runs with (fp.c, vector.c); owners add FS, VS. */
 #define SSTATUS_USER (SSTATUS_SPIE | SSTATUS_UXL64)
 #define SATP_PPN ((1ull << 44) - 1)
 #define SIE_STIE (1ul << 5)
@@ -65,6 +66,19 @@ void riscv_vm_init(void);
 /* fp.c: lazy user floating point. */
 bool riscv_fp_trap(const struct trap_frame *f);    /* FS was Off: maybe a first FP use */
 _Noreturn void riscv_fp_take(struct trap_frame *f); /* make f the FP owner and enter it */
+
+/* vector.c: lazy user vector state; the kernel borrows the unit (page.c) only after riscv_v_borrow. */
+void riscv_v_init(bool has_vector);
+bool riscv_v_trap(const struct trap_frame *f, uint64_t tval); /* illegal instruction: a vector one, VS Off? */
+_Noreturn void riscv_v_take(struct trap_frame *f);             /* make f the vector owner and enter it */
+void riscv_v_release(struct trap_frame *f);                   /* f's thread is gone: forget and free its state */
+extern struct trap_frame *riscv_v_owner;
+void riscv_v_borrow_slow(void);
+static inline void riscv_v_borrow(void)
+{
+    if (riscv_v_owner)
+        riscv_v_borrow_slow();
+}
 
 /* page.c: use the vector unit for arch_page_zero if the device tree has it. */
 void riscv_page_init(const void *dtb);

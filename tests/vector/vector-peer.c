@@ -1,0 +1,64 @@
+/*
+ * vector-peer: the vector suite's other processes (tests/vector/vector.c
+ * embeds this program and starts copies of it).
+ *
+ *   vector-peer work FIRST N   caps: a channel (WRITE) to the suite.  N
+ *                              worker threads (vwork.h), worker i with id
+ *                              and seed FIRST + i, variant (FIRST + i) & 1;
+ *                              exits 0 when every one got through
+ *   vector-peer die BYTE       fill the vector unit and die owning it (a
+ *                              page fault)
+ */
+#include <vos/libsys.h>
+#include <vos/syscalls.h>
+
+#include "vwork.h"
+
+enum { MAX_WORKERS = 4, STACK = 16384 };
+static vos_cap_t channel;
+static uint64_t first;
+static volatile int failures;
+
+static void worker(uint64_t i)
+{
+    if (vwork_worker(first + i, first + i, (first + i) & 1, channel))
+        failures++;
+    vos_sys_thread_exit(0);
+}
+
+static uint64_t number(const char *s)
+{
+    uint64_t n = 0;
+    while (*s >= '0' && *s <= '9')
+        n = n * 10 + (uint64_t)(*s++ - '0');
+    return n;
+}
+
+int main(const struct vos_start_info *si)
+{
+    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
+    if (si->argc == 3 && !strcmp(argv[1], "die"))
+        v_fill_and_die(number(argv[2]), 1, VOS_SYS_THREAD_EXIT);
+    if (si->argc != 4 || strcmp(argv[1], "work") || si->cap_count < 1)
+        return 20;
+    channel = ((const struct vos_cap_info *)(uintptr_t)si->caps)[0].token;
+    first = number(argv[2]);
+    uint64_t n = number(argv[3]);
+    if (n < 1 || n > MAX_WORKERS)
+        return 21;
+    int64_t stacks = vos_sys_mmap(0, n * STACK, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
+    if (VOS_IS_ERROR((uint64_t)stacks))
+        return 22;
+    int64_t tids[MAX_WORKERS];
+    for (uint64_t i = 1; i < n; i++)
+        if ((tids[i] = vos_sys_thread_create((uint64_t)(uintptr_t)worker, (uint64_t)stacks + i * STACK, STACK, i)) <= 0)
+            return 23;
+    if (vwork_worker(first, first, first & 1, channel)) /* worker 0 is this thread */
+        failures++;
+    for (uint64_t i = 1; i < n; i++) {
+        int32_t code;
+        if (vos_sys_thread_join((uint64_t)tids[i], VOS_TIMEOUT_INFINITE, &code))
+            return 24;
+    }
+    return failures ? 25 : 0;
+}
