@@ -53,8 +53,8 @@ afterwards:
                   vl, vtype, vcsr, vstart (arch/riscv64/vector.c); caught by
                   the vector suite (tests/vector), as are the two below
   v-borrow        riscv64's page clearing and bulk copies use v0..v7 and
-                  vl/vtype without saving the owner first (riscv_v_borrow,
-                  arch/riscv64/riscv.h)
+                  vl/vtype without saving the owner first (borrow_unit,
+                  arch/riscv64/page.S)
   v-reset-state   riscv64 skips loading a thread's vector state when it is
                   the reset state (vill), so a thread's first vector
                   instruction finds what the last owner (a thread that died
@@ -118,8 +118,8 @@ BREAKS = [
                             "    csrw 0x003, zero\n9:\n    sret\n")),
     ("v-save", "arch/riscv64/vector.c",
      lambda p: replace_once(p, "    riscv_v_save(riscv_v_owner->vstate);\n", ""), None, "vector"),
-    ("v-borrow", "arch/riscv64/riscv.h",
-     lambda p: replace_once(p, "    if (riscv_v_owner)\n        riscv_v_borrow_slow();\n", ""), None, "vector"),
+    ("v-borrow", "arch/riscv64/page.S",
+     lambda p: replace_once(p, "    call riscv_v_borrow_slow\n", ""), None, "vector"),
     ("v-reset-state", "arch/riscv64/vector.c",
      lambda p: replace_once(p, "    riscv_v_load(f->vstate);\n",
                             "    if (f->vstate->vtype != VTYPE_VILL)\n        riscv_v_load(f->vstate);\n"), None, "vector"),

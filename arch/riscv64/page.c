@@ -38,7 +38,6 @@ size_t arch_memcpy_bulk(void *dst, const void *src, size_t n)
 {
     if (!has_vector)
         return 0;
-    riscv_v_borrow();
     riscv_vector_copy(dst, src, n);
     return n;
 }
@@ -46,8 +45,7 @@ size_t arch_memcpy_bulk(void *dst, const void *src, size_t n)
 void arch_page_zero(void *page)
 {
     if (has_vector) {
-        riscv_v_borrow();
-        riscv_vector_zero(page);
+            riscv_vector_zero(page);
         return;
     }
     uint64_t *w = page;

@@ -69,16 +69,44 @@ _Noreturn void riscv_fp_take(struct trap_frame *f); /* make f the FP owner and e
 
 /* vector.c: lazy user vector state; the kernel borrows the unit (page.c) only after riscv_v_borrow. */
 void riscv_v_init(bool has_vector);
-bool riscv_v_trap(const struct trap_frame *f, uint64_t tval); /* illegal instruction: a vector one, VS Off? */
+extern size_t riscv_vstate_size;                              /* 0: user threads have no V */
+
+/*
+ * An illegal-instruction trap: take the vector unit for f?  Yes for a
+ * vector instruction while f does not own it: OP-V (the arithmetic and
+ * vsetvl*), LOAD-FP/STORE-FP with a vector width (0, 5, 6, 7: scalar FP
+ * uses 1..4), and the vector CSRs (vstart, vxsat, vxrm, vcsr, vl, vtype,
+ * vlenb).  The instruction is in tval (QEMU and most harts report it); a
+ * hart that reports 0 gets the FP unit first (fp.c) and the vector unit on
+ * the instruction's next trap: one trap too many, never a wrong one.
+ * Inline and decoding first, so that an FP first use pays a few
+ * instructions for it.
+ */
+bool riscv_v_csr_insn(uint64_t insn); /* vector.c: a CSR instruction on a vector CSR? */
+static inline bool riscv_v_trap(const struct trap_frame *f, uint64_t tval)
+{
+    switch (tval & 0x7f) {
+    case 0x57:
+        break;
+    case 0x07:
+    case 0x27:
+        if (((tval >> 12) & 7) - 1 < 4)
+            return false; /* a scalar FP load or store */
+        break;
+    case 0x73:
+        if (!riscv_v_csr_insn(tval))
+            return false;
+        break;
+    default:
+        if (tval || !(f->status & SSTATUS_FS))
+            return false;
+    }
+    return riscv_vstate_size && !(f->status & SSTATUS_VS_BITS);
+}
 _Noreturn void riscv_v_take(struct trap_frame *f);             /* make f the vector owner and enter it */
 void riscv_v_release(struct trap_frame *f);                   /* f's thread is gone: forget and free its state */
 extern struct trap_frame *riscv_v_owner;
-void riscv_v_borrow_slow(void);
-static inline void riscv_v_borrow(void)
-{
-    if (riscv_v_owner)
-        riscv_v_borrow_slow();
-}
+void riscv_v_borrow_slow(void); /* page.S, before it uses the unit, if riscv_v_owner: the owner's state goes home */
 
 /* page.c: use the vector unit for arch_page_zero if the device tree has it. */
 void riscv_page_init(const void *dtb);

@@ -16,7 +16,7 @@
  *    thread.  Failing that, the process is killed (reported as any fault):
  *    the kernel runs on.
  *  - The kernel borrows the unit for its page clearing and bulk copies
- *    (page.S) only after riscv_v_borrow: the owner's state saved into its
+ *    (page.S) only after borrow_unit: the owner's state saved into its
  *    vstate and the owner disowned, so its next vector instruction loads
  *    it back.  Whatever the kernel leaves in v0..v7 is overwritten by the
  *    next thread that takes the unit, which loads all of its state.
@@ -41,7 +41,7 @@ void riscv_v_save(struct riscv_vstate *s);
 void riscv_v_load(const struct riscv_vstate *s);
 
 struct trap_frame *riscv_v_owner;
-static size_t vstate_size; /* 0: users have no V */
+size_t riscv_vstate_size; /* 0: users have no V */
 
 void riscv_v_init(bool has_vector)
 {
@@ -53,45 +53,16 @@ void riscv_v_init(bool has_vector)
     csr_clear(sstatus, SSTATUS_VS);
     size_t size = sizeof(struct riscv_vstate) + 32 * vlenb;
     if (size <= PAGE_SIZE)
-        vstate_size = size;
+        riscv_vstate_size = size;
     kprintf("[kernel] riscv64: vector unit, VLEN %lu bits%s\n", (unsigned long)vlenb * 8,
-            vstate_size ? ", offered to user threads" : ", kept from user threads (over 512)");
+            riscv_vstate_size ? ", offered to user threads" : ", kept from user threads (over 512)");
 }
 
-/*
- * Does the illegal instruction insn (stval: QEMU and most harts report its
- * bits; 0 if not) use the vector unit?  OP-V (the arithmetic and vsetvl*),
- * LOAD-FP/STORE-FP with a vector width (0, 5, 6, 7: scalar FP uses 1..4),
- * and the vector CSRs.
- */
-static bool is_vector_insn(uint64_t insn)
+/* CSR instructions (funct3 1..3, 5..7) on vstart, vxsat, vxrm, vcsr, vl, vtype, vlenb. */
+bool riscv_v_csr_insn(uint64_t insn)
 {
-    unsigned opcode = insn & 0x7f, funct3 = (insn >> 12) & 7, csr = (unsigned)(insn >> 20) & 0xfff;
-    switch (opcode) {
-    case 0x57:
-        return true;
-    case 0x07:
-    case 0x27:
-        return funct3 == 0 || funct3 >= 5;
-    case 0x73:
-        return funct3 != 0 && funct3 != 4 &&
-               (csr == 0x008 || csr == 0x009 || csr == 0x00a || csr == 0x00f || (csr >= 0xc20 && csr <= 0xc22));
-    default:
-        return false;
-    }
-}
-
-/*
- * An illegal-instruction trap: take the unit for f?  Yes for a vector
- * instruction while f does not own it.  A hart that does not report the
- * instruction (tval 0) gets the FP unit first (fp.c) and the vector unit
- * on the instruction's next trap: one trap too many, never a wrong one.
- */
-bool riscv_v_trap(const struct trap_frame *f, uint64_t tval)
-{
-    if (!vstate_size || (f->status & SSTATUS_VS))
-        return false;
-    return tval ? is_vector_insn(tval) : (f->status & SSTATUS_FS) != 0;
+    unsigned funct3 = (insn >> 12) & 7, csr = (unsigned)(insn >> 20) & 0xfff;
+    return (funct3 & 3) && (csr == 0x008 || csr == 0x009 || csr == 0x00a || csr == 0x00f || (csr >= 0xc20 && csr <= 0xc22));
 }
 
 static void disown(void)
@@ -105,7 +76,7 @@ _Noreturn void riscv_v_take(struct trap_frame *f)
 {
     if (!f->vstate) {
         long err;
-        struct riscv_vstate *s = kernel_thread_alloc(f, vstate_size, &err);
+        struct riscv_vstate *s = kernel_thread_alloc(f, riscv_vstate_size, &err);
         if (!s)
             kernel_entry_exception(f, VOS_EXIT_KILLED, (uint64_t)err); /* detail: the error (quota or memory) */
         s->vtype = VTYPE_VILL; /* the reset state the V spec recommends: vill, vl 0, all else 0 */
@@ -120,7 +91,7 @@ _Noreturn void riscv_v_take(struct trap_frame *f)
     arch_enter_user(f); /* the instruction again, with VS on */
 }
 
-/* page.c, before it uses v0..v7: the owner's state goes home first. */
+/* page.S (borrow_unit), before it uses v0..v7 while a thread owns the unit: the owner's state goes home first. */
 void riscv_v_borrow_slow(void)
 {
     csr_set(sstatus, SSTATUS_VS);
@@ -138,7 +109,7 @@ void riscv_v_release(struct trap_frame *f)
     if (riscv_v_owner == f)
         riscv_v_owner = NULL;
     if (f->vstate) {
-        kernel_thread_free(f, f->vstate, vstate_size);
+        kernel_thread_free(f, f->vstate, riscv_vstate_size);
         f->vstate = NULL;
     }
 }

@@ -8,6 +8,9 @@
  *                              exits 0 when every one got through
  *   vector-peer die BYTE       fill the vector unit and die owning it (a
  *                              page fault)
+ *   vector-peer oom            use up its kernel-memory quota, then its
+ *                              first vector instruction, for which the
+ *                              kernel has no room for the state: killed
  */
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
@@ -34,11 +37,49 @@ static uint64_t number(const char *s)
     return n;
 }
 
+/* Threads that only sleep, to fill the 1 KiB objects' page (threads and vector states share the class). */
+static const struct vos_timespec forever = { 1000000, 0 };
+static void sleeper(uint64_t arg)
+{
+    (void)arg;
+    for (;;)
+        vos_sys_nanosleep(&forever);
+}
+
+static int out_of_memory(void)
+{
+    enum { SLEEPERS = 16, SLEEPER_STACK = 1024 };
+    volatile uint8_t stack[16384]; /* this thread's stack, touched now: no page fault later */
+    for (unsigned i = 0; i < sizeof(stack); i += 512)
+        stack[i] = 1;
+    int64_t stacks = vos_sys_mmap(0, SLEEPERS * SLEEPER_STACK, VOS_PROT_READ | VOS_PROT_WRITE,
+                                  VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE, 0, 0);
+    if (VOS_IS_ERROR((uint64_t)stacks))
+        return 30;
+    /* Every page of the quota, largest pieces first. */
+    for (uint64_t size = 16ull << 20; size >= VOS_PAGE_SIZE; size /= 2)
+        while (!VOS_IS_ERROR((uint64_t)vos_sys_mmap(0, size, VOS_PROT_READ, VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS | VOS_MAP_POPULATE,
+                                                    0, 0)))
+            ;
+    /* Then every free slot of the page its threads live in. */
+    unsigned n = 0;
+    while (n < SLEEPERS && vos_sys_thread_create((uint64_t)(uintptr_t)sleeper, (uint64_t)stacks + n * SLEEPER_STACK,
+                                                 SLEEPER_STACK, 0) > 0)
+        n++;
+    if (n == SLEEPERS)
+        return 31; /* the quota never ran out */
+    uint64_t vlenb;
+    __asm__ volatile("csrr %0, vlenb" : "=r"(vlenb)); /* no room for our vector state: the end */
+    return 32;
+}
+
 int main(const struct vos_start_info *si)
 {
     const char *const *argv = (const char *const *)(uintptr_t)si->argv;
     if (si->argc == 3 && !strcmp(argv[1], "die"))
         v_fill_and_die(number(argv[2]), 1, VOS_SYS_THREAD_EXIT);
+    if (si->argc == 2 && !strcmp(argv[1], "oom"))
+        return out_of_memory();
     if (si->argc != 4 || strcmp(argv[1], "work") || si->cap_count < 1)
         return 20;
     channel = ((const struct vos_cap_info *)(uintptr_t)si->caps)[0].token;

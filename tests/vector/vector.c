@@ -16,7 +16,9 @@
  *    (which borrow the unit), and the IPC fast path to a server using it;
  *  - threads in three processes compute with vectors and doubles under
  *    preemption, yields and IPC and get bit-exact the results computed
- *    alone (vwork.h).
+ *    alone (vwork.h);
+ *  - a thread for whose vector state its process has no kernel memory left
+ *    is killed with its process (reported), and the kernel runs on.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -467,6 +469,18 @@ static void dying_owner_leaves_nothing(void **state)
     expect_reset_state_in_new_thread("a process was killed owning the unit");
 }
 
+/* No kernel memory left for a thread's vector state: its process is killed, reported, and nothing else happens. */
+static void no_room_for_the_state_kills(void **state)
+{
+    (void)state;
+    const char *argv[] = { "vector-peer", "oom" };
+    int64_t pid = start_peer(argv, 2, NULL, 0);
+    struct vos_process_exit_info info;
+    assert_int_equal(vos_sys_process_wait((uint64_t)pid, GUARD_NS, &info), 0);
+    assert_int_equal(info.reason, VOS_EXIT_KILLED);
+    expect_reset_state_in_new_thread("a process was killed for want of room for its vector state");
+}
+
 #define T(name, fn) { name, fn, NULL, NULL, NULL }
 
 static const struct CMUnitTest tests[] = {
@@ -478,6 +492,7 @@ static const struct CMUnitTest tests[] = {
     T("vector.kept_across_fast_path", kept_across_fast_path),
     T("vector.threads_and_processes_bit_exact", threads_and_processes_bit_exact),
     T("vector.dying_owner_leaves_nothing", dying_owner_leaves_nothing),
+    T("vector.no_room_for_the_state_kills", no_room_for_the_state_kills),
 };
 
 int main(const struct vos_start_info *si)
