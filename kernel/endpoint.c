@@ -46,27 +46,36 @@ static void orphan(struct endpoint *ep)
     }
 }
 
-void endpoint_cap_event(struct cap *c, int delta)
+/*
+ * Does c count in readers?  A capability in flight is nobody's to receive
+ * with: counted, one queued at this very endpoint would keep it, and
+ * itself, alive for ever.
+ */
+static bool is_reader(const struct cap *c)
+{
+    return (c->rights & VOS_RIGHT_READ) && c->space != ipc_transit();
+}
+
+static void endpoint_cap_added(struct cap *c)
+{
+    if (is_reader(c))
+        ep_of(c)->readers++;
+}
+
+static void endpoint_cap_removed(struct cap *c)
 {
     struct endpoint *ep = ep_of(c);
-    if (delta < 0) {
-        struct list *it, *tmp;
-        list_for_each_safe(it, tmp, &ep->receivers) {
-            struct thread *t = container_of(it, struct thread, wait_link);
-            if (t->ipc.via == c)
-                ipc_fail(t, VOS_ERR_INTERRUPTED);
-        }
+    struct list *it, *tmp;
+    list_for_each_safe(it, tmp, &ep->receivers) {
+        struct thread *t = container_of(it, struct thread, wait_link);
+        if (t->ipc.via == c)
+            ipc_fail(t, VOS_ERR_INTERRUPTED);
     }
-    /* A capability in flight is nobody's to receive with: counted, one queued
-     * at this very endpoint would keep it, and itself, alive for ever. */
-    if (!(c->rights & VOS_RIGHT_READ) || c->space == ipc_transit())
-        return;
-    ep->readers += (uint32_t)delta;
-    if (!ep->readers)
+    if (is_reader(c) && !--ep->readers)
         orphan(ep);
 }
 
-void endpoint_destroy(struct object *o)
+static void endpoint_destroy(struct object *o)
 {
     struct endpoint *ep = container_of(o, struct endpoint, obj);
     KASSERT(list_empty(&ep->receivers) && list_empty(&ep->calls) && list_empty(&ep->msgs));
@@ -82,6 +91,8 @@ void endpoint_destroy(struct object *o)
         object_put(&ch->obj);
     }
 }
+
+const struct object_type endpoint_type = { endpoint_destroy, endpoint_cap_added, endpoint_cap_removed };
 
 long sys_ipc_endpoint_create(struct thread *self, struct vos_endpoint_create_result *result)
 {

@@ -253,13 +253,3 @@ void ipc_fail(struct thread *t, long err)
     syscall_fail_blocked(t, err);
     sched_wake(t);
 }
-
-void ipc_cap_event(struct cap *c, int delta)
-{
-    switch (c->obj->type) {
-    case VOS_OBJ_ENDPOINT: endpoint_cap_event(c, delta); break;
-    case VOS_OBJ_CHANNEL: if (delta < 0) channel_cap_removed(c); break;
-    case VOS_OBJ_REPLY: reply_cap_event(c, delta); break;
-    default: break;
-    }
-}

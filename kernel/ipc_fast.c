@@ -93,7 +93,7 @@ static inline struct trap_frame *fast_call(struct thread *self, const struct tra
     if (unlikely(len > VOS_IPC_REGISTER_MESSAGE))
         return NULL;
     struct reply *rp = self->ipc.reply; /* no capability names it: a token of an older call cannot answer this one */
-    if (unlikely(!rp) || unlikely(rp->obj.refcount != 1))
+    if (unlikely(!rp) || unlikely(rp->caps))
         return NULL;
     struct endpoint *ep = container_of(c->obj, struct channel, obj)->dest;
     if (unlikely(!ep) || unlikely(list_empty(&ep->receivers)))
@@ -101,12 +101,11 @@ static inline struct trap_frame *fast_call(struct thread *self, const struct tra
     struct thread *r = list_first(&ep->receivers, struct thread, wait_link);
     if (unlikely(!r->ipc.regs) || unlikely(r->priority != self->priority))
         return NULL;
-    /* The receiver's reply token, as cap_insert and its IPC hook would make it: in its parked slot if it has one. */
+    /* The receiver's reply token, as ipc_deliver would make it, in the slot it reserved before it waited (ipc.h). */
     struct cap *token = r->ipc.parked;
-    if (token)
-        cap_slot_unpark_root(token, &rp->obj, VOS_RIGHT_ALL);
-    else if (!(token = cap_insert_root_fast(&r->proc->cspace, &rp->obj, VOS_RIGHT_ALL)))
-        return NULL;
+    KASSERT_DEBUG(token);
+    cap_insert_reserved_root_unhooked(token, &rp->obj, VOS_RIGHT_ALL);
+    reply_cap_added(token); /* the hook, by hand */
     vos_cap_t tok = cap_token(token);
     r->ipc.parked = NULL;
     r->ipc.rr_reply = (struct cap_hint){ token, tok }; /* a root reply capability: what it checks */
@@ -139,21 +138,20 @@ static inline struct trap_frame *fast_reply_receive(struct thread *self, const s
     if (unlikely(!t->ipc.regs) || unlikely(t->priority != self->priority))
         return NULL;
     syscall_result_ipc_call_short(&t->frame, len);
-    /*
-     * The token is spent, as cap_delete and its IPC hook would (t, which
-     * holds rp too, is answered), and its slot is kept for our next one.
-     */
-    rp->obj.refcount--;
-    KASSERT_DEBUG(rp->obj.refcount); /* t's own reference */
-    cap_slot_park(c);
-    self->ipc.parked = c;
-    self->ipc.via = e;
-    fast_block(self, VOS_SYS_IPC_REPLY_RECEIVE_SHORT);
-    list_add_tail(&ep->receivers, &self->wait_link);
     /* t was rp's one waiter (it is t's own reply object). */
     KASSERT_DEBUG(rp->waiter.next == &t->wait_link && rp->waiter.prev == &t->wait_link);
     list_init(&rp->waiter);
     list_init(&t->wait_link);
+    /*
+     * The token is spent, as spend_token does (t, which holds rp too, is
+     * answered), and its slot is kept for our next one.
+     */
+    reply_cap_removed_answered(c); /* the hook, by hand */
+    object_put_not_last(cap_delete_root_to_parked_unhooked(c)); /* t holds rp too */
+    self->ipc.parked = c;
+    self->ipc.via = e;
+    fast_block(self, VOS_SYS_IPC_REPLY_RECEIVE_SHORT);
+    list_add_tail(&ep->receivers, &self->wait_link);
     return fast_run(t);
 }
 

@@ -215,7 +215,7 @@ void process_exit(struct process *p, uint64_t reason, uint64_t code)
     object_put(&p->obj); /* the reference taken above */
 }
 
-void process_destroy(struct object *o)
+static void process_destroy(struct object *o)
 {
     struct process *p = container_of(o, struct process, obj);
     KASSERT(p->state == PROC_EXITED);
@@ -227,6 +227,8 @@ void process_destroy(struct object *o)
     KASSERT_DEBUG(p->mem_used == 0); /* the host tests stop right there */
     quota_release(p->parent, p->mem_limit);
 }
+
+const struct object_type process_type = { .destroy = process_destroy };
 
 /* ---- syscalls ---- */
 

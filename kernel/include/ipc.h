@@ -37,6 +37,7 @@ struct channel {
 struct reply {
     struct object obj;
     struct list waiter;     /* the caller, while it waits for this reply (wait_link) */
+    uint32_t caps;          /* capabilities naming it */
 };
 
 /* A sent message queued at an endpoint; charged to the sender. */
@@ -122,32 +123,29 @@ struct cspace *ipc_transit(void);
 uint64_t ipc_transit_reserve(void);     /* bytes the transit space's tables can ever take */
 uint64_t ipc_transit_unspent(void);     /* of those, bytes not taken yet: free, but promised */
 
-/* endpoint.c */
-void endpoint_cap_event(struct cap *c, int delta);
 /* channel.c */
-void channel_cap_removed(struct cap *c);
 void call_src(struct thread *t, struct ipc_src *s, ipc_words_t w);
 /* reply.c */
 long reply_prepare(struct thread *t);
 long reply_send(struct thread *self, struct cap *reply_token, const struct ipc_src *s);
-void reply_cap_event(struct cap *c, int delta);
 void ipc_thread_kill(struct thread *t);
 void ipc_thread_destroy(struct thread *t);
-
-void ipc_cap_event(struct cap *c, int delta);
-
-/* Hooks for cspace.c: every IPC capability created or deleted is counted. */
-static inline bool ipc_cap_type(const struct cap *c)
+/* The reply object's capability count (reply.c), for the fast path's hook-free token (cap.h). */
+static inline void reply_cap_added(struct cap *c)
 {
-    return c->obj->type >= VOS_OBJ_ENDPOINT && c->obj->type <= VOS_OBJ_REPLY;
+    container_of(c->obj, struct reply, obj)->caps++;
 }
-static inline void ipc_cap_added(struct cap *c)
+void reply_orphaned(struct reply *rp);
+static inline void reply_cap_removed(struct cap *c)
 {
-    if (ipc_cap_type(c))
-        ipc_cap_event(c, +1);
+    struct reply *rp = container_of(c->obj, struct reply, obj);
+    if (!--rp->caps && !list_empty(&rp->waiter))
+        reply_orphaned(rp);
 }
-static inline void ipc_cap_removed(struct cap *c)
+/* reply_cap_removed once the waiter has been answered (nobody to fail: the fast path calls nothing). */
+static inline void reply_cap_removed_answered(struct cap *c)
 {
-    if (ipc_cap_type(c))
-        ipc_cap_event(c, -1);
+    struct reply *rp = container_of(c->obj, struct reply, obj);
+    KASSERT_DEBUG(rp->caps && list_empty(&rp->waiter));
+    rp->caps--;
 }
