@@ -209,25 +209,6 @@ static inline __attribute__((always_inline)) long take(struct thread *self, stru
     }
 }
 
-/*
- * ipc_check_range(WRITE) for a receive about to wait.  A server receives
- * into the same buffer every time: the answer is remembered until the
- * address space next loses a mapping or a permission (vspace.shrinks).
- */
-static long check_buffer(struct thread *self, uaddr_t va, uint64_t n)
-{
-    struct vspace *vs = &self->proc->vspace;
-    if (va == self->ipc.ok_buf && n == self->ipc.ok_len && vs->shrinks == self->ipc.ok_shrinks)
-        return VOS_OK;
-    long err = ipc_check_range(vs, va, n, VOS_PROT_WRITE);
-    if (!err) {
-        self->ipc.ok_buf = va;
-        self->ipc.ok_len = n;
-        self->ipc.ok_shrinks = vs->shrinks;
-    }
-    return err;
-}
-
 long sys_ipc_receive(struct thread *self, vos_endpoint_t endpoint_id, user_out_t buffer, uint64_t buffer_len,
                      uint64_t timeout_ns, struct cap *endpoint_cap, struct vos_ipc_receive_result *result)
 {
@@ -243,7 +224,8 @@ long sys_ipc_receive(struct thread *self, vos_endpoint_t endpoint_id, user_out_t
     err = take(self, ep, result);
     if (err == VOS_ERR_BUFFER_TOO_SMALL)
         syscall_return_word(&self->frame, 1, result->message_len); /* the message stays queued */
-    if (err == VOS_ERR_TIMEOUT && check_buffer(self, buffer.addr, buffer_len))
+    /* A server receives into the same buffer every time: the answer is remembered (xlat.h). */
+    if (err == VOS_ERR_TIMEOUT && checked_range_write(&self->ipc.ok_buf, &self->proc->vspace, buffer.addr, buffer_len))
         return VOS_ERR_INVALID_ADDRESS; /* reported now rather than when a message comes */
     if (err != VOS_ERR_TIMEOUT || timeout_ns == 0)
         return err;

@@ -58,17 +58,6 @@ uint64_t ipc_transit_unspent(void)
     return ipc_transit_reserve() - transit_table_bytes(ipc_transit()->next_unused);
 }
 
-__attribute__((noinline)) void *process_direct_miss(struct process *p, uaddr_t va, unsigned need)
-{
-    uaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
-    char *k = vspace_direct(&p->vspace, page, need);
-    if (!k)
-        return NULL;
-    p->xlat[(need == VOS_PROT_WRITE) * 4 + ((page / PAGE_SIZE) & 3)] =
-        (struct xlat){ page, p->vspace.shrinks, (intptr_t)k - (intptr_t)page, 0 };
-    return k + (va - page);
-}
-
 /* One piece of ipc_copy (in one page on both sides) whose pages are not both present: fill lazy ones in. */
 static __attribute__((noinline)) long copy_piece_slow(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa,
                                                       uint64_t n)

@@ -63,24 +63,6 @@ static inline void fast_block(struct thread *self, uint64_t nr)
 }
 
 /*
- * t, which waited with no time limit and is off its queue now, runs in
- * self's place on the rest of the time slice (as sched_wait and
- * sched_switch_to would have it): no run queue, no timer.  A running thread
- * has wake_at 0, so timeout_result is never read.
- */
-static inline struct trap_frame *fast_run(struct thread *t)
-{
-    KASSERT_DEBUG(!t->wake_at);
-    t->state = THREAD_RUNNING;
-    current = t;
-    sched_resume_frame = &t->frame; /* the caller's priority, and it was allowed to go on */
-    /* Unconditionally: a client and its server are two processes in the common case. */
-    active_vspace = &t->proc->vspace.arch;
-    arch_vspace_activate(active_vspace);
-    return &t->frame;
-}
-
-/*
  * The request is received at once, so the fields of a queued call (via,
  * req_len, xfer) stay unused; the words themselves never leave the CPU.
  */
@@ -115,7 +97,7 @@ static inline struct trap_frame *fast_call(struct thread *self, const struct tra
     fast_block(self, VOS_SYS_IPC_CALL_SHORT);
     list_add_tail(&rp->waiter, &self->wait_link);
     list_del(&r->wait_link);
-    return fast_run(r);
+    return sched_run(r); /* the same priority as ours, which was allowed to go on */
 }
 
 static inline struct trap_frame *fast_reply_receive(struct thread *self, const struct trap_frame *f)
@@ -152,7 +134,7 @@ static inline struct trap_frame *fast_reply_receive(struct thread *self, const s
     self->ipc.via = e;
     fast_block(self, VOS_SYS_IPC_REPLY_RECEIVE_SHORT);
     list_add_tail(&ep->receivers, &self->wait_link);
-    return fast_run(t);
+    return sched_run(t);
 }
 
 /*

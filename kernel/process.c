@@ -61,8 +61,7 @@ struct process *process_new(const char *name, struct process *parent, long *err)
     size_t n = MIN(strlen(name), sizeof(p->name) - 1);
     memcpy(p->name, name, n);
     p->state = PROC_CREATED;
-    for (unsigned i = 0; i < sizeof(p->xlat) / sizeof(p->xlat[0]); i++)
-        p->xlat[i].shrinks = UINT64_MAX; /* empty: matches no count, so not even page 0 */
+    xlat_init(p->xlat);
     if ((*err = vspace_init(&p->vspace, p))) {
         process_discard(p);
         return NULL;
@@ -151,6 +150,12 @@ static void reap(struct process *p)
     p->reapable = false;
     list_del(&p->sibling_link);
     object_put(&p->obj); /* the "alive" reference */
+}
+
+void process_kill(struct process *p, uint64_t reason, uaddr_t addr, const char *what)
+{
+    kprintf("[kernel] process %lu (%s) killed: %s\n", (unsigned long)p->obj.id, p->name, what);
+    process_exit(p, reason, addr);
 }
 
 void process_exit(struct process *p, uint64_t reason, uint64_t code)

@@ -8,7 +8,7 @@
  * is the one way out of the kernel, and it decides who runs.
  */
 #include "device.h"
-#include "process.h"
+#include "sched.h"
 #include "syscall_support.h"
 
 struct sched_cpu sched_cpu;
@@ -114,17 +114,19 @@ void sched_wake(struct thread *t)
 
 /*
  * The IPC hand-off (kernel/channel.c): the caller has blocked, the
- * receiver it woke runs on the rest of its time slice.  No run queue is
- * touched; sched_return_to_user still yields to a higher priority.
+ * receiver it woke runs on the rest of its time slice, unless a higher
+ * priority is ready: then the receiver waits its turn in the run queue.
  */
 void sched_switch_to(struct thread *t)
 {
-    if (current && current->state == THREAD_RUNNING)
-        sched_ready(current);
+    KASSERT_DEBUG(!current);
     sched_unwait(t);
-    t->state = THREAD_RUNNING;
-    sched_set_current(t);
-    sched_use_vspace(&t->proc->vspace);
+    if ((uint64_t)ready_bitmap >> (t->priority + 1)) {
+        sched_ready(t);
+        return;
+    }
+    sched_run(t);
+    sched_resume_frame = NULL; /* the syscall's exit resumes only its caller (arch.h): the switch is the scheduler's exit */
 }
 
 static void expire_sleepers(uint64_t now)
@@ -181,10 +183,5 @@ void sched_return_to_user(void)
         sched_tick();
         console_poll_input();
     }
-    t = pick();
-    t->state = THREAD_RUNNING;
-    current = t;
-    sched_resume_frame = &t->frame; /* the highest priority: nothing ready outranks it */
-    sched_use_vspace(&t->proc->vspace);
-    arch_enter_user(&t->frame);
+    arch_enter_user(sched_run(pick())); /* the highest priority: nothing ready outranks it */
 }

@@ -32,7 +32,7 @@ void riscv_page_init(const void *dtb)
     has_vector = isa && isa_has(isa, len, 'v');
 }
 
-/* The kernel's memcpy for large copies (libsys/src/string.c): all of them, or none without V. */
+/* The kernel's memcpy for large copies (arch.h): all of them with the vector unit, or none without V. */
 size_t arch_memcpy_bulk(void *dst, const void *src, size_t n)
 {
     if (!has_vector)

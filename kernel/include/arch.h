@@ -89,6 +89,13 @@ void *arch_phys_to_virt(paddr_t pa);
 paddr_t arch_virt_to_phys(const void *va);
 /* Zero one page-aligned 4 KiB page (fresh frames): the fastest way the CPU has. */
 void arch_page_zero(void *page);
+/*
+ * The kernel's memcpy (kernel/string.c) for n >= 256 bytes: copy a prefix
+ * of the n bytes the fastest way the CPU has (riscv64's vector unit,
+ * aarch64's SIMD registers after saving their owner's state, x86_64's
+ * `rep movsq`) and return its length, which may be 0; memcpy copies the rest.
+ */
+size_t arch_memcpy_bulk(void *dst, const void *src, size_t n);
 
 /* ---- address spaces ------------------------------------------------- */
 
