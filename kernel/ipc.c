@@ -209,7 +209,7 @@ long ipc_deliver(struct thread *r, const struct ipc_src *s, struct vos_ipc_recei
     if (err)
         return err;
     /* The bytes are there; the capabilities take the receiver's reserved slots, which cannot fail. */
-    struct cap *rc = s->caller ? ipc_take_reserved(&r->ipc.parked, &s->caller->ipc.reply->obj, VOS_RIGHT_ALL, NULL) : NULL;
+    struct cap *rc = s->caller ? ipc_take_reply_token(r, s->caller) : NULL;
     struct cap *xc = s->cap ? ipc_take_reserved(&r->ipc.spare, s->cap->obj, s->cap->rights, s->cap) : NULL;
     *res = (struct vos_ipc_receive_result){ s->sender_pid, s->len, xc ? cap_token(xc) : 0, rc ? cap_token(rc) : 0 };
     return VOS_OK;

@@ -171,7 +171,8 @@ struct trap_frame *kernel_ipc_fast(const struct trap_frame *f)
 /* The general road of a message syscall: the whole context is in f. */
 struct trap_frame *kernel_entry_ipc(struct trap_frame *f)
 {
-    if (!kernel_entry_syscall(f))
+    struct trap_frame *next = kernel_entry_syscall(f);
+    if (!next)
         sched_return_to_user();
-    return f;
+    return next;
 }

@@ -108,6 +108,39 @@ static inline struct cap *ipc_take_reserved(struct cap **slot, struct object *ob
     *slot = NULL;
     return cap_insert_reserved(c, obj, rights, parent);
 }
+/* The reply object's capability count (reply.c), for the fast path's hook-free token (cap.h). */
+static inline void reply_cap_added(struct cap *c)
+{
+    container_of(c->obj, struct reply, obj)->caps++;
+}
+void reply_orphaned(struct reply *rp);
+static inline void reply_cap_removed(struct cap *c)
+{
+    struct reply *rp = container_of(c->obj, struct reply, obj);
+    if (!--rp->caps && !list_empty(&rp->waiter))
+        reply_orphaned(rp);
+}
+/* reply_cap_removed once the waiter has been answered (nobody to fail: the fast path calls nothing). */
+static inline void reply_cap_removed_answered(struct cap *c)
+{
+    struct reply *rp = container_of(c->obj, struct reply, obj);
+    KASSERT_DEBUG(rp->caps && list_empty(&rp->waiter));
+    rp->caps--;
+}
+/*
+ * The reply token for caller's call into r's reserved reply slot: a root,
+ * to a reply object, so its type's hook is reply_cap_added, called here
+ * directly (as the fast path does) rather than through the type table.
+ */
+static inline struct cap *ipc_take_reply_token(struct thread *r, struct thread *caller)
+{
+    struct cap *c = r->ipc.parked;
+    KASSERT(c); /* the invariant above */
+    r->ipc.parked = NULL;
+    cap_insert_reserved_root_unhooked(c, &caller->ipc.reply->obj, VOS_RIGHT_ALL);
+    reply_cap_added(c);
+    return c;
+}
 /* r's receive succeeded with *res: its result words (a register receive has no capability word). */
 static inline void ipc_receive_result(struct thread *r, const struct vos_ipc_receive_result *res)
 {
@@ -130,22 +163,3 @@ long reply_prepare(struct thread *t);
 long reply_send(struct thread *self, struct cap *reply_token, const struct ipc_src *s);
 void ipc_thread_kill(struct thread *t);
 void ipc_thread_destroy(struct thread *t);
-/* The reply object's capability count (reply.c), for the fast path's hook-free token (cap.h). */
-static inline void reply_cap_added(struct cap *c)
-{
-    container_of(c->obj, struct reply, obj)->caps++;
-}
-void reply_orphaned(struct reply *rp);
-static inline void reply_cap_removed(struct cap *c)
-{
-    struct reply *rp = container_of(c->obj, struct reply, obj);
-    if (!--rp->caps && !list_empty(&rp->waiter))
-        reply_orphaned(rp);
-}
-/* reply_cap_removed once the waiter has been answered (nobody to fail: the fast path calls nothing). */
-static inline void reply_cap_removed_answered(struct cap *c)
-{
-    struct reply *rp = container_of(c->obj, struct reply, obj);
-    KASSERT_DEBUG(rp->caps && list_empty(&rp->waiter));
-    rp->caps--;
-}

@@ -18,7 +18,7 @@
  * computation instead of one per variable on riscv64 and aarch64).
  */
 struct sched_cpu {
-    struct thread *current;                 /* the running thread, or NULL (idle) */
+    struct thread *current;                 /* the running thread (state RUNNING), or NULL (idle) */
     struct trap_frame *resume_frame;        /* sched_resume_frame, below */
     struct arch_vspace *active_vspace;      /* the address space the MMU uses now */
 };
@@ -60,16 +60,42 @@ static inline __attribute__((always_inline)) bool sched_caller_continues(struct 
     return t == current && !((uint64_t)ready_bitmap >> (t->priority + 1));
 }
 void sched_tick(void);                       /* timer interrupt */
+void sched_sleep(struct thread *t, uint64_t timeout_ns); /* sched_wait's timer: onto the sleepers list */
 /*
- * Block t (the caller of a blocking syscall) on queue (may be NULL) for at
- * most timeout_ns (VOS_TIMEOUT_INFINITE: no limit).  When the time is up
- * the call returns timeout_result.  The handler then returns SYSCALL_BLOCKED.
+ * Block self, the running thread (the caller of a blocking syscall), on
+ * queue (may be NULL) for at most timeout_ns (VOS_TIMEOUT_INFINITE: no
+ * limit).  When the time is up the call returns timeout_result.  The
+ * handler then returns SYSCALL_BLOCKED.
  */
-void sched_wait(struct thread *t, struct list *queue, uint64_t timeout_ns, long timeout_result);
-void sched_wake(struct thread *t);           /* the waker has written t's results */
+static inline void sched_wait(struct thread *self, struct list *queue, uint64_t timeout_ns, long timeout_result)
+{
+    KASSERT_DEBUG(self == current && self->state == THREAD_RUNNING);
+    self->state = THREAD_BLOCKED;
+    sched_set_current(NULL);
+    if (queue)
+        list_add_tail(queue, &self->wait_link);
+    self->timeout_result = timeout_result;
+    self->wake_at = 0;
+    if (timeout_ns != VOS_TIMEOUT_INFINITE)
+        sched_sleep(self, timeout_ns);
+}
+/* Off its queue and the sleepers, state unchanged. */
+static inline void sched_unwait(struct thread *t)
+{
+    if (t->wait_link.next)
+        list_del(&t->wait_link);
+    if (t->timer_link.next)
+        list_del(&t->timer_link);
+    t->wake_at = 0;
+}
+/* The waker has written t's results: t is runnable again. */
+static inline void sched_wake(struct thread *t)
+{
+    sched_unwait(t);
+    sched_ready(t);
+}
 /* The IPC switch: t, which a call has just answered, runs next in place of current (which has just blocked). */
 void sched_switch_to(struct thread *t);
-void sched_unwait(struct thread *t);         /* off its queue and the sleepers, state unchanged */
 
 #define active_vspace (sched_cpu.active_vspace)
 static inline __attribute__((always_inline)) void sched_use_vspace(struct vspace *vs)
