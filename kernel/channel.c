@@ -32,7 +32,7 @@ long sys_ipc_channel_create(struct thread *self, vos_endpoint_t endpoint1, vos_e
     return VOS_OK;
 }
 
-void channel_destroy(struct object *o)
+static void channel_destroy(struct object *o)
 {
     struct channel *ch = container_of(o, struct channel, obj);
     KASSERT(!ch->src);
@@ -41,7 +41,7 @@ void channel_destroy(struct object *o)
 }
 
 /* A channel capability is going: callers still queued through it are interrupted. */
-void channel_cap_removed(struct cap *c)
+static void channel_cap_removed(struct cap *c)
 {
     struct endpoint *ep = container_of(c->obj, struct channel, obj)->dest;
     if (!ep)
@@ -53,6 +53,8 @@ void channel_cap_removed(struct cap *c)
             ipc_fail(t, VOS_ERR_INTERRUPTED);
     }
 }
+
+const struct object_type channel_type = { .destroy = channel_destroy, .cap_removed = channel_cap_removed };
 
 /* The request of t, a caller whose request is queued (w: room for a register message). */
 void call_src(struct thread *t, struct ipc_src *s, ipc_words_t w)

@@ -3,19 +3,22 @@
  *
  * Invariants:
  *  - a slot is free iff its obj is NULL; a free slot is on its space's
- *    free list or parked with one thread (cap.h: the IPC fast path's reply
- *    slots, counted as used), and its key is CAP_KEY_FREE-flipped: it
+ *    free list or parked (cap.h: reserved for a capability that must
+ *    arrive, counted as used), and its key is CAP_KEY_FREE-flipped: it
  *    matches no token (and the generation inside it differs from every
  *    token ever handed out for the slot);
  *  - every top and mid entry points at a table: an allocated one (charged
  *    to the space's owner until cspace_destroy), or the shared empty ones,
  *    which are never written after cspace_init;
- *  - a live capability holds one reference on its object;
- *  - parent/child/sibling links connect live capabilities only; deleting
+ *  - a live capability holds one reference on its object, and its type's
+ *    cap_added hook ran when it was made, cap_removed runs before it goes
+ *    (object.h), except through the _unhooked variants, whose caller does
+ *    that accounting itself (cap.h);
+ *  - parent/child/sibling links connect live capabilities only (a free or
+ *    parked slot has none); deleting
  *    one re-parents its children, revoking one deletes its whole subtree.
  */
 #include "cap.h"
-#include "ipc.h"
 #include "memory.h"
 
 _Static_assert(sizeof(struct cap) << CSPACE_LEAF_BITS == PAGE_SIZE, "a leaf table is one page");
@@ -90,6 +93,7 @@ static long slot_tables(struct cspace *cs, uint32_t slot)
     return VOS_OK;
 }
 
+/* A slot of cs taken off the free list (or never used yet), parked: counted in used, its key still free. */
 static struct cap *slot_alloc(struct cspace *cs, long *err)
 {
     *err = VOS_ERR_RESOURCE_EXHAUSTED;
@@ -106,16 +110,9 @@ static struct cap *slot_alloc(struct cspace *cs, long *err)
         cs->next_unused++;
         c = slot_at(cs, slot);
     }
-    c->key ^= CAP_KEY_FREE; /* the slot's token is its key now */
     cs->used++;
+    c->space = cs;
     return c;
-}
-
-void cap_slot_release(struct cap *c)
-{
-    c->parent = c->first_child = c->next_sibling = c->prev_sibling = NULL;
-    cap_slot_park(c);
-    cap_slot_unpark(c);
 }
 
 void cap_slot_unpark(struct cap *c)
@@ -148,16 +145,22 @@ static void unlink(struct cap *c)
     c->prev_sibling = c->next_sibling = NULL;
 }
 
-/* A live capability in the taken slot c of cs. */
-static struct cap *cap_fill(struct cspace *cs, struct cap *c, struct object *obj, uint64_t rights, struct cap *parent)
+long cap_slot_reserve(struct cspace *cs, struct cap **out)
 {
-    c->obj = obj;
-    c->rights = rights & VOS_RIGHT_MASK;
-    c->space = cs;
-    object_get(obj);
-    link_child(parent, c);
-    ipc_cap_added(c); /* IPC counts READ endpoint and reply capabilities (kernel/ipc.c) */
-    return c;
+    long err;
+    struct cap *c = slot_alloc(cs, &err);
+    if (!c)
+        return err;
+    *out = c;
+    return VOS_OK;
+}
+
+struct cap *cap_insert_reserved(struct cap *slot, struct object *obj, uint64_t rights, struct cap *parent)
+{
+    cap_insert_reserved_root_unhooked(slot, obj, (uint32_t)(rights & VOS_RIGHT_MASK));
+    link_child(parent, slot);
+    cap_hook_added(slot);
+    return slot;
 }
 
 long cap_insert(struct cspace *cs, struct object *obj, uint64_t rights, struct cap *parent, struct cap **out)
@@ -166,28 +169,10 @@ long cap_insert(struct cspace *cs, struct object *obj, uint64_t rights, struct c
     struct cap *c = slot_alloc(cs, &err);
     if (!c)
         return err;
-    cap_fill(cs, c, obj, rights, parent);
+    cap_insert_reserved(c, obj, rights, parent);
     if (out)
         *out = c;
     return VOS_OK;
-}
-
-long cap_slot_reserve(struct cspace *cs, struct cap **out)
-{
-    long err;
-    struct cap *c = slot_alloc(cs, &err);
-    if (!c)
-        return err;
-    c->space = cs;
-    cap_slot_park(c); /* a new generation: no token ever reached this use of it */
-    *out = c;
-    return VOS_OK;
-}
-
-struct cap *cap_insert_reserved(struct cap *slot, struct object *obj, uint64_t rights, struct cap *parent)
-{
-    slot->key ^= CAP_KEY_FREE; /* the slot's token is its key now */
-    return cap_fill(slot->space, slot, obj, rights, parent);
 }
 
 long cap_derive(struct cspace *cs, struct cap *parent, uint64_t rights, struct cap **out)
@@ -200,8 +185,8 @@ long cap_derive(struct cspace *cs, struct cap *parent, uint64_t rights, struct c
 void cap_delete(struct cap *c)
 {
     struct object *obj = c->obj;
-    /* IPC first: a thread blocked through c is interrupted, a reply no one can send fails its caller. */
-    ipc_cap_removed(c);
+    /* The type's hook first: a thread blocked through c is interrupted, a reply no one can send fails its caller. */
+    cap_hook_removed(c);
     /* Children survive a plain delete: they move up to our parent. */
     while (c->first_child) {
         struct cap *ch = c->first_child;
@@ -209,7 +194,9 @@ void cap_delete(struct cap *c)
         link_child(c->parent, ch);
     }
     unlink(c);
-    cap_slot_release(c);
+    c->parent = NULL;
+    cap_slot_park(c);
+    cap_slot_unpark(c);
     object_put(obj);
 }
 

@@ -38,11 +38,6 @@ struct device *console_device(void)
     return &console;
 }
 
-void device_destroy(struct object *o)
-{
-    (void)o; /* devices are static: nothing to free */
-}
-
 void console_poll_input(void)
 {
     int c;

@@ -46,27 +46,36 @@ static void orphan(struct endpoint *ep)
     }
 }
 
-void endpoint_cap_event(struct cap *c, int delta)
+/*
+ * Does c count in readers?  A capability in flight is nobody's to receive
+ * with: counted, one queued at this very endpoint would keep it, and
+ * itself, alive for ever.
+ */
+static bool is_reader(const struct cap *c)
+{
+    return (c->rights & VOS_RIGHT_READ) && c->space != ipc_transit();
+}
+
+static void endpoint_cap_added(struct cap *c)
+{
+    if (is_reader(c))
+        ep_of(c)->readers++;
+}
+
+static void endpoint_cap_removed(struct cap *c)
 {
     struct endpoint *ep = ep_of(c);
-    if (delta < 0) {
-        struct list *it, *tmp;
-        list_for_each_safe(it, tmp, &ep->receivers) {
-            struct thread *t = container_of(it, struct thread, wait_link);
-            if (t->ipc.via == c)
-                ipc_fail(t, VOS_ERR_INTERRUPTED);
-        }
+    struct list *it, *tmp;
+    list_for_each_safe(it, tmp, &ep->receivers) {
+        struct thread *t = container_of(it, struct thread, wait_link);
+        if (t->ipc.via == c)
+            ipc_fail(t, VOS_ERR_INTERRUPTED);
     }
-    /* A capability in flight is nobody's to receive with: counted, one queued
-     * at this very endpoint would keep it, and itself, alive for ever. */
-    if (!(c->rights & VOS_RIGHT_READ) || c->space == ipc_transit())
-        return;
-    ep->readers += (uint32_t)delta;
-    if (!ep->readers)
+    if (is_reader(c) && !--ep->readers)
         orphan(ep);
 }
 
-void endpoint_destroy(struct object *o)
+static void endpoint_destroy(struct object *o)
 {
     struct endpoint *ep = container_of(o, struct endpoint, obj);
     KASSERT(list_empty(&ep->receivers) && list_empty(&ep->calls) && list_empty(&ep->msgs));
@@ -82,6 +91,8 @@ void endpoint_destroy(struct object *o)
         object_put(&ch->obj);
     }
 }
+
+const struct object_type endpoint_type = { endpoint_destroy, endpoint_cap_added, endpoint_cap_removed };
 
 long sys_ipc_endpoint_create(struct thread *self, struct vos_endpoint_create_result *result)
 {
@@ -198,25 +209,6 @@ static inline __attribute__((always_inline)) long take(struct thread *self, stru
     }
 }
 
-/*
- * ipc_check_range(WRITE) for a receive about to wait.  A server receives
- * into the same buffer every time: the answer is remembered until the
- * address space next loses a mapping or a permission (vspace.shrinks).
- */
-static long check_buffer(struct thread *self, uaddr_t va, uint64_t n)
-{
-    struct vspace *vs = &self->proc->vspace;
-    if (va == self->ipc.ok_buf && n == self->ipc.ok_len && vs->shrinks == self->ipc.ok_shrinks)
-        return VOS_OK;
-    long err = ipc_check_range(vs, va, n, VOS_PROT_WRITE);
-    if (!err) {
-        self->ipc.ok_buf = va;
-        self->ipc.ok_len = n;
-        self->ipc.ok_shrinks = vs->shrinks;
-    }
-    return err;
-}
-
 long sys_ipc_receive(struct thread *self, vos_endpoint_t endpoint_id, user_out_t buffer, uint64_t buffer_len,
                      uint64_t timeout_ns, struct cap *endpoint_cap, struct vos_ipc_receive_result *result)
 {
@@ -232,7 +224,8 @@ long sys_ipc_receive(struct thread *self, vos_endpoint_t endpoint_id, user_out_t
     err = take(self, ep, result);
     if (err == VOS_ERR_BUFFER_TOO_SMALL)
         syscall_return_word(&self->frame, 1, result->message_len); /* the message stays queued */
-    if (err == VOS_ERR_TIMEOUT && check_buffer(self, buffer.addr, buffer_len))
+    /* A server receives into the same buffer every time: the answer is remembered (xlat.h). */
+    if (err == VOS_ERR_TIMEOUT && checked_range_write(&self->ipc.ok_buf, &self->proc->vspace, buffer.addr, buffer_len))
         return VOS_ERR_INVALID_ADDRESS; /* reported now rather than when a message comes */
     if (err != VOS_ERR_TIMEOUT || timeout_ns == 0)
         return err;

@@ -58,17 +58,6 @@ uint64_t ipc_transit_unspent(void)
     return ipc_transit_reserve() - transit_table_bytes(ipc_transit()->next_unused);
 }
 
-__attribute__((noinline)) void *process_direct_miss(struct process *p, uaddr_t va, unsigned need)
-{
-    uaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
-    char *k = vspace_direct(&p->vspace, page, need);
-    if (!k)
-        return NULL;
-    p->xlat[(need == VOS_PROT_WRITE) * 4 + ((page / PAGE_SIZE) & 3)] =
-        (struct xlat){ page, p->vspace.shrinks, (intptr_t)k - (intptr_t)page, 0 };
-    return k + (va - page);
-}
-
 /* One piece of ipc_copy (in one page on both sides) whose pages are not both present: fill lazy ones in. */
 static __attribute__((noinline)) long copy_piece_slow(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa,
                                                       uint64_t n)
@@ -220,7 +209,7 @@ long ipc_deliver(struct thread *r, const struct ipc_src *s, struct vos_ipc_recei
     if (err)
         return err;
     /* The bytes are there; the capabilities take the receiver's reserved slots, which cannot fail. */
-    struct cap *rc = s->caller ? ipc_take_reserved(&r->ipc.parked, &s->caller->ipc.reply->obj, VOS_RIGHT_ALL, NULL) : NULL;
+    struct cap *rc = s->caller ? ipc_take_reply_token(r, s->caller) : NULL;
     struct cap *xc = s->cap ? ipc_take_reserved(&r->ipc.spare, s->cap->obj, s->cap->rights, s->cap) : NULL;
     *res = (struct vos_ipc_receive_result){ s->sender_pid, s->len, xc ? cap_token(xc) : 0, rc ? cap_token(rc) : 0 };
     return VOS_OK;
@@ -252,14 +241,4 @@ void ipc_fail(struct thread *t, long err)
 {
     syscall_fail_blocked(t, err);
     sched_wake(t);
-}
-
-void ipc_cap_event(struct cap *c, int delta)
-{
-    switch (c->obj->type) {
-    case VOS_OBJ_ENDPOINT: endpoint_cap_event(c, delta); break;
-    case VOS_OBJ_CHANNEL: if (delta < 0) channel_cap_removed(c); break;
-    case VOS_OBJ_REPLY: reply_cap_event(c, delta); break;
-    default: break;
-    }
 }

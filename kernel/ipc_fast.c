@@ -63,24 +63,6 @@ static inline void fast_block(struct thread *self, uint64_t nr)
 }
 
 /*
- * t, which waited with no time limit and is off its queue now, runs in
- * self's place on the rest of the time slice (as sched_wait and
- * sched_switch_to would have it): no run queue, no timer.  A running thread
- * has wake_at 0, so timeout_result is never read.
- */
-static inline struct trap_frame *fast_run(struct thread *t)
-{
-    KASSERT_DEBUG(!t->wake_at);
-    t->state = THREAD_RUNNING;
-    current = t;
-    sched_resume_frame = &t->frame; /* the caller's priority, and it was allowed to go on */
-    /* Unconditionally: a client and its server are two processes in the common case. */
-    active_vspace = &t->proc->vspace.arch;
-    arch_vspace_activate(active_vspace);
-    return &t->frame;
-}
-
-/*
  * The request is received at once, so the fields of a queued call (via,
  * req_len, xfer) stay unused; the words themselves never leave the CPU.
  */
@@ -93,7 +75,7 @@ static inline struct trap_frame *fast_call(struct thread *self, const struct tra
     if (unlikely(len > VOS_IPC_REGISTER_MESSAGE))
         return NULL;
     struct reply *rp = self->ipc.reply; /* no capability names it: a token of an older call cannot answer this one */
-    if (unlikely(!rp) || unlikely(rp->obj.refcount != 1))
+    if (unlikely(!rp) || unlikely(rp->caps))
         return NULL;
     struct endpoint *ep = container_of(c->obj, struct channel, obj)->dest;
     if (unlikely(!ep) || unlikely(list_empty(&ep->receivers)))
@@ -101,12 +83,11 @@ static inline struct trap_frame *fast_call(struct thread *self, const struct tra
     struct thread *r = list_first(&ep->receivers, struct thread, wait_link);
     if (unlikely(!r->ipc.regs) || unlikely(r->priority != self->priority))
         return NULL;
-    /* The receiver's reply token, as cap_insert and its IPC hook would make it: in its parked slot if it has one. */
+    /* The receiver's reply token, as ipc_deliver would make it, in the slot it reserved before it waited (ipc.h). */
     struct cap *token = r->ipc.parked;
-    if (token)
-        cap_slot_unpark_root(token, &rp->obj, VOS_RIGHT_ALL);
-    else if (!(token = cap_insert_root_fast(&r->proc->cspace, &rp->obj, VOS_RIGHT_ALL)))
-        return NULL;
+    KASSERT_DEBUG(token);
+    cap_insert_reserved_root_unhooked(token, &rp->obj, VOS_RIGHT_ALL);
+    reply_cap_added(token); /* the hook, by hand */
     vos_cap_t tok = cap_token(token);
     r->ipc.parked = NULL;
     r->ipc.rr_reply = (struct cap_hint){ token, tok }; /* a root reply capability: what it checks */
@@ -116,7 +97,7 @@ static inline struct trap_frame *fast_call(struct thread *self, const struct tra
     fast_block(self, VOS_SYS_IPC_CALL_SHORT);
     list_add_tail(&rp->waiter, &self->wait_link);
     list_del(&r->wait_link);
-    return fast_run(r);
+    return sched_run(r); /* the same priority as ours, which was allowed to go on */
 }
 
 static inline struct trap_frame *fast_reply_receive(struct thread *self, const struct trap_frame *f)
@@ -139,22 +120,21 @@ static inline struct trap_frame *fast_reply_receive(struct thread *self, const s
     if (unlikely(!t->ipc.regs) || unlikely(t->priority != self->priority))
         return NULL;
     syscall_result_ipc_call_short(&t->frame, len);
-    /*
-     * The token is spent, as cap_delete and its IPC hook would (t, which
-     * holds rp too, is answered), and its slot is kept for our next one.
-     */
-    rp->obj.refcount--;
-    KASSERT_DEBUG(rp->obj.refcount); /* t's own reference */
-    cap_slot_park(c);
-    self->ipc.parked = c;
-    self->ipc.via = e;
-    fast_block(self, VOS_SYS_IPC_REPLY_RECEIVE_SHORT);
-    list_add_tail(&ep->receivers, &self->wait_link);
     /* t was rp's one waiter (it is t's own reply object). */
     KASSERT_DEBUG(rp->waiter.next == &t->wait_link && rp->waiter.prev == &t->wait_link);
     list_init(&rp->waiter);
     list_init(&t->wait_link);
-    return fast_run(t);
+    /*
+     * The token is spent, as spend_token does (t, which holds rp too, is
+     * answered), and its slot is kept for our next one.
+     */
+    reply_cap_removed_answered(c); /* the hook, by hand */
+    object_put_not_last(cap_delete_root_to_parked_unhooked(c)); /* t holds rp too */
+    self->ipc.parked = c;
+    self->ipc.via = e;
+    fast_block(self, VOS_SYS_IPC_REPLY_RECEIVE_SHORT);
+    list_add_tail(&ep->receivers, &self->wait_link);
+    return sched_run(t);
 }
 
 /*
@@ -191,7 +171,8 @@ struct trap_frame *kernel_ipc_fast(const struct trap_frame *f)
 /* The general road of a message syscall: the whole context is in f. */
 struct trap_frame *kernel_entry_ipc(struct trap_frame *f)
 {
-    if (!kernel_entry_syscall(f))
+    struct trap_frame *next = kernel_entry_syscall(f);
+    if (!next)
         sched_return_to_user();
-    return f;
+    return next;
 }

@@ -50,12 +50,14 @@ static void free_frames(struct memobj *m)
     m->dir = NULL;
 }
 
-void memobj_destroy(struct object *o)
+static void memobj_destroy(struct object *o)
 {
     struct memobj *m = container_of(o, struct memobj, obj);
     if (!m->pool)
         free_frames(m);
 }
+
+const struct object_type memobj_type = { .destroy = memobj_destroy };
 
 long memobj_carve(struct thread *self, struct cap *pool, uint64_t size, uint64_t rights, vos_cap_t *result)
 {

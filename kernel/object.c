@@ -66,19 +66,22 @@ void *object_alloc(size_t size, uint32_t type, struct process *owner, long *err)
     return o;
 }
 
+const struct object_type *const object_types[VOS_OBJ_COUNT] = {
+    [VOS_OBJ_PROCESS] = &process_type,
+    [VOS_OBJ_THREAD] = &thread_type,
+    [VOS_OBJ_MEMORY] = &memobj_type,
+    /* VOS_OBJ_DEVICE: static objects, nothing to do */
+    [VOS_OBJ_ENDPOINT] = &endpoint_type,
+    [VOS_OBJ_CHANNEL] = &channel_type,
+    [VOS_OBJ_REPLY] = &reply_type,
+};
+
 void object_destroy(struct object *o)
 {
     table_remove(o);
-    switch (o->type) {
-    case VOS_OBJ_PROCESS: process_destroy(o); break;
-    case VOS_OBJ_THREAD: thread_destroy(o); break;
-    case VOS_OBJ_MEMORY: memobj_destroy(o); break;
-    case VOS_OBJ_DEVICE: device_destroy(o); break;
-    case VOS_OBJ_ENDPOINT: endpoint_destroy(o); break;
-    case VOS_OBJ_CHANNEL: channel_destroy(o); break;
-    case VOS_OBJ_REPLY: reply_destroy(o); break;
-    default: panic("object_put: no destructor for type %u", o->type);
-    }
+    const struct object_type *t = object_types[o->type];
+    if (t && t->destroy)
+        t->destroy(o);
     struct process *owner = o->owner;
     if (o->size)
         kmem_free_for(owner, o, o->size);

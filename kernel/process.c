@@ -61,8 +61,7 @@ struct process *process_new(const char *name, struct process *parent, long *err)
     size_t n = MIN(strlen(name), sizeof(p->name) - 1);
     memcpy(p->name, name, n);
     p->state = PROC_CREATED;
-    for (unsigned i = 0; i < sizeof(p->xlat) / sizeof(p->xlat[0]); i++)
-        p->xlat[i].shrinks = UINT64_MAX; /* empty: matches no count, so not even page 0 */
+    xlat_init(p->xlat);
     if ((*err = vspace_init(&p->vspace, p))) {
         process_discard(p);
         return NULL;
@@ -153,6 +152,12 @@ static void reap(struct process *p)
     object_put(&p->obj); /* the "alive" reference */
 }
 
+void process_kill(struct process *p, uint64_t reason, uaddr_t addr, const char *what)
+{
+    kprintf("[kernel] process %lu (%s) killed: %s\n", (unsigned long)p->obj.id, p->name, what);
+    process_exit(p, reason, addr);
+}
+
 void process_exit(struct process *p, uint64_t reason, uint64_t code)
 {
     if (p->state == PROC_EXITED)
@@ -215,7 +220,7 @@ void process_exit(struct process *p, uint64_t reason, uint64_t code)
     object_put(&p->obj); /* the reference taken above */
 }
 
-void process_destroy(struct object *o)
+static void process_destroy(struct object *o)
 {
     struct process *p = container_of(o, struct process, obj);
     KASSERT(p->state == PROC_EXITED);
@@ -227,6 +232,8 @@ void process_destroy(struct object *o)
     KASSERT_DEBUG(p->mem_used == 0); /* the host tests stop right there */
     quota_release(p->parent, p->mem_limit);
 }
+
+const struct object_type process_type = { .destroy = process_destroy };
 
 /* ---- syscalls ---- */
 

@@ -9,17 +9,16 @@
  *  - `waiter` holds the caller exactly while it waits for this reply;
  *    the caller's timeout or death takes it off (sched_unwait), and a
  *    reply that finds no waiter is NotFound;
+ *  - `caps` is the number of capabilities naming it (the type's hooks,
+ *    object.h, and the fast path's hook-free token, ipc_fast.c, keep it);
  *  - a thread keeps one reference to its current reply object and reuses
- *    it for its next call only if no capability to it is left; otherwise
+ *    it for its next call only if caps is 0; otherwise
  *    the next call gets a fresh object, so a token kept from an older call
  *    can never answer a newer one;
  *  - when the last capability to a reply object goes while its caller
  *    waits (the receiver died, or revoked it), the caller gets NotFound:
- *    nobody can answer any more;
- *  - the only references to a reply object are its capabilities and its
- *    owner's (the thread whose calls it answers, the only thread that ever
- *    waits on it), so while it has a waiter it has refcount - 1
- *    capabilities.
+ *    nobody can answer any more; only its owner (the thread whose calls
+ *    it answers) ever waits on it.
  */
 #include "ipc.h"
 #include "syscall_frame.h"
@@ -29,7 +28,7 @@
 long reply_prepare(struct thread *t)
 {
     struct reply *rp = t->ipc.reply;
-    if (rp && rp->obj.refcount == 1)
+    if (rp && !rp->caps)
         return VOS_OK; /* the common case: the last reply consumed its token */
     long err;
     struct reply *n = object_alloc(sizeof(*n), VOS_OBJ_REPLY, t->proc, &err);
@@ -42,18 +41,20 @@ long reply_prepare(struct thread *t)
     return VOS_OK;
 }
 
-void reply_cap_event(struct cap *c, int delta)
+/* The last capability to rp went while its caller waits: nobody can answer any more. */
+void reply_orphaned(struct reply *rp)
 {
-    struct reply *rp = container_of(c->obj, struct reply, obj);
-    /* c goes (its reference is dropped after this): the waiter's own and c's are all that is left. */
-    if (delta < 0 && rp->obj.refcount == 2 && !list_empty(&rp->waiter))
-        ipc_fail(list_first(&rp->waiter, struct thread, wait_link), VOS_ERR_NOT_FOUND);
+    ipc_fail(list_first(&rp->waiter, struct thread, wait_link), VOS_ERR_NOT_FOUND);
 }
 
-void reply_destroy(struct object *o)
+static void reply_destroy(struct object *o)
 {
     KASSERT(list_empty(&container_of(o, struct reply, obj)->waiter));
 }
+
+static void reply_type_cap_added(struct cap *c) { reply_cap_added(c); }
+static void reply_type_cap_removed(struct cap *c) { reply_cap_removed(c); }
+const struct object_type reply_type = { reply_destroy, reply_type_cap_added, reply_type_cap_removed };
 
 /* t is dead: the slots it kept for reply tokens and capabilities go back to its space (which outlives it). */
 void ipc_thread_kill(struct thread *t)
@@ -79,15 +80,13 @@ void ipc_thread_destroy(struct thread *t)
  */
 static void spend_token(struct thread *self, struct cap *tok)
 {
-    if (self->ipc.parked || !cap_is_lone_root(tok)) {
+    if (self->ipc.parked || tok->parent || tok->first_child) {
         cap_delete(tok);
         return;
     }
-    struct object *obj = tok->obj;
-    ipc_cap_removed(tok); /* what cap_delete does first: a caller still waiting learns NotFound */
-    cap_slot_park(tok);
+    reply_cap_removed(tok); /* the hook cap_delete runs first: a caller still waiting learns NotFound */
+    object_put(cap_delete_root_to_parked_unhooked(tok));
     self->ipc.parked = tok;
-    object_put(obj);
 }
 
 /*

@@ -8,7 +8,7 @@
  * is the one way out of the kernel, and it decides who runs.
  */
 #include "device.h"
-#include "process.h"
+#include "sched.h"
 #include "syscall_support.h"
 
 struct sched_cpu sched_cpu;
@@ -74,17 +74,8 @@ void sched_leave_vspace(struct vspace *vs)
     }
 }
 
-void sched_wait(struct thread *t, struct list *queue, uint64_t timeout_ns, long timeout_result)
+void sched_sleep(struct thread *t, uint64_t timeout_ns)
 {
-    sched_block(t);
-    if (current == t)
-        sched_set_current(NULL);
-    if (queue)
-        list_add_tail(queue, &t->wait_link);
-    t->timeout_result = timeout_result;
-    t->wake_at = 0;
-    if (timeout_ns == VOS_TIMEOUT_INFINITE)
-        return;
     uint64_t now = arch_time_ns();
     t->wake_at = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
     struct list *it, *tmp;
@@ -97,34 +88,20 @@ void sched_wait(struct thread *t, struct list *queue, uint64_t timeout_ns, long 
         arm(t->wake_at); /* wake on time, not at the end of the slice */
 }
 
-void sched_unwait(struct thread *t)
-{
-    if (t->wait_link.next)
-        list_del(&t->wait_link);
-    if (t->timer_link.next)
-        list_del(&t->timer_link);
-    t->wake_at = 0;
-}
-
-void sched_wake(struct thread *t)
-{
-    sched_unwait(t);
-    sched_ready(t);
-}
-
 /*
  * The IPC hand-off (kernel/channel.c): the caller has blocked, the
- * receiver it woke runs on the rest of its time slice.  No run queue is
- * touched; sched_return_to_user still yields to a higher priority.
+ * receiver it woke runs on the rest of its time slice, unless a higher
+ * priority is ready: then the receiver waits its turn in the run queue.
  */
 void sched_switch_to(struct thread *t)
 {
-    if (current && current->state == THREAD_RUNNING)
-        sched_ready(current);
+    KASSERT_DEBUG(!current);
     sched_unwait(t);
-    t->state = THREAD_RUNNING;
-    sched_set_current(t);
-    sched_use_vspace(&t->proc->vspace);
+    if ((uint64_t)ready_bitmap >> (t->priority + 1)) {
+        sched_ready(t);
+        return;
+    }
+    sched_run(t); /* kernel_entry_syscall returns t's frame: the arch enters it (arch.h) */
 }
 
 static void expire_sleepers(uint64_t now)
@@ -152,7 +129,7 @@ void sched_tick(void)
     expire_sleepers(now);
     if (now >= slice_end) {
         /* Time is up: the running thread goes to the back of its queue. */
-        if (current && current->state == THREAD_RUNNING && (ready_bitmap >> current->priority)) {
+        if (current && (ready_bitmap >> current->priority)) { /* a non-NULL current is RUNNING (sched.h) */
             sched_ready(current);
             sched_set_current(NULL);
         }
@@ -173,18 +150,16 @@ void sched_return_to_user(void)
         sched_resume_frame = &t->frame;
         arch_enter_user(&t->frame);
     }
-    if (t && t->state == THREAD_RUNNING)
-        sched_ready(t); /* preempted by a higher priority */
+    if (t)
+        sched_ready(t); /* preempted by a higher priority (a non-NULL current is RUNNING) */
     while (!ready_bitmap) {
         sched_set_current(NULL);
         arch_idle_wait();
         sched_tick();
         console_poll_input();
     }
-    t = pick();
-    t->state = THREAD_RUNNING;
-    current = t;
-    sched_resume_frame = &t->frame; /* the highest priority: nothing ready outranks it */
-    sched_use_vspace(&t->proc->vspace);
-    arch_enter_user(&t->frame);
+    arch_enter_user(sched_run(pick())); /* the highest priority: nothing ready outranks it */
 }
+
+/* The arch's way in after a syscall that switches (arch.h) is the scheduler itself: no layer between. */
+void kernel_syscall_switch(void) __attribute__((alias("sched_return_to_user")));

@@ -22,11 +22,7 @@ struct trap_frame *kernel_entry_syscall(struct trap_frame *f)
         syscall_check_error(self->syscall_nr, err);
         syscall_return_error(f, err);
     }
-    KASSERT_DEBUG(!sched_resume_frame || (sched_resume_frame == f && sched_caller_continues(current)));
+    /* f (the caller goes on), another thread's (an IPC switch: sched_switch_to), or NULL: the scheduler decides. */
+    KASSERT_DEBUG(!sched_resume_frame || (sched_resume_frame == &current->frame && sched_caller_continues(current)));
     return sched_resume_frame;
-}
-
-void kernel_syscall_switch(void)
-{
-    sched_return_to_user();
 }

@@ -85,7 +85,7 @@ void thread_reap(struct thread *t)
         object_put(&t->obj);
 }
 
-void thread_destroy(struct object *o)
+static void thread_destroy(struct object *o)
 {
     /* object_put frees it and releases the owner's charge; the arch may hold state for it. */
     arch_frame_release(&container_of(o, struct thread, obj)->frame);
@@ -102,6 +102,8 @@ void kernel_thread_free(struct trap_frame *f, void *p, size_t size)
 {
     kmem_free_for(container_of(f, struct thread, frame)->proc, p, size);
 }
+
+const struct object_type thread_type = { .destroy = thread_destroy };
 
 /* For arches that keep no lazy per-thread state. */
 __attribute__((weak)) void arch_frame_release(struct trap_frame *f)

@@ -11,12 +11,6 @@ static const char *access_name(unsigned access)
     return access & VOS_PROT_WRITE ? "write" : access & VOS_PROT_EXEC ? "execute" : "read";
 }
 
-void process_kill(struct process *p, uint64_t reason, uaddr_t addr, const char *what)
-{
-    kprintf("[kernel] process %lu (%s) killed: %s\n", (unsigned long)p->obj.id, p->name, what);
-    process_exit(p, reason, addr);
-}
-
 void kernel_entry_page_fault(struct trap_frame *f, uaddr_t addr, unsigned access)
 {
     struct process *p = current->proc;

@@ -22,6 +22,7 @@
 #include "object.h"
 #include "process.h"
 #include "vspace.h"
+#include "xlat.h"
 
 /*
  * Spare region records.  Every mmap makes one and every munmap drops one;
@@ -124,6 +125,7 @@ static bool valid_range(uaddr_t va, uint64_t len)
 
 static void unmap_pages(struct vspace *vs, struct region *r, uaddr_t start, uaddr_t end)
 {
+    xlat_invalidate(vs); /* pages and the region may go: what was remembered of them goes */
     for (uaddr_t va = start; va < end && r->mapped_max; va += PAGE_SIZE) {
         paddr_t pa = arch_vspace_unmap(&vs->arch, va);
         if (pa)
@@ -292,7 +294,6 @@ long vspace_unmap(struct vspace *vs, uaddr_t va, uint64_t len)
         if (s->end > end && !split(vs, s, end))
             return vs->alloc_err;
     }
-    vs->shrinks++;
     while (r && r->start < end) {
         struct region *next = next_region(vs, r);
         region_free(vs, r, true);
@@ -318,9 +319,9 @@ long vspace_protect(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot)
         err = split_at(vs, va + len);
     if (err)
         return err;
-    vs->shrinks++;
     for (uaddr_t a = va; a < va + len;) {
         struct region *r = vspace_find(vs, a);
+        xlat_invalidate(vs); /* r may lose a permission: what was remembered of it goes */
         r->prot = prot;
         for (uaddr_t p = r->start; p < r->end && r->mapped_max; p += PAGE_SIZE)
             arch_vspace_protect(&vs->arch, p, prot); /* absent lazy pages: nothing to change */

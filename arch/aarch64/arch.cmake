@@ -4,7 +4,6 @@ set(_a ${CMAKE_CURRENT_LIST_DIR})
 # No FP/SIMD in the kernel's code: the FP/SIMD registers always hold a user
 # thread's state, switched lazily (fp.c); fp.S alone saves and loads them.
 target_compile_options(vos_kernel_opts INTERFACE -mgeneral-regs-only -mcmodel=small)
-target_compile_definitions(vos_kernel_opts INTERFACE VOS_KERNEL_BULK_COPY)
 target_include_directories(vos_kernel_opts INTERFACE ${_a})
 
 set(VOS_ARCH_KERNEL_SOURCES

@@ -206,13 +206,16 @@ el0_svc:
     mov     sp, x1
     str     x0, [sp, #-16]!             // the frame, for svc_switch
     bl      kernel_entry_syscall
-    cbz     x0, svc_switch
+    ldr     x9, [sp]                    // our frame
+    cmp     x0, x9
+    b.ne    svc_switch
     mov     sp, x0                      // SP_EL1 = frame again
     return_from_svc sp
 
+// Another thread runs next (x0: its frame, or NULL for the scheduler): ours, x9, gets the live registers.
 svc_switch:
-    ldr     x0, [sp]
-    store_kept_all x0
+    store_kept_all x9
+    cbnz    x0, arch_enter_user
     b       kernel_syscall_switch
 
 /*

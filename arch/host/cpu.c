@@ -128,8 +128,9 @@ static _Noreturn void kernel_start(void)
             syscall_message_copy(next, e.frame); /* what a CPU's message registers do */
             arch_enter_user(next);
         }
-        if (kernel_entry_syscall(e.frame) == e.frame)
-            arch_enter_user(e.frame);
+        struct trap_frame *next = kernel_entry_syscall(e.frame);
+        if (next)
+            arch_enter_user(next); /* the caller, or the thread an IPC switch chose */
         kernel_syscall_switch();
     case ENTRY_PAGE_FAULT: kernel_entry_page_fault(e.frame, e.arg0, (unsigned)e.arg1);
     case ENTRY_EXCEPTION: kernel_entry_exception(e.frame, (unsigned)e.arg0, e.arg1);

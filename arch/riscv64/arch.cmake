@@ -5,8 +5,6 @@ set(VOS_RISCV64_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 target_compile_options(vos_kernel_opts INTERFACE
   -march=rv64imac -mabi=lp64 -mcmodel=medany -mno-relax)
-# The kernel's memcpy copies large blocks with the vector unit when there is one (page.c).
-target_compile_definitions(vos_kernel_opts INTERFACE VOS_KERNEL_BULK_COPY)
 set(VOS_ARCH_KERNEL_SOURCES
   ${VOS_RISCV64_DIR}/entry.S
   ${VOS_RISCV64_DIR}/machine.c

@@ -158,19 +158,20 @@ trap_entry:
     sd a1, FRAME_SP(a0)
     ld sp, FRAME_KSTACK(a0)
     call kernel_entry_syscall
-    beqz a0, syscall_switch
+    csrr t0, sscratch           /* our frame */
+    bne a0, t0, syscall_switch
     ld sp, FRAME_SP(a0)
     load_saved_rest a0
     ld a0, FRAME_A0(a0)
     clear_clobbers
     sret
 
-/* Another thread runs next: the caller's live registers go into its frame. */
+/* Another thread runs next (a0: its frame, or NULL for the scheduler): the caller's live registers go into t0, its frame. */
 syscall_switch:
-    csrr t0, sscratch
     csrr t1, sepc
     sd t1, FRAME_SEPC(t0)
     store_kept t0
+    bnez a0, arch_enter_user
     j kernel_syscall_switch
 
 /*

@@ -33,7 +33,7 @@ void riscv_page_init(const void *dtb)
     riscv_v_init(has_vector);
 }
 
-/* The kernel's memcpy for large copies (libsys/src/string.c): all of them, or none without V. */
+/* The kernel's memcpy for large copies (arch.h): all of them with the vector unit, or none without V. */
 size_t arch_memcpy_bulk(void *dst, const void *src, size_t n)
 {
     if (!has_vector)

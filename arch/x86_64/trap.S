@@ -42,8 +42,8 @@ syscall_entry:
     cmp $SYSCALL_MESSAGE_COUNT, %rcx
     jb syscall_ipc
     call kernel_entry_syscall
-    test %rax, %rax                 /* the caller continues: its rip, saved */
-    jz syscall_switch               /* above, is canonical (ARCH_USER_TOP) */
+    cmp %gs:PCPU_FRAME, %rax        /* the caller continues: its rip, saved */
+    jne syscall_switch              /* above, is canonical (ARCH_USER_TOP) */
     mov TF_RIP(%rax), %rcx
     mov TF_RFLAGS(%rax), %r11
     load_saved_rest %rax
@@ -52,11 +52,14 @@ syscall_entry:
     swapgs
     sysretq
 
-/* Another thread runs next: what C kept goes into the frame. */
+/* Another thread runs next (rax: its frame, or NULL for the scheduler): what C kept goes into ours. */
 syscall_switch:
     mov %gs:PCPU_FRAME, %rdi
     store_kept %rdi
-    jmp kernel_syscall_switch
+    test %rax, %rax
+    jz kernel_syscall_switch
+    mov %rax, %rdi
+    jmp arch_enter_user
 
 /*
  * The message syscalls (the IPC register fast path, kernel/include/arch.h).

@@ -89,6 +89,13 @@ void *arch_phys_to_virt(paddr_t pa);
 paddr_t arch_virt_to_phys(const void *va);
 /* Zero one page-aligned 4 KiB page (fresh frames): the fastest way the CPU has. */
 void arch_page_zero(void *page);
+/*
+ * The kernel's memcpy (kernel/string.c) for n >= 256 bytes: copy a prefix
+ * of the n bytes the fastest way the CPU has (riscv64's vector unit,
+ * aarch64's SIMD registers after saving their owner's state, x86_64's
+ * `rep movsq`) and return its length, which may be 0; memcpy copies the rest.
+ */
+size_t arch_memcpy_bulk(void *dst, const void *src, size_t n);
 
 /* ---- address spaces ------------------------------------------------- */
 
@@ -172,12 +179,15 @@ _Noreturn void kernel_main(struct boot_info *bi);
  *
  * Returns f when the caller continues at once: the arch reloads from f
  * what it saved (the results are there now), clears any clobbered register
- * that could hold kernel data, and returns to user mode.  Returns NULL when
- * another thread runs next: the arch stores the live callee-saved
- * registers into f (it stays valid memory even if the thread has died) and
- * calls kernel_syscall_switch().  The kernel never changes the user pc of
- * a continuing caller, so an arch may leave it in its CSR meanwhile and
- * write it into f only on the way to kernel_syscall_switch().
+ * that could hold kernel data, and returns to user mode.  Otherwise
+ * another thread runs next, and the arch first stores the live
+ * callee-saved registers (and the user pc, if it left it in its CSR) into
+ * f, which stays valid memory even if the thread has died.  Then, if it
+ * returned another thread's frame n (an IPC switch has chosen it), the
+ * arch enters n with arch_enter_user(n); if it returned NULL, it calls
+ * kernel_syscall_switch(), where the scheduler chooses.  The kernel never
+ * changes the user pc of a continuing caller, so an arch may leave it in
+ * its CSR meanwhile.
  */
 struct trap_frame *kernel_entry_syscall(struct trap_frame *f);
 _Noreturn void kernel_syscall_switch(void);
@@ -197,8 +207,8 @@ _Noreturn void kernel_syscall_switch(void);
  *    caller's reaches n.
  *  - It returns NULL, having changed nothing: the arch saves the whole
  *    context into f, message registers included, and calls
- *    kernel_entry_ipc(f), which returns the frame to enter with
- *    arch_enter_user(), restoring all of it.
+ *    kernel_entry_ipc(f), which returns the frame to enter (f, or another
+ *    thread's) with arch_enter_user(), restoring all of it.
  *
  * A thread that blocked on the first road has its kept registers, pc and
  * sp in its frame, and stale values of its own in the others; whoever wakes

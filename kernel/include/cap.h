@@ -98,22 +98,19 @@ static inline uint64_t cap_key_freed(uint64_t token)
 }
 
 /*
- * The IPC fast path's reply capabilities (kernel/ipc_fast.c): a root made
- * from the free list only (NULL when that is empty or the quota is used
- * up), and the deletion of a root without children.  Neither calls the IPC
- * hooks; the caller does their accounting.  Everything else uses
- * cap_insert and cap_delete.
- *
- * A server answers and waits again in one trap, and its next reply
- * capability needs a slot at once: so a spent one is *parked* with the
- * thread instead of going back to the free list.  A parked slot looks free
- * (no object, a free key: no token reaches it) but stays counted in used
- * and is on no list; cap_slot_unpark_root fills it again, and
- * cap_slot_unpark gives it back to the free list (the thread dies).
+ * A slot taken now for a capability that must not fail to arrive later (a
+ * receive's reply token or transferred capability, docs/abi.md "IPC"): it is
+ * *parked* (it looks free: no object, a free key, no token reaches it; but
+ * it stays counted in used and is on no list) until cap_insert_reserved
+ * fills it, or cap_slot_unpark gives it back to the free list.  VOS_OK,
+ * RESOURCE_EXHAUSTED (the space's quota) or OUT_OF_MEMORY (a new table page).
  */
+long cap_slot_reserve(struct cspace *cs, struct cap **out);
+void cap_slot_unpark(struct cap *c);
 _Static_assert(VOS_CAP_GENERATION_SHIFT + VOS_CAP_GENERATION_BITS < 64 &&
                    VOS_CAP_RESERVED_MASK == ~0ull << (VOS_CAP_GENERATION_SHIFT + VOS_CAP_GENERATION_BITS),
                "the reserved bits sit right above the generation, so a wrapped generation sets one");
+/* The slot of c becomes parked, with a new generation (no old token reaches what fills it next). */
 static inline void cap_slot_park(struct cap *c)
 {
     uint64_t key = c->key + (1ull << VOS_CAP_GENERATION_SHIFT);
@@ -122,43 +119,52 @@ static inline void cap_slot_park(struct cap *c)
     c->key = key ^ CAP_KEY_FREE;
     c->obj = NULL; /* rights are left: a free slot's are never read, and whatever fills it sets them */
 }
-static inline struct cap *cap_slot_unpark_root(struct cap *c, struct object *obj, uint32_t rights)
-{
-    c->key ^= CAP_KEY_FREE;
-    c->obj = obj;
-    c->rights = rights;
-    object_get(obj);
-    return c;
-}
-void cap_slot_unpark(struct cap *c);
-static inline struct cap *cap_insert_root_fast(struct cspace *cs, struct object *obj, uint32_t rights)
-{
-    if (!cs->free_head || cs->used >= cs->quota)
-        return NULL;
-    struct cap *c = slot_at(cs, cs->free_head);
-    cs->free_head = c->next_free;
-    c->key ^= CAP_KEY_FREE; /* the slot's token is its key now; free slots have no links */
-    cs->used++;
-    c->obj = obj;
-    c->rights = rights;
-    c->space = cs;
-    object_get(obj);
-    return c;
-}
-void cap_slot_release(struct cap *c);
+
 /*
- * A slot taken now for a capability that must not fail to arrive later (a
- * receive's reply token or transferred capability, docs/abi.md "IPC"): it is
- * parked (counted in used, on no list) until cap_insert_reserved fills it,
- * or cap_slot_unpark gives it back.  VOS_OK, RESOURCE_EXHAUSTED (the space's
- * quota) or OUT_OF_MEMORY (a new table page).
+ * The per-type capability hooks (object.h's object_types): cap_insert,
+ * cap_insert_reserved and cap_delete call them; the hook-free variants
+ * below do not, and their caller does the type's accounting itself.
  */
-long cap_slot_reserve(struct cspace *cs, struct cap **out);
-struct cap *cap_insert_reserved(struct cap *slot, struct object *obj, uint64_t rights, struct cap *parent);
-static inline bool cap_is_lone_root(const struct cap *c) { return !c->parent && !c->first_child; }
+static inline void cap_hook_added(struct cap *c)
+{
+    const struct object_type *t = object_types[c->obj->type];
+    if (t && t->cap_added)
+        t->cap_added(c);
+}
+static inline void cap_hook_removed(struct cap *c)
+{
+    const struct object_type *t = object_types[c->obj->type];
+    if (t && t->cap_removed)
+        t->cap_removed(c);
+}
 
 /* New capability in cs to obj, child of parent (NULL for a root). */
 long cap_insert(struct cspace *cs, struct object *obj, uint64_t rights, struct cap *parent, struct cap **out);
+/* Fill the parked slot (cap_slot_reserve) with a capability to obj, child of parent: cannot fail. */
+struct cap *cap_insert_reserved(struct cap *slot, struct object *obj, uint64_t rights, struct cap *parent);
+/* cap_insert_reserved for a root, without the type's hook (the IPC fast path's reply token). */
+static inline struct cap *cap_insert_reserved_root_unhooked(struct cap *slot, struct object *obj, uint32_t rights)
+{
+    slot->key ^= CAP_KEY_FREE; /* the slot's token is its key now */
+    slot->obj = obj;
+    slot->rights = rights;
+    object_get(obj);
+    return slot;
+}
+/*
+ * Delete c, a root without children, and keep its slot parked for the
+ * next cap_insert_reserved (a server's next reply token), without the
+ * type's hook: cap_delete's work for such a capability, bar the free list
+ * and the reference, which the caller drops (object_put, or
+ * object_put_not_last where it knows another holder).  Returns the object.
+ */
+static inline struct object *cap_delete_root_to_parked_unhooked(struct cap *c)
+{
+    struct object *obj = c->obj;
+    KASSERT_DEBUG(!c->parent && !c->first_child);
+    cap_slot_park(c);
+    return obj;
+}
 long cap_derive(struct cspace *cs, struct cap *parent, uint64_t rights, struct cap **out);
 void cap_delete(struct cap *c);           /* this capability only; its children move to its parent */
 void cap_revoke(struct cap *c);           /* every descendant, in every space */

@@ -37,6 +37,7 @@ struct channel {
 struct reply {
     struct object obj;
     struct list waiter;     /* the caller, while it waits for this reply (wait_link) */
+    uint32_t caps;          /* capabilities naming it */
 };
 
 /* A sent message queued at an endpoint; charged to the sender. */
@@ -107,6 +108,39 @@ static inline struct cap *ipc_take_reserved(struct cap **slot, struct object *ob
     *slot = NULL;
     return cap_insert_reserved(c, obj, rights, parent);
 }
+/* The reply object's capability count (reply.c), for the fast path's hook-free token (cap.h). */
+static inline void reply_cap_added(struct cap *c)
+{
+    container_of(c->obj, struct reply, obj)->caps++;
+}
+void reply_orphaned(struct reply *rp);
+static inline void reply_cap_removed(struct cap *c)
+{
+    struct reply *rp = container_of(c->obj, struct reply, obj);
+    if (!--rp->caps && !list_empty(&rp->waiter))
+        reply_orphaned(rp);
+}
+/* reply_cap_removed once the waiter has been answered (nobody to fail: the fast path calls nothing). */
+static inline void reply_cap_removed_answered(struct cap *c)
+{
+    struct reply *rp = container_of(c->obj, struct reply, obj);
+    KASSERT_DEBUG(rp->caps && list_empty(&rp->waiter));
+    rp->caps--;
+}
+/*
+ * The reply token for caller's call into r's reserved reply slot: a root,
+ * to a reply object, so its type's hook is reply_cap_added, called here
+ * directly (as the fast path does) rather than through the type table.
+ */
+static inline struct cap *ipc_take_reply_token(struct thread *r, struct thread *caller)
+{
+    struct cap *c = r->ipc.parked;
+    KASSERT(c); /* the invariant above */
+    r->ipc.parked = NULL;
+    cap_insert_reserved_root_unhooked(c, &caller->ipc.reply->obj, VOS_RIGHT_ALL);
+    reply_cap_added(c);
+    return c;
+}
 /* r's receive succeeded with *res: its result words (a register receive has no capability word). */
 static inline void ipc_receive_result(struct thread *r, const struct vos_ipc_receive_result *res)
 {
@@ -122,32 +156,10 @@ struct cspace *ipc_transit(void);
 uint64_t ipc_transit_reserve(void);     /* bytes the transit space's tables can ever take */
 uint64_t ipc_transit_unspent(void);     /* of those, bytes not taken yet: free, but promised */
 
-/* endpoint.c */
-void endpoint_cap_event(struct cap *c, int delta);
 /* channel.c */
-void channel_cap_removed(struct cap *c);
 void call_src(struct thread *t, struct ipc_src *s, ipc_words_t w);
 /* reply.c */
 long reply_prepare(struct thread *t);
 long reply_send(struct thread *self, struct cap *reply_token, const struct ipc_src *s);
-void reply_cap_event(struct cap *c, int delta);
 void ipc_thread_kill(struct thread *t);
 void ipc_thread_destroy(struct thread *t);
-
-void ipc_cap_event(struct cap *c, int delta);
-
-/* Hooks for cspace.c: every IPC capability created or deleted is counted. */
-static inline bool ipc_cap_type(const struct cap *c)
-{
-    return c->obj->type >= VOS_OBJ_ENDPOINT && c->obj->type <= VOS_OBJ_REPLY;
-}
-static inline void ipc_cap_added(struct cap *c)
-{
-    if (ipc_cap_type(c))
-        ipc_cap_event(c, +1);
-}
-static inline void ipc_cap_removed(struct cap *c)
-{
-    if (ipc_cap_type(c))
-        ipc_cap_event(c, -1);
-}

@@ -42,15 +42,34 @@ static inline void object_put(struct object *o) /* destroys and frees at zero */
     if (!--o->refcount)
         object_destroy(o);
 }
+/* object_put where another reference is known to remain (so the caller's code holds no call). */
+static inline void object_put_not_last(struct object *o)
+{
+    KASSERT_DEBUG(o->refcount > 1);
+    o->refcount--;
+}
 struct object *object_find(uint32_t type, uint64_t id);
 
-/* Per-type destructors called by object_put before the memory is freed. */
-void process_destroy(struct object *o);
-void thread_destroy(struct object *o);
-void memobj_destroy(struct object *o);
-void device_destroy(struct object *o);
-void endpoint_destroy(struct object *o); /* IPC: endpoint.c, channel.c, reply.c */
-void channel_destroy(struct object *o);
-void reply_destroy(struct object *o);
+struct cap;
+
+/*
+ * What differs between object types, one entry per type (object_types in
+ * object.c, indexed by VOS_OBJ_*; each entry is defined in its object's
+ * file).  A missing entry or a NULL function is a no-op.
+ *
+ *  destroy      the last reference went: release what the object holds
+ *               (object_put frees its memory afterwards);
+ *  cap_added    a capability to the object was made (cspace.c, cap_fill);
+ *  cap_removed  a capability to it is about to go (cspace.c, cap_delete,
+ *               and the hook-free deletions' callers): it is still live.
+ */
+struct object_type {
+    void (*destroy)(struct object *o);
+    void (*cap_added)(struct cap *c);
+    void (*cap_removed)(struct cap *c);
+};
+extern const struct object_type *const object_types[VOS_OBJ_COUNT];
+
+extern const struct object_type process_type, thread_type, memobj_type, endpoint_type, channel_type, reply_type;
 
 /* Kernel-memory quotas: quota_charge and quota_release are in process.h (who pays for what: kmem.c). */

@@ -16,7 +16,7 @@ struct vspace {
     struct process *owner;  /* charged for its frames, page tables and region records (kmem.c) */
     struct list regions;    /* struct region, sorted by start, disjoint */
     uint64_t anon_pages;    /* anonymous frames mapped (and charged) */
-    uint64_t shrinks;       /* counts unmaps and protects: checked ranges may have lost access */
+    uint64_t shrinks;       /* bumped by unmaps and protects: xlat.h's remembered answers go stale */
     struct region *hint;    /* NULL or a region near the last operation: lookups start there */
     struct region *spare;   /* dropped region records kept for the next map (linked through link.next) */
     unsigned spare_count;

@@ -1,20 +1,11 @@
 /*
- * string.c — the few libc functions compilers call on their own.  Used by
- * user programs and by the freestanding kernel (the host build uses libc).
+ * string.c — the few libc functions compilers call on their own, for user
+ * programs (the kernel has its own: kernel/string.c).
  */
 #include <stddef.h>
 #include <stdint.h>
 
 int strcmp(const char *a, const char *b);
-
-#ifdef VOS_KERNEL_BULK_COPY
-/*
- * Kernels whose arch copies large blocks with registers user code cannot
- * see (riscv64's vector unit, aarch64's SIMD registers; arch/<arch>/):
- * copies a prefix of the n >= 256 bytes and returns its length.
- */
-size_t arch_memcpy_bulk(void *dst, const void *src, size_t n);
-#endif
 
 static inline __attribute__((always_inline)) void *copy(void *dst, const void *src, size_t n)
 {
@@ -52,28 +43,8 @@ static inline __attribute__((always_inline)) void *copy(void *dst, const void *s
     return dst;
 }
 
-#ifdef VOS_KERNEL_BULK_COPY
-/*
- * Out of line and tail-called, so that small copies stay a leaf function.
- * (The empty asm hides that the result is dst: knowing it, the compiler
- * would keep dst across a plain call instead of tail-calling.)
- */
-static __attribute__((noinline)) void *copy_large(void *dst, const void *src, size_t n)
-{
-    size_t done = arch_memcpy_bulk(dst, src, n);
-    if (done < n)
-        copy((char *)dst + done, (const char *)src + done, n - done);
-    __asm__("" : "+r"(dst));
-    return dst;
-}
-#endif
-
 void *memcpy(void *dst, const void *src, size_t n)
 {
-#ifdef VOS_KERNEL_BULK_COPY
-    if (n >= 256)
-        return copy_large(dst, src, n);
-#endif
     return copy(dst, src, n);
 }
 

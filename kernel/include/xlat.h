@@ -1,0 +1,69 @@
+/*
+ * xlat.h — what the kernel remembers about user address spaces
+ * (kernel/xlat.c): translations of user pages to their direct-map
+ * addresses, per process, and the receive buffer last found writable, per
+ * thread.
+ *
+ * Invariant: a remembered answer carries the vspace.shrinks count it was
+ * found under, and is used only while that count is unchanged.  A present
+ * page's frame and permissions, and a region's existence and permissions,
+ * change only by unmapping or protecting, and vspace.c bumps the count
+ * inside those operations (xlat_invalidate in unmap_pages and in the
+ * protect loop), the one invalidation point; mapping more never makes an
+ * answer wrong.
+ */
+#pragma once
+
+#include "vspace.h"
+
+struct process;
+
+/* One remembered translation: user page -> direct-map address. */
+struct xlat {
+    uaddr_t page;
+    uint64_t shrinks;       /* UINT64_MAX: empty (xlat_init) */
+    intptr_t delta;         /* direct-map address minus user address */
+    uint64_t unused;        /* a power-of-two size: indexing is a shift */
+};
+#define XLAT_ENTRIES 8      /* [4 * writing + page number mod 4] */
+
+/* vs may have lost a mapping or a permission: every answer remembered for it is stale. */
+static inline void xlat_invalidate(struct vspace *vs)
+{
+    vs->shrinks++;
+}
+
+void xlat_init(struct xlat *x); /* XLAT_ENTRIES empty ones */
+
+/*
+ * vspace_direct (va's direct-map address if its page is present with the
+ * single permission need, else NULL) remembering the last pages read and
+ * written, four each, by page number: IPC copies and spilled syscall
+ * arguments touch the same buffers call after call, and a hit costs a few
+ * instructions instead of a page-table walk.  The miss is out of line.
+ */
+void *process_direct_miss(struct process *p, uaddr_t va, unsigned need);
+/* Only the remembered answer: NULL when it would take a walk. */
+static inline void *xlat_lookup(struct xlat *xlat, struct vspace *vs, uaddr_t va, unsigned need)
+{
+    uaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+    struct xlat *x = &xlat[(need == VOS_PROT_WRITE) * 4 + ((page / PAGE_SIZE) & 3)];
+    return x->page == page && x->shrinks == vs->shrinks ? (char *)(va + x->delta) : NULL;
+}
+
+/*
+ * A range found mapped writable (the receive buffer a server passes call
+ * after call), while vspace.shrinks is still `shrinks`.
+ */
+struct checked_range {
+    uaddr_t va;
+    uint64_t len, shrinks;
+};
+/* ipc_check_range(vs, va, n, WRITE), remembering a success in *c (the miss is out of line). */
+long checked_range_write_miss(struct checked_range *c, struct vspace *vs, uaddr_t va, uint64_t n);
+static inline long checked_range_write(struct checked_range *c, struct vspace *vs, uaddr_t va, uint64_t n)
+{
+    if (va == c->va && n == c->len && vs->shrinks == c->shrinks)
+        return VOS_OK;
+    return checked_range_write_miss(c, vs, va, n);
+}

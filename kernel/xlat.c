@@ -1,0 +1,32 @@
+/*
+ * xlat.c — the remembered answers about user address spaces (xlat.h
+ * states the invariant: each is used only while vspace.shrinks is the
+ * count it was found under).
+ */
+#include "ipc.h"
+#include "xlat.h"
+
+void xlat_init(struct xlat *x)
+{
+    for (unsigned i = 0; i < XLAT_ENTRIES; i++)
+        x[i].shrinks = UINT64_MAX; /* empty: matches no count, so not even page 0 */
+}
+
+__attribute__((noinline)) void *process_direct_miss(struct process *p, uaddr_t va, unsigned need)
+{
+    uaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
+    char *k = vspace_direct(&p->vspace, page, need);
+    if (!k)
+        return NULL;
+    p->xlat[(need == VOS_PROT_WRITE) * 4 + ((page / PAGE_SIZE) & 3)] =
+        (struct xlat){ page, p->vspace.shrinks, (intptr_t)k - (intptr_t)page, 0 };
+    return k + (va - page);
+}
+
+long checked_range_write_miss(struct checked_range *c, struct vspace *vs, uaddr_t va, uint64_t n)
+{
+    long err = ipc_check_range(vs, va, n, VOS_PROT_WRITE);
+    if (!err)
+        *c = (struct checked_range){ va, n, vs->shrinks };
+    return err;
+}
