@@ -15,14 +15,20 @@
 #define GICC_EOIR 0x10
 #define GIC_SPURIOUS 1023
 
-static void gic_enable(unsigned irq)
+/* Priority and target (CPU 0) of irq: once, at boot. */
+static void gic_route(unsigned irq)
 {
     volatile uint8_t *prio = (volatile uint8_t *)&MMIO32(GICD_PA + GICD_IPRIORITYR);
     volatile uint8_t *target = (volatile uint8_t *)&MMIO32(GICD_PA + GICD_ITARGETSR);
     prio[irq] = 0x80;
     if (irq >= 32)
         target[irq] = 1; /* CPU 0 */
-    MMIO32(GICD_PA + GICD_ISENABLER + 4 * (irq / 32)) = 1u << (irq % 32);
+}
+
+static void gic_enable(unsigned irq)
+{
+    gic_route(irq);
+    arch_irq_unmask(irq);
 }
 
 void aarch64_gic_init(void)
@@ -30,6 +36,10 @@ void aarch64_gic_init(void)
     MMIO32(GICD_PA + GICD_CTLR) = 1;
     MMIO32(GICC_PA + GICC_PMR) = 0xff;
     MMIO32(GICC_PA + GICC_CTLR) = 1;
+    for (unsigned spi = 32; arch_irq_valid(spi); spi++) { /* every SPI to CPU 0, masked until wanted */
+        arch_irq_mask(spi);
+        gic_route(spi);
+    }
     gic_enable(IRQ_VTIMER);
     gic_enable(IRQ_UART);
     aarch64_uart_init();
@@ -77,7 +87,7 @@ void arch_irq_mask(unsigned line)
 
 void arch_irq_unmask(unsigned line)
 {
-    gic_enable(line);
+    MMIO32(GICD_PA + GICD_ISENABLER + 4 * (line / 32)) = 1u << (line % 32); /* priority and target: set at boot */
 }
 
 unsigned arch_console_irq_line(void) { return IRQ_UART; }
