@@ -78,8 +78,10 @@ void irq_destroy(struct object *o)
     unbind(q);
     arch_irq_mask(q->line);
     held[q->line] = NULL;
-    if (q->line == arch_console_irq_line())
-        arch_irq_unmask(q->line); /* the kernel console reads it again */
+    if (q->line == arch_console_irq_line()) {
+        arch_console_irq_reclaim(); /* whatever the driver left enabled at the UART must not hold the line up */
+        arch_irq_unmask(q->line);   /* the kernel console reads it again */
+    }
 }
 
 static struct vos_ipc_receive_result notification(const struct irq *q, struct thread *r, struct ipc_src *s)

@@ -164,6 +164,7 @@ bool arch_irq_valid(unsigned line) { return line >= 1 && line < HOST_IRQ_LINES; 
 void arch_irq_mask(unsigned line) { line_masked[line] = true; }
 void arch_irq_unmask(unsigned line) { line_masked[line] = false; }
 unsigned arch_console_irq_line(void) { return HOST_CONSOLE_IRQ; }
+void arch_console_irq_reclaim(void) {}
 bool host_irq_masked(unsigned line) { return line_masked[line]; }
 
 void host_machine_irq_reset(void)

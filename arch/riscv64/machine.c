@@ -86,6 +86,7 @@ void arch_irq_unmask(unsigned line)
 }
 
 unsigned arch_console_irq_line(void) { return VIRT_UART_IRQ; }
+void arch_console_irq_reclaim(void) { *uart(UART_IER) = 1; /* received data available */ }
 
 /*
  * Claim the pending line: the console's (not held by a driver) is

@@ -120,6 +120,7 @@ bool arch_irq_valid(unsigned line) { return line < IOAPIC_LINES && line != 0 && 
 void arch_irq_mask(unsigned line) { redir_write(line, redir_low(line) | REDIR_MASKED); }
 void arch_irq_unmask(unsigned line) { redir_write(line, redir_low(line)); }
 unsigned arch_console_irq_line(void) { return COM1_GSI; }
+void arch_console_irq_reclaim(void) { outb(COM1 + UART_IER, 0x01); }
 
 /* The RX interrupt wakes an idle CPU. */
 void console_irq_init(void)

@@ -151,6 +151,8 @@ void arch_irq_unmask(unsigned line);
 /* The line of the kernel console's receive interrupt (IRQ_CONSOLE): the kernel
  * reads the UART on it until a driver takes the line (kernel/irq.c). */
 unsigned arch_console_irq_line(void);
+/* The kernel takes that line back from a driver: the UART interrupts as the kernel console wants (receive only). */
+void arch_console_irq_reclaim(void);
 /*
  * Physical device memory a driver may map: [pa, pa + size) lies inside the
  * machine's device windows and touches nothing the kernel drives itself
