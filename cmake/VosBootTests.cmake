@@ -135,10 +135,14 @@ function(vos_boot_tests_for_path)
     endforeach()
     # The cmocka suites in the guest, each the first process of its own kernel:
     # the syscalls (tests/utest), IPC (tests/ipc), isolation and exhaustion
-    # (tests/attack, docs/reliability.md).  Each passes only when cmocka
-    # reports no failure and the suite exits 0.
-    foreach(suite utest ipctest isolation exhaustion)
+    # (tests/attack, docs/reliability.md), drivers (tests/drivers; docs/abi.md,
+    # "Drivers").  Each passes only when cmocka reports no failure and the
+    # suite exits 0.
+    foreach(suite utest ipctest isolation exhaustion drivers)
       cmake_language(CALL ${P_COMMAND_FN} cmd kernel-${suite})
+      if(suite STREQUAL "drivers" AND NOT VOS_ARCH STREQUAL "x86_64")
+        list(APPEND cmd -device virtio-rng-device) # a device doing DMA (virtio-mmio)
+      endif()
       vos_boot_test(NAME ${suite}-${P_PATH} EXIT 0 TIMEOUT 600
                     EXPECT ${banner} "\\[  PASSED  \\] [0-9]+ test" "${suite}: done, 0 failed"
                     REJECT "\\[  FAILED  \\]" "\\[kernel\\] BUG"

@@ -39,6 +39,16 @@ struct object *object_find(uint32_t type, uint64_t id)
     return NULL;
 }
 
+void object_for_each(uint32_t type, void (*fn)(struct object *o, void *arg), void *arg)
+{
+    for (unsigned b = 0; b < TABLE_BUCKETS; b++)
+        for (struct object *o = table[b], *next; o; o = next) {
+            next = o->hash_next; /* fn may not free o: it holds a reference for us */
+            if (o->type == type)
+                fn(o, arg);
+        }
+}
+
 static void init(struct object *o, uint32_t type)
 {
     KASSERT(type < VOS_OBJ_COUNT);
@@ -74,6 +84,10 @@ const struct object_type *const object_types[VOS_OBJ_COUNT] = {
     [VOS_OBJ_ENDPOINT] = &endpoint_type,
     [VOS_OBJ_CHANNEL] = &channel_type,
     [VOS_OBJ_REPLY] = &reply_type,
+    /* VOS_OBJ_IRQ_CONTROL: one static object, never destroyed */
+    [VOS_OBJ_IRQ] = &irq_type,
+    [VOS_OBJ_DEVICE_MEMORY] = &devmem_type,
+    /* VOS_OBJ_IO_PORT: a range and nothing more */
 };
 
 void object_destroy(struct object *o)

@@ -189,6 +189,11 @@ void aarch64_uart_rx_irq(void)
     MMIO32(UART_PA + UART_ICR) = INT_RX;
 }
 
+void arch_console_irq_reclaim(void)
+{
+    MMIO32(UART_PA + UART_IMSC) = INT_RX; /* receive only, as the kernel console wants */
+}
+
 void aarch64_uart_init(void)
 {
     MMIO32(UART_PA + UART_ICR) = 0x7ff;

@@ -49,6 +49,8 @@ static inline void object_put_not_last(struct object *o)
     o->refcount--;
 }
 struct object *object_find(uint32_t type, uint64_t id);
+/* fn(o, arg) for every live object of type (slow: a walk of the table; for rare events). */
+void object_for_each(uint32_t type, void (*fn)(struct object *o, void *arg), void *arg);
 
 struct cap;
 
@@ -70,6 +72,7 @@ struct object_type {
 };
 extern const struct object_type *const object_types[VOS_OBJ_COUNT];
 
-extern const struct object_type process_type, thread_type, memobj_type, endpoint_type, channel_type, reply_type;
+extern const struct object_type process_type, thread_type, memobj_type, endpoint_type, channel_type, reply_type,
+    irq_type, devmem_type;
 
 /* Kernel-memory quotas: quota_charge and quota_release are in process.h (who pays for what: kmem.c). */
