@@ -83,6 +83,18 @@ function(vos_boot_tests_for_path)
     set_property(GLOBAL PROPERTY VOS_UTEST_ADDED TRUE)
     # The scripted shell session on the default image (vos_shell_session_test below).
     vos_shell_session_test(${P_PATH} "${banner}" ${P_COMMAND_FN})
+    # The console server dies (console-faulty faults on a request, mid-session)
+    # and init starts it again; the shell carries on with what it was typed.
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel-console-restart)
+    vos_boot_test(NAME console-restart-${P_PATH} EXIT 0 TIMEOUT 300 INPUT ${VOS_SHELL_TESTS}/restart.txt
+                  EXPECT ${banner} "vos> echo before the fault" "^before the fault"
+                         "\\[kernel\\] process 2 \\(console-faulty\\) killed: page fault"
+                         "init: console server \\(pid 2\\) killed: page fault at 0x8. restarted as pid [0-9]+"
+                         "vos> echo after the restart" "^after the restart" "hello"
+                         "\\[pid [0-9]+ hello exited with code 0\\]"
+                         "shell: powering off" "init: shell exited with code 0. powering off"
+                  REJECT "shell: end of input" "\\[kernel\\] BUG"
+                  COMMAND ${cmd})
     # The in-guest suites, each the first process of its own kernel: the
     # syscalls (userland/utest), IPC (userland/ipctest), memory exhaustion and
     # quotas (userland/memtest).

@@ -17,6 +17,19 @@
 static vos_dev_t dev;
 static vos_ep_t ep;
 
+#ifdef CONSOLE_FAULT_AT
+/* console-faulty, the restart test's first server (cmake/VosBootTests.cmake):
+ * it dies of a page fault on its CONSOLE_FAULT_AT-th request, before acting on it. */
+static void fault_when_due(void)
+{
+    static unsigned requests;
+    if (__atomic_add_fetch(&requests, 1, __ATOMIC_RELAXED) == CONSOLE_FAULT_AT)
+        *(volatile int *)(uintptr_t)8 = 0;
+}
+#else
+static void fault_when_due(void) {}
+#endif
+
 static int serve(void *unused)
 {
     (void)unused;
@@ -34,6 +47,7 @@ static int serve(void *unused)
         }
         if (st)
             continue;
+        fault_when_due();
         uint64_t n = 0;
         if (m.len >= 1 && buf[0] == VOS_CONSOLE_WRITE) {
             vos_mem_write(VOS_ANY(dev), buf + 1, m.len - 1, 0, NULL);
