@@ -59,11 +59,13 @@ endfunction()
 # vos_shell_session_test(<path> <banner regex> <command fn>): boot the default
 # image with userland/shell/tests/session.txt on the serial input (help, ps,
 # caps, every demo, bad commands, poweroff) and check the shell's answers.
+# Least privilege: the shell's `caps` must show nothing of the UART (no
+# device, device_memory, io_port, irq or irq_control capability).
 function(vos_shell_session_test path banner command_fn)
   cmake_language(CALL ${command_fn} cmd kernel)
   vos_boot_test(NAME shell-${path} EXIT 0 TIMEOUT 300 INPUT ${VOS_SHELL_TESTS}/session.txt
                 EXPECT ${banner} ${VOS_EXPECT_SHELL_SESSION}
-                REJECT "FAIL" "still alive" "setting up:" "wrong answer"
+                REJECT "FAIL" "still alive" "setting up:" "wrong answer" "^0x[0-9a-f]+ +(device|io_port|irq)"
                 COMMAND ${cmd})
 endfunction()
 
@@ -94,6 +96,21 @@ function(vos_boot_tests_for_path)
                          "\\[pid [0-9]+ hello exited with code 0\\]"
                          "shell: powering off" "init: shell exited with code 0. powering off"
                   REJECT "shell: end of input" "\\[kernel\\] BUG"
+                  COMMAND ${cmd})
+    # Typed input is not dropped: 60 lines (6 KiB, more than the console
+    # server's ring and the UART's FIFO together) fed at once, each echoed and
+    # answered whole and in order (userland/shell/tests/burst.txt).
+    set(burst)
+    foreach(i RANGE 0 59)
+      if(i LESS 10)
+        set(i 0${i})
+      endif()
+      list(APPEND burst "^burst line ${i} (abcdefghijklmnopqrstuvwxyz0123456789){2} end ${i}\\r?$")
+    endforeach()
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel)
+    vos_boot_test(NAME console-burst-${P_PATH} EXIT 0 TIMEOUT 300 INPUT ${VOS_SHELL_TESTS}/burst.txt
+                  EXPECT ${banner} ${burst} "shell: powering off" "init: shell exited with code 0. powering off"
+                  REJECT "shell: unknown command" "shell: end of input"
                   COMMAND ${cmd})
     # The in-guest suites, each the first process of its own kernel: the
     # syscalls (userland/utest), IPC (userland/ipctest), memory exhaustion and

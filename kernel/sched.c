@@ -179,7 +179,6 @@ void sched_return_to_user(void)
         sched_set_current(NULL);
         arch_idle_wait();
         sched_tick();
-        console_poll_input();
     }
     t = pick();
     t->state = THREAD_RUNNING;

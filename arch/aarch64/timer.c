@@ -31,8 +31,6 @@ void aarch64_gic_init(void)
     MMIO32(GICC_PA + GICC_PMR) = 0xff;
     MMIO32(GICC_PA + GICC_CTLR) = 1;
     gic_enable(IRQ_VTIMER);
-    gic_enable(IRQ_UART);
-    aarch64_uart_init();
 }
 
 /*
@@ -48,9 +46,6 @@ static unsigned irq_take(void)
     if (irq == IRQ_VTIMER) {
         aarch64_timer_stop(); /* one-shot: the line is level, stop it asserting */
         source = IRQ_TIMER;
-    } else if (irq == IRQ_UART && !irq_line_held(irq)) {
-        aarch64_uart_rx_irq();
-        source = IRQ_CONSOLE;
     } else if (irq >= 32) {
         arch_irq_mask(irq); /* a driver's line: quiet until it acknowledges */
         source = IRQ_LINE(irq);
@@ -79,8 +74,6 @@ void arch_irq_unmask(unsigned line)
 {
     gic_enable(line);
 }
-
-unsigned arch_console_irq_line(void) { return IRQ_UART; }
 
 /*
  * Device registers a driver may map: QEMU virt's devices from the UART up

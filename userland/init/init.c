@@ -1,9 +1,15 @@
 /*
  * init: the root task.  The kernel gives it every authority there is (the
- * console device, the memory pool, its own process, the boot files); init
+ * memory pool, its own process, the boot files, interrupt control, the
+ * device-memory pool, on x86_64 the I/O ports) and, as its argument
+ * uart=DRIVER,mmio|port,BASE,LINE, the UART its early console uses.  init
  * hands each server only what it needs, narrowed where the kernel allows:
  *
- *   console  the console DEVICE (READ|WRITE) and the READ side of its endpoint
+ *   console  exactly the UART: its page of registers (DEVICE_MEMORY) or its
+ *            eight I/O ports (IO_PORT), its receive interrupt (IRQ, bound by
+ *            init to the server's endpoint), the READ side of that endpoint,
+ *            and a region for its ring of typed bytes (init keeps it, so what
+ *            was typed survives a server that dies)
  *   shell    a channel to the console server (WRITE|GRANT: it passes it on to
  *            what it runs), the boot files (READ|GRANT), a derived pool
  *            (for the capability demo), and a demo endpoint and channel
@@ -65,14 +71,84 @@ static vos_proc_t start(const struct vos_bootfs *fs, const char *const *argv, ui
 /* The console server: what it is started with, and the process now serving. */
 static struct {
     const struct vos_bootfs *fs;
-    vos_any_t caps[2];
+    char uart_arg[32]; /* uart=DRIVER */
+    vos_any_t caps[4];
     vos_proc_t proc;
 } con;
 
 static vos_proc_t console_start(const char *program)
 {
-    const char *argv[] = { program };
-    return start(con.fs, argv, 1, con.caps, sizeof(con.caps) / sizeof(con.caps[0]));
+    const char *argv[] = { program, con.uart_arg };
+    return start(con.fs, argv, 2, con.caps, sizeof(con.caps) / sizeof(con.caps[0]));
+}
+
+/* A number in C notation (decimal, or hex after 0x) at *s, which moves past it. */
+static uint64_t number(const char **s)
+{
+    uint64_t v = 0, base = 10;
+    if ((*s)[0] == '0' && (*s)[1] == 'x')
+        base = 16, *s += 2;
+    for (;; (*s)++) {
+        char c = **s;
+        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 99;
+        if (d >= base)
+            return v;
+        v = v * base + d;
+    }
+}
+
+/*
+ * The console server's capabilities for the UART the kernel named: its
+ * registers (one page of device memory, or the 8 ports) and its receive
+ * interrupt, bound to the server's endpoint.  init keeps the originals, so
+ * a restarted server gets the same line and registers.
+ */
+static void console_uart(const struct vos_start_info *si, vos_ep_t ep)
+{
+    const char *const *argv = (const char *const *)(uintptr_t)si->argv, *a = NULL;
+    for (uint64_t i = 1; i < si->argc; i++)
+        if (argv[i][0] == 'u' && !memcmp(argv[i], "uart=", 5)) /* memcmp stops at the first difference */
+            a = argv[i] + 5;
+    if (!a)
+        die("no uart= argument", -VOS_ERR_NOT_FOUND);
+    /* DRIVER,KIND,BASE,LINE */
+    char field[4][24];
+    unsigned n = 0, len = 0;
+    for (; *a && n < 4; a++) {
+        if (*a == ',') {
+            field[n++][len] = 0;
+            len = 0;
+        } else if (len + 1 < sizeof(field[0])) {
+            field[n][len++] = *a;
+        }
+    }
+    if (n < 4)
+        field[n++][len] = 0;
+    if (n != 4)
+        die("uart= argument", -VOS_ERR_INVALID_PARAMETER);
+    vos_snprintf(con.uart_arg, sizeof(con.uart_arg), "uart=%s", field[0]);
+    int ports = !strcmp(field[1], "port");
+    const char *p = field[2];
+    uint64_t base = number(&p);
+    p = field[3];
+    uint64_t line = number(&p);
+
+    vos_any_t regs, irq;
+    vos_status_t st;
+    if (ports)
+        st = vos_cap_create(VOS_OBJ_IO_PORT, base | 8ull << VOS_IO_PORT_COUNT_SHIFT, RW | VOS_RIGHT_GRANT,
+                            (vos_any_t){ vos_start_find_cap(si, VOS_OBJ_IO_PORT) }, &regs);
+    else
+        st = vos_cap_create(VOS_OBJ_DEVICE_MEMORY, base & ~(uint64_t)VOS_DEVICE_PAGES_MASK, RW | VOS_RIGHT_GRANT,
+                            (vos_any_t){ vos_start_find_cap(si, VOS_OBJ_DEVICE_MEMORY) }, &regs);
+    if (st)
+        die("the UART's registers", st);
+    if ((st = vos_cap_create(VOS_OBJ_IRQ, line, VOS_RIGHT_READ | VOS_RIGHT_WRITE | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE,
+                             (vos_any_t){ vos_start_find_cap(si, VOS_OBJ_IRQ_CONTROL) }, &irq)) ||
+        (st = vos_sys_irq_bind(irq.cap, ep.cap, 1)))
+        die("the UART's interrupt", st);
+    con.caps[0] = regs;
+    con.caps[1] = narrow(irq.cap, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT);
 }
 
 /* A thread of init's: wait for the console server to end, start it again, say so. */
@@ -96,9 +172,7 @@ static int console_supervise(void *unused)
 
 int main(const struct vos_start_info *si)
 {
-    struct vos_cap_info dev, self;
-    if (vos_start_lookup(si, VOS_OBJ_DEVICE, RW, &dev))
-        return 10;
+    struct vos_cap_info self;
     if (vos_start_lookup(si, VOS_OBJ_PROCESS, VOS_RIGHT_DERIVE, &self))
         return 11;
     vos_mem_t pool = { vos_start_find_pool(si) }, boot = { vos_start_find_bootfs(si) };
@@ -120,8 +194,12 @@ int main(const struct vos_start_info *si)
         return 14;
 
     con.fs = &fs;
-    con.caps[0] = narrow(dev.token, RW | VOS_RIGHT_GRANT);
-    con.caps[1] = narrow(con_ep.cap, VOS_RIGHT_READ | VOS_RIGHT_GRANT);
+    console_uart(si, con_ep);
+    con.caps[2] = narrow(con_ep.cap, VOS_RIGHT_READ | VOS_RIGHT_GRANT);
+    vos_mem_t ring; /* the server's ring of typed bytes, which outlives any one server */
+    if ((st = vos_mem_carve(pool, 2 * VOS_PAGE_SIZE, RW | VOS_RIGHT_GRANT, &ring)))
+        die("console ring", st);
+    con.caps[3] = VOS_ANY(ring);
     con.proc = console_start(CONSOLE_FIRST);
     console.chan = init_ch;
     vos_thread_t supervisor;
