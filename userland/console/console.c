@@ -37,7 +37,7 @@ struct ring {
 
 static struct uart uart;
 static const struct uart_driver *drv;
-static vos_any_t irq;
+static vos_irq_t irq;
 static vos_ep_t ep;
 
 static struct ring *ring;
@@ -84,7 +84,7 @@ static void rearm(void)
     if (!irq_masked || ring->tail - ring->head == RING)
         return;
     irq_masked = 0;
-    vos_mem_write(irq, NULL, 0, 0, NULL);
+    vos_irq_ack(irq);
     drain();
 }
 
@@ -152,10 +152,10 @@ static int find_uart(const struct vos_start_info *si)
     if (regs->object_type == VOS_OBJ_IO_PORT) {
         uart.ports.cap = regs->token;
     } else if (regs->object_type == VOS_OBJ_DEVICE_MEMORY) {
-        if (vos_mmap(NULL, VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED,
-                     (vos_mem_t){ regs->token }, 0, &p))
+        volatile void *r;
+        if (vos_devmem_map((vos_devmem_t){ regs->token }, VOS_PAGE_SIZE, &r))
             return -1;
-        uart.regs = p;
+        uart.regs = r;
     } else {
         return -1;
     }

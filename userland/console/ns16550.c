@@ -2,7 +2,8 @@
  * ns16550.c — the 16550 UART: riscv64 virt (memory-mapped, byte registers
  * one apart) and x86_64 COM1 (I/O ports 0x3f8..0x3ff).  Only the access
  * differs, so it is chosen per register access: mapped registers when the
- * server has them, SYS_READ/SYS_WRITE on the port capability otherwise.
+ * server has them, the port capability otherwise (vos_ioport_in/out:
+ * SYS_READ/SYS_WRITE, one system call per access).
  */
 #include "uart.h"
 
@@ -21,9 +22,9 @@ static uint8_t in(const struct uart *u, unsigned reg)
 {
     if (u->regs)
         return u->regs[reg];
-    uint8_t v = 0;
-    vos_mem_read(u->ports, &v, 1, reg, NULL);
-    return v;
+    uint32_t v = 0;
+    vos_ioport_in(u->ports, reg, 1, &v);
+    return (uint8_t)v;
 }
 
 static void out(const struct uart *u, unsigned reg, uint8_t v)
@@ -31,7 +32,7 @@ static void out(const struct uart *u, unsigned reg, uint8_t v)
     if (u->regs)
         u->regs[reg] = v;
     else
-        vos_mem_write(u->ports, &v, 1, reg, NULL);
+        vos_ioport_out(u->ports, reg, 1, v);
 }
 
 static void start(const struct uart *u)

@@ -12,7 +12,7 @@
 
 struct uart {
     volatile uint8_t *regs; /* the registers, mapped uncached; NULL when they are I/O ports */
-    vos_any_t ports;        /* x86_64: the IO_PORT capability for the UART's ports */
+    vos_ioport_t ports;     /* x86_64: the IO_PORT capability for the UART's ports */
 };
 
 struct uart_driver {

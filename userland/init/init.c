@@ -133,21 +133,23 @@ static void console_uart(const struct vos_start_info *si, vos_ep_t ep)
     p = field[3];
     uint64_t line = number(&p);
 
-    vos_any_t regs, irq;
+    vos_ioport_t io;
+    vos_devmem_t mmio;
+    vos_irq_t irq;
     vos_status_t st;
     if (ports)
-        st = vos_cap_create(VOS_OBJ_IO_PORT, base | 8ull << VOS_IO_PORT_COUNT_SHIFT, RW | VOS_RIGHT_GRANT,
-                            (vos_any_t){ vos_start_find_cap(si, VOS_OBJ_IO_PORT) }, &regs);
+        st = vos_ioport_create((vos_ioport_t){ vos_start_find_cap(si, VOS_OBJ_IO_PORT) }, (unsigned)base, 8,
+                               RW | VOS_RIGHT_GRANT, &io);
     else
-        st = vos_cap_create(VOS_OBJ_DEVICE_MEMORY, base & ~(uint64_t)VOS_DEVICE_PAGES_MASK, RW | VOS_RIGHT_GRANT,
-                            (vos_any_t){ vos_start_find_cap(si, VOS_OBJ_DEVICE_MEMORY) }, &regs);
+        st = vos_devmem_create((vos_devmem_t){ vos_start_find_cap(si, VOS_OBJ_DEVICE_MEMORY) }, base, VOS_PAGE_SIZE,
+                               RW | VOS_RIGHT_GRANT, &mmio);
     if (st)
         die("the UART's registers", st);
-    if ((st = vos_cap_create(VOS_OBJ_IRQ, line, VOS_RIGHT_READ | VOS_RIGHT_WRITE | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE,
-                             (vos_any_t){ vos_start_find_cap(si, VOS_OBJ_IRQ_CONTROL) }, &irq)) ||
-        (st = vos_sys_irq_bind(irq.cap, ep.cap, 1)))
+    if ((st = vos_irq_create((vos_any_t){ vos_start_find_cap(si, VOS_OBJ_IRQ_CONTROL) }, line,
+                             VOS_RIGHT_READ | VOS_RIGHT_WRITE | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE, &irq)) ||
+        (st = vos_irq_bind(irq, ep, 1)))
         die("the UART's interrupt", st);
-    con.caps[0] = regs;
+    con.caps[0] = ports ? VOS_ANY(io) : VOS_ANY(mmio);
     con.caps[1] = narrow(irq.cap, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT);
 }
 
