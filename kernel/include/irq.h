@@ -23,4 +23,4 @@ void irq_fire(unsigned line);
 bool irq_line_held(unsigned line);  /* a driver holds a capability to the line */
 long irq_take_pending(struct thread *self, struct endpoint *ep, struct vos_ipc_receive_result *res);
 void irq_endpoint_gone(struct endpoint *ep);
-long irq_ack(struct irq *q, uint64_t count);
+
