@@ -100,7 +100,8 @@ static void answer_readers(void)
             n++;
         }
         ring->head += n;
-        vos_reply(r->reply, out, n, (vos_any_t){ 0 });
+        if (vos_reply(r->reply, out, n, (vos_any_t){ 0 }))
+            ring->head -= n; /* its caller is gone: the bytes are the next reader's */
     }
     rearm(); /* there may be room again */
 }
