@@ -170,6 +170,9 @@ function(vos_boot_tests_for_path)
     # and the drivers suite (tests/drivers; docs/abi.md, "Drivers").
     foreach(suite isolation exhaustion drivers)
       cmake_language(CALL ${P_COMMAND_FN} cmd kernel-${suite})
+      if(suite STREQUAL "drivers" AND NOT VOS_ARCH STREQUAL "x86_64")
+        list(APPEND cmd -device virtio-rng-device) # a device doing DMA (virtio-mmio)
+      endif()
       vos_boot_test(NAME ${suite}-${P_PATH} EXIT 0 TIMEOUT 300
                     EXPECT ${banner} "\\[  PASSED  \\] [0-9]+ test" "${suite}: done, 0 failed"
                     REJECT "\\[  FAILED  \\]" "\\[kernel\\] BUG"
