@@ -59,11 +59,13 @@ endfunction()
 # vos_shell_session_test(<path> <banner regex> <command fn>): boot the default
 # image with userland/shell/tests/session.txt on the serial input (help, ps,
 # caps, every demo, bad commands, poweroff) and check the shell's answers.
+# Least privilege: the shell's `caps` must show nothing of the UART (no
+# device, device_memory, io_port, irq or irq_control capability).
 function(vos_shell_session_test path banner command_fn)
   cmake_language(CALL ${command_fn} cmd kernel)
   vos_boot_test(NAME shell-${path} EXIT 0 TIMEOUT 300 INPUT ${VOS_SHELL_TESTS}/session.txt
                 EXPECT ${banner} ${VOS_EXPECT_SHELL_SESSION}
-                REJECT "FAIL" "still alive" "setting up:" "wrong answer"
+                REJECT "FAIL" "still alive" "setting up:" "wrong answer" "^0x[0-9a-f]+ +(device|io_port|irq)"
                 COMMAND ${cmd})
 endfunction()
 
@@ -83,6 +85,33 @@ function(vos_boot_tests_for_path)
     set_property(GLOBAL PROPERTY VOS_UTEST_ADDED TRUE)
     # The scripted shell session on the default image (vos_shell_session_test below).
     vos_shell_session_test(${P_PATH} "${banner}" ${P_COMMAND_FN})
+    # The console server dies (console-faulty faults on a request, mid-session)
+    # and init starts it again; the shell carries on with what it was typed.
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel-console-restart)
+    vos_boot_test(NAME console-restart-${P_PATH} EXIT 0 TIMEOUT 300 INPUT ${VOS_SHELL_TESTS}/restart.txt
+                  EXPECT ${banner} "vos> echo before the fault" "^before the fault"
+                         "\\[kernel\\] process 2 \\(console-faulty\\) killed: page fault"
+                         "init: console server \\(pid 2\\) killed: page fault at 0x8. restarted as pid [0-9]+"
+                         "vos> echo after the restart" "^after the restart" "hello"
+                         "\\[pid [0-9]+ hello exited with code 0\\]"
+                         "shell: powering off" "init: shell exited with code 0. powering off"
+                  REJECT "shell: end of input" "\\[kernel\\] BUG"
+                  COMMAND ${cmd})
+    # Typed input is not dropped: 60 lines (6 KiB, more than the console
+    # server's ring and the UART's FIFO together) fed at once, each echoed and
+    # answered whole and in order (userland/shell/tests/burst.txt).
+    set(burst)
+    foreach(i RANGE 0 59)
+      if(i LESS 10)
+        set(i 0${i})
+      endif()
+      list(APPEND burst "^burst line ${i} (abcdefghijklmnopqrstuvwxyz0123456789){2} end ${i}\\r?$")
+    endforeach()
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel)
+    vos_boot_test(NAME console-burst-${P_PATH} EXIT 0 TIMEOUT 300 INPUT ${VOS_SHELL_TESTS}/burst.txt
+                  EXPECT ${banner} ${burst} "shell: powering off" "init: shell exited with code 0. powering off"
+                  REJECT "shell: unknown command" "shell: end of input"
+                  COMMAND ${cmd})
     # Memory exhaustion and quotas (userland/memtest), the first process of its own kernel.
     cmake_language(CALL ${P_COMMAND_FN} cmd kernel-memtest)
     vos_boot_test(NAME memtest-${P_PATH} EXIT 0 TIMEOUT 600

@@ -27,16 +27,16 @@
 static struct object control;             /* the one interrupt-control object: init's */
 static struct irq *held[ARCH_IRQ_LINES];  /* the live irq object of each line, or NULL */
 
+bool irq_line_held(unsigned line)
+{
+    return line < ARCH_IRQ_LINES && held[line];
+}
+
 struct object *irq_control(void)
 {
     if (!control.type)
         object_init_static(&control, VOS_OBJ_IRQ_CONTROL);
     return &control;
-}
-
-bool irq_line_held(unsigned line)
-{
-    return line < ARCH_IRQ_LINES && held[line];
 }
 
 static void unbind(struct irq *q)
@@ -61,7 +61,7 @@ long irq_create(struct thread *self, struct cap *control_cap, uint64_t line, uin
     if (!q)
         return err;
     q->line = (unsigned)line;
-    arch_irq_mask(q->line); /* the kernel console's line stops being the kernel's here */
+    arch_irq_mask(q->line);
     held[line] = q;
     struct cap *c;
     err = cap_insert(&self->proc->cspace, &q->obj, rights, control_cap, &c);
@@ -78,10 +78,6 @@ static void irq_destroy(struct object *o)
     unbind(q);
     arch_irq_mask(q->line);
     held[q->line] = NULL;
-    if (q->line == arch_console_irq_line()) {
-        arch_console_irq_reclaim(); /* whatever the driver left enabled at the UART must not hold the line up */
-        arch_irq_unmask(q->line);   /* the kernel console reads it again */
-    }
 }
 
 const struct object_type irq_type = { .destroy = irq_destroy };

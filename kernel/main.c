@@ -75,8 +75,14 @@ void kernel_main(struct boot_info *bi)
      */
     init->mem_limit = init->mem_used + frame_free_count() * PAGE_SIZE - ipc_transit_reserve();
 
+    /* init's arguments: its name, and the UART for the console server (docs/drivers.md). */
+    struct arch_uart uart;
+    arch_console_uart(&uart);
+    char args[64];
+    int args_len = vos_snprintf(args, sizeof(args), "init%cuart=%s,%s,%#lx,%u", 0, uart.driver,
+                                uart.ports ? "port" : "mmio", (unsigned long)uart.base, uart.line);
     struct elf_source image = { .kernel = init_image_start, .len = (uint64_t)(init_image_end - init_image_start) };
-    err = process_load(init, &image, "init", 5, 1);
+    err = process_load(init, &image, args, (uint64_t)args_len + 1, 2);
     if (err)
         panic("cannot load init: %s", vos_error_name(err));
     process_start_threads(init);

@@ -156,7 +156,6 @@ void sched_return_to_user(void)
         sched_set_current(NULL);
         arch_idle_wait();
         sched_tick();
-        console_poll_input();
     }
     arch_enter_user(sched_run(pick())); /* the highest priority: nothing ready outranks it */
 }

@@ -39,8 +39,6 @@ void kernel_entry_interrupt(struct trap_frame *f, unsigned source)
     (void)f;
     if (source == IRQ_TIMER)
         sched_tick();
-    else if (source == IRQ_CONSOLE)
-        console_poll_input();
     else if (source >= IRQ_LINE_BASE)
         irq_fire(source - IRQ_LINE_BASE);
     sched_return_to_user();

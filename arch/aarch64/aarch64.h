@@ -80,6 +80,4 @@ void aarch64_gic_init(void);
 void aarch64_timer_init(void);
 void aarch64_timer_stop(void);
 void aarch64_asid_init(void);
-void aarch64_uart_init(void);
-void aarch64_uart_rx_irq(void);
 #endif

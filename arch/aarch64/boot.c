@@ -154,11 +154,7 @@ paddr_t arch_virt_to_phys(const void *va)
 
 #define UART_DR 0x00
 #define UART_FR 0x18
-#define UART_IMSC 0x38
-#define UART_ICR 0x44
-#define FR_RXFE (1 << 4)
 #define FR_TXFF (1 << 5)
-#define INT_RX ((1 << 4) | (1 << 6)) /* receive and receive timeout */
 
 void arch_console_putc(char c)
 {
@@ -169,35 +165,9 @@ void arch_console_putc(char c)
     MMIO32(UART_PA + UART_DR) = (uint8_t)c;
 }
 
-/*
- * The RX interrupt is masked when it fires (aarch64_uart_rx_irq) and unmasked once
- * the kernel has drained the FIFO, so a kernel that reads input late
- * cannot be stormed by a level-triggered line.
- */
-int arch_console_getc(void)
+void arch_console_uart(struct arch_uart *out)
 {
-    if (MMIO32(UART_PA + UART_FR) & FR_RXFE) {
-        MMIO32(UART_PA + UART_IMSC) = INT_RX;
-        return -1;
-    }
-    return MMIO32(UART_PA + UART_DR) & 0xff;
-}
-
-void aarch64_uart_rx_irq(void)
-{
-    MMIO32(UART_PA + UART_IMSC) = 0;
-    MMIO32(UART_PA + UART_ICR) = INT_RX;
-}
-
-void arch_console_irq_reclaim(void)
-{
-    MMIO32(UART_PA + UART_IMSC) = INT_RX; /* receive only, as the kernel console wants */
-}
-
-void aarch64_uart_init(void)
-{
-    MMIO32(UART_PA + UART_ICR) = 0x7ff;
-    MMIO32(UART_PA + UART_IMSC) = INT_RX;
+    *out = (struct arch_uart){ "pl011", false, UART_PA, IRQ_UART };
 }
 
 /* ---- power ---- */

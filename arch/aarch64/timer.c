@@ -91,8 +91,6 @@ void aarch64_gic_init(void)
         gic_route(spi);
     }
     gic_enable_timer();
-    arch_irq_unmask(IRQ_UART);
-    aarch64_uart_init();
 }
 
 static unsigned gic_ack(void)
@@ -125,9 +123,6 @@ static unsigned irq_take(void)
     if (irq == IRQ_VTIMER) {
         aarch64_timer_stop(); /* one-shot: the line is level, stop it asserting */
         source = IRQ_TIMER;
-    } else if (irq == IRQ_UART && !irq_line_held(irq)) {
-        aarch64_uart_rx_irq();
-        source = IRQ_CONSOLE;
     } else if (irq >= 32) {
         arch_irq_mask(irq); /* a driver's line: quiet until it acknowledges */
         source = IRQ_LINE(irq);
@@ -156,8 +151,6 @@ void arch_irq_unmask(unsigned line)
 {
     MMIO32(GICD_PA + GICD_ISENABLER + 4 * (line / 32)) = 1u << (line % 32); /* priority and target: set at boot */
 }
-
-unsigned arch_console_irq_line(void) { return IRQ_UART; }
 
 /*
  * Device registers a driver may map: QEMU virt's devices from the UART up
@@ -188,7 +181,7 @@ void arch_idle_wait(void)
     __asm__ volatile("dsb sy; wfi" ::: "memory");
     unsigned source = irq_take();
     if (source >= IRQ_LINE_BASE)
-        irq_fire(source - IRQ_LINE_BASE); /* the timer and the console the kernel checks after this */
+        irq_fire(source - IRQ_LINE_BASE); /* the timer the kernel checks after this */
 }
 
 /* ---- time ---- */

@@ -82,8 +82,6 @@ void host_user_pool_reset(void)
 static char *out;
 static size_t out_len, out_cap;
 static int echo = -1; /* -1: not decided yet */
-static char in[4096];
-static size_t in_head, in_tail;
 
 void arch_console_putc(char c)
 {
@@ -105,19 +103,9 @@ const char *host_console_text(void) { return out ? out : ""; }
 void host_console_clear(void) { out_len = 0; if (out) out[0] = 0; }
 void host_console_echo(bool on) { echo = on; }
 
-void host_console_feed(const char *s)
+void arch_console_uart(struct arch_uart *out)
 {
-    for (; *s && in_tail < sizeof(in); s++)
-        in[in_tail++] = *s;
-}
-
-int arch_console_getc(void)
-{
-    if (in_head == in_tail) {
-        in_head = in_tail = 0;
-        return -1;
-    }
-    return (unsigned char)in[in_head++];
+    *out = (struct arch_uart){ "host", false, 0, 0 }; /* the host target runs no user programs */
 }
 
 /* ---- time ---- */
@@ -163,8 +151,6 @@ static bool line_masked[HOST_IRQ_LINES];
 bool arch_irq_valid(unsigned line) { return line >= 1 && line < HOST_IRQ_LINES; }
 void arch_irq_mask(unsigned line) { line_masked[line] = true; }
 void arch_irq_unmask(unsigned line) { line_masked[line] = false; }
-unsigned arch_console_irq_line(void) { return HOST_CONSOLE_IRQ; }
-void arch_console_irq_reclaim(void) {}
 bool host_irq_masked(unsigned line) { return line_masked[line]; }
 
 void host_machine_irq_reset(void)

@@ -15,11 +15,8 @@ static volatile uint32_t *plic_enable, *plic_claim; /* our context's enable bits
 
 /* ---- console ---------------------------------------------------------- */
 
-#define UART_RBR 0
 #define UART_THR 0
-#define UART_IER 1
 #define UART_LSR 5
-#define LSR_DR 0x01
 #define LSR_THRE 0x20
 
 static inline volatile uint8_t *uart(int reg)
@@ -36,11 +33,9 @@ void arch_console_putc(char c)
     *uart(UART_THR) = (uint8_t)c;
 }
 
-int arch_console_getc(void)
+void arch_console_uart(struct arch_uart *out)
 {
-    if (!(*uart(UART_LSR) & LSR_DR))
-        return -1;
-    return *uart(UART_RBR);
+    *out = (struct arch_uart){ "ns16550", false, VIRT_UART, VIRT_UART_IRQ };
 }
 
 /* ---- PLIC: the UART's receive interrupt, and lines for drivers -------- */
@@ -85,14 +80,9 @@ void arch_irq_unmask(unsigned line)
     plic_enable[line / 32] |= 1u << (line % 32);
 }
 
-unsigned arch_console_irq_line(void) { return VIRT_UART_IRQ; }
-void arch_console_irq_reclaim(void) { *uart(UART_IER) = 1; /* received data available */ }
-
 /*
- * Claim the pending line: the console's (not held by a driver) is
- * completed at once, since the line stays high until the kernel drains
- * the UART; any other is masked first, so it cannot fire again until its
- * driver acknowledges.  Returns the arch_irq_source, or 0 for none.
+ * Claim the pending line: it is masked first, so it cannot fire again
+ * until its driver acknowledges.  Returns the arch_irq_source, or 0 for none.
  */
 unsigned riscv_plic_take(void)
 {
@@ -100,11 +90,9 @@ unsigned riscv_plic_take(void)
     if (!irq)
         return 0;
     unsigned line = (unsigned)irq;
-    bool console = line == VIRT_UART_IRQ && !irq_line_held(line);
-    if (!console)
-        arch_irq_mask(line);
+    arch_irq_mask(line);
     riscv_plic_complete(irq);
-    return console ? IRQ_CONSOLE : IRQ_LINE(line);
+    return IRQ_LINE(line);
 }
 
 /* Device registers a driver may map: below RAM, but not the PLIC, the CLINT or the test device. */
@@ -131,9 +119,7 @@ static void plic_init(uint64_t hartid)
         *plic(4 * line) = 1;
         arch_irq_mask(line);
     }
-    arch_irq_unmask(VIRT_UART_IRQ);
     *plic(0x200000 + 0x1000 * plic_context) = 0;
-    *uart(UART_IER) = 1; /* received data available */
     csr_set(sie, SIE_SEIE);
 }
 
@@ -217,7 +203,7 @@ void arch_idle_wait(void)
     if (sip & SIP_SEIP) {
         unsigned source = riscv_plic_take();
         if (source >= IRQ_LINE_BASE)
-            irq_fire(source - IRQ_LINE_BASE); /* the console the kernel polls after this */
+            irq_fire(source - IRQ_LINE_BASE);
     }
 }
 

@@ -60,7 +60,7 @@ static inline volatile void *mmio(uint64_t pa)
 void riscv_timer_ack(void);
 int riscv_plic_claim(void);
 void riscv_plic_complete(int irq);
-unsigned riscv_plic_take(void);   /* the arch_irq_source of the pending line, masked unless the console's */
+unsigned riscv_plic_take(void);   /* the arch_irq_source of the pending line, masked */
 
 /* vm.c */
 void riscv_vm_init(void);

@@ -1,6 +1,6 @@
 /*
  * devices.c — COM1 console, local APIC timer (calibrated against the PIT),
- * TSC clock, CMOS RTC, IOAPIC routing of the console interrupt, power-off.
+ * TSC clock, CMOS RTC, IOAPIC routing for drivers' lines, power-off.
  */
 #include <arch.h>
 
@@ -37,11 +37,9 @@ void arch_console_putc(char c)
     outb(COM1, (uint8_t)c);
 }
 
-int arch_console_getc(void)
+void arch_console_uart(struct arch_uart *out)
 {
-    if (!(inb(COM1 + UART_LSR) & LSR_DATA))
-        return -1;
-    return inb(COM1);
+    *out = (struct arch_uart){ "ns16550", true, COM1, 4 }; /* ISA IRQ 4 is IOAPIC input 4 on QEMU's q35 */
 }
 
 /* ---- local APIC and IOAPIC -------------------------------------------- */
@@ -95,10 +93,9 @@ void lapic_init(void)
 
 /*
  * IOAPIC: input n (GSI n) on vector VEC_IRQ_BASE + n, to this CPU, masked
- * until the console or a driver wants it.  GSIs 0-15 are the ISA lines
+ * until a driver wants it.  GSIs 0-15 are the ISA lines
  * (edge, active high); 16-23 are PCI INTx (level, active low) on q35.
  */
-#define COM1_GSI 4
 #define REDIR_MASKED (1u << 16)
 #define REDIR_LEVEL_LOW ((1u << 15) | (1u << 13))
 
@@ -119,11 +116,9 @@ static void redir_write(unsigned gsi, uint32_t low)
 bool arch_irq_valid(unsigned line) { return line < IOAPIC_LINES && line != 0 && line != 2; } /* not the PIT's */
 void arch_irq_mask(unsigned line) { redir_write(line, redir_low(line) | REDIR_MASKED); }
 void arch_irq_unmask(unsigned line) { redir_write(line, redir_low(line)); }
-unsigned arch_console_irq_line(void) { return COM1_GSI; }
-void arch_console_irq_reclaim(void) { outb(COM1 + UART_IER, 0x01); }
 
-/* The RX interrupt wakes an idle CPU. */
-void console_irq_init(void)
+/* Every IOAPIC input to this CPU, masked: lines are the drivers' (kernel/irq.c). */
+void ioapic_init(void)
 {
     volatile uint32_t *io = ioapic();
     uint32_t apic_id = lapic_read(LAPIC_ID) >> 24;
@@ -132,8 +127,6 @@ void console_irq_init(void)
         io[4] = apic_id << 24;
         arch_irq_mask(gsi);
     }
-    arch_irq_unmask(COM1_GSI);
-    outb(COM1 + UART_IER, 0x01);
 }
 
 /*

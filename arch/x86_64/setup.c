@@ -275,7 +275,7 @@ _Noreturn void x86_setup(uint32_t magic, uint32_t mbi_pa)
     lapic_init();
     timer_calibrate();
     rtc_init();
-    console_irq_init();
+    ioapic_init();
     bi.boot_path = "multiboot";
     kernel_main(&bi);
 }

@@ -17,17 +17,14 @@ enum {
 #define PF_FETCH 0x10
 
 /*
- * IOAPIC input gsi fired: the console's (not held by a driver) is the
- * kernel's; any other is masked first, so it cannot fire again until its
+ * IOAPIC input gsi fired: masked first, so it cannot fire again until its
  * driver acknowledges.  Then the end of interrupt.
  */
 static unsigned x86_irq_take(unsigned gsi)
 {
-    bool console = gsi == arch_console_irq_line() && !irq_line_held(gsi);
-    if (!console)
-        arch_irq_mask(gsi);
+    arch_irq_mask(gsi);
     lapic_eoi();
-    return console ? IRQ_CONSOLE : IRQ_LINE(gsi);
+    return IRQ_LINE(gsi);
 }
 
 _Noreturn void x86_user_trap(const struct trap_frame *tf);
@@ -94,7 +91,7 @@ void x86_kernel_trap(struct trap_frame *tf)
     if (tf->vector >= VEC_IRQ_BASE && tf->vector < VEC_IRQ_BASE + IOAPIC_LINES) {
         unsigned source = x86_irq_take((unsigned)tf->vector - VEC_IRQ_BASE);
         if (source >= IRQ_LINE_BASE)
-            irq_fire(source - IRQ_LINE_BASE); /* the console the kernel polls after the wait */
+            irq_fire(source - IRQ_LINE_BASE);
         return;
     }
     if (tf->vector >= 32) {

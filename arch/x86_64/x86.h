@@ -163,7 +163,7 @@ void lapic_init(void);
 void lapic_eoi(void);
 void timer_calibrate(void);
 void rtc_init(void);
-void console_irq_init(void);
+void ioapic_init(void);
 
 /* trap.S */
 extern char syscall_entry[], idt_stubs[];

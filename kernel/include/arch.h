@@ -72,7 +72,18 @@ struct boot_info {
 /* ---- console and power ---------------------------------------------- */
 
 void arch_console_putc(char c);
-int arch_console_getc(void);                 /* next received byte, or -1 */
+/*
+ * The UART arch_console_putc writes to, for the console server in user
+ * space: kernel/main.c names it to init as the argument
+ * uart=DRIVER,mmio|port,BASE,LINE (docs/drivers.md).
+ */
+struct arch_uart {
+    const char *driver; /* the console server's driver for it: "ns16550", "pl011" */
+    bool ports;         /* base is an x86_64 I/O port, not a physical address */
+    uint64_t base;
+    unsigned line;      /* its receive interrupt, numbered as IRQ capabilities number lines */
+};
+void arch_console_uart(struct arch_uart *out);
 _Noreturn void arch_poweroff(int status);   /* 0 = success; QEMU exits */
 
 /* ---- time ------------------------------------------------------------- */
@@ -155,11 +166,6 @@ bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigne
 bool arch_irq_valid(unsigned line);
 void arch_irq_mask(unsigned line);
 void arch_irq_unmask(unsigned line);
-/* The line of the kernel console's receive interrupt (IRQ_CONSOLE): the kernel
- * reads the UART on it until a driver takes the line (kernel/irq.c). */
-unsigned arch_console_irq_line(void);
-/* The kernel takes that line back from a driver: the UART interrupts as the kernel console wants (receive only). */
-void arch_console_irq_reclaim(void);
 /*
  * Physical device memory a driver may map: [pa, pa + size) lies inside the
  * machine's device windows and touches nothing the kernel drives itself
@@ -194,7 +200,7 @@ _Noreturn void arch_enter_user(struct trap_frame *f);
  * Called by the kernel when nothing is runnable: wait (with interrupts
  * able to wake the CPU) until an interrupt is pending or has been taken
  * and acknowledged, then return with interrupts disabled.  The kernel
- * rechecks timers and the console afterwards.
+ * rechecks timers afterwards.
  */
 void arch_idle_wait(void);
 
@@ -267,17 +273,14 @@ _Noreturn void kernel_entry_exception(struct trap_frame *f, unsigned exit_reason
 _Noreturn void kernel_entry_interrupt(struct trap_frame *f, unsigned source);
 
 /*
- * source: IRQ_TIMER; IRQ_CONSOLE (the console's receive interrupt, which
- * the arch has acknowledged at the device); IRQ_OTHER (nothing to do); or
- * IRQ_LINE(n), device line n, which the arch has masked (arch_irq_mask)
- * and completed at the controller: the kernel signals its driver, and it
- * stays masked until the driver acknowledges it (kernel/irq.c).  An arch
- * reports the console's line as IRQ_LINE too once irq_line_held() says a
- * driver holds it.
+ * source: IRQ_TIMER; IRQ_OTHER (nothing to do); or IRQ_LINE(n), device line
+ * n, which the arch has masked (arch_irq_mask) and completed at the
+ * controller: the kernel signals its driver, and it stays masked until the
+ * driver acknowledges it (kernel/irq.c).  The kernel takes no interrupt of
+ * the console UART: its driver is the console server (docs/porting.md).
  */
-enum arch_irq_source { IRQ_TIMER = 1, IRQ_CONSOLE = 2, IRQ_OTHER = 3, IRQ_LINE_BASE = 16 };
+enum arch_irq_source { IRQ_TIMER = 1, IRQ_OTHER = 3, IRQ_LINE_BASE = 16 };
 #define IRQ_LINE(n) (IRQ_LINE_BASE + (n))
-bool irq_line_held(unsigned line);          /* a driver holds a capability to the line */
 /* For arch_idle_wait: device line n (held by a driver) was taken while idle, and masked. */
 void irq_fire(unsigned line);
 

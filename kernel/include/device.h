@@ -1,4 +1,4 @@
-/* device.h — device resources: for now the console. */
+/* device.h — device resources: for now the console (write-only debug output, kernel/device.c). */
 #pragma once
 
 #include "object.h"
@@ -10,4 +10,3 @@ struct device {
 };
 
 struct device *console_device(void);
-void console_poll_input(void);  /* move received bytes to the input buffer; wake readers */

@@ -20,6 +20,7 @@ struct irq {
 struct object *irq_control(void);   /* the interrupt-control object, granted to init */
 long irq_create(struct thread *self, struct cap *control_cap, uint64_t line, uint64_t rights, vos_cap_t *result);
 void irq_fire(unsigned line);
+bool irq_line_held(unsigned line);  /* a driver holds a capability to the line */
 long irq_take_pending(struct thread *self, struct endpoint *ep, struct vos_ipc_receive_result *res);
 void irq_endpoint_gone(struct endpoint *ep);
 

@@ -81,6 +81,26 @@ vos_console_t vos_console_open(const struct vos_start_info *si)
 
 vos_any_t vos_console_cap(vos_console_t c) { return (vos_any_t){ c.chan.cap ? c.chan.cap : c.dev.cap }; }
 
+/*
+ * One console call.  NotFound means the server died holding our call (its
+ * reply token went with it): init starts a new one on the same endpoint
+ * (userland/init), so call again.  The server acts on a request only just
+ * before it replies, so a request it died with was not carried out.  An
+ * endpoint nobody can receive at any more answers NotFound at once, hence
+ * the bound.
+ */
+#define CONSOLE_RETRIES 4
+static vos_status_t console_call(vos_chan_t ch, const void *req, uint64_t req_len, void *resp, uint64_t resp_cap,
+                                 uint64_t *got)
+{
+    vos_status_t st;
+    for (int i = 0; i <= CONSOLE_RETRIES; i++)
+        if ((st = vos_call(ch, req, req_len, resp, resp_cap, VOS_TIMEOUT_INFINITE, (vos_any_t){ 0 }, got, NULL)) !=
+            -VOS_ERR_NOT_FOUND)
+            break;
+    return st;
+}
+
 vos_status_t vos_console_write(vos_console_t c, const void *buf, uint64_t len)
 {
     if (!c.chan.cap)
@@ -91,7 +111,7 @@ vos_status_t vos_console_write(vos_console_t c, const void *buf, uint64_t len)
         uint64_t n = len < VOS_CONSOLE_CHUNK ? len : VOS_CONSOLE_CHUNK, got;
         req[0] = VOS_CONSOLE_WRITE;
         memcpy(req + 1, p, n);
-        vos_status_t st = vos_call(c.chan, req, n + 1, NULL, 0, VOS_TIMEOUT_INFINITE, (vos_any_t){ 0 }, &got, NULL);
+        vos_status_t st = console_call(c.chan, req, n + 1, NULL, 0, &got);
         if (st)
             return st;
         p += n;
@@ -109,7 +129,7 @@ vos_status_t vos_console_read(vos_console_t c, void *buf, uint64_t len, uint64_t
     char req[5] = { VOS_CONSOLE_READ };
     uint32_t max = (uint32_t)len;
     memcpy(req + 1, &max, sizeof(max));
-    return vos_call(c.chan, req, sizeof(req), buf, len, VOS_TIMEOUT_INFINITE, (vos_any_t){ 0 }, got, NULL);
+    return console_call(c.chan, req, sizeof(req), buf, len, got);
 }
 
 /* vos_cprintf: format into chunks so long output needs no long buffer. */

@@ -27,7 +27,6 @@ struct boot_info;
  * (0x20-0x21 stand for the kernel's own).
  */
 #define HOST_IRQ_LINES 64
-#define HOST_CONSOLE_IRQ 10
 #define HOST_DEVICE_BASE 0x10000000ull
 #define HOST_DEVICE_SIZE (16ull << 20)
 bool host_irq_masked(unsigned line);
@@ -54,7 +53,6 @@ bool host_alloc_failed(void);           /* the armed failure has happened */
 /* Console: everything the kernel printed, and bytes for it to read. */
 const char *host_console_text(void);   /* NUL-terminated */
 void host_console_clear(void);
-void host_console_feed(const char *s);
 void host_console_echo(bool on);        /* also copy output to stderr (default: $VOS_HOST_ECHO) */
 
 /* Time: the clock moves only when told to, or when the kernel idles. */

@@ -138,9 +138,10 @@ vos_status_t vos_sleep_ns(uint64_t ns);
 void vos_yield(void);
 
 /* ---- the console (userland/console: the console server) ----
- * A program's console is its first initial capability: a DEVICE (direct, for
- * init and early boot) or a CHANNEL to the console server, which answers
- * calls of this protocol:
+ * A program's console is its first initial capability: a CHANNEL to the
+ * console server (userland/console, the UART's driver), or a DEVICE, the
+ * kernel's write-only debug output (the test kernels' first processes run
+ * without a console server).  The server answers calls of this protocol:
  *   request 'W' + bytes          reply: nothing (the bytes were written)
  *   request 'R' + uint32 max     reply: 1..max bytes typed (blocks until one is)
  */
@@ -156,7 +157,8 @@ typedef struct {
 vos_console_t vos_console_open(const struct vos_start_info *si);
 vos_any_t vos_console_cap(vos_console_t c); /* to grant it to a child */
 vos_status_t vos_console_write(vos_console_t c, const void *buf, uint64_t len);
-/* Blocks until at least one byte is typed; *got gets the count. */
+/* Blocks until at least one byte is typed; *got gets the count (a DEVICE: NotSupported).
+ * Both call the server again if it died holding the call (NotFound): init restarts it. */
 vos_status_t vos_console_read(vos_console_t c, void *buf, uint64_t len, uint64_t *got);
 int vos_cprintf(vos_console_t c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int vos_vcprintf(vos_console_t c, const char *fmt, va_list ap);
