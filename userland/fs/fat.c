@@ -34,6 +34,7 @@ static uint32_t get32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1]
 static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
 static void put32(uint8_t *p, uint32_t v) { put16(p, (uint16_t)v); put16(p + 2, (uint16_t)(v >> 16)); }
 static bool is_pow2(uint32_t x) { return x && !(x & (x - 1)); }
+static uint8_t upper(uint16_t u) { return (uint8_t)(u >= 'a' && u <= 'z' ? u - 32 : u); }
 
 /* ---- device access ------------------------------------------------------ */
 
@@ -358,6 +359,90 @@ static int fsinfo_store(struct fat_vol *v)
         return -VOS_EIO;
     v->fsinfo_dirty = false;
     return 0;
+}
+
+/* FAT16 geometry for `total` 512-byte sectors: the smallest cluster that keeps
+ * the count below FAT16's limit, and a FAT big enough for that count. */
+static int format_geometry(uint64_t total, uint32_t *spc, uint32_t *fatsz)
+{
+    const uint32_t reserved = 1, root_sectors = 32; /* 512 root entries */
+    if (total > 0xFFFFFFFFu)
+        return -VOS_EINVAL;
+    for (*spc = 1; *spc <= 64; *spc *= 2) {
+        uint32_t clusters = 0;
+        *fatsz = 1;
+        for (int i = 0; i < 8; i++) { /* converges in two or three rounds */
+            uint64_t meta = reserved + root_sectors + 2ull * *fatsz;
+            if (meta >= total)
+                return -VOS_EINVAL;
+            clusters = (uint32_t)((total - meta) / *spc);
+            *fatsz = (uint32_t)(((uint64_t)clusters + 2) * 2 + 511) / 512;
+        }
+        uint64_t meta = reserved + root_sectors + 2ull * *fatsz;
+        clusters = (uint32_t)((total - meta) / *spc);
+        if (clusters < 4085)
+            return -VOS_EINVAL;
+        if (clusters < 65525)
+            return 0;
+    }
+    return -VOS_EINVAL;
+}
+
+int fat_format(const struct fat_dev *dev, const char *label)
+{
+    uint32_t spc, fatsz;
+    if (format_geometry(dev->sectors, &spc, &fatsz) < 0)
+        return -VOS_EINVAL;
+    uint8_t b[512];
+    memset(b, 0, sizeof b);
+    b[0] = 0xEB, b[1] = 0x3C, b[2] = 0x90;
+    memcpy(b + 3, "VERIDIAN", 8);
+    put16(b + 11, 512);
+    b[13] = (uint8_t)spc;
+    put16(b + 14, 1);  /* reserved sectors */
+    b[16] = 2;         /* FAT copies */
+    put16(b + 17, 512); /* root entries */
+    if (dev->sectors < 65536)
+        put16(b + 19, (uint16_t)dev->sectors);
+    else
+        put32(b + 32, (uint32_t)dev->sectors);
+    b[21] = 0xF8; /* fixed disk */
+    put16(b + 22, (uint16_t)fatsz);
+    put16(b + 24, 32); /* sectors per track, heads: geometry nobody uses */
+    put16(b + 26, 64);
+    b[36] = 0x80;
+    b[38] = 0x29;
+    put32(b + 39, 0x56455249); /* volume id */
+    memset(b + 43, ' ', 11);
+    for (int i = 0; i < 11 && label && label[i]; i++)
+        b[43 + i] = (uint8_t)upper((uint8_t)label[i]);
+    memcpy(b + 54, "FAT16   ", 8);
+    b[510] = 0x55, b[511] = 0xAA;
+    /* Both FATs and the root directory: zero, then the two reserved entries. */
+    uint8_t z[512];
+    memset(z, 0, sizeof z);
+    for (uint32_t s = 1; s < 1 + 2 * fatsz + 32; s++)
+        if (dev->write(dev->ctx, s, 1, z) < 0)
+            return -VOS_EIO;
+    if (label && label[0]) { /* the label lives in the root directory too */
+        memcpy(z, b + 43, 11);
+        z[11] = ATTR_VOLUME;
+        put16(z + 22, 0);
+        put16(z + 24, FAT_DATE);
+        if (dev->write(dev->ctx, 1 + 2 * fatsz, 1, z) < 0)
+            return -VOS_EIO;
+        memset(z, 0, sizeof z);
+    } else {
+        memcpy(b + 43, "NO NAME    ", 11);
+    }
+    put16(z, 0xFFF8);
+    put16(z + 2, 0xFFFF);
+    for (uint32_t k = 0; k < 2; k++)
+        if (dev->write(dev->ctx, 1 + k * fatsz, 1, z) < 0)
+            return -VOS_EIO;
+    if (dev->write(dev->ctx, 0, 1, b) < 0) /* last: an interrupted format is no volume */
+        return -VOS_EIO;
+    return dev->flush ? dev->flush(dev->ctx) : 0;
 }
 
 int fat_mount(struct fat_vol *v, const struct fat_dev *dev, bool read_only)
@@ -822,8 +907,6 @@ static bool long_char_ok(uint16_t u)
             return false;
     return true;
 }
-
-static uint8_t upper(uint16_t u) { return (uint8_t)(u >= 'a' && u <= 'z' ? u - 32 : u); }
 
 /* The short entry name for units[0..n): true if it says everything (no long
  * name needed; *nt gets the lower-case flags), false if sn is only a basis. */

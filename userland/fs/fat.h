@@ -97,6 +97,9 @@ struct fat_vol {
     bool listing_valid;         /* cleared by everything that frees or moves a directory */
 };
 
+/* Writes an empty FAT16 volume over the whole device (2 MiB .. 2 GiB; else
+ * VOS_EINVAL): what mkfs.fat -F 16 would, for a RAM disk. */
+int fat_format(const struct fat_dev *dev, const char *label);
 int fat_mount(struct fat_vol *v, const struct fat_dev *dev, bool read_only);
 int fat_flush(struct fat_vol *v);
 

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 /* Errors (negated): newlib's errno numbers. */
-#define VOS_EPERM 1         /* the capability is read-only */
+#define VOS_EPERM 1         /* the file has the FAT read-only attribute */
 #define VOS_ENOENT 2        /* no such file or directory */
 #define VOS_EIO 5           /* device error, or a corrupt structure on the disk */
 #define VOS_ENXIO 6         /* no file-system server (no capability, or no disk) */
@@ -33,7 +33,7 @@
 #define VOS_EMFILE 24       /* the caller has too many open files */
 #define VOS_EFBIG 27        /* beyond the FAT limit of 4 GiB - 1 bytes */
 #define VOS_ENOSPC 28       /* the volume (or a FAT16 root directory) is full */
-#define VOS_EROFS 30        /* the volume is mounted read-only */
+#define VOS_EROFS 30        /* the capability (or the volume) is read-only */
 #define VOS_ENOSYS 88       /* the server does not know the operation */
 #define VOS_ENOTEMPTY 90    /* rmdir of a non-empty directory */
 #define VOS_ENAMETOOLONG 91 /* a component over 255 characters, a path over VOS_PATH_MAX */
@@ -78,6 +78,9 @@ struct vos_statfs {
     uint32_t readonly;     /* this capability (or the volume) is read-only */
 };
 
+/* Use this channel (id, capability) as the file-system capability; by default
+ * it is the program's second initial capability, if that is a channel. */
+void vos_fs_use(uint64_t channel_id, uint64_t channel_cap);
 int vos_open(const char *path, int flags);
 int64_t vos_read(int fd, void *buf, uint64_t len);
 int64_t vos_write(int fd, const void *buf, uint64_t len);

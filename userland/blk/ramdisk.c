@@ -1,0 +1,136 @@
+/*
+ * ramdisk: a block driver over memory (the block protocol, <vos/block.h>,
+ * docs/storage.md).  init runs it when the machine has no disk, so the file
+ * system still works (for the session: nothing survives power-off), and the
+ * in-guest storage tests use it to run the whole stack without a device.
+ *
+ * Initial capabilities: 0 the console, 1 its ENDPOINT (READ), 2 a memory pool
+ * (the disk and the regions shared with clients are carved from it).
+ * Arguments: `ramdisk KIB` (default 4096).
+ *
+ * Invariants: every request is answered; a range outside the disk or the
+ * client's region is VOS_EINVAL; each client (by pid) has its own region.
+ */
+#include <vos/block.h>
+#include <vos/file.h>
+#include <vos/vos.h>
+#include <stdlib.h>
+
+#define MAX_CLIENTS 8
+#define REGION_BYTES (64 * 1024)
+
+static uint8_t *disk;
+static uint64_t sectors;
+static vos_mem_t pool;
+
+static struct client {
+    vos_pid_t pid;
+    vos_mem_t region;
+    uint8_t *map;
+} clients[MAX_CLIENTS];
+static unsigned next_client;
+
+static struct client *client_find(vos_pid_t pid)
+{
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        if (clients[i].map && clients[i].pid == pid)
+            return &clients[i];
+    return NULL;
+}
+
+/* A (re)attaching client gets a region; the oldest slot is reused when all
+ * are taken (its client loses the region: revoked). */
+static struct client *client_attach(vos_pid_t pid)
+{
+    struct client *c = client_find(pid);
+    if (c)
+        return c;
+    c = &clients[next_client++ % MAX_CLIENTS];
+    if (c->map) {
+        vos_cap_revoke(VOS_ANY(c->region));
+    } else {
+        void *p;
+        if (vos_mem_carve(pool, REGION_BYTES, VOS_RIGHT_READ | VOS_RIGHT_WRITE | VOS_RIGHT_GRANT, &c->region) ||
+            vos_mmap(NULL, REGION_BYTES, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, c->region, 0, &p))
+            return NULL;
+        c->map = p;
+    }
+    c->pid = pid;
+    return c;
+}
+
+static int64_t serve(const struct vos_blk_req *rq, vos_pid_t pid, struct vos_blk_resp *rs, vos_any_t *xfer)
+{
+    if (rq->op == VOS_BLK_ATTACH) {
+        struct client *c = client_attach(pid);
+        if (!c)
+            return -VOS_ENOMEM;
+        *xfer = VOS_ANY(c->region);
+        rs->capacity = sectors;
+        rs->max_sectors = REGION_BYTES / VOS_BLK_SECTOR;
+        rs->region_bytes = REGION_BYTES;
+        return 0;
+    }
+    struct client *c = client_find(pid);
+    if (!c)
+        return -VOS_ENXIO;
+    if (rq->op == VOS_BLK_FLUSH)
+        return 0;
+    if (rq->op != VOS_BLK_READ && rq->op != VOS_BLK_WRITE)
+        return -VOS_ENOSYS;
+    uint64_t bytes = (uint64_t)rq->count * VOS_BLK_SECTOR;
+    if (rq->sector > sectors || rq->count > sectors - rq->sector || rq->offset % VOS_BLK_SECTOR ||
+        rq->offset > REGION_BYTES || bytes > REGION_BYTES - rq->offset)
+        return -VOS_EINVAL;
+    uint8_t *d = disk + rq->sector * VOS_BLK_SECTOR, *m = c->map + rq->offset;
+    if (rq->op == VOS_BLK_READ)
+        memcpy(m, d, bytes);
+    else
+        memcpy(d, m, bytes);
+    return 0;
+}
+
+int main(const struct vos_start_info *si)
+{
+    vos_console_t con = vos_console_open(si);
+    const struct vos_cap_info *e = vos_start_cap(si, 1), *p = vos_start_cap(si, 2);
+    if (!e || e->object_type != VOS_OBJ_ENDPOINT || !p || p->object_type != VOS_OBJ_MEMORY)
+        return 2;
+    vos_ep_t ep = vos_ep_from(e);
+    pool.cap = p->token;
+    uint64_t kib = 4096;
+    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
+    if (si->argc > 1)
+        kib = strtoul(argv[1], NULL, 10);
+    if (kib < 64 || kib > 1024 * 1024)
+        return 3;
+    vos_mem_t mem;
+    void *map;
+    vos_status_t st = vos_mem_carve(pool, kib * 1024, VOS_RIGHT_READ | VOS_RIGHT_WRITE, &mem);
+    if (!st)
+        st = vos_mmap(NULL, kib * 1024, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, mem, 0, &map);
+    if (st) {
+        vos_cprintf(con, "ramdisk: no memory for %lu KiB: %s\n", (unsigned long)kib, vos_status_name(st));
+        return 4;
+    }
+    disk = map;
+    sectors = kib * 2;
+    static struct vos_blk_req rq;
+    for (;;) {
+        struct vos_message m;
+        st = vos_receive(ep, &rq, sizeof(rq), VOS_TIMEOUT_INFINITE, &m);
+        if (st == -VOS_ERR_BUFFER_TOO_SMALL) {
+            static char big[VOS_IPC_MAX_MESSAGE];
+            st = vos_receive(ep, big, sizeof(big), 0, &m);
+            m.len = 0;
+        }
+        if (st)
+            continue;
+        struct vos_blk_resp rs;
+        vos_any_t xfer = { 0 };
+        memset(&rs, 0, sizeof(rs));
+        rs.status = m.len == sizeof(rq) ? serve(&rq, m.sender, &rs, &xfer) : -VOS_EINVAL;
+        if (m.reply.cap)
+            vos_reply(m.reply, &rs, sizeof(rs), xfer);
+    }
+}
