@@ -15,6 +15,7 @@ set(VOS_QEMU_TEST ${PROJECT_SOURCE_DIR}/tools/qemu-test.py)
 # and init powers off with status 0.
 set(VOS_SHELL_TESTS ${PROJECT_SOURCE_DIR}/userland/shell/tests)
 include(${VOS_SHELL_TESTS}/session.cmake) # VOS_EXPECT_SHELL_SESSION
+include(${VOS_SHELL_TESTS}/storage.cmake) # VOS_EXPECT_STORAGE_SESSION
 set(VOS_EXPECT_INIT_OK
   "VeridianOS shell"
   "vos> "
@@ -83,6 +84,9 @@ function(vos_boot_tests_for_path)
     set_property(GLOBAL PROPERTY VOS_UTEST_ADDED TRUE)
     # The scripted shell session on the default image (vos_shell_session_test below).
     vos_shell_session_test(${P_PATH} "${banner}" ${P_COMMAND_FN})
+    # The file commands over the whole storage stack (docs/storage.md).
+    vos_boot_test(NAME storage-${P_PATH} EXIT 0 TIMEOUT 300 INPUT ${VOS_SHELL_TESTS}/storage.txt
+                  EXPECT ${banner} ${VOS_EXPECT_STORAGE_SESSION} REJECT "PANIC" "FAIL" "I/O error" COMMAND ${cmd})
     # The in-guest suites, each the first process of its own kernel: the
     # syscalls (userland/utest), IPC (userland/ipctest), memory exhaustion and
     # quotas (userland/memtest).

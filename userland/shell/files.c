@@ -127,12 +127,31 @@ int cmd_mkdir(int argc, char **argv)
     return 0;
 }
 
+/* cp /boot/NAME TO: a boot file onto the disk (to `run` it from there, say). */
+static int cp_boot(const char *name, const char *to)
+{
+    const void *data;
+    uint64_t size;
+    if (!sh.have_fs || vos_bootfs_find(&sh.fs, name, &data, &size))
+        return fail("cp", name, -VOS_ENOENT);
+    int out = vos_open(to, VOS_O_WRONLY | VOS_O_CREAT | VOS_O_TRUNC);
+    if (out < 0)
+        return fail("cp", to, out);
+    int64_t w = vos_write(out, data, size);
+    int c = vos_close(out);
+    if (w != (int64_t)size || c < 0)
+        return fail("cp", to, w < 0 ? (int)w : c < 0 ? c : -VOS_EIO);
+    return 0;
+}
+
 int cmd_cp(int argc, char **argv)
 {
     if (argc != 3) {
         say("cp: usage: cp FROM TO\n");
         return 0;
     }
+    if (has_prefix(argv[1], "/boot/"))
+        return cp_boot(argv[1] + 6, argv[2]);
     int in = vos_open(argv[1], VOS_O_RDONLY);
     if (in < 0)
         return fail("cp", argv[1], in);
