@@ -149,6 +149,11 @@ function(vos_boot_tests_for_path)
                     REJECT "\\[  FAILED  \\]" "\\[kernel\\] BUG"
                     COMMAND ${cmd})
     endforeach()
+    # The storage suite (tests/storage, cmocka in the guest; docs/storage.md).
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel-storage)
+    vos_boot_test(NAME storage-suite-${P_PATH} EXIT 0 TIMEOUT 300
+                  EXPECT ${banner} "\\[  PASSED  \\] [0-9]+ test" "storage: done, 0 failed"
+                  REJECT "\\[  FAILED  \\]" "\\[kernel\\] BUG" COMMAND ${cmd})
     # Benchmarks: instruction-exact under -icount shift=0 (docs/performance.md).
     cmake_language(CALL ${P_COMMAND_FN} cmd kernel-bench)
     list(APPEND cmd -icount shift=0)

@@ -298,6 +298,8 @@ static int64_t serve_path(struct vos_fs_req *rq, int s, struct vos_fs_resp *rs, 
     return -VOS_ENOSYS;
 }
 
+static int view_lookup(int i);
+
 static int64_t serve(int view, vos_pid_t pid, struct vos_fs_req *rq, uint64_t len, struct vos_fs_resp *rs,
                      vos_any_t *xfer)
 {
@@ -315,7 +317,8 @@ static int64_t serve(int view, vos_pid_t pid, struct vos_fs_req *rq, uint64_t le
     rq->path2[VOS_PATH_MAX - 1] = 0;
     if (mounted < 0)
         return mounted;
-    if (views[view].status < 0)
+    /* A view's directory may be made after the server starts: look again. */
+    if (views[view].status < 0 && (views[view].status = view_lookup(view)) < 0)
         return views[view].status;
     if (rq->op == VOS_FS_ATTACH) {
         int s = session_new(pid, view);
@@ -335,6 +338,20 @@ static int64_t serve(int view, vos_pid_t pid, struct vos_fs_req *rq, uint64_t le
     if (rq->op >= VOS_FS_CLOSE && rq->op <= VOS_FS_FSTAT)
         return serve_handle(rq, s, rs);
     return serve_path(rq, s, rs, views[view].root);
+}
+
+static int view_lookup(int i)
+{
+    char dir[VOS_PATH_MAX];
+    size_t n = strlen(views[i].dir);
+    if (n > 3 && views[i].dir[n - 3] == ':')
+        n -= 3;
+    if (n >= sizeof(dir))
+        n = sizeof(dir) - 1;
+    memcpy(dir, views[i].dir, n);
+    dir[n] = 0;
+    views[i].root = FAT_ROOT;
+    return fat_lookup_dir(&vol, FAT_ROOT, dir, &views[i].root);
 }
 
 static int serve_view(void *arg)
@@ -418,20 +435,11 @@ int main(const struct vos_start_info *si)
                         (unsigned long)((uint64_t)vol.free_count * vol.cluster_bytes / 1024),
                         vol.truncated ? " (the FAT or the disk is shorter than the volume: using what is there)" : "");
     }
-    /* Each view's directory, looked up once: clients are limited to it. */
-    for (int i = 0; i < nviews; i++) {
-        char dir[VOS_PATH_MAX];
-        size_t n = strlen(views[i].dir);
-        if (n > 3 && views[i].dir[n - 3] == ':')
-            n -= 3;
-        if (n >= sizeof(dir))
-            n = sizeof(dir) - 1;
-        memcpy(dir, views[i].dir, n);
-        dir[n] = 0;
-        views[i].root = FAT_ROOT;
-        if (mounted == 0 && (views[i].status = fat_lookup_dir(&vol, FAT_ROOT, dir, &views[i].root)) < 0)
-            say("fsserver: view %s: %s\n", dir, views[i].status);
-    }
+    /* Each view's directory: clients are limited to it (looked up again
+     * on requests while it does not exist). */
+    for (int i = 0; i < nviews; i++)
+        if (mounted == 0)
+            views[i].status = view_lookup(i);
     for (int i = 1; i < nviews; i++) {
         vos_thread_t t;
         if (vos_thread_spawn(serve_view, (void *)(uintptr_t)i, 16 * VOS_PAGE_SIZE, &t))
