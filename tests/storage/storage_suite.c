@@ -286,7 +286,7 @@ static void malformed_requests(void **state)
     assert_true(rs.result == -VOS_EBADF || rs.result == -VOS_ENXIO);
     /* The block driver: unattached, out of range, misaligned, junk. */
     struct vos_blk_resp br;
-    struct vos_blk_req bq = { VOS_BLK_READ, 1, 0, 0 };
+    struct vos_blk_req bq = { VOS_BLK_READ, 1, 0, 0, 0, 0 };
     assert_int_equal(vos_call(blk_ch, &bq, sizeof(bq), &br, sizeof(br), VOS_TIMEOUT_INFINITE, (vos_any_t){ 0 }, &got,
                               NULL),
                      0);
@@ -300,13 +300,15 @@ static void malformed_requests(void **state)
     assert_true(region.cap != 0);
     uint64_t cap = br.capacity;
     struct vos_blk_req bad[] = {
-        { VOS_BLK_READ, 1, cap, 0 },            /* past the end */
-        { VOS_BLK_READ, 2, cap - 1, 0 },        /* straddles the end */
-        { VOS_BLK_READ, 0xFFFFFFFF, 0, 0 },     /* more than the region */
-        { VOS_BLK_WRITE, 1, 0, 100 },           /* misaligned */
-        { VOS_BLK_READ, 1, 0, 1ull << 40 },     /* outside the region */
-        { VOS_BLK_READ, 1, ~0ull, 0 },          /* wraps */
-        { 99, 0, 0, 0 },                        /* no such operation */
+        { VOS_BLK_READ, 1, cap, 0, 0, 0 },        /* past the end */
+        { VOS_BLK_READ, 2, cap - 1, 0, 0, 0 },    /* straddles the end */
+        { VOS_BLK_READ, 0xFFFFFFFF, 0, 0, 0, 0 }, /* more than the region */
+        { VOS_BLK_WRITE, 1, 0, 100, 0, 0 },       /* misaligned */
+        { VOS_BLK_READ, 1, 0, 1ull << 40, 0, 0 }, /* outside the region */
+        { VOS_BLK_READ, 1, ~0ull, 0, 0, 0 },      /* wraps */
+        { VOS_BLK_READ, 1, 0, 0, 7, 0 },          /* a region never lent */
+        { VOS_BLK_ADD_REGION, 0, 0, 0, 0, 0 },    /* lending nothing */
+        { 99, 0, 0, 0, 0, 0 },                    /* no such operation */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         assert_int_equal(vos_call(blk_ch, &bad[i], sizeof(bad[i]), &br, sizeof(br), VOS_TIMEOUT_INFINITE,
@@ -401,7 +403,7 @@ int main(const struct vos_start_info *si)
     pub_rw_ch = channel_to(mine, views[2]);
     vos_any_t console = derive(dev.token, RW | VOS_RIGHT_GRANT);
     vos_proc_t p;
-    const char *blk_argv[] = { "ramdisk", "8192" };
+    const char *blk_argv[] = { "ramdisk", "20480" }; /* 20 MiB: FAT16 with 4 KiB clusters (a child may hold 32 MiB) */
     vos_any_t blk_caps[] = { console, derive(blk_ep.cap, VOS_RIGHT_READ | VOS_RIGHT_GRANT),
                              derive(pool, RW | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE) };
     struct vos_spawn blk_sp = { blk_argv, 2, blk_caps, 3 };

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 
 #define MAX_CLIENTS 8
+#define MAX_LENT 32 /* regions a client may lend (ADD_REGION) */
 #define REGION_BYTES (64 * 1024)
 
 static uint8_t *disk;
@@ -27,6 +28,8 @@ static struct client {
     vos_pid_t pid;
     vos_mem_t region;
     uint8_t *map;
+    struct { uint8_t *map; uint64_t size; } lent[MAX_LENT];
+    unsigned nlent;
 } clients[MAX_CLIENTS];
 static unsigned next_client;
 
@@ -46,6 +49,9 @@ static struct client *client_attach(vos_pid_t pid)
     if (c)
         return c;
     c = &clients[next_client++ % MAX_CLIENTS];
+    for (unsigned i = 0; i < c->nlent; i++)
+        vos_munmap(c->lent[i].map, c->lent[i].size);
+    c->nlent = 0;
     if (c->map) {
         vos_cap_revoke(VOS_ANY(c->region));
     } else {
@@ -59,7 +65,25 @@ static struct client *client_attach(vos_pid_t pid)
     return c;
 }
 
-static int64_t serve(const struct vos_blk_req *rq, vos_pid_t pid, struct vos_blk_resp *rs, vos_any_t *xfer)
+/* A region the client lends: mapped here, numbered from 1 (its size: SYS_READ
+ * cannot tell, so the client's mapping length is trusted only up to what the
+ * mapping call accepts). */
+static int64_t lend(struct client *c, vos_any_t cap)
+{
+    if (!cap.cap)
+        return -VOS_EINVAL;
+    if (c->nlent == MAX_LENT)
+        return -VOS_ENOMEM;
+    void *p;
+    if (vos_mmap(NULL, REGION_BYTES, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, (vos_mem_t){ cap.cap }, 0, &p))
+        return -VOS_EINVAL;
+    c->lent[c->nlent].map = p;
+    c->lent[c->nlent].size = REGION_BYTES;
+    return ++c->nlent;
+}
+
+static int64_t serve(const struct vos_blk_req *rq, vos_pid_t pid, struct vos_blk_resp *rs, vos_any_t *xfer,
+                     vos_any_t lent)
 {
     if (rq->op == VOS_BLK_ATTACH) {
         struct client *c = client_attach(pid);
@@ -76,13 +100,16 @@ static int64_t serve(const struct vos_blk_req *rq, vos_pid_t pid, struct vos_blk
         return -VOS_ENXIO;
     if (rq->op == VOS_BLK_FLUSH)
         return 0;
+    if (rq->op == VOS_BLK_ADD_REGION)
+        return lend(c, lent);
     if (rq->op != VOS_BLK_READ && rq->op != VOS_BLK_WRITE)
         return -VOS_ENOSYS;
     uint64_t bytes = (uint64_t)rq->count * VOS_BLK_SECTOR;
     if (rq->sector > sectors || rq->count > sectors - rq->sector || rq->offset % VOS_BLK_SECTOR ||
-        rq->offset > REGION_BYTES || bytes > REGION_BYTES - rq->offset)
+        rq->offset > REGION_BYTES || bytes > REGION_BYTES - rq->offset || rq->region > c->nlent)
         return -VOS_EINVAL;
-    uint8_t *d = disk + rq->sector * VOS_BLK_SECTOR, *m = c->map + rq->offset;
+    uint8_t *d = disk + rq->sector * VOS_BLK_SECTOR;
+    uint8_t *m = (rq->region ? c->lent[rq->region - 1].map : c->map) + rq->offset;
     if (rq->op == VOS_BLK_READ)
         memcpy(m, d, bytes);
     else
@@ -129,7 +156,7 @@ int main(const struct vos_start_info *si)
         struct vos_blk_resp rs;
         vos_any_t xfer = { 0 };
         memset(&rs, 0, sizeof(rs));
-        rs.status = m.len == sizeof(rq) ? serve(&rq, m.sender, &rs, &xfer) : -VOS_EINVAL;
+        rs.status = m.len == sizeof(rq) ? serve(&rq, m.sender, &rs, &xfer, m.cap) : -VOS_EINVAL;
         if (m.reply.cap)
             vos_reply(m.reply, &rs, sizeof(rs), xfer);
     }

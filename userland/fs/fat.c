@@ -366,10 +366,12 @@ static int fsinfo_store(struct fat_vol *v)
 static int format_geometry(uint64_t total, uint32_t *spc, uint32_t *fatsz)
 {
     const uint32_t reserved = 1, root_sectors = 32; /* 512 root entries */
+    static const uint32_t prefer[] = {8, 4, 2, 1, 16, 32, 64}; /* 4 KiB clusters first: fewer FAT steps per byte */
     if (total > 0xFFFFFFFFu)
         return -VOS_EINVAL;
-    for (*spc = 1; *spc <= 64; *spc *= 2) {
+    for (unsigned k = 0; k < sizeof prefer / sizeof prefer[0]; k++) {
         uint32_t clusters = 0;
+        *spc = prefer[k];
         *fatsz = 1;
         for (int i = 0; i < 8; i++) { /* converges in two or three rounds */
             uint64_t meta = reserved + root_sectors + 2ull * *fatsz;
@@ -380,9 +382,7 @@ static int format_geometry(uint64_t total, uint32_t *spc, uint32_t *fatsz)
         }
         uint64_t meta = reserved + root_sectors + 2ull * *fatsz;
         clusters = (uint32_t)((total - meta) / *spc);
-        if (clusters < 4085)
-            return -VOS_EINVAL;
-        if (clusters < 65525)
+        if (clusters >= 4085 && clusters < 65525)
             return 0;
     }
     return -VOS_EINVAL;
@@ -1374,6 +1374,12 @@ int64_t fat_write(struct fat_vol *v, struct fat_file *f, uint64_t off, const voi
         if (r < 0)
             return r;
     }
+    /* Grow the chain first, so the clusters of one write are allocated
+     * together and node_io moves them in runs; ENOSPC leaves a short write. */
+    uint32_t last;
+    int g = node_cluster(v, n, (uint32_t)((off + len - 1) / v->cluster_bytes), true, &last);
+    if (g < 0 && g != -VOS_ENOSPC)
+        return g;
     int64_t r = node_io(v, n, off, (uint8_t *)buf, len, true);
     if (r > 0 && off + (uint64_t)r > n->size) {
         n->size = (uint32_t)(off + (uint64_t)r);

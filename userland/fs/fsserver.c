@@ -51,6 +51,7 @@ static struct session {
     vos_mem_t region;
     uint8_t *map;
     uint32_t age;
+    uint32_t lent;  /* its number at the block driver (ADD_REGION), 0: not lent (yet) */
 } sessions[MAX_SESSIONS];
 static uint32_t clock;
 
@@ -81,7 +82,7 @@ static struct {
 
 static int blk_attach(void)
 {
-    struct vos_blk_req rq = { VOS_BLK_ATTACH, 0, 0, 0 };
+    struct vos_blk_req rq = { VOS_BLK_ATTACH, 0, 0, 0, 0, 0 };
     struct vos_blk_resp rs;
     uint64_t got = 0;
     vos_any_t cap = { 0 };
@@ -102,15 +103,29 @@ static int blk_attach(void)
                                                                          : rs.region_bytes / VOS_BLK_SECTOR;
     blk.capacity = rs.capacity;
     blk.read_only = (int)rs.read_only;
+    for (int i = 0; i < MAX_SESSIONS; i++) /* a new driver knows none of them */
+        sessions[i].lent = 0;
     return 0;
+}
+
+/* Lends a client's region to the driver, so reads and writes of that
+ * client's data go between the device and its page with no copy here. */
+static void blk_lend(struct session *se)
+{
+    struct vos_blk_req rq = { VOS_BLK_ADD_REGION, 0, 0, 0, 0, 0 };
+    struct vos_blk_resp rs;
+    uint64_t got = 0;
+    vos_status_t st = vos_call(blk.chan, &rq, sizeof(rq), &rs, sizeof(rs), VOS_TIMEOUT_INFINITE,
+                               VOS_ANY(se->region), &got, NULL);
+    se->lent = !st && got == sizeof(rs) && rs.status > 0 ? (uint32_t)rs.status : 0;
 }
 
 /* One request; a driver that went away (restarted by init) is attached to
  * again and the request repeated once. */
-static int blk_request(uint32_t op, uint64_t sector, uint32_t count)
+static int blk_request(uint32_t op, uint64_t sector, uint32_t count, uint32_t region, uint64_t offset)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
-        struct vos_blk_req rq = { op, count, sector, 0 };
+        struct vos_blk_req rq = { op, count, sector, offset, region, 0 };
         struct vos_blk_resp rs;
         uint64_t got = 0;
         vos_status_t st = vos_call(blk.chan, &rq, sizeof(rq), &rs, sizeof(rs), VOS_TIMEOUT_INFINITE,
@@ -123,26 +138,45 @@ static int blk_request(uint32_t op, uint64_t sector, uint32_t count)
     return -VOS_EIO;
 }
 
+static struct session *session_of(const void *buf, uint64_t bytes);
+
+/* Straight between the device and a client's region when buf lies in one
+ * (lent to the driver, sector-aligned); else through our own region. */
+static int dev_rw(uint32_t op, uint64_t sector, uint32_t count, void *buf)
+{
+    uint64_t bytes = (uint64_t)count * VOS_BLK_SECTOR;
+    struct session *se = session_of(buf, bytes);
+    if (se && !se->lent)
+        blk_lend(se);
+    if (se && se->lent && ((uint8_t *)buf - se->map) % VOS_BLK_SECTOR == 0) {
+        int r = blk_request(op, sector, count, se->lent, (uint64_t)((uint8_t *)buf - se->map));
+        if (r == 0 || se->lent) /* (a driver restart forgets lent regions: then the copy path) */
+            return r;
+    }
+    if (op == VOS_BLK_WRITE)
+        memcpy(blk.region, buf, bytes);
+    int r = blk_request(op, sector, count, 0, 0);
+    if (r == 0 && op == VOS_BLK_READ)
+        memcpy(buf, blk.region, bytes);
+    return r;
+}
+
 static int dev_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
 {
     (void)ctx;
-    int r = blk_request(VOS_BLK_READ, sector, count);
-    if (r == 0)
-        memcpy(buf, blk.region, (size_t)count * VOS_BLK_SECTOR);
-    return r;
+    return dev_rw(VOS_BLK_READ, sector, count, buf);
 }
 
 static int dev_write(void *ctx, uint64_t sector, uint32_t count, const void *buf)
 {
     (void)ctx;
-    memcpy(blk.region, buf, (size_t)count * VOS_BLK_SECTOR);
-    return blk_request(VOS_BLK_WRITE, sector, count);
+    return dev_rw(VOS_BLK_WRITE, sector, count, (void *)buf);
 }
 
 static int dev_flush(void *ctx)
 {
     (void)ctx;
-    return blk_request(VOS_BLK_FLUSH, 0, 0);
+    return blk_request(VOS_BLK_FLUSH, 0, 0, 0, 0);
 }
 
 /* ---- sessions and handles ---- */
@@ -155,6 +189,16 @@ static int session_find(vos_pid_t pid, int view)
             return i;
         }
     return -1;
+}
+
+static struct session *session_of(const void *buf, uint64_t bytes)
+{
+    const uint8_t *p = buf;
+    for (int i = 0; i < MAX_SESSIONS; i++)
+        if (sessions[i].map && p >= sessions[i].map && p < sessions[i].map + REGION_BYTES &&
+            bytes <= (uint64_t)(sessions[i].map + REGION_BYTES - p))
+            return &sessions[i];
+    return NULL;
 }
 
 static int session_has_handles(int s)
@@ -182,9 +226,10 @@ static int session_new(vos_pid_t pid, int view)
     if (s < 0)
         return -VOS_ENOMEM;
     struct session *se = &sessions[s];
-    if (se->used) { /* reuse: the old client loses its copy of the region */
+    if (se->used) { /* reuse: the old client loses its copy of the region (the driver's too) */
         vos_cap_revoke(VOS_ANY(se->region));
         se->used = 0;
+        se->lent = 0;
     }
     if (!se->map) {
         void *p;
