@@ -154,6 +154,17 @@ function(vos_boot_tests_for_path)
     vos_boot_test(NAME storage-suite-${P_PATH} EXIT 0 TIMEOUT 300
                   EXPECT ${banner} "\\[  PASSED  \\] [0-9]+ test" "storage: done, 0 failed"
                   REJECT "\\[  FAILED  \\]" "\\[kernel\\] BUG" COMMAND ${cmd})
+    # Its storage-bench lines, instruction-exact: build/<preset>/storage-bench.log (docs/performance.md).
+    list(APPEND cmd -icount shift=0)
+    add_custom_target(bench-storage
+      COMMAND ${VOS_PYTHON} ${VOS_QEMU_TEST} --exit ${VOS_QEMU_EXIT_0} --timeout 900 --expect "storage: done, 0 failed"
+              --log ${CMAKE_BINARY_DIR}/storage-bench.log -- ${cmd}
+      USES_TERMINAL VERBATIM)
+    foreach(image kernel-storage kernel-storage-bin)
+      if(TARGET ${image})
+        add_dependencies(bench-storage ${image})
+      endif()
+    endforeach()
     # Benchmarks: instruction-exact under -icount shift=0 (docs/performance.md).
     cmake_language(CALL ${P_COMMAND_FN} cmd kernel-bench)
     list(APPEND cmd -icount shift=0)
