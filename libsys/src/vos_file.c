@@ -25,6 +25,7 @@ static struct {
 
 static struct {
     int used;
+    int stale; /* opened before the server restarted */
     int32_t handle;
     int flags;
     uint64_t offset;
@@ -95,6 +96,12 @@ static int64_t fs_call(struct vos_fs_req *rq, uint64_t rqlen, struct vos_fs_resp
             return res;
         vos_munmap(fs.region, fs.region_bytes);
         fs.region = NULL;
+        /* A server that forgot us (it restarted) forgot our open files too:
+         * their descriptors are stale, never silently another file's. */
+        for (int fd = 0; fd < FD_MAX; fd++)
+            fds[fd].stale = fds[fd].used;
+        if (rq->handle >= 0)
+            return -VOS_EBADF;
     }
     return -VOS_ENXIO;
 }
@@ -125,7 +132,7 @@ static int64_t path_call(int op, const char *path, int flags, uint64_t offset, s
 
 static int fd_get(int fd)
 {
-    return fd >= 0 && fd < FD_MAX && fds[fd].used ? 0 : -VOS_EBADF;
+    return fd >= 0 && fd < FD_MAX && fds[fd].used && !fds[fd].stale ? 0 : -VOS_EBADF;
 }
 
 int vos_open(const char *path, int flags)
@@ -140,6 +147,7 @@ int vos_open(const char *path, int flags)
     if (r < 0)
         return (int)r;
     fds[fd].used = 1;
+    fds[fd].stale = 0;
     fds[fd].handle = (int32_t)r;
     fds[fd].flags = flags;
     fds[fd].offset = 0;
@@ -240,6 +248,10 @@ int64_t vos_seek(int fd, int64_t off, int whence)
 
 int vos_close(int fd)
 {
+    if (fd >= 0 && fd < FD_MAX && fds[fd].stale) { /* its server is gone: just forget it */
+        fds[fd].used = fds[fd].stale = 0;
+        return -VOS_EBADF;
+    }
     if (fd_get(fd) < 0)
         return -VOS_EBADF;
     struct vos_fs_resp rs;

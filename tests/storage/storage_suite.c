@@ -365,12 +365,127 @@ static void bench(void **state)
     assert_int_equal(vos_unlink("/bench.bin"), 0);
 }
 
+/* ---- restarts: the server and the driver die and are started again ---- */
+
+static vos_cap_t pool_cap;
+
+static struct {
+    vos_ep_t blk_ep, fs_ep;
+    vos_chan_t blk_ch, fs_ch;
+    vos_any_t disk;
+    vos_proc_t blk, fs;
+} r2;
+
+static vos_proc_t spawn(const char **argv, uint64_t argc, vos_any_t *caps, uint64_t ncaps)
+{
+    struct vos_spawn sp = { argv, argc, caps, ncaps };
+    vos_proc_t p = { 0 };
+    assert_int_equal(vos_process_spawn(&bootfs, &sp, &p), 0);
+    return p;
+}
+
+static vos_any_t console_cap;
+
+static vos_proc_t start_driver(void)
+{
+    const char *argv[] = { "ramdisk-faulty", "4096" };
+    vos_any_t caps[] = { console_cap, derive(r2.blk_ep.cap, VOS_RIGHT_READ | VOS_RIGHT_GRANT),
+                         derive(pool_cap, RW | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE),
+                         derive(r2.disk.cap, RW | VOS_RIGHT_GRANT) };
+    return spawn(argv, 2, caps, 4);
+}
+
+static vos_proc_t start_server(void)
+{
+    const char *argv[] = { "fsserver-faulty", "--format", "/:rw" };
+    vos_any_t caps[] = { console_cap, VOS_ANY(r2.blk_ch), derive(pool_cap, RW | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE),
+                         derive(r2.fs_ep.cap, VOS_RIGHT_READ | VOS_RIGHT_GRANT) };
+    return spawn(argv, 3, caps, 4);
+}
+
+static void expect_killed(vos_proc_t p)
+{
+    struct vos_process_exit_info info;
+    assert_int_equal(vos_process_wait(p, VOS_TIMEOUT_INFINITE, &info), 0);
+    assert_int_not_equal(info.reason, VOS_EXIT_CODE); /* killed by its fault */
+}
+
+static void restarts(void **state)
+{
+    (void)state;
+    vos_ep_t mine;
+    vos_mem_t disk;
+    assert_int_equal(vos_endpoint_create(&mine), 0);
+    assert_int_equal(vos_endpoint_create(&r2.blk_ep), 0);
+    assert_int_equal(vos_endpoint_create(&r2.fs_ep), 0);
+    assert_int_equal(vos_channel_create(mine, r2.blk_ep, (vos_any_t){ self_cap }, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT,
+                                        &r2.blk_ch),
+                     0);
+    assert_int_equal(vos_channel_create(mine, r2.fs_ep, (vos_any_t){ self_cap }, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT,
+                                        &r2.fs_ch),
+                     0);
+    /* The disk outlives its driver, as a real one would. */
+    assert_int_equal(vos_mem_carve((vos_mem_t){ pool_cap }, 4096 * 1024, RW | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE, &disk), 0);
+    r2.disk = VOS_ANY(disk);
+    r2.blk = start_driver();
+    r2.fs = start_server();
+    use(r2.fs_ch);
+
+    write_pattern("/kept.txt", 21, 10000, 4096); /* closed: flushed */
+    int fd = vos_open("/unflushed.txt", VOS_O_WRONLY | VOS_O_CREAT);
+    assert_true(fd >= 0);
+    for (int i = 0; i < 5000; i++)
+        big[i] = pattern(22, (uint64_t)i);
+    assert_int_equal(vos_write(fd, big, 5000), 5000);
+
+    /* The server dies in our request (a raw call: libsys would call again and
+     * wait for the restart, which is init's job, here ours, on this thread);
+     * started again, it mounts what was flushed. */
+    struct vos_fs_req crash = { .op = VOS_FS_OPEN, .path = "/.crash" };
+    struct vos_fs_resp rs;
+    uint64_t got;
+    assert_int_not_equal(vos_call(r2.fs_ch, &crash, sizeof(crash), &rs, sizeof(rs), VOS_TIMEOUT_INFINITE,
+                                  (vos_any_t){ 0 }, &got, NULL),
+                         0);
+    expect_killed(r2.fs);
+    r2.fs = start_server();
+    check_pattern("/kept.txt", 21, 10000, 4096);
+    char c;
+    assert_int_equal(vos_write(fd, &c, 1), -VOS_EBADF); /* the old server's file */
+    assert_int_equal(vos_close(fd), -VOS_EBADF);
+    struct vos_stat st;
+    assert_int_equal(vos_stat("/unflushed.txt", &st), 0); /* its entry was written at creation... */
+    assert_int_equal(st.size, 0);                          /* ...its size never was */
+    write_pattern("/after server restart.txt", 23, 70000, 65536);
+
+    /* The driver dies; the server re-attaches to the new one and goes on. */
+    struct vos_blk_req die = { 0x7F7F, 0, 0, 0, 0, 0 }, attach = { VOS_BLK_ATTACH, 0, 0, 0, 0, 0 };
+    struct vos_blk_resp br;
+    vos_any_t region = { 0 };
+    assert_int_equal(vos_call(r2.blk_ch, &attach, sizeof(attach), &br, sizeof(br), VOS_TIMEOUT_INFINITE,
+                              (vos_any_t){ 0 }, &got, &region),
+                     0);
+    assert_int_not_equal(vos_call(r2.blk_ch, &die, sizeof(die), &br, sizeof(br), VOS_TIMEOUT_INFINITE,
+                                  (vos_any_t){ 0 }, &got, NULL),
+                         0); /* the caller of a request the driver dies in gets an error, not a hang */
+    expect_killed(r2.blk);
+    r2.blk = start_driver();
+    check_pattern("/kept.txt", 21, 10000, 65536);
+    check_pattern("/after server restart.txt", 23, 70000, 4096);
+    write_pattern("/after driver restart.txt", 24, 5000, 4096);
+    check_pattern("/after driver restart.txt", 24, 5000, 4096);
+    struct vos_statfs sf;
+    assert_int_equal(vos_statfs(&sf), 0);
+    assert_true(sf.blocks_free < sf.blocks);
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(sizes_byte_exact, setup_each),
     cmocka_unit_test_setup(posix_semantics, setup_each),
     cmocka_unit_test_setup(directories, setup_each),
     cmocka_unit_test_setup(capability_limits, setup_each),
     cmocka_unit_test_setup(malformed_requests, setup_each),
+    cmocka_unit_test_setup(restarts, setup_each),
     cmocka_unit_test_setup(bench, setup_each),
 };
 
@@ -389,6 +504,7 @@ int main(const struct vos_start_info *si)
         return 10;
     self_cap = c.token;
     vos_cap_t pool = vos_start_find_pool(si);
+    pool_cap = pool;
     if (vos_bootfs_open(&bootfs, vos_start_find_bootfs(si)))
         return 11;
     vos_ep_t mine, blk_ep, views[3];
@@ -402,6 +518,7 @@ int main(const struct vos_start_info *si)
     pub_ro_ch = channel_to(mine, views[1]);
     pub_rw_ch = channel_to(mine, views[2]);
     vos_any_t console = derive(dev.token, RW | VOS_RIGHT_GRANT);
+    console_cap = console;
     vos_proc_t p;
     const char *blk_argv[] = { "ramdisk", "20480" }; /* 20 MiB: FAT16 with 4 KiB clusters (a child may hold 32 MiB) */
     vos_any_t blk_caps[] = { console, derive(blk_ep.cap, VOS_RIGHT_READ | VOS_RIGHT_GRANT),

@@ -5,8 +5,12 @@
  * in-guest storage tests use it to run the whole stack without a device.
  *
  * Initial capabilities: 0 the console, 1 its ENDPOINT (READ), 2 a memory pool
- * (the disk and the regions shared with clients are carved from it).
+ * (the regions shared with clients are carved from it), 3 (optional) the
+ * disk: a MEMORY region of KIB KiB; without it the disk is carved from the
+ * pool.  Given the disk, a restarted ramdisk finds what was written before,
+ * like a real disk (init and the storage suite restart it so).
  * Arguments: `ramdisk KIB` (default 4096).
+ * The test build `ramdisk-faulty` dies on a request with op VOS_RAMDISK_DIE.
  *
  * Invariants: every request is answered; a range outside the disk or the
  * client's region is VOS_EINVAL; each client (by pid) has its own region.
@@ -102,6 +106,10 @@ static int64_t serve(const struct vos_blk_req *rq, vos_pid_t pid, struct vos_blk
         return 0;
     if (rq->op == VOS_BLK_ADD_REGION)
         return lend(c, lent);
+#ifdef VOS_RAMDISK_DIE
+    if (rq->op == VOS_RAMDISK_DIE)
+        *(volatile int *)16 = 1; /* the faulty test build: a driver crash, on request */
+#endif
     if (rq->op != VOS_BLK_READ && rq->op != VOS_BLK_WRITE)
         return -VOS_ENOSYS;
     uint64_t bytes = (uint64_t)rq->count * VOS_BLK_SECTOR;
@@ -120,7 +128,7 @@ static int64_t serve(const struct vos_blk_req *rq, vos_pid_t pid, struct vos_blk
 int main(const struct vos_start_info *si)
 {
     vos_console_t con = vos_console_open(si);
-    const struct vos_cap_info *e = vos_start_cap(si, 1), *p = vos_start_cap(si, 2);
+    const struct vos_cap_info *e = vos_start_cap(si, 1), *p = vos_start_cap(si, 2), *d = vos_start_cap(si, 3);
     if (!e || e->object_type != VOS_OBJ_ENDPOINT || !p || p->object_type != VOS_OBJ_MEMORY)
         return 2;
     vos_ep_t ep = vos_ep_from(e);
@@ -133,7 +141,11 @@ int main(const struct vos_start_info *si)
         return 3;
     vos_mem_t mem;
     void *map;
-    vos_status_t st = vos_mem_carve(pool, kib * 1024, VOS_RIGHT_READ | VOS_RIGHT_WRITE, &mem);
+    vos_status_t st = VOS_OK;
+    if (d && d->object_type == VOS_OBJ_MEMORY)
+        mem.cap = d->token;
+    else
+        st = vos_mem_carve(pool, kib * 1024, VOS_RIGHT_READ | VOS_RIGHT_WRITE, &mem);
     if (!st)
         st = vos_mmap(NULL, kib * 1024, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, mem, 0, &map);
     if (st) {

@@ -11,6 +11,7 @@
  * Arguments: `fsserver [--format] VIEW...`, each VIEW `DIR:rw` or `DIR:ro`:
  * the directory that endpoint's clients are limited to ("/" for all).
  * --format: a disk without a FAT volume is formatted (the RAM disk).
+ * The test build `fsserver-faulty` dies when asked to open "/.crash".
  *
  * Invariants: a client (sender pid and view) reaches only files below its
  * view's directory (fat.c resolves ".." lexically and never above it) and
@@ -120,22 +121,19 @@ static void blk_lend(struct session *se)
     se->lent = !st && got == sizeof(rs) && rs.status > 0 ? (uint32_t)rs.status : 0;
 }
 
-/* One request; a driver that went away (restarted by init) is attached to
- * again and the request repeated once. */
+/* One request.  A driver that went away, or a new one that does not know
+ * us (init restarted it), is attached to again: then VOS_ENXIO, and the
+ * caller makes the request again (its lent regions are forgotten). */
 static int blk_request(uint32_t op, uint64_t sector, uint32_t count, uint32_t region, uint64_t offset)
 {
-    for (int attempt = 0; attempt < 2; attempt++) {
-        struct vos_blk_req rq = { op, count, sector, offset, region, 0 };
-        struct vos_blk_resp rs;
-        uint64_t got = 0;
-        vos_status_t st = vos_call(blk.chan, &rq, sizeof(rq), &rs, sizeof(rs), VOS_TIMEOUT_INFINITE,
-                                   (vos_any_t){ 0 }, &got, NULL);
-        if (!st && got == sizeof(rs))
-            return rs.status < 0 ? -VOS_EIO : 0;
-        if (attempt || blk_attach() < 0)
-            break;
-    }
-    return -VOS_EIO;
+    struct vos_blk_req rq = { op, count, sector, offset, region, 0 };
+    struct vos_blk_resp rs;
+    uint64_t got = 0;
+    vos_status_t st = vos_call(blk.chan, &rq, sizeof(rq), &rs, sizeof(rs), VOS_TIMEOUT_INFINITE, (vos_any_t){ 0 },
+                               &got, NULL);
+    if (!st && got == sizeof(rs) && rs.status != -VOS_ENXIO)
+        return rs.status < 0 ? -VOS_EIO : 0;
+    return blk_attach() == 0 ? -VOS_ENXIO : -VOS_EIO;
 }
 
 static struct session *session_of(const void *buf, uint64_t bytes);
@@ -145,20 +143,24 @@ static struct session *session_of(const void *buf, uint64_t bytes);
 static int dev_rw(uint32_t op, uint64_t sector, uint32_t count, void *buf)
 {
     uint64_t bytes = (uint64_t)count * VOS_BLK_SECTOR;
-    struct session *se = session_of(buf, bytes);
-    if (se && !se->lent)
-        blk_lend(se);
-    if (se && se->lent && ((uint8_t *)buf - se->map) % VOS_BLK_SECTOR == 0) {
-        int r = blk_request(op, sector, count, se->lent, (uint64_t)((uint8_t *)buf - se->map));
-        if (r == 0 || se->lent) /* (a driver restart forgets lent regions: then the copy path) */
+    int r = -VOS_EIO;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct session *se = session_of(buf, bytes);
+        if (se && !se->lent)
+            blk_lend(se);
+        if (se && se->lent && ((uint8_t *)buf - se->map) % VOS_BLK_SECTOR == 0) {
+            r = blk_request(op, sector, count, se->lent, (uint64_t)((uint8_t *)buf - se->map));
+        } else {
+            if (op == VOS_BLK_WRITE)
+                memcpy(blk.region, buf, bytes);
+            r = blk_request(op, sector, count, 0, 0);
+            if (r == 0 && op == VOS_BLK_READ)
+                memcpy(buf, blk.region, bytes);
+        }
+        if (r != -VOS_ENXIO)
             return r;
     }
-    if (op == VOS_BLK_WRITE)
-        memcpy(blk.region, buf, bytes);
-    int r = blk_request(op, sector, count, 0, 0);
-    if (r == 0 && op == VOS_BLK_READ)
-        memcpy(buf, blk.region, bytes);
-    return r;
+    return -VOS_EIO;
 }
 
 static int dev_read(void *ctx, uint64_t sector, uint32_t count, void *buf)
@@ -176,7 +178,8 @@ static int dev_write(void *ctx, uint64_t sector, uint32_t count, const void *buf
 static int dev_flush(void *ctx)
 {
     (void)ctx;
-    return blk_request(VOS_BLK_FLUSH, 0, 0, 0, 0);
+    int r = blk_request(VOS_BLK_FLUSH, 0, 0, 0, 0);
+    return r == -VOS_ENXIO ? blk_request(VOS_BLK_FLUSH, 0, 0, 0, 0) : r;
 }
 
 /* ---- sessions and handles ---- */
@@ -380,6 +383,10 @@ static int64_t serve(int view, vos_pid_t pid, struct vos_fs_req *rq, uint64_t le
                            (rq->op == VOS_FS_OPEN && ((rq->flags & VOS_O_ACCMODE) != VOS_O_RDONLY ||
                                                       (rq->flags & (VOS_O_CREAT | VOS_O_TRUNC))))))
         return -VOS_EROFS;
+#ifdef VOS_FSSERVER_FAULTY
+    if (rq->op == VOS_FS_OPEN && !strcmp(rq->path, "/.crash"))
+        *(volatile int *)16 = 1; /* the faulty test build: a server crash, on request */
+#endif
     if (rq->op >= VOS_FS_CLOSE && rq->op <= VOS_FS_FSTAT)
         return serve_handle(rq, s, rs);
     return serve_path(rq, s, rs, views[view].root);
