@@ -141,8 +141,9 @@ function(vos_boot_tests_for_path)
                            "powering off, status 3"
                     REJECT "did not fault" COMMAND ${cmd})
     endforeach()
-    # The isolation and exhaustion suites (tests/attack, cmocka in the guest; docs/reliability.md).
-    foreach(suite isolation exhaustion)
+    # The isolation and exhaustion suites (tests/attack, cmocka in the guest; docs/reliability.md),
+    # and the drivers suite (tests/drivers; docs/abi.md, "Drivers").
+    foreach(suite isolation exhaustion drivers)
       cmake_language(CALL ${P_COMMAND_FN} cmd kernel-${suite})
       vos_boot_test(NAME ${suite}-${P_PATH} EXIT 0 TIMEOUT 300
                     EXPECT ${banner} "\\[  PASSED  \\] [0-9]+ test" "${suite}: done, 0 failed"

@@ -16,6 +16,7 @@
  */
 #include "cap.h"
 #include "ipc.h"
+#include "memobj.h"
 #include "memory.h"
 
 _Static_assert(sizeof(struct cap) << CSPACE_LEAF_BITS == PAGE_SIZE, "a leaf table is one page");
@@ -157,6 +158,7 @@ static struct cap *cap_fill(struct cspace *cs, struct cap *c, struct object *obj
     object_get(obj);
     link_child(parent, c);
     ipc_cap_added(c); /* IPC counts READ endpoint and reply capabilities (kernel/ipc.c) */
+    devmem_cap_added(obj);
     return c;
 }
 
@@ -202,6 +204,7 @@ void cap_delete(struct cap *c)
     struct object *obj = c->obj;
     /* IPC first: a thread blocked through c is interrupted, a reply no one can send fails its caller. */
     ipc_cap_removed(c);
+    devmem_cap_removed(obj);
     /* Children survive a plain delete: they move up to our parent. */
     while (c->first_child) {
         struct cap *ch = c->first_child;

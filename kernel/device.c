@@ -6,6 +6,8 @@
  * blocks until at least one byte arrives, then returns what is there.
  */
 #include "device.h"
+#include "ioport.h"
+#include "irq.h"
 #include "memobj.h"
 #include "syscall_support.h"
 #include "syscall_handlers.h"
@@ -46,6 +48,8 @@ void device_destroy(struct object *o)
 void console_poll_input(void)
 {
     int c;
+    if (irq_line_held(arch_console_irq_line()))
+        return; /* a driver has the UART now: its bytes are not the kernel's */
     /* Only take a byte from the UART when there is room for it: a full ring
      * leaves the rest waiting in the device rather than dropping it. */
     while ((ring_tail + 1) % CONSOLE_RING != ring_head && (c = arch_console_getc()) >= 0) {
@@ -95,8 +99,15 @@ long sys_write(struct thread *self, struct cap *capability, user_in_t buffer, ui
                uint64_t *result)
 {
     (void)self;
-    if (capability->obj->type == VOS_OBJ_MEMORY)
+    switch (capability->obj->type) {
+    case VOS_OBJ_MEMORY:
         return memobj_write(container_of(capability->obj, struct memobj, obj), buffer, count, offset, result);
+    case VOS_OBJ_IRQ:
+        *result = 0;
+        return irq_ack(container_of(capability->obj, struct irq, obj), count);
+    case VOS_OBJ_IO_PORT:
+        return ioport_write(container_of(capability->obj, struct ioport, obj), buffer, count, offset, result);
+    }
     return console_write(buffer, count, result); /* a stream: offset means nothing */
 }
 
@@ -105,5 +116,7 @@ long sys_read(struct thread *self, struct cap *capability, user_out_t buffer, ui
 {
     if (capability->obj->type == VOS_OBJ_MEMORY)
         return memobj_read(container_of(capability->obj, struct memobj, obj), buffer, count, offset, result);
+    if (capability->obj->type == VOS_OBJ_IO_PORT)
+        return ioport_read(container_of(capability->obj, struct ioport, obj), buffer, count, offset, result);
     return console_read(self, buffer, count, result);
 }

@@ -15,6 +15,7 @@
  *    waits through a capability, and deleting that capability interrupts it.
  */
 #include "ipc.h"
+#include "irq.h"
 #include "memory.h"
 #include "syscall_frame.h"
 #include "syscall_handlers.h"
@@ -70,6 +71,7 @@ void endpoint_destroy(struct object *o)
 {
     struct endpoint *ep = container_of(o, struct endpoint, obj);
     KASSERT(list_empty(&ep->receivers) && list_empty(&ep->calls) && list_empty(&ep->msgs));
+    irq_endpoint_gone(ep);
     while (!list_empty(&ep->in)) {
         struct channel *ch = list_first(&ep->in, struct channel, in_link);
         list_del(&ch->in_link);
@@ -94,6 +96,7 @@ long sys_ipc_endpoint_create(struct thread *self, struct vos_endpoint_create_res
     list_init(&ep->msgs);
     list_init(&ep->out);
     list_init(&ep->in);
+    list_init(&ep->irqs);
     struct cap *c;
     err = cap_insert(&self->proc->cspace, &ep->obj, VOS_RIGHT_ALL, NULL, &c);
     object_put(&ep->obj); /* the capability holds it now (or it goes) */
@@ -162,6 +165,8 @@ long sys_ipc_send(struct thread *self, vos_channel_t channel_id, user_in_t messa
 static inline __attribute__((always_inline)) long take(struct thread *self, struct endpoint *ep,
                                                        struct vos_ipc_receive_result *res)
 {
+    if (__builtin_expect(ep->irq_pending != 0, 0))
+        return irq_take_pending(self, ep, res); /* interrupts first: their lines wait masked */
     for (;;) {
         struct ipc_msg *m = list_empty(&ep->msgs) ? NULL : list_first(&ep->msgs, struct ipc_msg, link);
         struct thread *t = list_empty(&ep->calls) ? NULL : list_first(&ep->calls, struct thread, wait_link);

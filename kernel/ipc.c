@@ -170,7 +170,7 @@ long ipc_check_range(struct vspace *vs, uaddr_t va, uint64_t n, unsigned prot)
         a = ALIGN_DOWN(a, PAGE_SIZE) + PAGE_SIZE;
     while (a < va + n) {
         struct region *r = vspace_find(vs, a);
-        if (!r || (r->prot & prot) != prot)
+        if (!r || (r->prot & (prot | ARCH_PROT_DEVICE)) != prot)
             return VOS_ERR_INVALID_ADDRESS;
         a = r->end;
     }

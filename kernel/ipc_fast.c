@@ -133,7 +133,8 @@ static inline struct trap_frame *fast_reply_receive(struct thread *self, const s
         return NULL;
     struct reply *rp = container_of(c->obj, struct reply, obj);
     struct endpoint *ep = container_of(e->obj, struct endpoint, obj);
-    if (unlikely(list_empty(&rp->waiter)) || unlikely(!list_empty(&ep->calls)) || unlikely(!list_empty(&ep->msgs)))
+    if (unlikely(list_empty(&rp->waiter)) || unlikely(!list_empty(&ep->calls)) || unlikely(!list_empty(&ep->msgs)) ||
+        unlikely(ep->irq_pending))
         return NULL;
     struct thread *t = list_first(&rp->waiter, struct thread, wait_link);
     if (unlikely(!t->ipc.regs) || unlikely(t->priority != self->priority))

@@ -7,7 +7,9 @@
  */
 #include "device.h"
 #include "elf.h"
+#include "ioport.h"
 #include "ipc.h"
+#include "irq.h"
 #include "memobj.h"
 #include "memory.h"
 #include "process.h"
@@ -25,6 +27,8 @@ void kernel_main(struct boot_info *bi)
 {
     kprintf("\nVeridianOS %s on %s (boot: %s)\n", VOS_VERSION, ARCH_NAME, bi->boot_path ? bi->boot_path : "?");
     frame_init(bi);
+    dma_init();      /* first: it wants the frames in their boot order */
+    devmem_init(bi);
     kprintf("[kernel] %lu KiB of RAM free in %u range(s)\n", (unsigned long)(frame_free_count() * PAGE_SIZE / 1024),
             bi->n_ram);
     sched_init();
@@ -49,6 +53,19 @@ void kernel_main(struct boot_info *bi)
             panic("no memory for the boot files");
         grant_root(init, &bootfs->obj, VOS_RIGHT_READ | VOS_RIGHT_EXECUTE | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE);
         object_put(&bootfs->obj);
+    }
+
+    /* What drivers need (docs/abi.md, "Drivers"): never executable device memory. */
+    grant_root(init, irq_control(), VOS_RIGHT_ALL);
+    struct memobj *devmem = devmem_pool();
+    if (!devmem)
+        panic("no memory for the device-memory pool");
+    grant_root(init, &devmem->obj, VOS_RIGHT_ALL & ~VOS_RIGHT_EXECUTE);
+    object_put(&devmem->obj);
+    struct ioport *ports = ioport_root();
+    if (ports) {
+        grant_root(init, &ports->obj, VOS_RIGHT_ALL & ~VOS_RIGHT_EXECUTE);
+        object_put(&ports->obj);
     }
 
     /*

@@ -11,6 +11,7 @@
 #include "memobj.h"
 #include "memory.h"
 #include "process.h"
+#include "syscall_handlers.h"
 
 #define PER_PAGE (PAGE_SIZE / sizeof(paddr_t))
 
@@ -27,11 +28,6 @@ struct memobj *memobj_new_pool(uint64_t size, long *err)
 bool memobj_is_pool(const struct object *o)
 {
     return o->type == VOS_OBJ_MEMORY && container_of(o, struct memobj, obj)->pool;
-}
-
-paddr_t memobj_frame(const struct memobj *m, uint64_t page)
-{
-    return m->dir[page / PER_PAGE][page % PER_PAGE];
 }
 
 static void free_frames(struct memobj *m)
@@ -53,12 +49,49 @@ static void free_frames(struct memobj *m)
 void memobj_destroy(struct object *o)
 {
     struct memobj *m = container_of(o, struct memobj, obj);
-    if (!m->pool)
-        free_frames(m);
+    if (m->pool || memobj_is_device(m))
+        return; /* no frames of its own */
+    if (m->phys) {
+        dma_free(m->phys, m->size / PAGE_SIZE);
+        quota_release(m->obj.owner, m->size);
+        return;
+    }
+    free_frames(m);
+}
+
+/* A physically contiguous region from the DMA zone, charged to the caller like any region. */
+static long carve_contiguous(struct thread *self, struct cap *pool, uint64_t size, uint64_t rights, vos_cap_t *result)
+{
+    if (size == 0 || size > VOS_DMA_MAX_REGION)
+        return VOS_ERR_INVALID_PARAMETER;
+    size = ALIGN_UP(size, PAGE_SIZE);
+    struct process *p = self->proc;
+    long err = quota_charge(p, size);
+    if (err)
+        return err;
+    struct memobj *m = object_alloc(sizeof(*m), VOS_OBJ_MEMORY, p, &err);
+    paddr_t pa = m ? dma_alloc(size / PAGE_SIZE) : 0;
+    if (!pa) {
+        quota_release(p, size);
+        if (m)
+            object_put(&m->obj);
+        return m ? VOS_ERR_OUT_OF_MEMORY : err;
+    }
+    m->size = size;
+    m->phys = pa; /* from here on, object_put undoes everything */
+    struct cap *c;
+    err = cap_insert(&p->cspace, &m->obj, rights, pool, &c);
+    object_put(&m->obj);
+    if (err)
+        return err;
+    *result = cap_token(c);
+    return VOS_OK;
 }
 
 long memobj_carve(struct thread *self, struct cap *pool, uint64_t size, uint64_t rights, vos_cap_t *result)
 {
+    if (size & VOS_MEMORY_CONTIGUOUS)
+        return carve_contiguous(self, pool, size & ~VOS_MEMORY_CONTIGUOUS, rights, result);
     if (size == 0 || size > MEMOBJ_MAX_REGION)
         return VOS_ERR_INVALID_PARAMETER;
     size = ALIGN_UP(size, PAGE_SIZE);
@@ -131,8 +164,8 @@ static long pool_read(struct memobj *m, user_out_t buf, uint64_t count, uint64_t
 static long region_copy(struct memobj *m, bool to_user, user_in_t in, user_out_t out, uint64_t count,
                         uint64_t offset, uint64_t *done)
 {
-    if (m->pool)
-        return VOS_ERR_NOT_SUPPORTED;
+    if (m->pool || memobj_is_device(m))
+        return VOS_ERR_NOT_SUPPORTED; /* device registers: mapped only, never through the direct map */
     uint64_t n = offset >= m->size ? 0 : MIN(count, m->size - offset);
     uint64_t copied = 0;
     while (copied < n) {
@@ -159,4 +192,16 @@ long memobj_write(struct memobj *m, user_in_t buf, uint64_t count, uint64_t offs
 {
     user_out_t none = { 0, 0 };
     return region_copy(m, false, buf, none, count, offset, done);
+}
+
+long sys_memory_physical(struct thread *self, struct cap *capability, uint64_t offset, uint64_t *result)
+{
+    (void)self;
+    struct memobj *m = container_of(capability->obj, struct memobj, obj);
+    if (m->pool)
+        return VOS_ERR_NOT_SUPPORTED;
+    if (offset >= m->size)
+        return VOS_ERR_INVALID_PARAMETER;
+    *result = memobj_frame(m, offset / PAGE_SIZE) + offset % PAGE_SIZE;
+    return VOS_OK;
 }

@@ -69,6 +69,10 @@ long sys_mmap(struct thread *self, uint64_t addr, uint64_t length, uint32_t prot
         return m || anonymous ? VOS_ERR_INVALID_PARAMETER : VOS_ERR_INVALID_CAPABILITY;
     if (!anonymous && (offset > m->size || len > m->size - offset))
         return VOS_ERR_INVALID_PARAMETER;
+    if (m && memobj_is_device(m) && (anonymous || !shared))
+        return VOS_ERR_INVALID_PARAMETER; /* no RAM from it; a private copy would read registers via the direct map */
+    if (m && memobj_is_device(m) && (prot & VOS_PROT_EXEC))
+        return VOS_ERR_PERMISSION_DENIED; /* never code (its capabilities lack EXECUTE anyway) */
 
     /* FIXED: exactly there.  Otherwise addr is a hint, and any free range will do. */
     uaddr_t va = addr & (PAGE_SIZE - 1) ? 0 : addr;

@@ -39,6 +39,16 @@ struct object *object_find(uint32_t type, uint64_t id)
     return NULL;
 }
 
+void object_for_each(uint32_t type, void (*fn)(struct object *o, void *arg), void *arg)
+{
+    for (unsigned b = 0; b < TABLE_BUCKETS; b++)
+        for (struct object *o = table[b], *next; o; o = next) {
+            next = o->hash_next; /* fn may not free o: it holds a reference for us */
+            if (o->type == type)
+                fn(o, arg);
+        }
+}
+
 static void init(struct object *o, uint32_t type)
 {
     KASSERT(type < VOS_OBJ_COUNT);
@@ -77,6 +87,9 @@ void object_destroy(struct object *o)
     case VOS_OBJ_ENDPOINT: endpoint_destroy(o); break;
     case VOS_OBJ_CHANNEL: channel_destroy(o); break;
     case VOS_OBJ_REPLY: reply_destroy(o); break;
+    case VOS_OBJ_IRQ: irq_destroy(o); break;
+    case VOS_OBJ_DEVICE_MEMORY: memobj_destroy(o); break;
+    case VOS_OBJ_IO_PORT: ioport_destroy(o); break;
     default: panic("object_put: no destructor for type %u", o->type);
     }
     struct process *owner = o->owner;

@@ -4,6 +4,7 @@
  * the kernel itself runs on.
  */
 #include "device.h"
+#include "irq.h"
 #include "process.h"
 
 static const char *access_name(unsigned access)
@@ -46,5 +47,7 @@ void kernel_entry_interrupt(struct trap_frame *f, unsigned source)
         sched_tick();
     else if (source == IRQ_CONSOLE)
         console_poll_input();
+    else if (source >= IRQ_LINE_BASE)
+        irq_fire(source - IRQ_LINE_BASE);
     sched_return_to_user();
 }

@@ -169,6 +169,18 @@ static void region_free(struct vspace *vs, struct region *r, bool prune)
     region_release(vs, r);
 }
 
+void vspace_unmap_backing(struct vspace *vs, const struct memobj *backing)
+{
+    struct list *it, *tmp;
+    list_for_each_safe(it, tmp, &vs->regions) {
+        struct region *r = container_of(it, struct region, link);
+        if (r->backing == backing) {
+            vs->shrinks++;
+            region_free(vs, r, true);
+        }
+    }
+}
+
 void vspace_destroy(struct vspace *vs)
 {
     while (!list_empty(&vs->regions))
@@ -246,6 +258,10 @@ long vspace_map(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot, unsi
     if (next && next->start < va + len)
         return VOS_ERR_ALREADY_EXISTS;
     struct region *r = region_alloc(vs);
+    if (backing && memobj_is_device(backing)) {
+        prot |= ARCH_PROT_DEVICE; /* kept through mprotect; never executable (mmap.c) */
+        max_prot |= ARCH_PROT_DEVICE;
+    }
     *r = (struct region){ .start = va, .end = va + len, .prot = prot, .max_prot = max_prot,
                           .backing = backing, .backing_off = backing_off };
     if (backing)
@@ -321,9 +337,9 @@ long vspace_protect(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot)
     vs->shrinks++;
     for (uaddr_t a = va; a < va + len;) {
         struct region *r = vspace_find(vs, a);
-        r->prot = prot;
+        r->prot = prot | (r->prot & ARCH_PROT_DEVICE);
         for (uaddr_t p = r->start; p < r->end && r->mapped_max; p += PAGE_SIZE)
-            arch_vspace_protect(&vs->arch, p, prot); /* absent lazy pages: nothing to change */
+            arch_vspace_protect(&vs->arch, p, r->prot); /* absent lazy pages: nothing to change */
         a = r->end;
     }
     return VOS_OK;
@@ -374,12 +390,12 @@ static long user_access(struct vspace *vs, uaddr_t va, void *kbuf, uint64_t n, b
         uaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
         if (!arch_vspace_lookup(&vs->arch, page, &pa, &prot)) {
             struct region *r = vspace_find(vs, page);
-            if (!r || (r->prot & need) != need || populate_page(vs, r, page) ||
+            if (!r || (r->prot & (need | ARCH_PROT_DEVICE)) != need || populate_page(vs, r, page) ||
                 !arch_vspace_lookup(&vs->arch, page, &pa, &prot))
                 return VOS_ERR_INVALID_ADDRESS;
         }
-        if ((prot & need) != need)
-            return VOS_ERR_INVALID_ADDRESS;
+        if ((prot & (need | ARCH_PROT_DEVICE)) != need)
+            return VOS_ERR_INVALID_ADDRESS; /* or device registers: never through the direct map */
         uint64_t off = va & (PAGE_SIZE - 1), chunk = MIN(n, PAGE_SIZE - off);
         char *p = (char *)arch_phys_to_virt(pa) + off;
         if (to_user)

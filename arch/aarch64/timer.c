@@ -48,13 +48,54 @@ static unsigned irq_take(void)
     if (irq == IRQ_VTIMER) {
         aarch64_timer_stop(); /* one-shot: the line is level, stop it asserting */
         source = IRQ_TIMER;
-    } else if (irq == IRQ_UART) {
+    } else if (irq == IRQ_UART && !irq_line_held(irq)) {
         aarch64_uart_rx_irq();
         source = IRQ_CONSOLE;
+    } else if (irq >= 32) {
+        arch_irq_mask(irq); /* a driver's line: quiet until it acknowledges */
+        source = IRQ_LINE(irq);
     }
     MMIO32(GICC_PA + GICC_EOIR) = iar;
     return source;
 }
+
+/* ---- lines for drivers: SPIs, masked and unmasked at the distributor ---- */
+
+#define GICD_TYPER 0x004
+#define GICD_ICENABLER 0x180
+
+bool arch_irq_valid(unsigned line)
+{
+    unsigned lines = 32 * ((MMIO32(GICD_PA + GICD_TYPER) & 0x1f) + 1);
+    return line >= 32 && line < lines && line < 1020;
+}
+
+void arch_irq_mask(unsigned line)
+{
+    MMIO32(GICD_PA + GICD_ICENABLER + 4 * (line / 32)) = 1u << (line % 32);
+}
+
+void arch_irq_unmask(unsigned line)
+{
+    gic_enable(line);
+}
+
+unsigned arch_console_irq_line(void) { return IRQ_UART; }
+
+/*
+ * Device registers a driver may map: QEMU virt's devices from the UART up
+ * to RAM (UART, RTC, fw_cfg, GPIO, virtio-mmio, platform bus, PCIe
+ * windows); never the GIC below them.
+ */
+bool arch_device_range_ok(paddr_t pa, uint64_t size)
+{
+    return pa >= UART_PA && pa + size <= 0x40000000ul;
+}
+
+unsigned arch_ioport_count(void) { return 0; }
+bool arch_ioport_range_ok(unsigned first, unsigned count) { (void)first; (void)count; return false; }
+uint32_t arch_ioport_in(unsigned port, unsigned width) { (void)port; (void)width; return 0; }
+void arch_ioport_out(unsigned port, unsigned width, uint32_t value) { (void)port; (void)width; (void)value; }
 
 _Noreturn void aarch64_irq_lower(struct trap_frame *f);
 _Noreturn void aarch64_irq_lower(struct trap_frame *f)
@@ -68,7 +109,9 @@ _Noreturn void aarch64_irq_lower(struct trap_frame *f)
 void arch_idle_wait(void)
 {
     __asm__ volatile("dsb sy; wfi" ::: "memory");
-    irq_take();
+    unsigned source = irq_take();
+    if (source >= IRQ_LINE_BASE)
+        irq_fire(source - IRQ_LINE_BASE); /* the timer and the console the kernel checks after this */
 }
 
 /* ---- time ---- */

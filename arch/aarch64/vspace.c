@@ -73,8 +73,14 @@ static __attribute__((noinline)) int map_create(struct arch_vspace *vs, uaddr_t 
     return arch_vspace_map(vs, va, pa, prot);
 }
 
+#define PTE_SW_DEVICE (UL(1) << (PTE_SW_SHIFT + 3)) /* the fourth software bit: ARCH_PROT_DEVICE */
+
 static uint64_t leaf(paddr_t pa, unsigned prot)
 {
+    if (prot & ARCH_PROT_DEVICE) /* Device-nGnRnE, never executable */
+        return pa | PTE_VALID | PTE_TABLE | PTE_ATTR_DEV | PTE_AF | PTE_NG | PTE_PXN | PTE_UXN | PTE_SW_DEVICE |
+               (uint64_t)(prot & (VOS_PROT_READ | VOS_PROT_WRITE)) << PTE_SW_SHIFT |
+               (prot & VOS_PROT_WRITE ? PTE_AP_EL0 : prot & VOS_PROT_READ ? PTE_AP_EL0 | PTE_AP_RO : 0);
     uint64_t pte = pa | PTE_VALID | PTE_TABLE | PTE_ATTR_MEM | PTE_SH_INNER | PTE_AF | PTE_NG |
                    PTE_PXN | (uint64_t)(prot & PROT_MASK) << PTE_SW_SHIFT;
     if (prot & VOS_PROT_WRITE)
@@ -204,7 +210,7 @@ bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigne
     if (pa)
         *pa = *pte & PTE_ADDR;
     if (prot)
-        *prot = (*pte >> PTE_SW_SHIFT) & PROT_MASK;
+        *prot = ((*pte >> PTE_SW_SHIFT) & PROT_MASK) | (*pte & PTE_SW_DEVICE ? ARCH_PROT_DEVICE : 0);
     return true;
 }
 

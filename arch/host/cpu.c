@@ -340,6 +340,15 @@ void host_user_timer_interrupt(void)
     enter_kernel((struct entry){ ENTRY_INTERRUPT, f, IRQ_TIMER, 0 });
 }
 
+void host_user_irq(unsigned line)
+{
+    struct trap_frame *f = user_self("host_user_irq")->frame;
+    if (host_irq_masked(line))
+        return;
+    arch_irq_mask(line);
+    enter_kernel((struct entry){ ENTRY_INTERRUPT, f, IRQ_LINE(line), 0 });
+}
+
 /* One user load or store of n bytes through the simulated MMU, faulting as hardware would. */
 static void user_access(uint64_t va, void *buf, size_t n, unsigned access)
 {

@@ -155,3 +155,30 @@ void arch_frame_dump(const struct trap_frame *f)
     kprintf("  r0 %#lx  r1 %#lx  r2 %#lx  r3 %#lx\n", (unsigned long)f->r0, (unsigned long)f->r1,
             (unsigned long)f->r2, (unsigned long)f->r3);
 }
+
+/* ---- devices for drivers: a simulated interrupt controller, device window and ports ---- */
+
+static bool line_masked[HOST_IRQ_LINES];
+
+bool arch_irq_valid(unsigned line) { return line >= 1 && line < HOST_IRQ_LINES; }
+void arch_irq_mask(unsigned line) { line_masked[line] = true; }
+void arch_irq_unmask(unsigned line) { line_masked[line] = false; }
+unsigned arch_console_irq_line(void) { return HOST_CONSOLE_IRQ; }
+bool host_irq_masked(unsigned line) { return line_masked[line]; }
+
+void host_machine_irq_reset(void)
+{
+    for (unsigned i = 0; i < HOST_IRQ_LINES; i++)
+        line_masked[i] = true;
+}
+
+bool arch_device_range_ok(paddr_t pa, uint64_t size)
+{
+    return pa >= HOST_DEVICE_BASE && pa + size <= HOST_DEVICE_BASE + HOST_DEVICE_SIZE;
+}
+
+unsigned arch_ioport_count(void) { return 0x10000; }
+bool arch_ioport_range_ok(unsigned first, unsigned count) { return first + count <= 0x10000 && !(first <= 0x21 && first + count > 0x20); }
+static uint32_t ports[0x10000];
+uint32_t arch_ioport_in(unsigned port, unsigned width) { (void)width; return ports[port]; }
+void arch_ioport_out(unsigned port, unsigned width, uint32_t value) { (void)width; ports[port] = value; }

@@ -99,7 +99,7 @@ int arch_vspace_map(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned pro
     uint64_t *e = walk(vs, va, true);
     if (!e)
         return -1;
-    *e = (pa & ADDR_MASK) | (uint64_t)(prot & VOS_PROT_MASK) << PROT_SHIFT | PRESENT;
+    *e = (pa & ADDR_MASK) | (uint64_t)(prot & (VOS_PROT_MASK | ARCH_PROT_DEVICE)) << PROT_SHIFT | PRESENT;
     return 0;
 }
 
@@ -118,7 +118,7 @@ int arch_vspace_protect(struct arch_vspace *vs, uaddr_t va, unsigned prot)
     uint64_t *e = walk(vs, va, false);
     if (!e || !(*e & PRESENT))
         return -1;
-    *e = (*e & ADDR_MASK) | (uint64_t)(prot & VOS_PROT_MASK) << PROT_SHIFT | PRESENT;
+    *e = (*e & ADDR_MASK) | (uint64_t)(prot & (VOS_PROT_MASK | ARCH_PROT_DEVICE)) << PROT_SHIFT | PRESENT;
     return 0;
 }
 
@@ -130,7 +130,7 @@ bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigne
     if (pa) /* NULL from vspace_present, which asks only whether it is there */
         *pa = *e & ADDR_MASK;
     if (prot)
-        *prot = (unsigned)(*e >> PROT_SHIFT) & VOS_PROT_MASK;
+        *prot = (unsigned)(*e >> PROT_SHIFT) & (VOS_PROT_MASK | ARCH_PROT_DEVICE);
     return true;
 }
 

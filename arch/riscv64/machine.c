@@ -42,7 +42,16 @@ int arch_console_getc(void)
     return *uart(UART_RBR);
 }
 
-/* ---- PLIC: only the UART's receive interrupt, to wake the idle hart --- */
+/* ---- PLIC: the UART's receive interrupt, and lines for drivers -------- */
+
+/*
+ * QEMU virt's PLIC has sources 1..95 (VIRT_IRQCHIP_NUM_SOURCES - 1):
+ * virtio-mmio 1..8, the UART 10, the RTC 11, PCIe 32..35.  A line is
+ * enabled in our context's enable bits when unmasked; every source has
+ * priority 1 from boot, so the enable bit alone decides.
+ */
+#define PLIC_SOURCES 96
+#define PLIC_ENABLE(ctx) (0x2000 + 0x80 * (ctx))
 
 static inline volatile uint32_t *plic(uint64_t off)
 {
@@ -60,11 +69,65 @@ void riscv_plic_complete(int irq)
         *plic(0x200004 + 0x1000 * plic_context) = (uint32_t)irq;
 }
 
+bool arch_irq_valid(unsigned line)
+{
+    return line >= 1 && line < PLIC_SOURCES;
+}
+
+void arch_irq_mask(unsigned line)
+{
+    *plic(PLIC_ENABLE(plic_context) + 4 * (line / 32)) &= ~(1u << (line % 32));
+}
+
+void arch_irq_unmask(unsigned line)
+{
+    *plic(PLIC_ENABLE(plic_context) + 4 * (line / 32)) |= 1u << (line % 32);
+}
+
+unsigned arch_console_irq_line(void) { return VIRT_UART_IRQ; }
+
+/*
+ * Claim the pending line: the console's (not held by a driver) is
+ * completed at once, since the line stays high until the kernel drains
+ * the UART; any other is masked first, so it cannot fire again until its
+ * driver acknowledges.  Returns the arch_irq_source, or 0 for none.
+ */
+unsigned riscv_plic_take(void)
+{
+    int irq = riscv_plic_claim();
+    if (!irq)
+        return 0;
+    unsigned line = (unsigned)irq;
+    bool console = line == VIRT_UART_IRQ && !irq_line_held(line);
+    if (!console)
+        arch_irq_mask(line);
+    riscv_plic_complete(irq);
+    return console ? IRQ_CONSOLE : IRQ_LINE(line);
+}
+
+/* Device registers a driver may map: below RAM, but not the PLIC, the CLINT or the test device. */
+bool arch_device_range_ok(paddr_t pa, uint64_t size)
+{
+    paddr_t end = pa + size;
+    bool plic = pa < VIRT_PLIC + 0x4000000 && end > VIRT_PLIC;
+    bool clint = pa < 0x2010000 && end > 0x2000000;
+    bool test = pa < VIRT_TEST + 0x1000 && end > VIRT_TEST;
+    return end <= VIRT_RAM_BASE && pa >= 0x1000 && !plic && !clint && !test;
+}
+
+unsigned arch_ioport_count(void) { return 0; }
+bool arch_ioport_range_ok(unsigned first, unsigned count) { (void)first; (void)count; return false; }
+uint32_t arch_ioport_in(unsigned port, unsigned width) { (void)port; (void)width; return 0; }
+void arch_ioport_out(unsigned port, unsigned width, uint32_t value) { (void)port; (void)width; (void)value; }
+
 static void plic_init(uint64_t hartid)
 {
     plic_context = 2 * hartid + 1; /* QEMU virt: M- and S-mode context per hart */
-    *plic(4 * VIRT_UART_IRQ) = 1;
-    *plic(0x2000 + 0x80 * plic_context + 4 * (VIRT_UART_IRQ / 32)) |= 1u << (VIRT_UART_IRQ % 32);
+    for (unsigned line = 1; line < PLIC_SOURCES; line++) {
+        *plic(4 * line) = 1;
+        arch_irq_mask(line);
+    }
+    arch_irq_unmask(VIRT_UART_IRQ);
     *plic(0x200000 + 0x1000 * plic_context) = 0;
     *uart(UART_IER) = 1; /* received data available */
     csr_set(sie, SIE_SEIE);
@@ -147,8 +210,11 @@ void arch_idle_wait(void)
     uint64_t sip = csr_read(sip);
     if (sip & SIP_STIP)
         riscv_timer_ack();
-    if (sip & SIP_SEIP)
-        riscv_plic_complete(riscv_plic_claim());
+    if (sip & SIP_SEIP) {
+        unsigned source = riscv_plic_take();
+        if (source >= IRQ_LINE_BASE)
+            irq_fire(source - IRQ_LINE_BASE); /* the console the kernel polls after this */
+    }
 }
 
 /* ---- boot --------------------------------------------------------------- */

@@ -43,6 +43,7 @@
 #define PTE_A (1ul << 6)
 #define PTE_D (1ul << 7)
 #define PTE_NOACCESS (1ul << 8) /* software bit: mapped with prot 0, V clear */
+#define PTE_DEVICE (1ul << 9)   /* software bit: ARCH_PROT_DEVICE (QEMU virt's PMAs make device space uncached) */
 
 #define csr_read(csr) ({ uint64_t v_; __asm__ volatile("csrr %0, " #csr : "=r"(v_)); v_; })
 #define csr_write(csr, v) __asm__ volatile("csrw " #csr ", %0" ::"r"((uint64_t)(v)) : "memory")
@@ -58,6 +59,7 @@ static inline volatile void *mmio(uint64_t pa)
 void riscv_timer_ack(void);
 int riscv_plic_claim(void);
 void riscv_plic_complete(int irq);
+unsigned riscv_plic_take(void);   /* the arch_irq_source of the pending line, masked unless the console's */
 
 /* vm.c */
 void riscv_vm_init(void);

@@ -54,11 +54,8 @@ _Noreturn void riscv_trap(struct trap_frame *f)
             riscv_timer_ack();
             kernel_entry_interrupt(f, IRQ_TIMER);
         case 9: {
-            /* Completing before the kernel drains the UART is fine: the
-             * line stays high, so the PLIC raises it again if it must. */
-            int irq = riscv_plic_claim();
-            riscv_plic_complete(irq);
-            kernel_entry_interrupt(f, irq == VIRT_UART_IRQ ? IRQ_CONSOLE : IRQ_OTHER);
+            unsigned source = riscv_plic_take();
+            kernel_entry_interrupt(f, source ? source : IRQ_OTHER);
         }
         default:
             kernel_entry_interrupt(f, IRQ_OTHER);

@@ -113,9 +113,11 @@ static uint64_t prot_bits(unsigned prot)
         b |= PTE_R | PTE_A;
     if (prot & VOS_PROT_WRITE)
         b |= PTE_W | PTE_D;
-    if (prot & VOS_PROT_EXEC)
+    if (prot & VOS_PROT_EXEC && !(prot & ARCH_PROT_DEVICE))
         b |= PTE_X | PTE_A;
-    return b ? b | PTE_V | PTE_U : PTE_NOACCESS;
+    if (prot & ARCH_PROT_DEVICE)
+        b |= PTE_DEVICE;
+    return b & ~PTE_DEVICE ? b | PTE_V | PTE_U : b | PTE_NOACCESS;
 }
 
 int arch_vspace_map(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned prot)
@@ -163,7 +165,7 @@ bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigne
         *pa = pte_pa(*e);
     if (prot)
         *prot = (*e & PTE_R ? VOS_PROT_READ : 0) | (*e & PTE_W ? VOS_PROT_WRITE : 0) |
-                (*e & PTE_X ? VOS_PROT_EXEC : 0);
+                (*e & PTE_X ? VOS_PROT_EXEC : 0) | (*e & PTE_DEVICE ? ARCH_PROT_DEVICE : 0);
     return true;
 }
 

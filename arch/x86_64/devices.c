@@ -93,16 +93,91 @@ void lapic_init(void)
     lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
 }
 
-/* ISA IRQ 4 is GSI 4 on QEMU's PC and Q35; the RX interrupt wakes an idle CPU. */
+/*
+ * IOAPIC: input n (GSI n) on vector VEC_IRQ_BASE + n, to this CPU, masked
+ * until the console or a driver wants it.  GSIs 0-15 are the ISA lines
+ * (edge, active high); 16-23 are PCI INTx (level, active low) on q35.
+ */
+#define COM1_GSI 4
+#define REDIR_MASKED (1u << 16)
+#define REDIR_LEVEL_LOW ((1u << 15) | (1u << 13))
+
+static volatile uint32_t *ioapic(void) { return arch_phys_to_virt(IOAPIC_PA); }
+
+static uint32_t redir_low(unsigned gsi)
+{
+    return (VEC_IRQ_BASE + gsi) | (gsi >= 16 ? REDIR_LEVEL_LOW : 0);
+}
+
+static void redir_write(unsigned gsi, uint32_t low)
+{
+    volatile uint32_t *io = ioapic();
+    io[0] = 0x10 + 2 * gsi;
+    io[4] = low;
+}
+
+bool arch_irq_valid(unsigned line) { return line < IOAPIC_LINES && line != 0 && line != 2; } /* not the PIT's */
+void arch_irq_mask(unsigned line) { redir_write(line, redir_low(line) | REDIR_MASKED); }
+void arch_irq_unmask(unsigned line) { redir_write(line, redir_low(line)); }
+unsigned arch_console_irq_line(void) { return COM1_GSI; }
+
+/* The RX interrupt wakes an idle CPU. */
 void console_irq_init(void)
 {
-    volatile uint32_t *io = arch_phys_to_virt(IOAPIC_PA);
+    volatile uint32_t *io = ioapic();
     uint32_t apic_id = lapic_read(LAPIC_ID) >> 24;
-    io[0] = 0x10 + 2 * 4 + 1;
-    io[4] = apic_id << 24;
-    io[0] = 0x10 + 2 * 4;
-    io[4] = VEC_CONSOLE; /* fixed, edge, active high, unmasked */
+    for (unsigned gsi = 0; gsi < IOAPIC_LINES; gsi++) {
+        io[0] = 0x10 + 2 * gsi + 1;
+        io[4] = apic_id << 24;
+        arch_irq_mask(gsi);
+    }
+    arch_irq_unmask(COM1_GSI);
     outb(COM1 + UART_IER, 0x01);
+}
+
+/*
+ * Device registers a driver may map on q35: the PCIe ECAM window and the
+ * PCI hole below the IOAPIC (BARs), HPET, and anything above 4 GiB that
+ * is not RAM (64-bit BARs); never the IOAPIC or the local APIC.
+ */
+bool arch_device_range_ok(paddr_t pa, uint64_t size)
+{
+    paddr_t end = pa + size;
+    bool pci = pa >= 0xb0000000ull && end <= IOAPIC_PA;
+    bool hpet = pa >= 0xfed00000ull && end <= 0xfee00000ull;
+    bool high = pa >= 0x100000000ull && end <= (1ull << 46);
+    return pci || hpet || high;
+}
+
+/* ---- I/O ports ------------------------------------------------------------ */
+
+unsigned arch_ioport_count(void) { return 0x10000; }
+
+/* The kernel's own: the 8259s, the PIT and port 0x61, CMOS, the debug-exit port. */
+bool arch_ioport_range_ok(unsigned first, unsigned count)
+{
+    static const struct { uint16_t lo, hi; } kernel[] = {
+        {0x20, 0x21}, {0x40, 0x43}, {0x61, 0x61}, {0x70, 0x71}, {0xa0, 0xa1}, {0xf4, 0xf4},
+    };
+    for (unsigned i = 0; i < sizeof(kernel) / sizeof(kernel[0]); i++)
+        if (first <= kernel[i].hi && first + count > kernel[i].lo)
+            return false;
+    return first + count <= 0x10000;
+}
+
+uint32_t arch_ioport_in(unsigned port, unsigned width)
+{
+    return width == 1 ? inb((uint16_t)port) : width == 2 ? inw((uint16_t)port) : inl((uint16_t)port);
+}
+
+void arch_ioport_out(unsigned port, unsigned width, uint32_t value)
+{
+    if (width == 1)
+        outb((uint16_t)port, (uint8_t)value);
+    else if (width == 2)
+        outw((uint16_t)port, (uint16_t)value);
+    else
+        outl((uint16_t)port, value);
 }
 
 /* ---- time ------------------------------------------------------------------ */

@@ -16,6 +16,20 @@ enum {
 #define PF_WRITE 0x02
 #define PF_FETCH 0x10
 
+/*
+ * IOAPIC input gsi fired: the console's (not held by a driver) is the
+ * kernel's; any other is masked first, so it cannot fire again until its
+ * driver acknowledges.  Then the end of interrupt.
+ */
+static unsigned x86_irq_take(unsigned gsi)
+{
+    bool console = gsi == arch_console_irq_line() && !irq_line_held(gsi);
+    if (!console)
+        arch_irq_mask(gsi);
+    lapic_eoi();
+    return console ? IRQ_CONSOLE : IRQ_LINE(gsi);
+}
+
 _Noreturn void x86_user_trap(const struct trap_frame *tf);
 void x86_kernel_trap(struct trap_frame *tf);
 
@@ -60,10 +74,9 @@ _Noreturn void x86_user_trap(const struct trap_frame *tf)
     case VEC_TIMER:
         lapic_eoi();
         kernel_entry_interrupt(f, IRQ_TIMER);
-    case VEC_CONSOLE:
-        lapic_eoi();
-        kernel_entry_interrupt(f, IRQ_CONSOLE);
     }
+    if (f->vector >= VEC_IRQ_BASE && f->vector < VEC_IRQ_BASE + IOAPIC_LINES)
+        kernel_entry_interrupt(f, x86_irq_take((unsigned)f->vector - VEC_IRQ_BASE));
     if (f->vector == VEC_SPURIOUS || is_pic_vector(f->vector))
         arch_enter_user(f); /* nothing to acknowledge */
     if (f->vector >= 32) {
@@ -78,6 +91,12 @@ _Noreturn void x86_user_trap(const struct trap_frame *tf)
  * returns there; anything else is a kernel bug. */
 void x86_kernel_trap(struct trap_frame *tf)
 {
+    if (tf->vector >= VEC_IRQ_BASE && tf->vector < VEC_IRQ_BASE + IOAPIC_LINES) {
+        unsigned source = x86_irq_take((unsigned)tf->vector - VEC_IRQ_BASE);
+        if (source >= IRQ_LINE_BASE)
+            irq_fire(source - IRQ_LINE_BASE); /* the console the kernel polls after the wait */
+        return;
+    }
     if (tf->vector >= 32) {
         if (tf->vector != VEC_SPURIOUS && !is_pic_vector(tf->vector))
             lapic_eoi();

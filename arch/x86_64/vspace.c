@@ -58,9 +58,10 @@ static __attribute__((noinline)) int map_create(struct arch_vspace *vs, uaddr_t 
  * access at all is a non-present entry that remembers its frame. */
 static uint64_t make_pte(paddr_t pa, unsigned prot)
 {
+    uint64_t device = prot & ARCH_PROT_DEVICE ? PTE_DEVICE | PTE_PCD | PTE_PWT | PTE_NX : 0;
     if (!(prot & (VOS_PROT_READ | VOS_PROT_WRITE | VOS_PROT_EXEC)))
-        return pa | PTE_NONE;
-    uint64_t e = pa | PTE_P | PTE_U;
+        return pa | PTE_NONE | (device & PTE_DEVICE);
+    uint64_t e = pa | PTE_P | PTE_U | device;
     if (prot & VOS_PROT_WRITE)
         e |= PTE_W;
     if (!(prot & VOS_PROT_EXEC))
@@ -178,7 +179,7 @@ bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigne
         unsigned p = 0;
         if (*e & PTE_P)
             p = VOS_PROT_READ | (*e & PTE_W ? VOS_PROT_WRITE : 0) | (*e & PTE_NX ? 0 : VOS_PROT_EXEC);
-        *prot = p;
+        *prot = p | (*e & PTE_DEVICE ? ARCH_PROT_DEVICE : 0);
     }
     return true;
 }

@@ -43,7 +43,8 @@
 
 /* Interrupt vectors. */
 #define VEC_TIMER 0x20
-#define VEC_CONSOLE 0x24
+#define VEC_IRQ_BASE 0x30 /* IOAPIC input n (GSI n) on vector VEC_IRQ_BASE + n */
+#define IOAPIC_LINES 24
 #define VEC_PIC_BASE 0xe0 /* the masked 8259s, moved out of the way */
 #define VEC_SPURIOUS 0xff
 
@@ -81,7 +82,9 @@
 #define PTE_PCD 0x10ull
 #define PTE_PS 0x80ull
 #define PTE_G 0x100ull
+#define PTE_PWT 0x8ull
 #define PTE_NONE 0x200ull /* software: mapped with no access (P clear) */
+#define PTE_DEVICE 0x400ull /* software: ARCH_PROT_DEVICE (mapped uncached: PCD | PWT) */
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
 
@@ -99,6 +102,19 @@ struct percpu {
 
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port)); }
 static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+static inline uint16_t inw(uint16_t port)
+{
+    uint16_t v;
+    __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
+static inline uint32_t inl(uint16_t port)
+{
+    uint32_t v;
+    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
 static inline uint8_t inb(uint16_t port)
 {
     uint8_t v;

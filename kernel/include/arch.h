@@ -94,7 +94,7 @@ void arch_page_zero(void *page);
 
 /*
  * prot is a combination of VOS_PROT_READ/WRITE/EXEC from the generated ABI
- * header.  Page-table pages come from vspace_table_alloc(vs) and go back
+ * header, plus ARCH_PROT_DEVICE for device memory (below).  Page-table pages come from vspace_table_alloc(vs) and go back
  * through vspace_table_free(vs) (below: the kernel charges them to the
  * process owning vs); user frames are the kernel's business.  All
  * functions take page-aligned user addresses below ARCH_USER_TOP;
@@ -105,6 +105,14 @@ void arch_page_zero(void *page);
  * one a map left half built.  The kernel destroys what it initialised
  * however far that got.
  */
+/*
+ * ARCH_PROT_DEVICE: the page is device registers (kernel/devmem.c).  map
+ * and protect make it uncached with the arch's device attributes (strongly
+ * ordered, no speculation, never executable whatever prot says), and
+ * lookup reports the bit back, so the kernel never reads or writes such a
+ * page through its direct map.
+ */
+#define ARCH_PROT_DEVICE (1u << 8)
 int arch_vspace_init(struct arch_vspace *vs);      /* 0, or -1 out of memory (vs holds nothing) */
 void arch_vspace_destroy(struct arch_vspace *vs);  /* frees table pages, mappings or not, frames untouched; idempotent */
 int arch_vspace_map(struct arch_vspace *vs, uaddr_t va, paddr_t pa, unsigned prot); /* 0 / -1 OOM */
@@ -126,6 +134,39 @@ bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigne
  * Each arch_defs.h provides it, inline where it is a register write: the
  * IPC fast path switches spaces on every message.
  */
+
+/* ---- devices for user-space drivers (docs/abi.md, "Drivers") ----------- */
+
+/*
+ * Interrupt lines a driver may hold: numbered as the controller numbers
+ * them (riscv64: PLIC source; aarch64: GIC INTID, SPIs only; x86_64: IOAPIC
+ * input, the GSI).  arch_irq_valid: the line exists and is not the
+ * kernel's own (the timer).  Lines start masked; mask and unmask are
+ * idempotent and only ever called with interrupts off.
+ */
+#define ARCH_IRQ_LINES 1024                  /* every line number is below this */
+bool arch_irq_valid(unsigned line);
+void arch_irq_mask(unsigned line);
+void arch_irq_unmask(unsigned line);
+/* The line of the kernel console's receive interrupt (IRQ_CONSOLE): the kernel
+ * reads the UART on it until a driver takes the line (kernel/irq.c). */
+unsigned arch_console_irq_line(void);
+/*
+ * Physical device memory a driver may map: [pa, pa + size) lies inside the
+ * machine's device windows and touches nothing the kernel drives itself
+ * (interrupt controllers, timers, power-off).  RAM is refused separately
+ * by the kernel (kernel/devmem.c), from boot_info.
+ */
+bool arch_device_range_ok(paddr_t pa, uint64_t size);
+/*
+ * x86_64 I/O ports: how many there are (0 elsewhere: no I/O port
+ * capability exists), whether [first, first + count) is free of the
+ * kernel's own ports, and the access itself (width 1, 2 or 4).
+ */
+unsigned arch_ioport_count(void);
+bool arch_ioport_range_ok(unsigned first, unsigned count);
+uint32_t arch_ioport_in(unsigned port, unsigned width);
+void arch_ioport_out(unsigned port, unsigned width, uint32_t value);
 
 /* ---- user context ------------------------------------------------------ */
 
@@ -213,7 +254,20 @@ _Noreturn void kernel_entry_page_fault(struct trap_frame *f, uaddr_t addr, unsig
 _Noreturn void kernel_entry_exception(struct trap_frame *f, unsigned exit_reason, uint64_t detail); /* VOS_EXIT_* */
 _Noreturn void kernel_entry_interrupt(struct trap_frame *f, unsigned source);
 
-enum arch_irq_source { IRQ_TIMER = 1, IRQ_CONSOLE = 2, IRQ_OTHER = 3 };
+/*
+ * source: IRQ_TIMER; IRQ_CONSOLE (the console's receive interrupt, which
+ * the arch has acknowledged at the device); IRQ_OTHER (nothing to do); or
+ * IRQ_LINE(n), device line n, which the arch has masked (arch_irq_mask)
+ * and completed at the controller: the kernel signals its driver, and it
+ * stays masked until the driver acknowledges it (kernel/irq.c).  An arch
+ * reports the console's line as IRQ_LINE too once irq_line_held() says a
+ * driver holds it.
+ */
+enum arch_irq_source { IRQ_TIMER = 1, IRQ_CONSOLE = 2, IRQ_OTHER = 3, IRQ_LINE_BASE = 16 };
+#define IRQ_LINE(n) (IRQ_LINE_BASE + (n))
+bool irq_line_held(unsigned line);          /* a driver holds a capability to the line */
+/* For arch_idle_wait: device line n (held by a driver) was taken while idle, and masked. */
+void irq_fire(unsigned line);
 
 /*
  * For arch code, the one way to get memory: a zeroed page-table page for

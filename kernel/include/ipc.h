@@ -25,6 +25,8 @@ struct endpoint {
     uint32_t readers;       /* capabilities with READ; 0: nobody can ever receive */
     struct list out;        /* channels whose source this is (each holds the channel) */
     struct list in;         /* channels delivering here (not referenced) */
+    struct list irqs;       /* interrupt lines bound here (struct irq.ep_link, kernel/irq.c) */
+    uint32_t irq_pending;   /* of those, how many have a notification waiting */
 };
 
 struct channel {

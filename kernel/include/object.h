@@ -43,6 +43,8 @@ static inline void object_put(struct object *o) /* destroys and frees at zero */
         object_destroy(o);
 }
 struct object *object_find(uint32_t type, uint64_t id);
+/* fn(o, arg) for every live object of type (slow: a walk of the table; for rare events). */
+void object_for_each(uint32_t type, void (*fn)(struct object *o, void *arg), void *arg);
 
 /* Per-type destructors called by object_put before the memory is freed. */
 void process_destroy(struct object *o);
@@ -52,5 +54,7 @@ void device_destroy(struct object *o);
 void endpoint_destroy(struct object *o); /* IPC: endpoint.c, channel.c, reply.c */
 void channel_destroy(struct object *o);
 void reply_destroy(struct object *o);
+void irq_destroy(struct object *o);         /* irq.c */
+void ioport_destroy(struct object *o);      /* ioport.c */
 
 /* Kernel-memory quotas: quota_charge and quota_release are in process.h (who pays for what: kmem.c). */

@@ -47,6 +47,8 @@ struct region {
 
 long vspace_init(struct vspace *vs, struct process *owner);
 void vspace_destroy(struct vspace *vs);
+/* Remove every mapping of backing (its last capability went: kernel/devmem.c). */
+void vspace_unmap_backing(struct vspace *vs, const struct memobj *backing);
 
 /*
  * Map [va, va+len) (page aligned).  VOS_OK, INVALID_ADDRESS (outside user
@@ -78,7 +80,8 @@ long vspace_fill(struct vspace *vs, uaddr_t dst, const void *src, uint64_t n);
 static inline bool vspace_present(struct vspace *vs, uaddr_t va, unsigned need)
 {
     unsigned prot;
-    return arch_vspace_lookup(&vs->arch, ALIGN_DOWN(va, PAGE_SIZE), NULL, &prot) && (prot & need) == need;
+    return arch_vspace_lookup(&vs->arch, ALIGN_DOWN(va, PAGE_SIZE), NULL, &prot) &&
+           (prot & (need | ARCH_PROT_DEVICE)) == need; /* device registers are never copied to or from */
 }
 
 static inline void *vspace_direct(struct vspace *vs, uaddr_t va, unsigned need)
@@ -86,7 +89,7 @@ static inline void *vspace_direct(struct vspace *vs, uaddr_t va, unsigned need)
     paddr_t pa;
     unsigned prot;
     uaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
-    if (!arch_vspace_lookup(&vs->arch, page, &pa, &prot) || (prot & need) != need)
+    if (!arch_vspace_lookup(&vs->arch, page, &pa, &prot) || (prot & (need | ARCH_PROT_DEVICE)) != need)
         return NULL;
     return (char *)arch_phys_to_virt(pa) + (va - page);
 }

@@ -51,6 +51,8 @@ static uint64_t self_pid, console_id, pool_id, region_id;
 static vos_cap_t endpoint_cap, channel_cap, reply_cap;
 static uint64_t endpoint_id, channel_id;
 static uint8_t *scratch; /* 3 pages of user memory, 64-byte aligned */
+/* The driver objects (docs/abi.md, "Drivers"): from what the kernel gives init, where the suite has it. */
+static vos_cap_t irq_control, devmem_pool, irq_cap;
 
 #ifdef CONF_HOST
 /* On the host, only memory the harness mapped is user memory: literals are copied there. */
@@ -84,6 +86,12 @@ void conf_set_environment(vos_cap_t con, uint64_t con_id, vos_cap_t pl, uint64_t
     ustrings_used = 0;
     region = endpoint_cap = channel_cap = reply_cap = 0;
     region_id = endpoint_id = channel_id = 0;
+    irq_control = devmem_pool = irq_cap = 0;
+}
+
+void conf_set_driver_caps(vos_cap_t control, vos_cap_t devmem)
+{
+    irq_control = control, devmem_pool = devmem;
 }
 #else
 static struct vos_bootfs bootfs;
@@ -111,6 +119,7 @@ static vos_cap_t cap_for(uint32_t mask)
     static const struct { uint64_t type; vos_cap_t *cap; } order[] = {
         { VOS_OBJ_MEMORY, &region }, { VOS_OBJ_DEVICE, &console }, { VOS_OBJ_PROCESS, &self_cap },
         { VOS_OBJ_ENDPOINT, &endpoint_cap }, { VOS_OBJ_CHANNEL, &channel_cap }, { VOS_OBJ_REPLY, &reply_cap },
+        { VOS_OBJ_IRQ, &irq_cap }, { VOS_OBJ_DEVICE_MEMORY, &devmem_pool }, { VOS_OBJ_IRQ_CONTROL, &irq_control },
     };
     for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
         if ((mask & (1u << order[i].type)) && *order[i].cap)
@@ -253,6 +262,11 @@ void conf_make_objects(void)
 {
     int64_t r = vos_sys_capability_create(VOS_OBJ_MEMORY, VOS_PAGE_SIZE, VOS_RIGHT_ALL, pool);
     region = r > 0 ? (vos_cap_t)r : 0;
+    /* An interrupt line: the first free one (which lines exist is the machine's business). */
+    for (uint64_t line = 1; irq_control && !irq_cap && line < 1024; line++) {
+        int64_t q = vos_sys_capability_create(VOS_OBJ_IRQ, line, VOS_RIGHT_ALL, irq_control);
+        irq_cap = q > 0 ? (vos_cap_t)q : 0;
+    }
     make_ipc_objects();
 }
 
@@ -264,6 +278,8 @@ static void setup_environment(const struct vos_start_info *si)
     pool = vos_start_find_pool(si);
     self_cap = vos_start_find_cap(si, VOS_OBJ_PROCESS);
     self_pid = si->pid;
+    irq_control = vos_start_find_cap(si, VOS_OBJ_IRQ_CONTROL);
+    devmem_pool = vos_start_find_cap(si, VOS_OBJ_DEVICE_MEMORY);
     const struct vos_cap_info *caps = (const struct vos_cap_info *)(uintptr_t)si->caps;
     for (uint64_t i = 0; i < si->cap_count; i++) {
         if (caps[i].token == console) console_id = caps[i].object_id;
@@ -299,13 +315,12 @@ static void fill_valid(const struct conf_syscall *s, uint64_t *a)
 
 static const char *type_names(uint32_t mask)
 {
-    static char buf[96];
-    static const char *const names[] = { "NONE", "PROCESS", "THREAD", "MEMORY", "ENDPOINT", "CHANNEL", "REPLY", "DEVICE" };
+    static char buf[160];
     buf[0] = 0;
-    for (unsigned t = 1; t < 8; t++)
+    for (unsigned t = 1; t < VOS_OBJ_COUNT; t++)
         if (mask & (1u << t)) {
             strcat(buf, buf[0] ? "|" : "");
-            strcat(buf, names[t]);
+            strcat(buf, vos_object_type_name(t));
         }
     return buf;
 }
@@ -1038,7 +1053,7 @@ static void capability_create_happy(void **state)
     int64_t r = vos_sys_capability_create(VOS_OBJ_MEMORY, VOS_PAGE_SIZE, VOS_RIGHT_READ | VOS_RIGHT_REVOKE, pool);
     assert_true(r > 0);
     assert_int_equal(vos_sys_capability_validate((vos_cap_t)r, VOS_RIGHT_READ), 0);
-    assert_int_equal(vos_sys_capability_create(9, 1, VOS_RIGHT_READ, pool), ERR(VOS_ERR_INVALID_PARAMETER));
+    assert_int_equal(vos_sys_capability_create(VOS_OBJ_COUNT, 1, VOS_RIGHT_READ, pool), ERR(VOS_ERR_INVALID_PARAMETER));
     assert_int_equal(vos_sys_capability_create(VOS_OBJ_MEMORY, VOS_PAGE_SIZE, 1ull << 6, pool), ERR(VOS_ERR_INVALID_PARAMETER));
     assert_int_equal(vos_sys_capability_create(VOS_OBJ_PROCESS, 999999, VOS_RIGHT_READ, self_cap), ERR(VOS_ERR_NOT_FOUND));
     assert_int_equal(vos_sys_capability_revoke((vos_cap_t)r), 0);

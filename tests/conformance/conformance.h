@@ -23,4 +23,6 @@ void conf_ipc_caller(uint64_t arg);
 _Noreturn void conf_host_skip(void); /* skip() in a test body */
 void conf_set_environment(vos_cap_t console, uint64_t console_id, vos_cap_t pool, uint64_t pool_id, vos_cap_t self,
                           uint64_t pid, uint8_t *scratch, uint8_t *strings);
+/* The interrupt-control capability and the device-memory pool, which init gets too (after conf_set_environment). */
+void conf_set_driver_caps(vos_cap_t irq_control, vos_cap_t devmem_pool);
 #endif

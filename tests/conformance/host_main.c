@@ -12,6 +12,7 @@
 
 #include "conformance.h"
 #include "harness.h"
+#include "irq.h"
 #include "memobj.h"
 
 /* Tests that need a guest: the host target starts no ELF programs. */
@@ -19,7 +20,7 @@ static const char *const guest_only[] = {
     "exit.child_code_negative", "process_create.grants", "process_wait.timeout_and_words",
 };
 
-static struct memobj *pool;
+static struct memobj *pool, *devmem;
 static int skipped;
 
 void conf_host_skip(void)
@@ -65,6 +66,11 @@ static void host_test(void **state)
     uint8_t *scratch = hh_umem(p, 3 * VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE);
     uint8_t *strings = hh_umem(p, VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE);
     conf_set_environment(console, hh_console()->id, pl, pool->obj.id, self, p->obj.id, scratch, strings);
+    if (!devmem)
+        devmem = devmem_pool(); /* kept for good, like init's */
+    assert_non_null(devmem);
+    conf_set_driver_caps(hh_grant(p, irq_control(), VOS_RIGHT_ALL),
+                         hh_grant(p, &devmem->obj, VOS_RIGHT_ALL & ~VOS_RIGHT_EXECUTE));
     hh_thread(p, user_body, (uint64_t)(uintptr_t)t);
     hh_thread(p, conf_ipc_caller, 0);
     skipped = 0;

@@ -8,6 +8,7 @@
 
 #include "device.h"
 #include "harness.h"
+#include "memobj.h"
 #include "memory.h"
 
 #define MAX_PROCS 256
@@ -32,6 +33,9 @@ static void boot(void)
     host_machine_boot(&bi);
     host_poweroff_hook = poweroff_outside_trap;
     frame_init(&bi);
+    dma_init();
+    devmem_init(&bi);
+    host_machine_irq_reset();
     sched_init();
     root = process_new("root", NULL, &err);
     assert_non_null(root);

@@ -15,7 +15,10 @@
 
 #include "cap_cases.h"
 #include "harness.h"
+#include "ioport.h"
 #include "ipc.h"
+#include "irq.h"
+#include "memobj.h"
 #include "syscall_handlers.h"
 #include "syscall_frame.h" /* SYSCALL_ARG_REGISTERS: where the overflow rule starts */
 
@@ -59,13 +62,21 @@ static void make_objects(struct process *p, struct thread *t)
     objects[VOS_OBJ_CHANNEL] = object_find(VOS_OBJ_CHANNEL, ch);
     assert_int_equal(reply_prepare(t), VOS_OK); /* t's reply object: no call waits on it */
     objects[VOS_OBJ_REPLY] = &t->ipc.reply->obj;
+    /* The driver objects are real too: their capability hooks and handlers look inside them. */
+    objects[VOS_OBJ_IRQ_CONTROL] = irq_control();
+    vos_cap_t irq;
+    assert_int_equal(irq_create(t, hh_cap(p, hh_grant(p, irq_control(), VOS_RIGHT_ALL)), 5, VOS_RIGHT_ALL, &irq), VOS_OK);
+    objects[VOS_OBJ_IRQ] = hh_cap(p, irq)->obj;
+    objects[VOS_OBJ_DEVICE_MEMORY] = &devmem_pool()->obj;
+    objects[VOS_OBJ_IO_PORT] = &ioport_root()->obj;
 }
 
 /* An object of a type in mask (prefer real ones), or NULL. */
 static struct object *object_in(uint32_t mask)
 {
     static const unsigned order[] = { VOS_OBJ_DEVICE, VOS_OBJ_PROCESS, VOS_OBJ_THREAD, VOS_OBJ_MEMORY,
-                                      VOS_OBJ_ENDPOINT, VOS_OBJ_CHANNEL, VOS_OBJ_REPLY };
+                                      VOS_OBJ_ENDPOINT, VOS_OBJ_CHANNEL, VOS_OBJ_REPLY, VOS_OBJ_IRQ,
+                                      VOS_OBJ_DEVICE_MEMORY, VOS_OBJ_IO_PORT, VOS_OBJ_IRQ_CONTROL };
     for (unsigned i = 0; i < sizeof(order) / sizeof(order[0]); i++)
         if (mask & (1u << order[i]))
             return objects[order[i]];

@@ -19,6 +19,22 @@ struct boot_info;
 #define HOST_USER_POOL_SIZE (32ull << 20)
 #define HOST_PHYS_BASE 0x80000000ull /* not 0 and not a host address, so mixing them up fails */
 
+/*
+ * Devices for drivers (kernel/irq.c, devmem.c, ioport.c): a simulated
+ * interrupt controller of HOST_IRQ_LINES lines (all masked at boot), a
+ * device window that is not RAM (never touched: only capabilities and
+ * page tables are tested) and 65536 I/O ports that are plain memory
+ * (0x20-0x21 stand for the kernel's own).
+ */
+#define HOST_IRQ_LINES 64
+#define HOST_CONSOLE_IRQ 10
+#define HOST_DEVICE_BASE 0x10000000ull
+#define HOST_DEVICE_SIZE (16ull << 20)
+bool host_irq_masked(unsigned line);
+void host_machine_irq_reset(void);      /* every line masked */
+/* Line n fires (the test thread is interrupted): if unmasked, masked and reported to the kernel. */
+void host_user_irq(unsigned line);
+
 /* Create the arena and describe it (RAM, with the user pool reserved). */
 void host_machine_boot(struct boot_info *bi);
 

@@ -24,6 +24,9 @@ typedef struct { vos_cap_t cap; } vos_reply_t;                   /* REPLY token 
 typedef struct { vos_endpoint_t id; vos_cap_t cap; } vos_ep_t;   /* ENDPOINT: id and capability */
 typedef struct { vos_channel_t id; vos_cap_t cap; } vos_chan_t;  /* CHANNEL: id and capability */
 typedef struct { vos_pid_t pid; } vos_proc_t;                    /* a child (authority: parenthood) */
+typedef struct { vos_cap_t cap; } vos_irq_t;                     /* IRQ: one interrupt line */
+typedef struct { vos_cap_t cap; } vos_devmem_t;                  /* DEVICE_MEMORY: pool or register range */
+typedef struct { vos_cap_t cap; } vos_ioport_t;                  /* IO_PORT: a range of x86_64 I/O ports */
 typedef struct { vos_tid_t tid; void *stack; uint64_t stack_size; } vos_thread_t;
 
 #define VOS_ANY(h) ((vos_any_t){ (h).cap })
@@ -58,6 +61,27 @@ vos_status_t vos_mem_carve(vos_mem_t pool, uint64_t size, uint64_t rights, vos_m
 /* SYS_READ / SYS_WRITE on a region or device; *done (may be NULL) gets the byte count. */
 vos_status_t vos_mem_read(vos_any_t cap, void *buf, uint64_t len, uint64_t offset, uint64_t *done);
 vos_status_t vos_mem_write(vos_any_t cap, const void *buf, uint64_t len, uint64_t offset, uint64_t *done);
+
+/* ---- drivers (docs/abi.md, "Drivers") ---- */
+/* A capability for interrupt line `line`, from the interrupt-control capability. */
+vos_status_t vos_irq_create(vos_any_t control, uint64_t line, uint64_t rights, vos_irq_t *out);
+/* Route the line to ep (unmasking it): receives there return IRQ_SENDER messages carrying badge. */
+vos_status_t vos_irq_bind(vos_irq_t irq, vos_ep_t ep, uint64_t badge);
+vos_status_t vos_irq_unbind(vos_irq_t irq);            /* and mask it */
+vos_status_t vos_irq_ack(vos_irq_t irq);               /* served: unmask the line */
+/* A receive's result is an interrupt notification (its 8 message bytes are the badge). */
+static inline int vos_is_irq(const struct vos_ipc_receive_result *r) { return r->sender == VOS_IRQ_SENDER; }
+/* Registers [phys, phys + size) (page aligned, size rounded up to pages, at most 16 MiB) from the pool. */
+vos_status_t vos_devmem_create(vos_devmem_t pool, uint64_t phys, uint64_t size, uint64_t rights, vos_devmem_t *out);
+/* Map len bytes of a register range read/write (uncached; never executable). */
+vos_status_t vos_devmem_map(vos_devmem_t dev, uint64_t len, volatile void **out);
+/* A physically contiguous region (DMA memory) of size bytes, and a byte's physical address. */
+vos_status_t vos_dma_alloc(vos_mem_t pool, uint64_t size, uint64_t rights, vos_mem_t *out);
+vos_status_t vos_mem_physical(vos_any_t region, uint64_t offset, uint64_t *phys);
+/* x86_64 I/O ports: a sub-range, and one access of width 1, 2 or 4 at port first + offset. */
+vos_status_t vos_ioport_create(vos_ioport_t from, unsigned first, unsigned count, uint64_t rights, vos_ioport_t *out);
+vos_status_t vos_ioport_in(vos_ioport_t io, unsigned offset, unsigned width, uint32_t *value);
+vos_status_t vos_ioport_out(vos_ioport_t io, unsigned offset, unsigned width, uint32_t value);
 
 /* ---- processes ---- */
 struct vos_spawn {
