@@ -90,7 +90,7 @@ static int blk_attach(void)
     vos_status_t st = vos_call(blk.chan, &rq, sizeof(rq), &rs, sizeof(rs), VOS_TIMEOUT_INFINITE, (vos_any_t){ 0 },
                                &got, &cap);
     if (st || got != sizeof(rs) || rs.status || !cap.cap || rs.region_bytes < VOS_BLK_SECTOR)
-        return -VOS_ENXIO;
+        return st || got != sizeof(rs) ? -VOS_ENXIO : rs.status < 0 ? (int)rs.status : -VOS_ENXIO;
     void *p;
     if (blk.region)
         vos_munmap(blk.region, blk.region_bytes);

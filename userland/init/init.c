@@ -80,7 +80,7 @@ int main(const struct vos_start_info *si)
     vos_proc_t con = start(&fs, con_argv, 1, con_caps, 2);
 
     /* Files: the shell's capability to the file-system server is its 6th (fs=5). */
-    vos_chan_t fs_ch = storage_start(&fs, mine, (vos_any_t){ self.token }, pool, (vos_any_t){ con_ch.cap }, console);
+    vos_chan_t fs_ch = storage_start(si, &fs, mine, (vos_any_t){ self.token }, pool, (vos_any_t){ con_ch.cap }, console);
 
     /* The shell learns the console server's pid from its arguments (for `ps`). */
     char con_arg[32];
