@@ -330,9 +330,10 @@ static void serve(const struct vos_blk_req *rq, uint64_t len, const struct vos_m
     uint64_t bytes = (uint64_t)rq->count * VOS_BLK_SECTOR;
     if (!c)
         r = -VOS_ENXIO;
-    else if (rq->op == VOS_BLK_ADD_REGION)
-        r = lend(c, m->cap);
-    else if (rq->op == VOS_BLK_FLUSH)
+    else if (rq->op == VOS_BLK_ADD_REGION) {
+        answer(m->reply, lend(c, m->cap), 0, (vos_any_t){ 0 }, 0); /* (its number may be 1: answered here) */
+        return;
+    } else if (rq->op == VOS_BLK_FLUSH)
         r = can_flush ? submit(rq, c, m->reply) : 0;
     else if (rq->op != VOS_BLK_READ && rq->op != VOS_BLK_WRITE)
         r = -VOS_ENOSYS;
