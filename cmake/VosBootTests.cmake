@@ -9,6 +9,16 @@
 
 set(VOS_QEMU_TEST ${PROJECT_SOURCE_DIR}/tools/qemu-test.py)
 
+# The disk `run` attaches (tools/run.sh sets it; docs/storage.md): a raw FAT
+# image on a modern virtio-mmio block device, which init gives the
+# virtio-blk driver.  Empty: no disk (the RAM disk then).
+set(VOS_RUN_DISK "" CACHE FILEPATH "Disk image for the run target (a FAT16/FAT32 raw image; empty: none)")
+set(VOS_RUN_DISK_ARGS)
+if(VOS_RUN_DISK)
+  set(VOS_RUN_DISK_ARGS -global virtio-mmio.force-legacy=false
+      -drive file=${VOS_RUN_DISK},format=raw,if=none,id=vdisk -device virtio-blk-device,drive=vdisk)
+endif()
+
 # What a good boot of the default init prints, in order: init starts the
 # console server and the shell (userland/init); the boot test feeds the shell
 # only the end of input (Ctrl-D, userland/shell/tests/eof.txt), so it exits 0

@@ -87,7 +87,7 @@ vos_boot_tests_for_path(PATH opensbi COMMAND_FN vos_riscv64_cmd_opensbi)
 vos_boot_tests_for_path(PATH u-boot COMMAND_FN vos_riscv64_cmd_uboot)
 
 vos_riscv64_cmd_opensbi(run_cmd kernel)
-add_custom_target(run COMMAND ${run_cmd} DEPENDS kernel USES_TERMINAL VERBATIM
+add_custom_target(run COMMAND ${run_cmd} ${VOS_RUN_DISK_ARGS} DEPENDS kernel USES_TERMINAL VERBATIM
   COMMENT "QEMU virt, OpenSBI -> kernel (Ctrl-A X quits)")
 vos_riscv64_cmd_uboot(run_cmd kernel)
 add_custom_target(run-uboot COMMAND ${run_cmd} DEPENDS kernel-uboot-disk USES_TERMINAL VERBATIM
