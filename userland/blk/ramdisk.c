@@ -20,104 +20,42 @@
 #include <vos/vos.h>
 #include <stdlib.h>
 
-#define MAX_CLIENTS 8
-#define MAX_LENT 32 /* regions a client may lend (ADD_REGION) */
-#define REGION_BYTES (64 * 1024)
+#include "blk_clients.h"
 
 static uint8_t *disk;
 static uint64_t sectors;
 static vos_mem_t pool;
 
-static struct client {
-    vos_pid_t pid;
-    vos_mem_t region;
-    uint8_t *map;
-    struct { uint8_t *map; uint64_t size; } lent[MAX_LENT];
-    unsigned nlent;
-} clients[MAX_CLIENTS];
-static unsigned next_client;
-
-static struct client *client_find(vos_pid_t pid)
-{
-    for (int i = 0; i < MAX_CLIENTS; i++)
-        if (clients[i].map && clients[i].pid == pid)
-            return &clients[i];
-    return NULL;
-}
-
-/* A (re)attaching client gets a region; the oldest slot is reused when all
- * are taken (its client loses the region: revoked). */
-static struct client *client_attach(vos_pid_t pid)
-{
-    struct client *c = client_find(pid);
-    if (c)
-        return c;
-    c = &clients[next_client++ % MAX_CLIENTS];
-    for (unsigned i = 0; i < c->nlent; i++)
-        vos_munmap(c->lent[i].map, c->lent[i].size);
-    c->nlent = 0;
-    if (c->map) {
-        vos_cap_revoke(VOS_ANY(c->region));
-    } else {
-        void *p;
-        if (vos_mem_carve(pool, REGION_BYTES, VOS_RIGHT_READ | VOS_RIGHT_WRITE | VOS_RIGHT_GRANT, &c->region) ||
-            vos_mmap(NULL, REGION_BYTES, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, c->region, 0, &p))
-            return NULL;
-        c->map = p;
-    }
-    c->pid = pid;
-    return c;
-}
-
-/* A region the client lends: mapped here, numbered from 1 (its size: SYS_READ
- * cannot tell, so the client's mapping length is trusted only up to what the
- * mapping call accepts). */
-static int64_t lend(struct client *c, vos_any_t cap)
-{
-    if (!cap.cap)
-        return -VOS_EINVAL;
-    if (c->nlent == MAX_LENT)
-        return -VOS_ENOMEM;
-    void *p;
-    if (vos_mmap(NULL, REGION_BYTES, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, (vos_mem_t){ cap.cap }, 0, &p))
-        return -VOS_EINVAL;
-    c->lent[c->nlent].map = p;
-    c->lent[c->nlent].size = REGION_BYTES;
-    return ++c->nlent;
-}
-
 static int64_t serve(const struct vos_blk_req *rq, vos_pid_t pid, struct vos_blk_resp *rs, vos_any_t *xfer,
                      vos_any_t lent)
 {
     if (rq->op == VOS_BLK_ATTACH) {
-        struct client *c = client_attach(pid);
+        struct blk_client *c = blk_client_attach(pid, pool, 0);
         if (!c)
             return -VOS_ENOMEM;
-        *xfer = VOS_ANY(c->region);
+        *xfer = VOS_ANY(c->region[0].cap);
         rs->capacity = sectors;
-        rs->max_sectors = REGION_BYTES / VOS_BLK_SECTOR;
-        rs->region_bytes = REGION_BYTES;
+        rs->max_sectors = BLK_REGION_BYTES / VOS_BLK_SECTOR;
+        rs->region_bytes = BLK_REGION_BYTES;
         return 0;
     }
-    struct client *c = client_find(pid);
+    struct blk_client *c = blk_client_find(pid);
     if (!c)
         return -VOS_ENXIO;
     if (rq->op == VOS_BLK_FLUSH)
         return 0;
     if (rq->op == VOS_BLK_ADD_REGION)
-        return lend(c, lent);
+        return blk_client_lend(c, lent);
 #ifdef VOS_RAMDISK_DIE
     if (rq->op == VOS_RAMDISK_DIE)
         *(volatile int *)16 = 1; /* the faulty test build: a driver crash, on request */
 #endif
     if (rq->op != VOS_BLK_READ && rq->op != VOS_BLK_WRITE)
         return -VOS_ENOSYS;
-    uint64_t bytes = (uint64_t)rq->count * VOS_BLK_SECTOR;
-    if (rq->sector > sectors || rq->count > sectors - rq->sector || rq->offset % VOS_BLK_SECTOR ||
-        rq->offset > REGION_BYTES || bytes > REGION_BYTES - rq->offset || rq->region > c->nlent)
+    if (blk_client_check(c, rq, sectors) < 0)
         return -VOS_EINVAL;
-    uint8_t *d = disk + rq->sector * VOS_BLK_SECTOR;
-    uint8_t *m = (rq->region ? c->lent[rq->region - 1].map : c->map) + rq->offset;
+    uint64_t bytes = (uint64_t)rq->count * VOS_BLK_SECTOR;
+    uint8_t *d = disk + rq->sector * VOS_BLK_SECTOR, *m = c->region[rq->region].map + rq->offset;
     if (rq->op == VOS_BLK_READ)
         memcpy(m, d, bytes);
     else

@@ -26,6 +26,8 @@
 #include <vos/vos.h>
 #include <stdlib.h>
 
+#include "blk_clients.h"
+
 /* virtio-mmio registers (virtio 1.x, 4.2.2) */
 #define R_MAGIC 0x000
 #define R_VERSION 0x004
@@ -67,9 +69,6 @@
 #define QSIZE 128 /* descriptors */
 #define SLOT_DESCS 18 /* header, up to 16 data pages, status */
 #define SLOTS (QSIZE / SLOT_DESCS)
-#define MAX_CLIENTS 8
-#define MAX_LENT 32
-#define REGION_BYTES (64 * 1024)
 #define PAGE 4096u
 
 struct desc {
@@ -104,15 +103,6 @@ static struct slot {
     int busy;
     vos_reply_t reply;
 } slots[SLOTS];
-
-static struct client {
-    vos_pid_t pid;
-    vos_mem_t region;
-    uint8_t *map;
-    struct { vos_mem_t cap; uint8_t *map; } lent[MAX_LENT];
-    unsigned nlent;
-} clients[MAX_CLIENTS];
-static unsigned next_client;
 
 static uint32_t rd(uint32_t off) { return *(volatile uint32_t *)(regs + off); }
 static void wr(uint32_t off, uint32_t v) { *(volatile uint32_t *)(regs + off) = v; }
@@ -185,58 +175,12 @@ static int device_init(void)
     return 0;
 }
 
-/* ---- clients ---- */
-
-static struct client *client_find(vos_pid_t pid)
-{
-    for (int i = 0; i < MAX_CLIENTS; i++)
-        if (clients[i].map && clients[i].pid == pid)
-            return &clients[i];
-    return NULL;
-}
-
-static struct client *client_attach(vos_pid_t pid)
-{
-    struct client *c = client_find(pid);
-    if (c)
-        return c;
-    c = &clients[next_client++ % MAX_CLIENTS];
-    for (unsigned i = 0; i < c->nlent; i++)
-        vos_munmap(c->lent[i].map, REGION_BYTES);
-    c->nlent = 0;
-    if (c->map) {
-        vos_cap_revoke(VOS_ANY(c->region));
-    } else {
-        void *p;
-        if (vos_dma_alloc(pool, REGION_BYTES, VOS_RIGHT_READ | VOS_RIGHT_WRITE | VOS_RIGHT_GRANT, &c->region) ||
-            vos_mmap(NULL, REGION_BYTES, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, c->region, 0, &p))
-            return NULL;
-        c->map = p;
-    }
-    c->pid = pid;
-    return c;
-}
-
-static int64_t lend(struct client *c, vos_any_t cap)
-{
-    if (!cap.cap)
-        return -VOS_EINVAL;
-    if (c->nlent == MAX_LENT)
-        return -VOS_ENOMEM;
-    void *p;
-    if (vos_mmap(NULL, REGION_BYTES, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, (vos_mem_t){ cap.cap }, 0, &p))
-        return -VOS_EINVAL;
-    c->lent[c->nlent].cap.cap = cap.cap;
-    c->lent[c->nlent].map = p;
-    return ++c->nlent;
-}
-
 /* ---- requests ---- */
 
 static void fence(void) { __atomic_thread_fence(__ATOMIC_SEQ_CST); }
 
 /* Puts a request on the queue; its answer comes with the interrupt. */
-static int64_t submit(const struct vos_blk_req *rq, struct client *c, vos_reply_t reply)
+static int64_t submit(const struct vos_blk_req *rq, struct blk_client *c, vos_reply_t reply)
 {
     int s = 0;
     while (s < SLOTS && slots[s].busy)
@@ -253,7 +197,7 @@ static int64_t submit(const struct vos_blk_req *rq, struct client *c, vos_reply_
     d[n].flags = D_NEXT;
     n++;
     if (rq->op != VOS_BLK_FLUSH) {
-        vos_mem_t region = rq->region ? c->lent[rq->region - 1].cap : c->region;
+        vos_mem_t region = c->region[rq->region].cap;
         uint64_t off = rq->offset, left = (uint64_t)rq->count * VOS_BLK_SECTOR;
         while (left) {
             uint64_t phys, in_page = PAGE - off % PAGE, len = left < in_page ? left : in_page;
@@ -289,8 +233,8 @@ static void answer(vos_reply_t reply, int64_t status, uint64_t capacity_, vos_an
     memset(&rs, 0, sizeof(rs));
     rs.status = status;
     rs.capacity = capacity_;
-    rs.max_sectors = REGION_BYTES / VOS_BLK_SECTOR;
-    rs.region_bytes = REGION_BYTES;
+    rs.max_sectors = BLK_REGION_BYTES / VOS_BLK_SECTOR;
+    rs.region_bytes = BLK_REGION_BYTES;
     rs.read_only = ro;
     if (reply.cap)
         vos_reply(reply, &rs, sizeof(rs), xfer); /* a client that died: NotFound, nothing to do */
@@ -320,18 +264,17 @@ static void serve(const struct vos_blk_req *rq, uint64_t len, const struct vos_m
         return;
     }
     if (rq->op == VOS_BLK_ATTACH) {
-        struct client *c = client_attach(m->sender);
-        answer(m->reply, c ? 0 : -VOS_ENOMEM, capacity, c ? VOS_ANY(c->region) : (vos_any_t){ 0 },
+        struct blk_client *c = blk_client_attach(m->sender, pool, 1);
+        answer(m->reply, c ? 0 : -VOS_ENOMEM, capacity, c ? VOS_ANY(c->region[0].cap) : (vos_any_t){ 0 },
                (uint32_t)read_only);
         return;
     }
-    struct client *c = client_find(m->sender);
+    struct blk_client *c = blk_client_find(m->sender);
     int64_t r;
-    uint64_t bytes = (uint64_t)rq->count * VOS_BLK_SECTOR;
     if (!c)
         r = -VOS_ENXIO;
     else if (rq->op == VOS_BLK_ADD_REGION) {
-        answer(m->reply, lend(c, m->cap), 0, (vos_any_t){ 0 }, 0); /* (its number may be 1: answered here) */
+        answer(m->reply, blk_client_lend(c, m->cap), 0, (vos_any_t){ 0 }, 0); /* (its number may be 1: answered here) */
         return;
     } else if (rq->op == VOS_BLK_FLUSH)
         r = can_flush ? submit(rq, c, m->reply) : 0;
@@ -339,9 +282,7 @@ static void serve(const struct vos_blk_req *rq, uint64_t len, const struct vos_m
         r = -VOS_ENOSYS;
     else if (rq->op == VOS_BLK_WRITE && read_only)
         r = -VOS_EROFS;
-    else if (rq->count == 0 || rq->sector > capacity || rq->count > capacity - rq->sector ||
-             rq->offset % VOS_BLK_SECTOR || rq->offset > REGION_BYTES || bytes > REGION_BYTES - rq->offset ||
-             rq->region > c->nlent)
+    else if (blk_client_check(c, rq, capacity) < 0)
         r = -VOS_EINVAL;
     else
         r = submit(rq, c, m->reply);
