@@ -165,6 +165,14 @@ function(vos_boot_tests_for_path)
     vos_boot_test(NAME storage-suite-${P_PATH} EXIT 0 TIMEOUT 300
                   EXPECT ${banner} "\\[  PASSED  \\] [0-9]+ test" "storage: done, 0 failed"
                   REJECT "\\[  FAILED  \\]" "\\[kernel\\] BUG" COMMAND ${cmd})
+    # init restarts a file server that died; the data flushed before is intact.
+    cmake_language(CALL ${P_COMMAND_FN} restart_cmd kernel-storage-restart)
+    vos_boot_test(NAME storage-restart-${P_PATH} EXIT 0 TIMEOUT 300 INPUT ${VOS_SHELL_TESTS}/storage-restart.txt
+                  EXPECT ${banner} "vos> cat kept.txt" "^flushed before the crash"
+                         "init: fsserver-faulty .pid [0-9]+. killed: [^.]*. restarted as pid [0-9]+"
+                         "cat: /.crash: no file system"
+                         "cat kept.txt" "^flushed before the crash" "vos> ls" "after.txt +6 bytes"
+                  REJECT "PANIC" "not restarted" COMMAND ${restart_cmd})
     # The disk round trip with the host's FAT tools, through the virtio-blk
     # driver (virtio-mmio; x86_64's virtio-pci is not driven yet: docs/storage.md).
     if(NOT VOS_ARCH STREQUAL "x86_64")

@@ -16,6 +16,12 @@
  * by the server on first mount (--format), so the file commands still work
  * for the session.  Storage is optional: anything missing is reported and
  * the system runs without it.
+ *
+ * Supervision: a thread per process waits for it to end, says how, and
+ * starts it again (up to MAX_RESTARTS times) on the same endpoint with the
+ * same capabilities, so its clients carry on: fsserver re-attaches to a new
+ * driver, libsys to a new fsserver.  The RAM disk's memory is init's, so it
+ * outlives its driver like a real disk.
  */
 #include <vos/vos.h>
 
@@ -23,9 +29,50 @@
 
 #define RW (VOS_RIGHT_READ | VOS_RIGHT_WRITE)
 
+#define MAX_RESTARTS 8
+#ifndef STORAGE_SERVER
+#define STORAGE_SERVER "fsserver" /* the storage-restart test's init: "fsserver-faulty" */
+#endif
+
 static vos_status_t narrow(vos_any_t cap, uint64_t rights, vos_any_t *out)
 {
     return vos_cap_derive(cap, rights, out);
+}
+
+/* A supervised process: how to start it, and the one running now. */
+static struct supervised {
+    const struct vos_bootfs *fs;
+    struct vos_spawn sp;
+    const char *argv[3];
+    vos_any_t caps[5];
+    vos_proc_t proc;
+} driver, server;
+static vos_dev_t say_to;
+
+static vos_status_t supervised_start(struct supervised *s)
+{
+    s->sp.argv = s->argv;
+    s->sp.caps = s->caps;
+    return vos_process_spawn(s->fs, &s->sp, &s->proc);
+}
+
+static int supervise(void *arg)
+{
+    struct supervised *s = arg;
+    for (int restarts = 0; restarts < MAX_RESTARTS; restarts++) {
+        struct vos_process_exit_info info;
+        char how[64];
+        if (vos_process_wait(s->proc, VOS_TIMEOUT_INFINITE, &info))
+            return 1;
+        vos_pid_t old = s->proc.pid;
+        vos_status_t st = supervised_start(s);
+        vos_printf(say_to.cap, "init: %s (pid %lu) %s; %s%lu\n", s->argv[0], (unsigned long)old,
+                   vos_exit_describe(&info, how, sizeof(how)), st ? "not restarted: " : "restarted as pid ",
+                   st ? 0ul : (unsigned long)s->proc.pid);
+        if (st)
+            return 1;
+    }
+    return 0;
 }
 
 /* Where QEMU's virt machine puts its virtio-mmio transports (its device tree
@@ -106,24 +153,54 @@ vos_chan_t storage_start(const struct vos_start_info *si, const struct vos_bootf
         vos_printf(report.cap, "init: storage: %s; running without files\n", vos_status_name(st));
         return none;
     }
-    vos_proc_t p;
     struct disk disk = { { 0 }, { 0 }, "" };
     int have_disk = find_disk(si, &disk);
-    const char *ram_argv[] = { "ramdisk", "4096" }, *virtio_argv[] = { "virtio-blk", disk.offset };
-    vos_any_t blk_caps[] = { console, blk_recv, pool_blk, disk.regs, disk.irq };
-    struct vos_spawn blk_sp = { have_disk ? virtio_argv : ram_argv, 2, blk_caps, have_disk ? 5 : 3 };
-    if ((st = vos_process_spawn(fs, &blk_sp, &p))) {
-        vos_printf(report.cap, "init: storage: %s: %s; running without files\n", blk_sp.argv[0],
-                   vos_status_name(st));
+    say_to = report;
+    driver.fs = server.fs = fs;
+    driver.argv[0] = have_disk ? "virtio-blk" : "ramdisk";
+    driver.argv[1] = have_disk ? disk.offset : "4096";
+    driver.caps[0] = console;
+    driver.caps[1] = blk_recv;
+    driver.caps[2] = pool_blk;
+    driver.sp.argc = 2;
+    driver.sp.ncaps = 4;
+    if (have_disk) {
+        static char offset[16];
+        memcpy(offset, disk.offset, sizeof(offset));
+        driver.argv[1] = offset;
+        driver.caps[3] = disk.regs;
+        driver.caps[4] = disk.irq;
+        driver.sp.ncaps = 5;
+    } else { /* the RAM disk's memory: init's, so a restarted driver finds the files */
+        vos_mem_t mem;
+        if ((st = vos_mem_carve(pool, 4096 * 1024, RW | VOS_RIGHT_GRANT, &mem))) {
+            vos_printf(report.cap, "init: storage: no memory for the RAM disk: %s; running without files\n",
+                       vos_status_name(st));
+            return none;
+        }
+        driver.caps[3] = VOS_ANY(mem);
+    }
+    if ((st = supervised_start(&driver))) {
+        vos_printf(report.cap, "init: storage: %s: %s; running without files\n", driver.argv[0], vos_status_name(st));
         return none;
     }
     /* Only the RAM disk is formatted: a real disk without FAT stays untouched. */
-    const char *fs_argv[] = { "fsserver", "--format", "/:rw" }, *fs_argv_disk[] = { "fsserver", "/:rw" };
-    vos_any_t fs_caps[] = { console, VOS_ANY(blk_ch), pool_fs, fs_recv };
-    struct vos_spawn fs_sp = { have_disk ? fs_argv_disk : fs_argv, have_disk ? 2 : 3, fs_caps, 4 };
-    if ((st = vos_process_spawn(fs, &fs_sp, &p))) {
+    server.argv[0] = STORAGE_SERVER;
+    server.argv[1] = have_disk ? "/:rw" : "--format";
+    server.argv[2] = "/:rw";
+    server.sp.argc = have_disk ? 2 : 3;
+    server.caps[0] = console;
+    server.caps[1] = VOS_ANY(blk_ch);
+    server.caps[2] = pool_fs;
+    server.caps[3] = fs_recv;
+    server.sp.ncaps = 4;
+    if ((st = supervised_start(&server))) {
         vos_printf(report.cap, "init: storage: fsserver: %s; running without files\n", vos_status_name(st));
         return none;
     }
+    vos_thread_t t;
+    if (vos_thread_spawn(supervise, &driver, 4 * VOS_PAGE_SIZE, &t) ||
+        vos_thread_spawn(supervise, &server, 4 * VOS_PAGE_SIZE, &t))
+        vos_printf(report.cap, "init: storage: no supervisor threads; the servers run unsupervised\n");
     return fs_ch;
 }
