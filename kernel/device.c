@@ -102,9 +102,6 @@ long sys_write(struct thread *self, struct cap *capability, user_in_t buffer, ui
     switch (capability->obj->type) {
     case VOS_OBJ_MEMORY:
         return memobj_write(container_of(capability->obj, struct memobj, obj), buffer, count, offset, result);
-    case VOS_OBJ_IRQ:
-        *result = 0;
-        return irq_ack(container_of(capability->obj, struct irq, obj), count);
     case VOS_OBJ_IO_PORT:
         return ioport_write(container_of(capability->obj, struct ioport, obj), buffer, count, offset, result);
     }

@@ -90,6 +90,28 @@ static struct vos_ipc_receive_result notification(const struct irq *q, struct th
 }
 
 /*
+ * The badge into r's receive buffer.  A driver receives into the same
+ * buffer every time, so its direct-map address is usually remembered
+ * (process_direct): 8 bytes stored, no page-table walk.  Anything else
+ * (the register path, a buffer across a page end or not writable) takes
+ * the general delivery, which also says what is wrong.
+ */
+static long put_badge(const struct irq *q, struct thread *r, struct vos_ipc_receive_result *res)
+{
+    struct ipc_src s;
+    *res = notification(q, r, &s);
+    uaddr_t buf = r->ipc.buf;
+    if (!r->ipc.regs && r->ipc.buf_len >= sizeof(q->badge) && buf % PAGE_SIZE <= PAGE_SIZE - sizeof(q->badge)) {
+        void *k = process_direct(r->proc, buf, VOS_PROT_WRITE);
+        if (k) {
+            memcpy(k, &q->badge, sizeof(q->badge));
+            return VOS_OK;
+        }
+    }
+    return ipc_deliver(r, &s, res);
+}
+
+/*
  * Hand q's notification to the first receiver waiting on its endpoint that
  * can take it (one whose buffer cannot learns why, as with a message).  The
  * receiver runs at once if it is at least as urgent as the interrupted
@@ -100,9 +122,8 @@ static bool deliver_to_waiter(struct irq *q, bool preempt)
     struct endpoint *ep = q->ep;
     while (!list_empty(&ep->receivers)) {
         struct thread *r = list_first(&ep->receivers, struct thread, wait_link);
-        struct ipc_src s;
-        struct vos_ipc_receive_result res = notification(q, r, &s);
-        long err = ipc_deliver(r, &s, &res);
+        struct vos_ipc_receive_result res;
+        long err = put_badge(q, r, &res);
         if (err) {
             ipc_finish_receive(r, err, &res);
             continue;
@@ -190,11 +211,5 @@ long sys_irq_bind(struct thread *self, struct cap *irq, struct cap *endpoint_cap
     return VOS_OK;
 }
 
-/* SYS_WRITE of 0 bytes: the driver has served the line; let it fire again. */
-long irq_ack(struct irq *q, uint64_t count)
-{
-    if (count)
-        return VOS_ERR_INVALID_PARAMETER;
-    arch_irq_unmask(q->line);
-    return VOS_OK;
-}
+
+/* SYS_IRQ_ACK is inline in syscall_support.h: the shim holds it whole. */

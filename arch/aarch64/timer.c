@@ -1,6 +1,12 @@
 /*
- * GICv2, the generic timer (virtual, PPI 27), the PMU cycle counter, the
- * PL031 real-time clock and idling.
+ * The GIC (v2, or v3 with `-M virt,gic-version=3`: told apart by the
+ * distributor's ArchRev), the generic timer (virtual, PPI 27), the PMU
+ * cycle counter, the PL031 real-time clock and idling.
+ *
+ * Both versions share the distributor, where SPIs are routed, masked and
+ * unmasked (drivers' lines).  The CPU interface differs: v2's is memory
+ * mapped (GICC), v3's is system registers (ICC_*), and v3's private
+ * interrupts (the timer's PPI) are enabled at this CPU's redistributor.
  */
 #include <arch.h>
 #include "aarch64.h"
@@ -14,25 +20,96 @@
 #define GICC_IAR 0x0c
 #define GICC_EOIR 0x10
 #define GIC_SPURIOUS 1023
+#define GICD_PIDR2_V2 0xfe8 /* v2's distributor is 4 KiB; v3's reads as zero there (reserved) */
+#define GICD_IGROUPR 0x080
+#define GICD_IROUTER 0x6000
+#define GICR_PA 0x080a0000ul /* QEMU virt: CPU 0's redistributor; its SGI/PPI frame 64 KiB on */
+#define GICR_WAKER 0x14
+#define GICR_SGI 0x10000
 
-static void gic_enable(unsigned irq)
+/* The v3 CPU interface (generic encodings: any assembler takes them). */
+#define ICC_IAR1 "s3_0_c12_c12_0"
+#define ICC_EOIR1 "s3_0_c12_c12_1"
+#define ICC_PMR "s3_0_c4_c6_0"
+#define ICC_SRE "s3_0_c12_c12_5"
+#define ICC_IGRPEN1 "s3_0_c12_c12_7"
+
+static bool gic_v3;
+
+/* Priority and target (CPU 0) of SPI irq: once, at boot. */
+static void gic_route(unsigned irq)
 {
     volatile uint8_t *prio = (volatile uint8_t *)&MMIO32(GICD_PA + GICD_IPRIORITYR);
-    volatile uint8_t *target = (volatile uint8_t *)&MMIO32(GICD_PA + GICD_ITARGETSR);
     prio[irq] = 0x80;
-    if (irq >= 32)
+    if (!gic_v3) {
+        volatile uint8_t *target = (volatile uint8_t *)&MMIO32(GICD_PA + GICD_ITARGETSR);
         target[irq] = 1; /* CPU 0 */
-    MMIO32(GICD_PA + GICD_ISENABLER + 4 * (irq / 32)) = 1u << (irq % 32);
+        return;
+    }
+    MMIO32(GICD_PA + GICD_IGROUPR + 4 * (irq / 32)) |= 1u << (irq % 32); /* group 1 */
+    *(volatile uint64_t *)(DIRECT_BASE + GICD_PA + GICD_IROUTER + 8 * irq) = 0; /* affinity 0.0.0.0 */
+}
+
+/* The timer's PPI: v2 at the distributor, v3 at this CPU's redistributor (group 1). */
+static void gic_enable_timer(void)
+{
+    if (!gic_v3) {
+        ((volatile uint8_t *)&MMIO32(GICD_PA + GICD_IPRIORITYR))[IRQ_VTIMER] = 0x80;
+        MMIO32(GICD_PA + GICD_ISENABLER) = 1u << IRQ_VTIMER;
+        return;
+    }
+    ((volatile uint8_t *)&MMIO32(GICR_PA + GICR_SGI + GICD_IPRIORITYR))[IRQ_VTIMER] = 0x80;
+    MMIO32(GICR_PA + GICR_SGI + GICD_IGROUPR) = ~0u;
+    MMIO32(GICR_PA + GICR_SGI + GICD_ISENABLER) = 1u << IRQ_VTIMER;
+}
+
+static void gic_v3_cpu_init(void)
+{
+    MMIO32(GICR_PA + GICR_WAKER) &= ~2u; /* ProcessorSleep off ... */
+    while (MMIO32(GICR_PA + GICR_WAKER) & 4u) /* ... and wait until its children are awake */
+        ;
+    uint64_t sre;
+    __asm__ volatile("mrs %0, " ICC_SRE : "=r"(sre));
+    __asm__ volatile("msr " ICC_SRE ", %0; isb" ::"r"(sre | 1));
+    __asm__ volatile("msr " ICC_PMR ", %0" ::"r"(0xfful));
+    __asm__ volatile("msr " ICC_IGRPEN1 ", %0; isb" ::"r"(1ul));
 }
 
 void aarch64_gic_init(void)
 {
-    MMIO32(GICD_PA + GICD_CTLR) = 1;
-    MMIO32(GICC_PA + GICC_PMR) = 0xff;
-    MMIO32(GICC_PA + GICC_CTLR) = 1;
-    gic_enable(IRQ_VTIMER);
-    gic_enable(IRQ_UART);
+    gic_v3 = ((MMIO32(GICD_PA + GICD_PIDR2_V2) >> 4) & 0xf) != 2; /* ArchRev */
+    if (gic_v3) {
+        MMIO32(GICD_PA + GICD_CTLR) = (1u << 4) | (1u << 1); /* affinity routing, group 1 on */
+        gic_v3_cpu_init();
+    } else {
+        MMIO32(GICD_PA + GICD_CTLR) = 1;
+        MMIO32(GICC_PA + GICC_PMR) = 0xff;
+        MMIO32(GICC_PA + GICC_CTLR) = 1;
+    }
+    for (unsigned spi = 32; arch_irq_valid(spi); spi++) { /* every SPI to CPU 0, masked until wanted */
+        arch_irq_mask(spi);
+        gic_route(spi);
+    }
+    gic_enable_timer();
+    arch_irq_unmask(IRQ_UART);
     aarch64_uart_init();
+}
+
+static unsigned gic_ack(void)
+{
+    uint64_t iar;
+    if (!gic_v3)
+        return MMIO32(GICC_PA + GICC_IAR);
+    __asm__ volatile("mrs %0, " ICC_IAR1 : "=r"(iar));
+    return (unsigned)iar;
+}
+
+static void gic_eoi(unsigned iar)
+{
+    if (!gic_v3)
+        MMIO32(GICC_PA + GICC_EOIR) = iar;
+    else
+        __asm__ volatile("msr " ICC_EOIR1 ", %0; isb" ::"r"((uint64_t)iar));
 }
 
 /*
@@ -41,7 +118,7 @@ void aarch64_gic_init(void)
  */
 static unsigned irq_take(void)
 {
-    unsigned iar = MMIO32(GICC_PA + GICC_IAR), irq = iar & 0x3ff;
+    unsigned iar = gic_ack(), irq = iar & 0x3ff;
     unsigned source = IRQ_OTHER;
     if (irq == GIC_SPURIOUS)
         return 0;
@@ -55,7 +132,7 @@ static unsigned irq_take(void)
         arch_irq_mask(irq); /* a driver's line: quiet until it acknowledges */
         source = IRQ_LINE(irq);
     }
-    MMIO32(GICC_PA + GICC_EOIR) = iar;
+    gic_eoi(iar);
     return source;
 }
 
@@ -77,7 +154,7 @@ void arch_irq_mask(unsigned line)
 
 void arch_irq_unmask(unsigned line)
 {
-    gic_enable(line);
+    MMIO32(GICD_PA + GICD_ISENABLER + 4 * (line / 32)) = 1u << (line % 32); /* priority and target: set at boot */
 }
 
 unsigned arch_console_irq_line(void) { return IRQ_UART; }

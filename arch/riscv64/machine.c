@@ -11,6 +11,7 @@ extern char __kernel_start[], __kernel_end[];
 static uint64_t timebase_hz = 10000000; /* QEMU virt; the DTB says for sure */
 static uint64_t boot_ticks;
 static uint64_t plic_context;
+static volatile uint32_t *plic_enable, *plic_claim; /* our context's enable bits and claim/complete register */
 
 /* ---- console ---------------------------------------------------------- */
 
@@ -60,13 +61,13 @@ static inline volatile uint32_t *plic(uint64_t off)
 
 int riscv_plic_claim(void)
 {
-    return (int)*plic(0x200004 + 0x1000 * plic_context);
+    return (int)*plic_claim;
 }
 
 void riscv_plic_complete(int irq)
 {
     if (irq)
-        *plic(0x200004 + 0x1000 * plic_context) = (uint32_t)irq;
+        *plic_claim = (uint32_t)irq;
 }
 
 bool arch_irq_valid(unsigned line)
@@ -76,12 +77,12 @@ bool arch_irq_valid(unsigned line)
 
 void arch_irq_mask(unsigned line)
 {
-    *plic(PLIC_ENABLE(plic_context) + 4 * (line / 32)) &= ~(1u << (line % 32));
+    plic_enable[line / 32] &= ~(1u << (line % 32));
 }
 
 void arch_irq_unmask(unsigned line)
 {
-    *plic(PLIC_ENABLE(plic_context) + 4 * (line / 32)) |= 1u << (line % 32);
+    plic_enable[line / 32] |= 1u << (line % 32);
 }
 
 unsigned arch_console_irq_line(void) { return VIRT_UART_IRQ; }
@@ -123,6 +124,8 @@ void arch_ioport_out(unsigned port, unsigned width, uint32_t value) { (void)port
 static void plic_init(uint64_t hartid)
 {
     plic_context = 2 * hartid + 1; /* QEMU virt: M- and S-mode context per hart */
+    plic_enable = plic(PLIC_ENABLE(plic_context));
+    plic_claim = plic(0x200004 + 0x1000 * plic_context);
     for (unsigned line = 1; line < PLIC_SOURCES; line++) {
         *plic(4 * line) = 1;
         arch_irq_mask(line);

@@ -94,7 +94,7 @@ class BrokenSpec(unittest.TestCase):
         self.assert_error("syscalls.yaml", line, r"capability_revoke\.capability: .*needs 'rights'")
 
     def test_capability_without_object(self):
-        line = helpers.edit(self.spec("syscalls.yaml"), "object: [DEVICE, MEMORY, IO_PORT, IRQ], ", "",
+        line = helpers.edit(self.spec("syscalls.yaml"), "object: [DEVICE, MEMORY, IO_PORT], ", "",
                             after="- name: write")
         self.assert_error("syscalls.yaml", line, r"write\.capability: .*needs 'object'")
 

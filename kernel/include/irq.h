@@ -22,4 +22,4 @@ long irq_create(struct thread *self, struct cap *control_cap, uint64_t line, uin
 void irq_fire(unsigned line);
 long irq_take_pending(struct thread *self, struct endpoint *ep, struct vos_ipc_receive_result *res);
 void irq_endpoint_gone(struct endpoint *ep);
-long irq_ack(struct irq *q, uint64_t count);
+

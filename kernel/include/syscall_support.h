@@ -5,6 +5,7 @@
 #pragma once
 
 #include "cap.h"
+#include "irq.h"
 #include "process.h"
 #include "syscall_frame.h"
 #include "usercopy.h"
@@ -46,6 +47,14 @@ static inline long sys_capability_validate(struct thread *self, struct cap *capa
 {
     (void)self;
     return (capability->rights & required_rights) == required_rights ? VOS_OK : VOS_ERR_PERMISSION_DENIED;
+}
+
+/* SYS_IRQ_ACK, on every interrupt's path: the driver has served the line, let it fire again (kernel/irq.c). */
+static inline long sys_irq_ack(struct thread *self, struct cap *irq)
+{
+    (void)self;
+    arch_irq_unmask(container_of(irq->obj, struct irq, obj)->line);
+    return VOS_OK;
 }
 
 /*

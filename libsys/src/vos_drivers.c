@@ -21,7 +21,7 @@ vos_status_t vos_irq_create(vos_any_t control, uint64_t line, uint64_t rights, v
 
 vos_status_t vos_irq_bind(vos_irq_t irq, vos_ep_t ep, uint64_t badge) { return vos_sys_irq_bind(irq.cap, ep.cap, badge); }
 vos_status_t vos_irq_unbind(vos_irq_t irq) { return vos_sys_irq_bind(irq.cap, VOS_CAP_NULL, 0); }
-vos_status_t vos_irq_ack(vos_irq_t irq) { return split(vos_sys_write(irq.cap, NULL, 0, 0), NULL); }
+vos_status_t vos_irq_ack(vos_irq_t irq) { return vos_sys_irq_ack(irq.cap); }
 
 vos_status_t vos_devmem_create(vos_devmem_t pool, uint64_t phys, uint64_t size, uint64_t rights, vos_devmem_t *out)
 {

@@ -109,7 +109,7 @@ static void irq_rules_user(uint64_t arg)
     UCHECK(ro > 0 && wo > 0);
     UCHECK_ERR(vos_sys_capability_derive((vos_cap_t)ro, VOS_RIGHT_READ | VOS_RIGHT_WRITE), VOS_ERR_PERMISSION_DENIED);
     UCHECK_ERR(vos_sys_irq_bind((vos_cap_t)wo, (vos_cap_t)ep, BADGE), VOS_ERR_PERMISSION_DENIED);
-    UCHECK_ERR(vos_sys_write((vos_cap_t)ro, NULL, 0, 0), VOS_ERR_PERMISSION_DENIED);
+    UCHECK_ERR(vos_sys_irq_ack((vos_cap_t)ro), VOS_ERR_PERMISSION_DENIED);
     /* An endpoint without WRITE cannot take a line. */
     int64_t ep_ro = vos_sys_capability_derive((vos_cap_t)ep, VOS_RIGHT_READ);
     UCHECK_ERR(vos_sys_irq_bind((vos_cap_t)ro, (vos_cap_t)ep_ro, BADGE), VOS_ERR_PERMISSION_DENIED);
@@ -122,15 +122,15 @@ static void irq_rules_user(uint64_t arg)
     host_user_irq(LINE); /* masked: nothing */
     expect_irq(ep, BADGE);
     expect_none(ep);
-    UCHECK_EQ(vos_sys_write((vos_cap_t)wo, NULL, 0, 0), 0);
+    UCHECK_EQ(vos_sys_irq_ack((vos_cap_t)wo), 0);
     UCHECK(!host_irq_masked(LINE));
     host_user_irq(LINE);
     expect_irq(ep, BADGE);
     /* Revoking the root: every capability goes, the line is masked, unbound and free. */
-    UCHECK_EQ(vos_sys_write((vos_cap_t)wo, NULL, 0, 0), 0);
+    UCHECK_EQ(vos_sys_irq_ack((vos_cap_t)wo), 0);
     UCHECK(!host_irq_masked(LINE));
     UCHECK_EQ(vos_sys_capability_revoke((vos_cap_t)irq), 0);
-    UCHECK_ERR(vos_sys_write((vos_cap_t)wo, NULL, 0, 0), VOS_ERR_INVALID_CAPABILITY);
+    UCHECK_ERR(vos_sys_irq_ack((vos_cap_t)wo), VOS_ERR_INVALID_CAPABILITY);
     UCHECK(!irq_line_held(LINE) && host_irq_masked(LINE));
     irq = mint(LINE, VOS_RIGHT_ALL);
     UCHECK(irq > 0);
@@ -157,7 +157,7 @@ static void irq_pending_user(uint64_t arg)
     (void)arg;
     int64_t a = mint(LINE, VOS_RIGHT_ALL), b = mint(LINE + 1, VOS_RIGHT_ALL), ep = endpoint();
     UCHECK(a > 0 && b > 0);
-    UCHECK_EQ(vos_sys_write((vos_cap_t)a, NULL, 0, 0), 0); /* unmasked, unbound */
+    UCHECK_EQ(vos_sys_irq_ack((vos_cap_t)a), 0); /* unmasked, unbound */
     host_user_irq(LINE);
     expect_none(ep);
     UCHECK_EQ(vos_sys_irq_bind((vos_cap_t)b, (vos_cap_t)ep, 2), 0);
@@ -167,7 +167,7 @@ static void irq_pending_user(uint64_t arg)
     expect_irq(ep, 1);
     expect_none(ep);
     /* Unbinding masks and drops what is pending. */
-    UCHECK_EQ(vos_sys_write((vos_cap_t)b, NULL, 0, 0), 0);
+    UCHECK_EQ(vos_sys_irq_ack((vos_cap_t)b), 0);
     host_user_irq(LINE + 1);
     UCHECK_EQ(vos_sys_irq_bind((vos_cap_t)b, 0, 0), 0);
     UCHECK(host_irq_masked(LINE + 1));
