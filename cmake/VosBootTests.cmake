@@ -9,12 +9,23 @@
 
 set(VOS_QEMU_TEST ${PROJECT_SOURCE_DIR}/tools/qemu-test.py)
 
+# The disk `run` attaches (tools/run.sh sets it; docs/storage.md): a raw FAT
+# image on a modern virtio-mmio block device, which init gives the
+# virtio-blk driver.  Empty: no disk (the RAM disk then).
+set(VOS_RUN_DISK "" CACHE FILEPATH "Disk image for the run target (a FAT16/FAT32 raw image; empty: none)")
+set(VOS_RUN_DISK_ARGS)
+if(VOS_RUN_DISK)
+  set(VOS_RUN_DISK_ARGS -global virtio-mmio.force-legacy=false
+      -drive file=${VOS_RUN_DISK},format=raw,if=none,id=vdisk -device virtio-blk-device,drive=vdisk)
+endif()
+
 # What a good boot of the default init prints, in order: init starts the
 # console server and the shell (userland/init); the boot test feeds the shell
 # only the end of input (Ctrl-D, userland/shell/tests/eof.txt), so it exits 0
 # and init powers off with status 0.
 set(VOS_SHELL_TESTS ${PROJECT_SOURCE_DIR}/userland/shell/tests)
 include(${VOS_SHELL_TESTS}/session.cmake) # VOS_EXPECT_SHELL_SESSION
+include(${VOS_SHELL_TESTS}/storage.cmake) # VOS_EXPECT_STORAGE_SESSION
 set(VOS_EXPECT_INIT_OK
   "VeridianOS shell"
   "vos> "
@@ -85,6 +96,10 @@ function(vos_boot_tests_for_path)
     set_property(GLOBAL PROPERTY VOS_UTEST_ADDED TRUE)
     # The scripted shell session on the default image (vos_shell_session_test below).
     vos_shell_session_test(${P_PATH} "${banner}" ${P_COMMAND_FN})
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel)
+    # The file commands over the whole storage stack (docs/storage.md).
+    vos_boot_test(NAME storage-${P_PATH} EXIT 0 TIMEOUT 300 INPUT ${VOS_SHELL_TESTS}/storage.txt
+                  EXPECT ${banner} ${VOS_EXPECT_STORAGE_SESSION} REJECT "PANIC" "FAIL" "I/O error" COMMAND ${cmd})
     # The console server dies (console-faulty faults on a request, mid-session)
     # and init starts it again; the shell carries on with what it was typed.
     cmake_language(CALL ${P_COMMAND_FN} cmd kernel-console-restart)
@@ -176,6 +191,38 @@ function(vos_boot_tests_for_path)
                     EXPECT ${banner} "\\[  PASSED  \\] [0-9]+ test" "${suite}: done, 0 failed"
                     REJECT "\\[  FAILED  \\]" "\\[kernel\\] BUG"
                     COMMAND ${cmd})
+    endforeach()
+    # The storage suite (tests/storage, cmocka in the guest; docs/storage.md).
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel-storage)
+    vos_boot_test(NAME storage-suite-${P_PATH} EXIT 0 TIMEOUT 300
+                  EXPECT ${banner} "\\[  PASSED  \\] [0-9]+ test" "storage: done, 0 failed"
+                  REJECT "\\[  FAILED  \\]" "\\[kernel\\] BUG" COMMAND ${cmd})
+    # init restarts a file server that died; the data flushed before is intact.
+    cmake_language(CALL ${P_COMMAND_FN} restart_cmd kernel-storage-restart)
+    vos_boot_test(NAME storage-restart-${P_PATH} EXIT 0 TIMEOUT 300 INPUT ${VOS_SHELL_TESTS}/storage-restart.txt
+                  EXPECT ${banner} "vos> cat kept.txt" "^flushed before the crash"
+                         "init: fsserver-faulty .pid [0-9]+. killed: [^.]*. restarted as pid [0-9]+"
+                         "cat: /.crash: no file system"
+                         "cat kept.txt" "^flushed before the crash" "vos> ls" "after.txt +6 bytes"
+                  REJECT "PANIC" "not restarted" COMMAND ${restart_cmd})
+    # The disk round trip with the host's FAT tools, through the virtio-blk
+    # driver (virtio-mmio; x86_64's virtio-pci is not driven yet: docs/storage.md).
+    if(NOT VOS_ARCH STREQUAL "x86_64")
+      cmake_language(CALL ${P_COMMAND_FN} disk_cmd kernel)
+      add_test(NAME storage-disk-${P_PATH}
+               COMMAND ${VOS_PYTHON} ${PROJECT_SOURCE_DIR}/tests/storage/disk_test.py
+                       --work ${CMAKE_BINARY_DIR}/disk-test-${P_PATH} --qemu-test ${VOS_QEMU_TEST} -- ${disk_cmd})
+    endif()
+    # Its storage-bench lines, instruction-exact: build/<preset>/storage-bench.log (docs/performance.md).
+    list(APPEND cmd -icount shift=0)
+    add_custom_target(bench-storage
+      COMMAND ${VOS_PYTHON} ${VOS_QEMU_TEST} --exit ${VOS_QEMU_EXIT_0} --timeout 900 --expect "storage: done, 0 failed"
+              --log ${CMAKE_BINARY_DIR}/storage-bench.log -- ${cmd}
+      USES_TERMINAL VERBATIM)
+    foreach(image kernel-storage kernel-storage-bin)
+      if(TARGET ${image})
+        add_dependencies(bench-storage ${image})
+      endif()
     endforeach()
     # Benchmarks: instruction-exact under -icount shift=0 (docs/performance.md).
     cmake_language(CALL ${P_COMMAND_FN} cmd kernel-bench)

@@ -17,7 +17,7 @@ PACKAGES=(
   qemu-system-x86                   # qemu-system-x86_64
   opensbi u-boot-qemu u-boot-tools  # firmware and mkimage for the boot paths
   device-tree-compiler              # dtc
-  mtools dosfstools                 # FAT boot images
+  mtools dosfstools                 # FAT boot images; storage tests (mkfs.fat, mcopy, mtype, fsck.fat)
   libcmocka-dev                     # host unit tests
   libclang-rt-14-dev                # libFuzzer + sanitizer runtimes for tests/fuzz (host fuzzer)
   llvm-14                           # llvm-profdata-14, llvm-cov-14 for the coverage target

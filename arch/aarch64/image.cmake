@@ -75,4 +75,4 @@ vos_boot_tests_for_path(PATH direct COMMAND_FN vos_aarch64_direct)
 vos_boot_tests_for_path(PATH u-boot COMMAND_FN vos_aarch64_uboot)
 
 vos_aarch64_direct(_run_cmd kernel)
-add_custom_target(run COMMAND ${_run_cmd} DEPENDS kernel-bin USES_TERMINAL VERBATIM)
+add_custom_target(run COMMAND ${_run_cmd} ${VOS_RUN_DISK_ARGS} DEPENDS kernel-bin USES_TERMINAL VERBATIM)

@@ -62,7 +62,7 @@ function(vos_riscv64_uboot_disk kernel)
     COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${kernel}> ${bin}
     COMMAND ${VOS_MKIMAGE} -f ${dir}/vos.its ${dir}/vos.itb
     COMMAND ${CMAKE_COMMAND} -E rm -f ${dir}/disk.img
-    COMMAND ${VOS_MFORMAT} -i ${dir}/disk.img -C -T 8192 -h 16 -s 32 ::
+    COMMAND ${VOS_MFORMAT} -i ${dir}/disk.img -C -T 16384 -h 16 -s 32 ::
     COMMAND ${VOS_MCOPY} -i ${dir}/disk.img ${dir}/vos.itb ${VOS_RV_IMAGES}/boot.scr ::
     DEPENDS ${kernel} $<TARGET_FILE:${kernel}> ${dir}/vos.its ${VOS_RV_IMAGES}/boot.scr
     VERBATIM)
@@ -98,7 +98,7 @@ vos_boot_tests_for_path(PATH opensbi COMMAND_FN vos_riscv64_cmd_opensbi)
 vos_boot_tests_for_path(PATH u-boot COMMAND_FN vos_riscv64_cmd_uboot)
 
 vos_riscv64_cmd_opensbi(run_cmd kernel)
-add_custom_target(run COMMAND ${run_cmd} DEPENDS kernel USES_TERMINAL VERBATIM
+add_custom_target(run COMMAND ${run_cmd} ${VOS_RUN_DISK_ARGS} DEPENDS kernel USES_TERMINAL VERBATIM
   COMMENT "QEMU virt, OpenSBI -> kernel (Ctrl-A X quits)")
 vos_riscv64_cmd_uboot(run_cmd kernel)
 add_custom_target(run-uboot COMMAND ${run_cmd} DEPENDS kernel-uboot-disk USES_TERMINAL VERBATIM

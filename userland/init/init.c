@@ -30,6 +30,8 @@
  */
 #include <vos/vos.h>
 
+#include "storage.h"
+
 #define RW (VOS_RIGHT_READ | VOS_RIGHT_WRITE)
 #define MAX_RESTARTS 8 /* a server that keeps dying is broken, not unlucky */
 
@@ -208,18 +210,22 @@ int main(const struct vos_start_info *si)
     if ((st = vos_thread_spawn(console_supervise, NULL, 4 * VOS_PAGE_SIZE, &supervisor)))
         die("console supervisor", st);
 
+    /* Files: the shell's capability to the file-system server is its 6th (fs=5). */
+    vos_chan_t fs_ch = storage_start(si, &fs, mine, (vos_any_t){ self.token }, pool, (vos_any_t){ con_ch.cap }, console);
+
     /* The shell learns the console server's pid from its arguments (for `ps`). */
     char con_arg[32];
     vos_snprintf(con_arg, sizeof(con_arg), "console=%lu", (unsigned long)con.proc.pid);
-    const char *sh_argv[] = { "shell", con_arg };
+    const char *sh_argv[] = { "shell", con_arg, fs_ch.cap ? "fs=5" : "fs=none" };
     vos_any_t sh_caps[] = {
         { con_ch.cap },
         narrow(boot.cap, VOS_RIGHT_READ | VOS_RIGHT_GRANT),
         narrow(pool.cap, RW | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE | VOS_RIGHT_REVOKE),
         narrow(demo_ep.cap, VOS_RIGHT_READ | VOS_RIGHT_GRANT),
         { demo_ch.cap },
+        { fs_ch.cap },
     };
-    vos_proc_t sh = start(&fs, sh_argv, 2, sh_caps, sizeof(sh_caps) / sizeof(sh_caps[0]));
+    vos_proc_t sh = start(&fs, sh_argv, 3, sh_caps, sizeof(sh_caps) / sizeof(sh_caps[0]) - !fs_ch.cap);
 
     struct vos_process_exit_info info;
     char how[64];

@@ -112,6 +112,8 @@ static const char *cap_use(uint64_t i, const struct vos_cap_info *c)
         return "pingpong endpoint";
     if (c->token == sh.demo_ch.cap)
         return "pingpong channel";
+    if (c->token == sh.files.cap)
+        return "file system (read-write)";
     return "";
 }
 
@@ -181,6 +183,8 @@ static uint64_t grants_for(const char *prog, vos_any_t *caps)
     } else if (!strcmp(prog, "capdemo") && sh.pool.cap) {
         caps[n++] = (vos_any_t){ sh.fs.cap };
         caps[n++] = VOS_ANY(sh.pool);
+    } else if (sh.files.cap) {
+        caps[n++] = VOS_ANY(sh.files); /* the file system, where libsys looks for it */
     }
     return n;
 }
@@ -192,15 +196,27 @@ static int cmd_run(int argc, char **argv)
         return 0;
     }
     const void *elf;
+    void *loaded = NULL;
     uint64_t size;
     if (!sh.have_fs || vos_bootfs_find(&sh.fs, argv[1], &elf, &size)) {
-        say("run: no such program: %s (try `ls`)\n", argv[1]);
-        return 0;
+        /* Not a boot file: a program on the disk? */
+        int r = sh.files.cap ? files_load(argv[1], &loaded, &size) : -VOS_ENOENT;
+        if (r == -VOS_ENOENT) {
+            say("run: no such program: %s (try `ls /boot` or `ls`)\n", argv[1]);
+            return 0;
+        }
+        if (r < 0) {
+            say("run: %s: %s\n", argv[1], vos_strerror(r));
+            return 0;
+        }
+        elf = loaded;
     }
     vos_any_t caps[4];
     struct vos_spawn sp = { (const char *const *)argv + 1, (uint64_t)argc - 1, caps, grants_for(argv[1], caps) };
     struct proc *p = &sh.procs[sh.nprocs % MAX_PROCS];
     vos_status_t st = vos_process_create(elf, size, &sp, &p->p);
+    if (loaded) /* the kernel has copied what it needs */
+        vos_munmap(loaded, (size + VOS_PAGE_SIZE - 1) & ~(uint64_t)(VOS_PAGE_SIZE - 1));
     if (!st && (st = vos_process_start(p->p)))
         vos_process_wait(p->p, VOS_TIMEOUT_INFINITE, &p->info); /* never started: reap it */
     if (st) {
@@ -224,9 +240,8 @@ static int cmd_run(int argc, char **argv)
     return 0;
 }
 
-static int cmd_ls(int argc, char **argv)
+int boot_ls(void)
 {
-    (void)argc, (void)argv;
     if (!sh.have_fs) {
         say("ls: no boot files\n");
         return 0;
@@ -256,7 +271,14 @@ const struct command commands[] = {
     { "time", "", "the monotonic and real-time clocks", cmd_time },
     { "caps", "", "this shell's capabilities: token, type, rights", cmd_caps },
     { "ps", "", "processes this shell knows and their states", cmd_ps },
-    { "ls", "", "the programs in the boot files", cmd_ls },
+    { "ls", "[DIR]", "a disk directory (default /); /boot: the boot files", cmd_ls },
+    { "cat", "FILE", "print a file", cmd_cat },
+    { "write", "FILE [WORDS...]", "write the words (and a newline) to a file", cmd_write },
+    { "rm", "PATH...", "remove files or empty directories", cmd_rm },
+    { "mkdir", "DIR...", "make directories", cmd_mkdir },
+    { "cp", "FROM TO", "copy a file", cmd_cp },
+    { "mv", "FROM TO", "rename or move a file or directory", cmd_mv },
+    { "df", "", "the disk's size and free space", cmd_df },
     { "run", "PROGRAM [ARGS...]", "start a boot-file program, wait, show how it ended", cmd_run },
     { "poweroff", "", "leave the shell; init then powers off", cmd_poweroff },
     { NULL, NULL, NULL, NULL },

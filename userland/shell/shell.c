@@ -163,6 +163,7 @@ static void find_caps(const struct vos_start_info *si)
     for (uint64_t i = 1; i < si->argc; i++)
         if (has_prefix(argv[i], "console="))
             parse_u64(argv[i] + 8, &sh.console_pid);
+    files_init(si);
 }
 
 int main(const struct vos_start_info *si)

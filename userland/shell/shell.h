@@ -1,5 +1,6 @@
 /* shell.h — the shell's state and command table (shell.c, commands.c). */
 #pragma once
+#include <vos/file.h>
 #include <vos/vos.h>
 
 #define MAX_ARGS 16
@@ -22,6 +23,7 @@ struct shell {
     vos_ep_t demo_ep;      /* for the IPC demo: the receive side ... */
     vos_chan_t demo_ch;    /* ... and a channel to it */
     uint64_t console_pid;  /* from init's "console=N" argument */
+    vos_chan_t files;      /* the file-system server, from init's "fs=N" argument, or {0} */
     struct proc procs[MAX_PROCS];
     unsigned nprocs;       /* started so far (the table keeps the last MAX_PROCS) */
 };
@@ -32,6 +34,18 @@ struct command {
     int (*fn)(int argc, char **argv);
 };
 extern const struct command commands[];
+
+/* files.c: the file commands, and programs from the disk for `run`. */
+void files_init(const struct vos_start_info *si);
+int files_load(const char *path, void **elf, uint64_t *size);
+int cmd_ls(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+int cmd_write(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_mkdir(int argc, char **argv);
+int cmd_cp(int argc, char **argv);
+int cmd_mv(int argc, char **argv);
+int cmd_df(int argc, char **argv);
 
 /* A decimal number; 0, or -1 if s is not one. */
 int parse_u64(const char *s, uint64_t *v);

@@ -1,0 +1,105 @@
+/*
+ * fscheck: the guest side of the disk round trip (tests/storage/disk_test.py,
+ * docs/storage.md).  Run from the shell with the file-system capability:
+ *   fscheck host      the files the host put on the image (mkfs.fat, mcopy)
+ *                     read back byte-exact, through nested long-named directories
+ *   fscheck write     files of many sizes written by the guest (the host then
+ *                     reads them with mtype and checks the image with fsck.fat -n)
+ *   fscheck written   what `write` wrote, after a reboot
+ * Prints "fscheck: <mode> ok" or one line per difference, and exits 0 or 1.
+ * The contents: byte i of a file with seed s is pattern(s, i), the same
+ * function as disk_test.py and test_fat.c.
+ */
+#include <vos/file.h>
+#include <vos/vos.h>
+
+static vos_console_t con;
+static uint8_t buf[65536];
+
+static uint8_t pattern(uint32_t seed, uint64_t i)
+{
+    uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull ^ seed * 0xD1B54A32D192ED03ull;
+    x ^= x >> 29;
+    return (uint8_t)(x * 0xBF58476D1CE4E5B9ull >> 56);
+}
+
+static const uint64_t sizes[] = { 0, 1, 511, 512, 513, 4095, 4096, 4097, 65536, 65537, 300000, 1048576 + 3 };
+#define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
+
+static int check(const char *path, uint32_t seed, uint64_t size)
+{
+    int fd = vos_open(path, VOS_O_RDONLY);
+    if (fd < 0) {
+        vos_cprintf(con, "fscheck: %s: %s\n", path, vos_strerror(fd));
+        return 1;
+    }
+    uint64_t off = 0;
+    int64_t n;
+    while ((n = vos_read(fd, buf, sizeof(buf))) > 0) {
+        for (int64_t i = 0; i < n; i++)
+            if (buf[i] != pattern(seed, off + (uint64_t)i)) {
+                vos_cprintf(con, "fscheck: %s: byte %lu differs\n", path, (unsigned long)(off + (uint64_t)i));
+                vos_close(fd);
+                return 1;
+            }
+        off += (uint64_t)n;
+    }
+    vos_close(fd);
+    if (n < 0 || off != size) {
+        vos_cprintf(con, "fscheck: %s: %lu bytes, wanted %lu (%s)\n", path, (unsigned long)off, (unsigned long)size,
+                    n < 0 ? vos_strerror((int)n) : "short");
+        return 1;
+    }
+    return 0;
+}
+
+static int put(const char *path, uint32_t seed, uint64_t size)
+{
+    int fd = vos_open(path, VOS_O_WRONLY | VOS_O_CREAT | VOS_O_TRUNC);
+    if (fd < 0) {
+        vos_cprintf(con, "fscheck: %s: %s\n", path, vos_strerror(fd));
+        return 1;
+    }
+    for (uint64_t off = 0; off < size; off += sizeof(buf)) {
+        uint64_t n = size - off < sizeof(buf) ? size - off : sizeof(buf);
+        for (uint64_t i = 0; i < n; i++)
+            buf[i] = pattern(seed, off + i);
+        if (vos_write(fd, buf, n) != (int64_t)n) {
+            vos_cprintf(con, "fscheck: %s: write failed\n", path);
+            vos_close(fd);
+            return 1;
+        }
+    }
+    return vos_close(fd) < 0;
+}
+
+int main(const struct vos_start_info *si)
+{
+    con = vos_console_open(si);
+    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
+    const char *mode = si->argc > 1 ? argv[1] : "";
+    char path[160];
+    int bad = 0;
+    if (!strcmp(mode, "host")) {
+        for (unsigned i = 0; i < NSIZES; i++) {
+            vos_snprintf(path, sizeof(path), "/Host Files/A Long Directory Name/file of %lu bytes.bin",
+                         (unsigned long)sizes[i]);
+            bad += check(path, i, sizes[i]);
+        }
+        bad += check("/Host Files/A Long Directory Name/deeper level/Nested Long Name.data", 77, 70000);
+        bad += check("/SHORT.TXT", 78, 1000);
+    } else if (!strcmp(mode, "write") || !strcmp(mode, "written")) {
+        int w = mode[5] == 0;
+        if (w)
+            vos_mkdir("/Guest Files");
+        for (unsigned i = 0; i < NSIZES; i++) {
+            vos_snprintf(path, sizeof(path), "/Guest Files/written by the guest %lu.bin", (unsigned long)sizes[i]);
+            bad += w ? put(path, 100 + i, sizes[i]) : check(path, 100 + i, sizes[i]);
+        }
+    } else {
+        vos_cprintf(con, "fscheck: usage: fscheck host|write|written\n");
+        return 2;
+    }
+    vos_cprintf(con, bad ? "fscheck: %s FAILED (%d)\n" : "fscheck: %s ok\n", mode, bad);
+    return bad != 0;
+}

@@ -1,0 +1,72 @@
+/*
+ * blk_clients.c — the block drivers' client table (blk_clients.h): one home
+ * for what ramdisk.c and virtio_blk.c both keep.  Invariants: a client's
+ * region 0 is mapped here for as long as the slot is used; a lent region is
+ * mapped here (BLK_REGION_BYTES; a shorter one is refused by the mapping
+ * call); a request reaches only regions of the client that sent it.
+ */
+#include <vos/file.h>
+
+#include "blk_clients.h"
+
+static struct blk_client clients[BLK_CLIENTS];
+static unsigned next_client;
+
+struct blk_client *blk_client_find(vos_pid_t pid)
+{
+    for (int i = 0; i < BLK_CLIENTS; i++)
+        if (clients[i].region[0].map && clients[i].pid == pid)
+            return &clients[i];
+    return NULL;
+}
+
+struct blk_client *blk_client_attach(vos_pid_t pid, vos_mem_t pool, int dma)
+{
+    struct blk_client *c = blk_client_find(pid);
+    if (c)
+        return c;
+    c = &clients[next_client++ % BLK_CLIENTS];
+    for (unsigned i = 1; i <= c->nlent; i++)
+        vos_munmap(c->region[i].map, BLK_REGION_BYTES);
+    c->nlent = 0;
+    if (c->region[0].map) {
+        vos_cap_revoke(VOS_ANY(c->region[0].cap));
+    } else {
+        void *p;
+        uint64_t rights = VOS_RIGHT_READ | VOS_RIGHT_WRITE | VOS_RIGHT_GRANT;
+        vos_status_t st = dma ? vos_dma_alloc(pool, BLK_REGION_BYTES, rights, &c->region[0].cap)
+                              : vos_mem_carve(pool, BLK_REGION_BYTES, rights, &c->region[0].cap);
+        if (st || vos_mmap(NULL, BLK_REGION_BYTES, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, c->region[0].cap,
+                           0, &p))
+            return NULL;
+        c->region[0].map = p;
+    }
+    c->pid = pid;
+    return c;
+}
+
+int64_t blk_client_lend(struct blk_client *c, vos_any_t cap)
+{
+    if (!cap.cap)
+        return -VOS_EINVAL;
+    if (c->nlent == BLK_LENT)
+        return -VOS_ENOMEM;
+    void *p;
+    if (vos_mmap(NULL, BLK_REGION_BYTES, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, (vos_mem_t){ cap.cap }, 0,
+                 &p))
+        return -VOS_EINVAL;
+    c->nlent++;
+    c->region[c->nlent].cap.cap = cap.cap;
+    c->region[c->nlent].map = p;
+    return c->nlent;
+}
+
+int blk_client_check(const struct blk_client *c, const struct vos_blk_req *rq, uint64_t capacity)
+{
+    uint64_t bytes = (uint64_t)rq->count * VOS_BLK_SECTOR;
+    if (rq->count == 0 || rq->sector > capacity || rq->count > capacity - rq->sector ||
+        rq->offset % VOS_BLK_SECTOR || rq->offset > BLK_REGION_BYTES || bytes > BLK_REGION_BYTES - rq->offset ||
+        rq->region > c->nlent)
+        return -VOS_EINVAL;
+    return 0;
+}
