@@ -51,8 +51,10 @@ static int serve(void *unused)
     return 0;
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     const struct vos_cap_info *d = vos_start_cap(si, 0), *e = vos_start_cap(si, 1);
     if (!d || d->object_type != VOS_OBJ_DEVICE || !e || e->object_type != VOS_OBJ_ENDPOINT)
         return 2; /* started without its capabilities (e.g. `run console` from the shell) */

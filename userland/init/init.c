@@ -48,8 +48,10 @@ static vos_proc_t start(const struct vos_bootfs *fs, const char *const *argv, ui
     return p;
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     struct vos_cap_info dev, self;
     if (vos_start_lookup(si, VOS_OBJ_DEVICE, RW, &dev))
         return 10;

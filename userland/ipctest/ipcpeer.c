@@ -259,10 +259,10 @@ static int fpwork(uint64_t id)
     return result ? result : fp_thread_result;
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
-    const char *mode = si->argc > 1 ? argv[1] : "";
+    const struct vos_start_info *si = vos_start_info();
+    const char *mode = argc > 1 ? argv[1] : "";
     caps = (const struct vos_cap_info *)(uintptr_t)si->caps;
     if (!strcmp(mode, "echo") && si->cap_count >= 2)
         return echo();
@@ -272,9 +272,9 @@ int main(const struct vos_start_info *si)
         return orphan();
     if (!strcmp(mode, "calldie") && si->cap_count >= 2)
         return calldie();
-    if (!strcmp(mode, "fpwork") && si->cap_count >= 1 && si->argc > 2)
+    if (!strcmp(mode, "fpwork") && si->cap_count >= 1 && argc > 2)
         return fpwork(number(argv[2]));
-    if (!strcmp(mode, "client") && si->cap_count >= 1 && si->argc > 3)
+    if (!strcmp(mode, "client") && si->cap_count >= 1 && argc > 3)
         return client(number(argv[2]), number(argv[3]));
     return 50;
 }

@@ -923,8 +923,10 @@ static void test_fp_printf(void)
     vos_printf(console, "ipctest: printf of doubles: %.17f\n", third);
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     console = vos_start_find_cap(si, VOS_OBJ_DEVICE);
     bootfs_cap = vos_start_find_bootfs(si);
     self_cap = vos_start_find_cap(si, VOS_OBJ_PROCESS);

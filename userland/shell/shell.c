@@ -165,9 +165,9 @@ static void find_caps(const struct vos_start_info *si)
             parse_u64(argv[i] + 8, &sh.console_pid);
 }
 
-int main(const struct vos_start_info *si)
+int main(void) /* its arguments ("console=N") are read with the capabilities */
 {
-    find_caps(si);
+    find_caps(vos_start_info());
     if (!vos_console_cap(sh.con).cap)
         return 2;
     out("VeridianOS shell. Type `help` for the commands.\n");

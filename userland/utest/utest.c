@@ -474,8 +474,10 @@ static void test_capabilities(void)
     CHECK_EQ(vos_sys_capability_create(VOS_OBJ_NONE, 1, VOS_RIGHT_READ, console), ERR(VOS_ERR_INVALID_PARAMETER));
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     console = vos_start_find_cap(si, VOS_OBJ_DEVICE);
     pool = vos_start_find_pool(si);
     bootfs_cap = vos_start_find_bootfs(si);
