@@ -155,6 +155,11 @@ def main():
         shutil.rmtree(tree)
     shutil.copytree(SRC, tree, ignore=shutil.ignore_patterns("build", ".git", "__pycache__"), symlinks=True)
     print(f"abi-breaks: scratch copy {tree}, log {log}", flush=True)
+    # Third-party code already fetched and built for this preset (newlib, cmocka, Lua) is reused
+    # (tools/build-newlib.sh keeps a stamp and rebuilds only if the flags differ).
+    cached = os.path.join(SRC, "build", PRESET, "third_party")
+    if os.path.isdir(cached):
+        shutil.copytree(cached, os.path.join(tree, "build", PRESET, "third_party"), symlinks=True)
     if run(["cmake", "--preset", PRESET], tree, log):
         print("abi-breaks: configure failed (see the log)")
         return 1
