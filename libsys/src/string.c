@@ -1,6 +1,7 @@
 /*
- * string.c — the few libc functions compilers call on their own.  Used by
- * user programs and by the freestanding kernel (the host build uses libc).
+ * string.c — the few libc functions compilers call on their own, for the
+ * freestanding kernel (kernel/CMakeLists.txt builds it from here; the host
+ * build uses the host's libc, user programs newlib's).
  */
 #include <stddef.h>
 #include <stdint.h>

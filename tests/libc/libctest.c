@@ -31,6 +31,10 @@
 
 extern char **environ;
 
+#ifndef __ELF__
+#error "__ELF__ must be defined for every target (cmake/toolchain-cross.cmake)"
+#endif
+
 static int passed, failed;
 
 static void check(int ok, const char *what)
