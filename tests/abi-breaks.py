@@ -163,6 +163,8 @@ def main():
     if run(["cmake", "--preset", PRESET], tree, log):
         print("abi-breaks: configure failed (see the log)")
         return 1
+    if not os.path.isdir(cached):  # and the other way: the preset's own build tree need not build them again
+        shutil.copytree(os.path.join(tree, "build", PRESET, "third_party"), cached, symlinks=True)
     base, built, _ = suite(tree, log, "baseline")
     if not built:
         print("abi-breaks: the unbroken tree does not build (see the log)")
