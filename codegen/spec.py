@@ -365,6 +365,15 @@ def _load_arches(m, arch):
         if not set(d["fp_clobbers"]) <= set(fp_all):
             raise SpecError(a.at("fp_clobbers"), f"{name}: fp_clobbers may name only registers of fp and fp_control")
         d["fp_kept"] = [r for r in fp_all if r not in d["fp_clobbers"]]
+        d["vector"] = list(a.get("vector", []))
+        d["vector_control"] = list(a.get("vector_control", []))
+        d["vector_clobbers"] = list(a.get("vector_clobbers", []))
+        v_all = d["vector"] + d["vector_control"]
+        if len(set(v_all)) != len(v_all) or set(v_all) & set(fp_all + d["args"] + d["returns"] + d["clobbers"] + d["message"] + [d["number"]]):
+            raise SpecError(a.at("vector") if "vector" in a else a.at(), f"{name}: the vector registers must be distinct and neither FP nor general registers")
+        if not set(d["vector_clobbers"]) <= set(v_all):
+            raise SpecError(a.at("vector_clobbers"), f"{name}: vector_clobbers may name only registers of vector and vector_control")
+        d["vector_kept"] = [r for r in v_all if r not in d["vector_clobbers"]]
         d["_node"] = a
         if set(d["message_clobbers"]) & set(d["message"]):
             raise SpecError(a.at("message_clobbers"), f"{name}: a message register cannot also be destroyed by the message syscalls")

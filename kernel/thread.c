@@ -92,6 +92,17 @@ void thread_destroy(struct object *o)
     ipc_thread_destroy(container_of(o, struct thread, obj)); /* IPC drops its cached reply object */
 }
 
+/* The arch's state beside a thread's frame (arch.h), charged like the thread itself. */
+void *kernel_thread_alloc(struct trap_frame *f, size_t size, long *err)
+{
+    return kmem_alloc_for(container_of(f, struct thread, frame)->proc, size, err);
+}
+
+void kernel_thread_free(struct trap_frame *f, void *p, size_t size)
+{
+    kmem_free_for(container_of(f, struct thread, frame)->proc, p, size);
+}
+
 /* For arches that keep no lazy per-thread state. */
 __attribute__((weak)) void arch_frame_release(struct trap_frame *f)
 {

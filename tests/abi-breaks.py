@@ -43,6 +43,26 @@ afterwards:
   fp-lazy-off     riscv64 enters every thread with sstatus.FS on, so a
                   thread that does not own the FP registers uses (and
                   overwrites) the owner's without a trap (arch/riscv64/entry.S)
+  fp-short-road   riscv64's short syscall road (a syscall that returns at
+                  once) clears fcsr on its way out when the thread has FP on
+                  ("no kernel FP flags leak"), so the rounding mode and flags
+                  a thread set are gone (arch/riscv64/entry.S): the break
+                  abi.fp_registers_kept_returning_at_once exists for
+  v-save          riscv64 hands the vector unit to another thread (or to
+                  the kernel's copies) without saving the owner's v0..v31,
+                  vl, vtype, vcsr, vstart (arch/riscv64/vector.c); caught by
+                  the vector suite (tests/vector), as are the two below
+  v-borrow        riscv64's page clearing and bulk copies use v0..v7 and
+                  vl/vtype without saving the owner first (borrow_unit,
+                  arch/riscv64/page.S)
+  v-reset-state   riscv64 skips loading a thread's vector state when it is
+                  the reset state (vill), so a thread's first vector
+                  instruction finds what the last owner (a thread that died
+                  owning the unit) or the kernel's copies left (arch/riscv64/vector.c)
+
+The breaks are run against the conformance suite (kernel-conformance,
+conformance-opensbi) unless they name another: the vector suite
+(kernel-vector, vector-opensbi).
 
 Each break must make at least one conformance test fail that passes in the
 baseline, or, where a break names the build error it expects (a spec the
@@ -62,7 +82,11 @@ import tempfile
 
 SRC = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PRESET = "riscv64-qemu"
-TEST = "conformance-opensbi"
+# Each suite: the kernel target to build, its boot test, and its program's name (its closing line is "<name>: done").
+SUITES = {
+    "conformance": ("kernel-conformance", "conformance-opensbi", "conformance"),
+    "vector": ("kernel-vector", "vector-opensbi", "vector"),
+}
 
 
 def replace_once(path, old, new):
@@ -87,6 +111,18 @@ BREAKS = [
      lambda p: replace_once(p, "        riscv_fp_save(fp_owner);\n", "")),
     ("fp-lazy-off", "arch/riscv64/entry.S",
      lambda p: replace_once(p, "    csrw sstatus, t0\n", "    csrw sstatus, t0\n    li t0, 3 << 13\n    csrs sstatus, t0\n")),
+    ("fp-short-road", "arch/riscv64/entry.S",
+     lambda p: replace_once(p, "    load_saved_rest a0\n    ld a0, FRAME_A0(a0)\n    clear_clobbers\n    sret\n",
+                            "    load_saved_rest a0\n    ld a0, FRAME_A0(a0)\n    clear_clobbers\n"
+                            "    csrr t0, sstatus\n    srli t0, t0, 13\n    andi t0, t0, 3\n    beqz t0, 9f\n"
+                            "    csrw 0x003, zero\n9:\n    sret\n")),
+    ("v-save", "arch/riscv64/vector.c",
+     lambda p: replace_once(p, "    riscv_v_save(riscv_v_owner->vstate);\n", ""), None, "vector"),
+    ("v-borrow", "arch/riscv64/page.S",
+     lambda p: replace_once(p, "    call riscv_v_borrow_slow\n", ""), None, "vector"),
+    ("v-reset-state", "arch/riscv64/vector.c",
+     lambda p: replace_once(p, "    riscv_v_load(f->vstate);\n",
+                            "    if (f->vstate->vtype != VTYPE_VILL)\n        riscv_v_load(f->vstate);\n"), None, "vector"),
     ("stub-registers", "codegen/templates/syscalls.h.j2",
      lambda p: replace_once(p, 'register uint64_t {{ x.var }} __asm__("{{ x.reg }}")',
                             'register uint64_t {{ x.var }} __asm__("{{ {"a3": "a4", "a4": "a3"}.get(x.reg, x.reg) '
@@ -118,20 +154,21 @@ def run(cmd, cwd, log):
         return subprocess.run(cmd, cwd=cwd, stdout=f, stderr=subprocess.STDOUT).returncode
 
 
-def suite(tree, log, name):
-    """Build and run the conformance boot test; (failing test names, build ok, test ok).
+def suite(tree, log, name, which="conformance"):
+    """Build and run a suite's boot test; (failing test names, build ok, test ok).
     The run's console log is kept as <scratch>/<name>.console.log."""
+    target, test, program = SUITES[which]
     build = os.path.join(tree, "build", PRESET)
-    if run(["cmake", "--build", build, "--target", "kernel-conformance"], tree, log):
+    if run(["cmake", "--build", build, "--target", target], tree, log):
         return None, False, False
-    ok = run(["ctest", "--test-dir", build, "-R", f"^{TEST}$", "--output-on-failure"], tree, log) == 0
-    console = os.path.join(build, "logs", f"{TEST}.log")
+    ok = run(["ctest", "--test-dir", build, "-R", f"^{test}$", "--output-on-failure"], tree, log) == 0
+    console = os.path.join(build, "logs", f"{test}.log")
     text = open(console, encoding="utf-8", errors="replace").read() if os.path.exists(console) else ""
     with open(os.path.join(os.path.dirname(log), f"{name}.console.log"), "w", encoding="utf-8") as f:
         f.write(text)
     failed = set(re.findall(r"^\[  FAILED  \] (.+?)\s*$", text, re.M)) - {n for n in re.findall(
         r"^\[  FAILED  \] (\d+ test\(s\).*)$", text, re.M)}
-    if "conformance: done" not in text:
+    if f"{program}: done" not in text:
         # Died before its closing line: the test that was running fails, or the start-up if none.
         running = re.findall(r"^\[ RUN      \] (.+?)\s*$", text, re.M)
         finished = set(re.findall(r"^\[       OK \] (.+?)\s*$", text, re.M))
@@ -147,7 +184,8 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the scratch copy")
     ap.add_argument("--only", nargs="+", metavar="NAME", help="apply only these breaks")
     a = ap.parse_args()
-    breaks = [b + (None,) * (4 - len(b)) for b in BREAKS if not a.only or b[0] in a.only]
+    breaks = [b + (None,) * (4 - len(b)) + ("conformance",) * (5 - max(len(b), 4)) for b in BREAKS
+              if not a.only or b[0] in a.only]
     scratch = a.scratch or tempfile.mkdtemp(prefix="vos-abi-breaks-")
     tree = os.path.join(scratch, "tree")
     log = os.path.join(scratch, "abi-breaks.log")
@@ -165,19 +203,23 @@ def main():
         return 1
     if not os.path.isdir(cached):  # and the other way: the preset's own build tree need not build them again
         shutil.copytree(os.path.join(tree, "build", PRESET, "third_party"), cached, symlinks=True)
-    base, built, _ = suite(tree, log, "baseline")
-    if not built:
-        print("abi-breaks: the unbroken tree does not build (see the log)")
-        return 1
-    print(f"abi-breaks: baseline: {len(base)} failing test(s)" + (f" (ignored: {', '.join(sorted(base))})" if base else ""),
-          flush=True)
+    bases = {}
+    for which in dict.fromkeys(b[4] for b in breaks):
+        base, built, _ = suite(tree, log, "baseline" if which == "conformance" else f"baseline-{which}", which)
+        if not built:
+            print("abi-breaks: the unbroken tree does not build (see the log)")
+            return 1
+        print(f"abi-breaks: baseline ({which}): {len(base)} failing test(s)"
+              + (f" (ignored: {', '.join(sorted(base))})" if base else ""), flush=True)
+        bases[which] = base
     caught = 0
-    for name, rel, apply, build_error in breaks:
+    for name, rel, apply, build_error, which in breaks:
+        base = bases[which]
         path = os.path.join(tree, rel)
         saved = open(path, encoding="utf-8").read()
         apply(path)
         log_start = os.path.getsize(log)
-        failed, built, _ = suite(tree, log, name)
+        failed, built, _ = suite(tree, log, name, which)
         with open(path, "w", encoding="utf-8") as f:
             f.write(saved)
         if build_error:

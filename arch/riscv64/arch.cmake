@@ -15,7 +15,9 @@ set(VOS_ARCH_KERNEL_SOURCES
   ${VOS_RISCV64_DIR}/page.c
   ${VOS_RISCV64_DIR}/page.S
   ${VOS_RISCV64_DIR}/fp.S
-  ${VOS_RISCV64_DIR}/fp.c)
+  ${VOS_RISCV64_DIR}/fp.c
+  ${VOS_RISCV64_DIR}/vector.S
+  ${VOS_RISCV64_DIR}/vector.c)
 set(VOS_ARCH_LINKER_SCRIPT ${VOS_RISCV64_DIR}/kernel.ld)
 
 target_compile_options(vos_user_opts INTERFACE -march=rv64gc -mabi=lp64d -mno-relax)

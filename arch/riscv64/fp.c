@@ -30,10 +30,10 @@ _Noreturn void riscv_fp_take(struct trap_frame *f)
     csr_set(sstatus, SSTATUS_FS); /* for fp.S */
     if (fp_owner) {
         riscv_fp_save(fp_owner);
-        fp_owner->status = SSTATUS_USER;
+        fp_owner->status &= ~SSTATUS_FS;
     }
     riscv_fp_load(f);
-    f->status = SSTATUS_USER | SSTATUS_FS;
+    f->status |= SSTATUS_FS;
     fp_owner = f;
     arch_enter_user(f); /* the instruction again, with FS on */
 }
@@ -41,10 +41,12 @@ _Noreturn void riscv_fp_take(struct trap_frame *f)
 /*
  * The thread owning f is gone (or f is about to start afresh): its values
  * in the registers are nobody's.  The next thread to take the unit loads
- * its own over every one of them and fcsr, so nothing of f's leaks.
+ * its own over every one of them and fcsr, so nothing of f's leaks.  The
+ * same for the vector unit, whose saved state goes too (vector.c).
  */
 void arch_frame_release(struct trap_frame *f)
 {
     if (fp_owner == f)
         fp_owner = NULL;
+    riscv_v_release(f);
 }

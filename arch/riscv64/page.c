@@ -30,6 +30,7 @@ void riscv_page_init(const void *dtb)
     uint32_t len;
     const char *isa = fdt_prop(dtb, "/cpus/cpu@0", "riscv,isa", &len);
     has_vector = isa && isa_has(isa, len, 'v');
+    riscv_v_init(has_vector);
 }
 
 /* The kernel's memcpy for large copies (libsys/src/string.c): all of them, or none without V. */
@@ -44,7 +45,7 @@ size_t arch_memcpy_bulk(void *dst, const void *src, size_t n)
 void arch_page_zero(void *page)
 {
     if (has_vector) {
-        riscv_vector_zero(page);
+            riscv_vector_zero(page);
         return;
     }
     uint64_t *w = page;

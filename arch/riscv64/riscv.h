@@ -24,7 +24,8 @@
 #define SSTATUS_SUM (1ul << 18) /* S-mode may touch U pages: never set (trap.c) */
 #define SSTATUS_MXR (1ul << 19)
 #define SSTATUS_UXL64 (2ul << 32)
-/* What a thread that does not own the FP registers runs with (fp.c); the owner adds FS. */
+#define SSTATUS_VS_BITS (3ul << 9)
+/* What a thread that owns neither the FP registers nor the vector unit runs with (fp.c, vector.c); owners add FS, VS. */
 #define SSTATUS_USER (SSTATUS_SPIE | SSTATUS_UXL64)
 #define SATP_PPN ((1ull << 44) - 1)
 #define SIE_STIE (1ul << 5)
@@ -65,6 +66,47 @@ void riscv_vm_init(void);
 /* fp.c: lazy user floating point. */
 bool riscv_fp_trap(const struct trap_frame *f);    /* FS was Off: maybe a first FP use */
 _Noreturn void riscv_fp_take(struct trap_frame *f); /* make f the FP owner and enter it */
+
+/* vector.c: lazy user vector state; the kernel borrows the unit (page.c) only after riscv_v_borrow. */
+void riscv_v_init(bool has_vector);
+extern size_t riscv_vstate_size;                              /* 0: user threads have no V */
+
+/*
+ * An illegal-instruction trap: take the vector unit for f?  Yes for a
+ * vector instruction while f does not own it: OP-V (the arithmetic and
+ * vsetvl*), LOAD-FP/STORE-FP with a vector width (0, 5, 6, 7: scalar FP
+ * uses 1..4), and the vector CSRs (vstart, vxsat, vxrm, vcsr, vl, vtype,
+ * vlenb).  The instruction is in tval (QEMU and most harts report it); a
+ * hart that reports 0 gets the FP unit first (fp.c) and the vector unit on
+ * the instruction's next trap: one trap too many, never a wrong one.
+ * Inline and decoding first, so that an FP first use pays a few
+ * instructions for it.
+ */
+bool riscv_v_csr_insn(uint64_t insn); /* vector.c: a CSR instruction on a vector CSR? */
+static inline bool riscv_v_trap(const struct trap_frame *f, uint64_t tval)
+{
+    switch (tval & 0x7f) {
+    case 0x57:
+        break;
+    case 0x07:
+    case 0x27:
+        if (((tval >> 12) & 7) - 1 < 4)
+            return false; /* a scalar FP load or store */
+        break;
+    case 0x73:
+        if (!riscv_v_csr_insn(tval))
+            return false;
+        break;
+    default:
+        if (tval || !(f->status & SSTATUS_FS))
+            return false;
+    }
+    return riscv_vstate_size && !(f->status & SSTATUS_VS_BITS);
+}
+_Noreturn void riscv_v_take(struct trap_frame *f);             /* make f the vector owner and enter it */
+void riscv_v_release(struct trap_frame *f);                   /* f's thread is gone: forget and free its state */
+extern struct trap_frame *riscv_v_owner;
+void riscv_v_borrow_slow(void); /* page.S, before it uses the unit, if riscv_v_owner: the owner's state goes home */
 
 /* page.c: use the vector unit for arch_page_zero if the device tree has it. */
 void riscv_page_init(const void *dtb);

@@ -76,6 +76,8 @@ _Noreturn void riscv_trap(struct trap_frame *f)
     case EXC_STORE_ACCESS:
         kernel_entry_page_fault(f, tval, VOS_PROT_WRITE);
     case EXC_ILLEGAL:
+        if (riscv_v_trap(f, tval))
+            riscv_v_take(f); /* a vector instruction: VS was Off (vector.c) */
         if (riscv_fp_trap(f))
             riscv_fp_take(f); /* maybe an FP instruction: FS was Off (fp.c) */
         kernel_entry_exception(f, VOS_EXIT_ILLEGAL_INSTRUCTION, tval);
@@ -103,7 +105,7 @@ _Static_assert(sizeof(struct trap_frame) == FRAME_SIZE, "FRAME_SIZE");
 
 void arch_frame_init(struct trap_frame *f, uaddr_t pc, uaddr_t sp, uint64_t arg)
 {
-    arch_frame_release(f); /* FP state starts at zero (fs Off), not in the registers */
+    arch_frame_release(f); /* FP and vector state start at zero (FS, VS Off), not in the registers */
     *f = (struct trap_frame){ 0 };
     f->sepc = pc;
     f->sp = sp;

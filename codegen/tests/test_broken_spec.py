@@ -224,6 +224,17 @@ class BrokenSpec(unittest.TestCase):
         line = helpers.edit(f, "fp_clobbers: []", "fp_clobbers: [t0]", after="  riscv64:")
         self.assert_error("arch.yaml", line, r"riscv64: fp_clobbers may name only registers of fp and fp_control")
 
+    def test_vector_clobber_not_a_vector_register(self):
+        f = self.spec("arch.yaml")
+        line = helpers.edit(f, "vector_clobbers: []", "vector_clobbers: [f0]", after="  riscv64:")
+        self.assert_error("arch.yaml", line, r"riscv64: vector_clobbers may name only registers of vector and vector_control")
+
+    def test_vector_register_also_fp(self):
+        f = self.spec("arch.yaml")
+        line = helpers.edit(f, "vector_control: [vl,", "vector_control: [fcsr, vl,", after="  riscv64:")
+        self.assert_error("arch.yaml", helpers.line_of(f, "vector: [v0,"),
+                          r"riscv64: the vector registers must be distinct and neither FP nor general registers")
+
     def test_message_syscalls_not_consecutive(self):
         f = self.spec("syscalls.yaml")
         helpers.edit(f, "number: 17", "number: 18", after="- name: ipc_reply_receive_short")

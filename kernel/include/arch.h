@@ -216,13 +216,23 @@ _Noreturn void kernel_entry_interrupt(struct trap_frame *f, unsigned source);
 enum arch_irq_source { IRQ_TIMER = 1, IRQ_CONSOLE = 2, IRQ_OTHER = 3 };
 
 /*
- * For arch code, the one way to get memory: a zeroed page-table page for
+ * For arch code, the ways to get memory: a zeroed page-table page for
  * vs, charged to the quota of the process owning vs (0 when it is over
  * its quota or memory is exhausted; the kernel remembers which), and its
  * return, which releases the charge.
  */
 paddr_t vspace_table_alloc(struct arch_vspace *vs);
 void vspace_table_free(struct arch_vspace *vs, paddr_t pa);
+/*
+ * And state an arch keeps for a thread beside its frame, made on demand
+ * (riscv64's vector registers: their size depends on the hart): size bytes
+ * (at most a page), zeroed, charged to the quota of the process owning the
+ * thread of f; NULL with *err set (RESOURCE_EXHAUSTED, OUT_OF_MEMORY) when
+ * there is none.  Freed with the size it was allocated with, at the latest
+ * in arch_frame_release.
+ */
+void *kernel_thread_alloc(struct trap_frame *f, size_t size, long *err);
+void kernel_thread_free(struct trap_frame *f, void *p, size_t size);
 
 /* Logging and fatal errors. */
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

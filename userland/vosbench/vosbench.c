@@ -17,6 +17,9 @@
  *                            length 0; then the same again, with one
  *                            floating-point operation a message, until a
  *                            call of length 0, then exit
+ *   vosbench vserver         riscv64, caps: endpoint (READ).  The register
+ *                            echo with one vector operation a message, until
+ *                            a call of length 0
  */
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
@@ -223,7 +226,7 @@ static __attribute__((noinline)) uint64_t register_round_trips_fp(vos_cap_t ch, 
 
 /*
  * Call/reply round trips to a server process that echoes the request
- * (set up as userland/ipctest does: an endpoint, a channel to it, a
+ * (set up as tests/ipc/ipctest.c does: an endpoint, a channel to it, a
  * capability to the channel made from our process capability, the server
  * holding READ on the endpoint).  Both processes' user code is included.
  */
@@ -370,6 +373,113 @@ static void bench_first_fp_use(void)
                (unsigned long)(first_use_cost / THREADS));
 }
 
+#if defined(__riscv)
+/*
+ * riscv64's vector unit (V), which user threads get where the CPU has it
+ * (the bench machine does: arch/riscv64/image.cmake): one vector
+ * operation, spelled as words so that vosbench stays rv64gc (docs/abi.md,
+ * "Vector state"):
+ *   0x0d8072d7  vsetvli t0, zero, e64, m1, ta, ma
+ *   0x0210b0d7  vadd.vi v1, v1, 1
+ */
+static __attribute__((noinline)) void v_op(void)
+{
+    __asm__ volatile(".word 0x0d8072d7\n.word 0x0210b0d7" ::: "t0", "memory");
+}
+
+/* The vector server (`vosbench vserver`, caps: endpoint READ): the register echo with one vector operation a message. */
+static int vector_server(const struct vos_cap_info *ep)
+{
+    struct vos_ipc_short_message m;
+    struct vos_ipc_short_receive_result sr = { 0, 0, 0 };
+    for (;;) {
+        if (vos_sys_ipc_reply_receive_short(sr.reply_token, ep->token, sr.message_len, &m, &sr) || !sr.reply_token)
+            return 11;
+        if (sr.message_len == 0)
+            return vos_sys_ipc_reply(sr.reply_token, &sr, 0, 0) ? 12 : 0;
+        v_op();
+    }
+}
+
+static __attribute__((noinline)) uint64_t register_round_trips_v(vos_cap_t ch, struct vos_ipc_short_message *m,
+                                                                  unsigned n)
+{
+    struct vos_ipc_short_message w = *m;
+    uint64_t errors = 0;
+    for (volatile unsigned i = 0; i < n; i++) {
+        v_op();
+        errors += vos_sys_ipc_call_short(ch, 64, &w) != 64;
+    }
+    *m = w;
+    return errors;
+}
+
+static void first_v_use(uint64_t arg)
+{
+    (void)arg;
+    uint64_t t0 = vos_cycles();
+    v_op();
+    uint64_t t1 = vos_cycles();
+    v_op();
+    uint64_t t2 = vos_cycles();
+    first_use_cost += (t1 - t0) - (t2 - t1);
+    vos_sys_thread_exit(0);
+}
+
+/* The first vector instruction of a thread, as bench_first_fp_use. */
+static void bench_first_v_use(void)
+{
+    enum { THREADS = 20 };
+    uint8_t *stack = (uint8_t *)(uintptr_t)vos_sys_mmap(0, 4096, VOS_PROT_READ | VOS_PROT_WRITE,
+                                                         VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
+    first_use_cost = 0;
+    for (unsigned i = 0; i < THREADS; i++) {
+        v_op(); /* the unit is ours */
+        int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)first_v_use, (uint64_t)(uintptr_t)stack, 4096, 0);
+        int32_t code;
+        vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE, &code);
+    }
+    vos_sys_munmap((uint64_t)(uintptr_t)stack, 4096);
+    vos_printf(console, "bench: first vector instruction of a thread (another owns the unit): %lu instructions\n",
+               (unsigned long)(first_use_cost / THREADS));
+}
+
+/* The register round trip with both sides using V (as the FP one of bench_ipc), before the yielding child exists. */
+static void bench_vector_ipc(void)
+{
+    const void *data;
+    uint64_t size;
+    struct vos_endpoint_create_result ep = { 0, 0 };
+    if (vos_bootfs_find(&fs, "vosbench", &data, &size) || vos_sys_ipc_endpoint_create(&ep))
+        return;
+    int64_t ch = vos_sys_ipc_channel_create(ep.endpoint_id, ep.endpoint_id, ep.capability, ep.capability);
+    int64_t ch_cap = ch > 0 ? vos_sys_capability_create(VOS_OBJ_CHANNEL, (uint64_t)ch, VOS_RIGHT_WRITE, self_cap) : -1;
+    int64_t rd = vos_sys_capability_derive(ep.capability, VOS_RIGHT_READ | VOS_RIGHT_GRANT);
+    const char *argv[] = { "vosbench", "vserver" };
+    vos_cap_t give[] = { (uint64_t)rd };
+    int64_t pid = ch_cap > 0 && rd > 0 ? vos_sys_process_create(data, size, argv, 2, give, 1) : -1;
+    if (pid <= 0 || vos_sys_process_start((uint64_t)pid)) {
+        vos_printf(console, "bench: IPC vector server did not start (%ld)\n", (long)pid);
+        return;
+    }
+    const char *label = "IPC register call/reply round trip (64 B), client and server using the vector unit";
+    struct vos_ipc_short_message m = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    for (unsigned i = 0; i < 10; i++) {
+        v_op();
+        vos_sys_ipc_call_short((uint64_t)ch_cap, 64, &m);
+    }
+    uint64_t t0 = vos_cycles();
+    uint64_t errors = register_round_trips_v((uint64_t)ch_cap, &m, ROUNDS);
+    uint64_t total = vos_cycles() - t0;
+    if (errors || m.w0 != 1 || m.w7 != 8)
+        vos_printf(console, "bench: %s: %lu calls failed\n", label, (unsigned long)errors);
+    report(label, total, ROUNDS);
+    vos_sys_ipc_call_short((uint64_t)ch_cap, 0, &m);
+    struct vos_process_exit_info info;
+    vos_sys_process_wait((uint64_t)pid, VOS_TIMEOUT_INFINITE, &info);
+}
+#endif
+
 static void hold_capabilities(unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
@@ -387,6 +497,10 @@ int main(int argc, char **argv)
             vos_sys_yield();
         return 0;
     }
+#if defined(__riscv)
+    if (argc == 2 && !strcmp(argv[1], "vserver") && si->cap_count >= 1)
+        return vector_server((const struct vos_cap_info *)(uintptr_t)si->caps);
+#endif
     if (argc == 2 && !strcmp(argv[1], "ipcserver") && si->cap_count >= 2)
         return ipc_server((const struct vos_cap_info *)(uintptr_t)si->caps,
                           (const struct vos_cap_info *)(uintptr_t)si->caps + 1);
@@ -409,8 +523,14 @@ int main(int argc, char **argv)
     bench_null("null syscall round trip (100,000 capabilities held)");
     bench_validate("SYS_CAPABILITY_VALIDATE (100,000 capabilities held)");
     bench_ipc(); /* before the yielding child exists: it would take turns with the server */
+#if defined(__riscv)
+    bench_vector_ipc();
+#endif
     bench_process_switch();
     bench_first_fp_use();
+#if defined(__riscv)
+    bench_first_v_use();
+#endif
     vos_puts(console, "bench: done\n");
     return 0;
 }

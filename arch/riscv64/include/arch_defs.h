@@ -10,7 +10,7 @@
 #define FRAME_STATUS (36 * 8)
 #define FRAME_F (37 * 8)
 #define FRAME_FCSR (69 * 8)
-#define FRAME_SIZE (70 * 8)
+#define FRAME_SIZE (71 * 8)
 
 #ifndef __ASSEMBLER__
 #pragma once
@@ -30,11 +30,16 @@ struct trap_frame {
     uint64_t kstack;                         /* the kernel stack's top: syscall entry loads sp from here */
     /* The sstatus every way into user mode writes (entry.S): SPIE, UXL,
      * and FS, which is on (Dirty) while the thread owns the FP registers
-     * and Off otherwise (floating point is switched lazily: fp.c).
+     * and Off otherwise (floating point is switched lazily: fp.c); VS
+     * likewise for the vector unit (vector.c).
      * f0..f31 and fcsr are here while it does not own them. */
     uint64_t status;
     uint64_t f[32];
     uint64_t fcsr;
+    /* The vector registers and CSRs while the thread does not own the unit
+     * (VS in status, switched like FS: vector.c); NULL until its first
+     * vector instruction. */
+    struct riscv_vstate *vstate;
 };
 
 struct arch_vspace {

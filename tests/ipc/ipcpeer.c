@@ -2,7 +2,7 @@
  * ipcpeer: the other process in ipctest's IPC tests.  Its capabilities
  * arrive in the order ipctest granted them (caps[0], caps[1], ...).
  *
- *   ipcpeer echo      caps: endpoint (READ), console.  Serve calls until 'q':
+ *   ipcpeer echo      caps: endpoint (READ).  Serve calls until 'q':
  *                       'e'...  reply with every byte plus one
  *                       'r'...  reply with the request as it is (for timing)
  *                       'c'     write to the console with the capability that came
@@ -42,17 +42,6 @@
 
 #include "fp_probe.h"
 
-/*
- * Thread entry points.  On x86_64 a new thread starts with rsp 16-byte
- * aligned and no return address pushed, 8 bytes off what the System V ABI
- * promises a function; realign so SSE spills of stack arguments work.
- */
-#if defined(__x86_64__)
-#define THREAD_ENTRY __attribute__((force_align_arg_pointer))
-#else
-#define THREAD_ENTRY
-#endif
-
 static const struct vos_cap_info *caps;
 
 static uint64_t number(const char *s)
@@ -66,7 +55,7 @@ static uint64_t number(const char *s)
 static int echo(void)
 {
     static _Alignas(64) uint8_t buf[VOS_IPC_MAX_MESSAGE], out[VOS_IPC_MAX_MESSAGE];
-    vos_cap_t ep = caps[0].token, console = caps[1].token, kept = 0;
+    vos_cap_t ep = caps[0].token, kept = 0;
     for (;;) {
         struct vos_ipc_receive_result r;
         int64_t err = vos_sys_ipc_receive(caps[0].object_id, buf, sizeof(buf), VOS_TIMEOUT_INFINITE, ep, &r);
@@ -96,7 +85,6 @@ static int echo(void)
             return 3; /* the reply token dies with us */
         case 'q':
             vos_sys_ipc_reply(r.reply_token, "bye", 3, 0);
-            (void)console;
             return 0;
         default:
             return 11;
@@ -162,7 +150,7 @@ static int orphan(void)
     return err == -(int64_t)VOS_ERR_BUFFER_TOO_SMALL && r.message_len > 0 ? 0 : 13;
 }
 
-static THREAD_ENTRY void caller_body(uint64_t arg)
+static void caller_body(uint64_t arg)
 {
     (void)arg;
     char resp[16];
@@ -240,7 +228,7 @@ static int fp_worker(uint64_t slot)
     return err;
 }
 
-static THREAD_ENTRY void fp_thread(uint64_t slot)
+static void fp_thread(uint64_t slot)
 {
     fp_thread_result = fp_worker(slot);
     vos_sys_thread_exit(0);
@@ -259,22 +247,28 @@ static int fpwork(uint64_t id)
     return result ? result : fp_thread_result;
 }
 
+static int run(int argc, const char *const *argv, uint64_t ncaps)
+{
+    const char *mode = argc > 1 ? argv[1] : "";
+    if (!strcmp(mode, "echo") && ncaps >= 1)
+        return echo();
+    if (!strcmp(mode, "shortecho") && ncaps >= 1)
+        return shortecho();
+    if (!strcmp(mode, "orphan") && ncaps >= 1)
+        return orphan();
+    if (!strcmp(mode, "calldie") && ncaps >= 2)
+        return calldie();
+    if (!strcmp(mode, "fpwork") && ncaps >= 1 && argc > 2)
+        return fpwork(number(argv[2]));
+    if (!strcmp(mode, "client") && ncaps >= 1 && argc > 3)
+        return client(number(argv[2]), number(argv[3]));
+    return 50;
+}
+
+/* The only use of the start info: arguments and capabilities. */
 int main(int argc, char **argv)
 {
     const struct vos_start_info *si = vos_start_info();
-    const char *mode = argc > 1 ? argv[1] : "";
     caps = (const struct vos_cap_info *)(uintptr_t)si->caps;
-    if (!strcmp(mode, "echo") && si->cap_count >= 2)
-        return echo();
-    if (!strcmp(mode, "shortecho") && si->cap_count >= 1)
-        return shortecho();
-    if (!strcmp(mode, "orphan") && si->cap_count >= 1)
-        return orphan();
-    if (!strcmp(mode, "calldie") && si->cap_count >= 2)
-        return calldie();
-    if (!strcmp(mode, "fpwork") && si->cap_count >= 1 && argc > 2)
-        return fpwork(number(argv[2]));
-    if (!strcmp(mode, "client") && si->cap_count >= 1 && argc > 3)
-        return client(number(argv[2]), number(argv[3]));
-    return 50;
+    return run(argc, (const char *const *)argv, si->cap_count);
 }
