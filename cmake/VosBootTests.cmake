@@ -134,6 +134,22 @@ function(vos_boot_tests_for_path)
                          "\\[kernel\\] process 1 \\(init\\) exited with code 0"
                   REJECT "memtest: FAIL" "\\[kernel\\] BUG"
                   COMMAND ${cmd})
+    # The C library and Lua (tests/libc, tests/lua, docs/userland.md), from the
+    # shell: libctest's suite and the arguments it was given, Lua's suite (its
+    # whole output is then compared with tests/lua/suite.expected) and Lua's
+    # interactive prompt, left with Ctrl-D.
+    cmake_language(CALL ${P_COMMAND_FN} cmd kernel)
+    vos_boot_test(NAME libc-${P_PATH} EXIT 0 TIMEOUT 600 INPUT ${PROJECT_SOURCE_DIR}/tests/libc/session.txt
+                  EXPECT ${banner} "libctest: argc=4 argv: \\[libctest\\] \\[one\\] \\[two\\] \\[--three=3\\]\\s"
+                         "libctest: [0-9]+ passed, 0 failed" "libctest: atexit handler ran"
+                         "libctest: this line has no newline. exit.. flushes it\\[pid [0-9]+ libctest exited with code 0\\]"
+                         "lua suite: done" "\\[pid [0-9]+ lua exited with code 0\\]"
+                         "> print.6 . 7.\\s" "^42\\s" "^1 2 3 \\s" "\\[pid [0-9]+ lua exited with code 0\\]"
+                  REJECT "libctest: FAIL" COMMAND ${cmd})
+    add_test(NAME lua-output-${P_PATH}
+             COMMAND ${VOS_PYTHON} ${PROJECT_SOURCE_DIR}/tests/lua/compare.py --log ${CMAKE_BINARY_DIR}/logs/libc-${P_PATH}.log
+                     --expected ${PROJECT_SOURCE_DIR}/tests/lua/suite.expected)
+    set_tests_properties(lua-output-${P_PATH} PROPERTIES DEPENDS libc-${P_PATH})
     # The syscall fuzzer (userland/vosfuzz, docs/reliability.md): a few seeds,
     # deterministic under -icount; the `fuzz` target runs the long campaign.
     cmake_language(CALL ${P_COMMAND_FN} cmd kernel-vosfuzz)

@@ -7,8 +7,9 @@
 #   <build>/sdk/toolchain.cmake       pass with --toolchain: the same clang
 #                                     cross toolchain and target as this tree
 #   <build>/sdk/VeridianOSConfig.cmake  find_package(VeridianOS): the imported
-#                                     library vos::sys (libsys, its headers and
-#                                     flags) and vos_add_user_program()
+#                                     library vos::sys (libsys, newlib's libc
+#                                     and libm, their headers and flags) and
+#                                     vos_add_user_program()
 
 set(VOS_EXTRA_PROGRAMS "" CACHE STRING
     "Static user ELF files built elsewhere (docs/userland.md) to add to the boot files; `run NAME` starts them")
@@ -18,8 +19,7 @@ get_target_property(vos_user_flags vos_user_opts INTERFACE_COMPILE_OPTIONS)
 # Generator expressions (x86_64's C-only flag) cannot be evaluated outside a target: drop them.
 string(GENEX_STRIP "${vos_user_flags}" vos_user_flags)
 list(APPEND vos_user_flags -std=gnu11)
-set(vos_user_includes ${VOS_GEN_INCLUDE_DIR} ${PROJECT_SOURCE_DIR}/libsys/include
-    ${PROJECT_SOURCE_DIR}/libsys/include/libc)
+set(vos_user_includes ${VOS_GEN_INCLUDE_DIR} ${PROJECT_SOURCE_DIR}/libsys/include ${VOS_NEWLIB_INCLUDE})
 
 # The toolchain may have been named relative to where cmake ran: pin it down.
 get_filename_component(vos_toolchain ${CMAKE_TOOLCHAIN_FILE} ABSOLUTE BASE_DIR ${CMAKE_BINARY_DIR})
@@ -42,13 +42,14 @@ if(NOT TARGET vos::sys)
   set_target_properties(vos::sys PROPERTIES
     IMPORTED_LOCATION \"$<TARGET_FILE:sys>\"
     INTERFACE_INCLUDE_DIRECTORIES \"${vos_user_includes}\"
-    INTERFACE_COMPILE_OPTIONS \"${vos_user_flags}\")
+    INTERFACE_COMPILE_OPTIONS \"${vos_user_flags}\"
+    INTERFACE_LINK_LIBRARIES \"${VOS_NEWLIB_LIBS}\")
 endif()
 # vos_add_user_program(<name> <sources>...): a static ELF for the image.
 function(vos_add_user_program name)
   add_executable(\${name} \${ARGN})
   target_link_libraries(\${name} PRIVATE vos::sys)
-  target_link_options(\${name} PRIVATE -T ${VOS_USER_LINKER_SCRIPT})
+  target_link_options(\${name} PRIVATE -T ${VOS_USER_LINKER_SCRIPT} -Wl,--gc-sections)
   set_target_properties(\${name} PROPERTIES LINK_DEPENDS ${VOS_USER_LINKER_SCRIPT})
 endfunction()
 ")

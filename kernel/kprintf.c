@@ -1,9 +1,9 @@
 /*
  * kprintf.c — formatted console output and panics.  The formatting itself
- * is libsys/src/format.c, shared with user space.
+ * is format.c.
  */
 #include "kernel.h"
-#include <vos/format.h>
+#include "format.h"
 
 static void console_put(void *ctx, char c)
 {

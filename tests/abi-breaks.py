@@ -193,9 +193,16 @@ def main():
         shutil.rmtree(tree)
     shutil.copytree(SRC, tree, ignore=shutil.ignore_patterns("build", ".git", "__pycache__"), symlinks=True)
     print(f"abi-breaks: scratch copy {tree}, log {log}", flush=True)
+    # Third-party code already fetched and built for this preset (newlib, cmocka, Lua) is reused
+    # (tools/build-newlib.sh keeps a stamp and rebuilds only if the flags differ).
+    cached = os.path.join(SRC, "build", PRESET, "third_party")
+    if os.path.isdir(cached):
+        shutil.copytree(cached, os.path.join(tree, "build", PRESET, "third_party"), symlinks=True)
     if run(["cmake", "--preset", PRESET], tree, log):
         print("abi-breaks: configure failed (see the log)")
         return 1
+    if not os.path.isdir(cached):  # and the other way: the preset's own build tree need not build them again
+        shutil.copytree(os.path.join(tree, "build", PRESET, "third_party"), cached, symlinks=True)
     bases = {}
     for which in dict.fromkeys(b[4] for b in breaks):
         base, built, _ = suite(tree, log, "baseline" if which == "conformance" else f"baseline-{which}", which)

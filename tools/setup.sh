@@ -22,6 +22,9 @@ PACKAGES=(
   libclang-rt-14-dev                # libFuzzer + sanitizer runtimes for tests/fuzz (host fuzzer)
   llvm-14                           # llvm-profdata-14, llvm-cov-14 for the coverage target
   xz-utils                          # unpacking cmocka's Debian source package (conformance suite)
+  newlib-source                     # the C library's source (/usr/src/newlib): tools/build-newlib.sh
+  make                              # newlib's build (configure + make)
+  lua5.4                            # the host's Lua: regenerates tests/lua's expected output (docs/userland.md)
 )
 
 # dpkg-query prints one status line per package it knows; anything not

@@ -62,7 +62,7 @@ function(vos_riscv64_uboot_disk kernel)
     COMMAND ${CMAKE_OBJCOPY} -O binary $<TARGET_FILE:${kernel}> ${bin}
     COMMAND ${VOS_MKIMAGE} -f ${dir}/vos.its ${dir}/vos.itb
     COMMAND ${CMAKE_COMMAND} -E rm -f ${dir}/disk.img
-    COMMAND ${VOS_MFORMAT} -i ${dir}/disk.img -C -T 16384 -h 16 -s 32 ::
+    COMMAND ${VOS_MFORMAT} -i ${dir}/disk.img -C -T 32768 -h 32 -s 32 :: # 16 MiB
     COMMAND ${VOS_MCOPY} -i ${dir}/disk.img ${dir}/vos.itb ${VOS_RV_IMAGES}/boot.scr ::
     DEPENDS ${kernel} $<TARGET_FILE:${kernel}> ${dir}/vos.its ${VOS_RV_IMAGES}/boot.scr
     VERBATIM)

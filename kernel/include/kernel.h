@@ -8,7 +8,7 @@
 
 #include <vos/abi.h>
 #include "arch.h"
-#include <vos/format.h> /* vos_snprintf */
+#include "format.h" /* vos_snprintf */
 
 #define VOS_VERSION "0.1.0"
 

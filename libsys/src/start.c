@@ -1,13 +1,29 @@
-/* start.c — from crt0 to main and back out through SYS_EXIT. */
+/*
+ * start.c — from crt0 to main(argc, argv) and out through exit().
+ *
+ * The kernel puts argc, argv (NULL-terminated) and the initial capabilities
+ * in the StartInfo; __vos_start records it for vos_start_info(), hands argc
+ * and argv to main, and passes main's result to exit(), which runs the
+ * atexit handlers, flushes stdio and ends in _exit (oshooks.c: SYS_EXIT).
+ * stdin, stdout and stderr need no set-up: the first I/O on them finds the
+ * console in the StartInfo (oshooks.c).  environ is newlib's (empty: a
+ * VeridianOS process has no environment).
+ */
+#include <stdlib.h>
+#include <string.h>
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
 
-const struct vos_start_info *vos_start_info;
+int main(int argc, char **argv);
+
+static const struct vos_start_info *start_info;
+
+const struct vos_start_info *vos_start_info(void) { return start_info; }
 
 void __vos_start(const struct vos_start_info *si)
 {
-    vos_start_info = si;
-    vos_sys_exit(main(si));
+    start_info = si;
+    exit(main((int)si->argc, (char **)(uintptr_t)si->argv));
 }
 
 vos_cap_t vos_start_find_cap(const struct vos_start_info *si, uint64_t object_type)

@@ -2,6 +2,8 @@
  * vos_ipc.c — the typed IPC wrappers of <vos/vos.h> and the console client
  * (direct device or the console server, userland/console).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <vos/syscalls.h>
 #include <vos/vos.h>
 
@@ -132,32 +134,26 @@ vos_status_t vos_console_read(vos_console_t c, void *buf, uint64_t len, uint64_t
     return console_call(c.chan, req, sizeof(req), buf, len, got);
 }
 
-/* vos_cprintf: format into chunks so long output needs no long buffer. */
-struct out {
-    vos_console_t con;
-    char buf[256];
-    size_t len;
-};
-
-static void out_put(void *ctx, char ch)
-{
-    struct out *o = ctx;
-    o->buf[o->len++] = ch;
-    if (o->len == sizeof(o->buf)) {
-        vos_console_write(o->con, o->buf, o->len);
-        o->len = 0;
-    }
-}
-
+/* vos_cprintf: one console write per call; a line longer than the stack
+ * buffer is formatted again into the heap. */
 int vos_vcprintf(vos_console_t c, const char *fmt, va_list ap)
 {
-    struct out o;
-    o.con = c;
-    o.len = 0;
-    size_t n = vos_format(out_put, &o, fmt, ap);
-    if (o.len)
-        vos_console_write(c, o.buf, o.len);
-    return (int)n;
+    char buf[256], *p = buf;
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(buf, sizeof(buf), fmt, ap), len = n;
+    if (n >= (int)sizeof(buf)) {
+        if ((p = malloc((size_t)n + 1)))
+            vsnprintf(p, (size_t)n + 1, fmt, again);
+        else
+            p = buf, len = (int)sizeof(buf) - 1; /* no memory: what fitted */
+    }
+    va_end(again);
+    if (len > 0)
+        vos_console_write(c, p, (uint64_t)len);
+    if (p != buf)
+        free(p);
+    return n;
 }
 
 int vos_cprintf(vos_console_t c, const char *fmt, ...)

@@ -168,10 +168,10 @@ static uint64_t tick_every(const char *kind)
     return 64;
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
-    if (si->argc < 2)
+    const struct vos_start_info *si = vos_start_info();
+    if (argc < 2)
         return 10;
     const char *kind = argv[1];
     ep = vos_ep_from(vos_start_cap(si, 0));

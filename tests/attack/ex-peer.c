@@ -57,10 +57,10 @@ static int client(const struct vos_start_info *si)
     }
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
-    const char *role = si->argc > 1 ? argv[1] : "";
+    const struct vos_start_info *si = vos_start_info();
+    const char *role = argc > 1 ? argv[1] : "";
     if (!strcmp(role, "server"))
         return server(si);
     if (!strcmp(role, "client"))

@@ -507,8 +507,10 @@ static int setup(const struct vos_start_info *si)
     return 0;
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     int err = setup(si);
     if (err)
         return err;

@@ -137,8 +137,10 @@ static void finish(struct iso_report *r)
           "our thread's exit code was taken");
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     static struct iso_request req;
     struct vos_message m;
     int err = setup(si);

@@ -299,8 +299,10 @@ static const struct CMUnitTest fixed_tests[] = {
     T("isolation.victim_finishes_untouched", victim_finishes),
 };
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     struct vos_cap_info c;
     if (vos_start_lookup(si, VOS_OBJ_PROCESS, VOS_RIGHT_DERIVE, &c))
         return 10;

@@ -1982,8 +1982,10 @@ struct CMUnitTest *conf_tests(size_t *count)
 }
 
 #ifndef CONF_HOST
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     setup_environment(si);
     printf("conformance: %zu generated cases, %zu fixed tests, %zu struct fields\n", CONF_CASES,
            sizeof(fixed_tests) / sizeof(fixed_tests[0]) + sizeof(tail_tests) / sizeof(tail_tests[0]), CONF_FIELDS);

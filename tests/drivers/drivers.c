@@ -537,8 +537,10 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(ioports),
 };
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     struct vos_cap_info c;
     if (vos_start_lookup(si, VOS_OBJ_IRQ_CONTROL, VOS_RIGHT_DERIVE, &c))
         return 10;

@@ -1,5 +1,5 @@
 /*
- * libsys's %f (libsys/src/format.c, VOS_FORMAT_FLOAT) against the host C
+ * the kernel formatter's %f (kernel/format.c, VOS_FORMAT_FLOAT) against the host C
  * library's printf, which rounds exactly too: fixed cases (ties, tiny and
  * huge values, subnormals, infinities, NaN, widths), then random doubles
  * of every magnitude at precisions 0..20.  Deterministic: a fixed seed.
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <vos/format.h>
+#include "format.h"
 
 static unsigned failures, checked;
 

@@ -266,8 +266,9 @@ static int run(int argc, const char *const *argv, uint64_t ncaps)
 }
 
 /* The only use of the start info: arguments and capabilities. */
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    const struct vos_start_info *si = vos_start_info();
     caps = (const struct vos_cap_info *)(uintptr_t)si->caps;
-    return run((int)si->argc, (const char *const *)(uintptr_t)si->argv, si->cap_count);
+    return run(argc, (const char *const *)argv, si->cap_count);
 }

@@ -73,8 +73,10 @@ static int put(const char *path, uint32_t seed, uint64_t size)
     return vos_close(fd) < 0;
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     con = vos_console_open(si);
     const char *const *argv = (const char *const *)(uintptr_t)si->argv;
     const char *mode = si->argc > 1 ? argv[1] : "";

@@ -497,8 +497,10 @@ static vos_chan_t channel_to(vos_ep_t mine, vos_ep_t ep)
     return ch;
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     struct vos_cap_info c, dev;
     if (vos_start_lookup(si, VOS_OBJ_PROCESS, VOS_RIGHT_DERIVE, &c) || vos_start_lookup(si, VOS_OBJ_DEVICE, RW, &dev))
         return 10;

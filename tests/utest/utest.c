@@ -509,8 +509,10 @@ static int setup_environment(const struct vos_start_info *si)
     return console && pool && bootfs_cap && self_cap && !vos_bootfs_open(&fs, bootfs_cap);
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     if (!setup_environment(si))
         return 100;
     int failed = _cmocka_run_group_tests("utest", tests, sizeof(tests) / sizeof(tests[0]), NULL, NULL);

@@ -73,14 +73,14 @@ static int out_of_memory(void)
     return 32;
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
-    if (si->argc == 3 && !strcmp(argv[1], "die"))
+    const struct vos_start_info *si = vos_start_info();
+    if (argc == 3 && !strcmp(argv[1], "die"))
         v_fill_and_die(number(argv[2]), 1, VOS_SYS_THREAD_EXIT);
-    if (si->argc == 2 && !strcmp(argv[1], "oom"))
+    if (argc == 2 && !strcmp(argv[1], "oom"))
         return out_of_memory();
-    if (si->argc != 4 || strcmp(argv[1], "work") || si->cap_count < 1)
+    if (argc != 4 || strcmp(argv[1], "work") || si->cap_count < 1)
         return 20;
     channel = ((const struct vos_cap_info *)(uintptr_t)si->caps)[0].token;
     first = number(argv[2]);

@@ -63,8 +63,10 @@ static int64_t serve(const struct vos_blk_req *rq, vos_pid_t pid, struct vos_blk
     return 0;
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     vos_console_t con = vos_console_open(si);
     const struct vos_cap_info *e = vos_start_cap(si, 1), *p = vos_start_cap(si, 2), *d = vos_start_cap(si, 3);
     if (!e || e->object_type != VOS_OBJ_ENDPOINT || !p || p->object_type != VOS_OBJ_MEMORY)

@@ -290,8 +290,10 @@ static void serve(const struct vos_blk_req *rq, uint64_t len, const struct vos_m
         answer(m->reply, r, 0, (vos_any_t){ 0 }, 0);
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     con = vos_console_open(si);
     const struct vos_cap_info *e = vos_start_cap(si, 1), *p = vos_start_cap(si, 2), *d = vos_start_cap(si, 3),
                               *i = vos_start_cap(si, 4);

@@ -172,8 +172,10 @@ static int find_uart(const struct vos_start_info *si)
     return drv ? 0 : -1;
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     if (find_uart(si))
         return 2; /* started without its capabilities (e.g. `run console` from the shell) */
     drv->start(&uart);

@@ -41,11 +41,11 @@ static uint64_t counter(vos_mem_t region)
     return n;
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    const struct vos_start_info *si = vos_start_info();
     con = vos_console_open(si);
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
-    if (si->argc > 1 && !strcmp(argv[1], "child"))
+    if (argc > 1 && !strcmp(argv[1], "child"))
         return child(si);
 
     const struct vos_cap_info *b = vos_start_cap(si, 1), *p = vos_start_cap(si, 2);

@@ -8,11 +8,11 @@
  */
 #include <vos/vos.h>
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    const struct vos_start_info *si = vos_start_info();
     vos_console_t con = vos_console_open(si);
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
-    const char *how = si->argc > 1 ? argv[1] : "null";
+    const char *how = argc > 1 ? argv[1] : "null";
     vos_cprintf(con, "crash: about to fault (%s)\n", how);
     if (!strcmp(how, "null"))
         return *(volatile int *)(uintptr_t)8; /* not 0 itself: compilers may treat that as a trap */

@@ -6,8 +6,10 @@
  */
 #include <vos/vos.h>
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     vos_console_t con = vos_console_open(si);
     char *p;
     vos_status_t st = vos_mmap_anon(2 * VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE, (void **)&p);

@@ -34,15 +34,15 @@ static int serve(const struct vos_start_info *si)
     }
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    const struct vos_start_info *si = vos_start_info();
     con = vos_console_open(si);
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
-    if (si->argc > 1 && !strcmp(argv[1], "serve"))
+    if (argc > 1 && !strcmp(argv[1], "serve"))
         return serve(si);
 
     uint64_t rounds = 1000;
-    if (si->argc > 1) {
+    if (argc > 1) {
         uint64_t v = 0;
         for (const char *p = argv[1]; *p >= '0' && *p <= '9'; p++)
             v = v * 10 + (uint64_t)(*p - '0');

@@ -7,8 +7,10 @@
 #include <vos/syscalls.h>
 #include <vos/libsys.h>
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     vos_cap_t console = vos_start_find_cap(si, VOS_OBJ_DEVICE);
     vos_puts(console, "fault: about to misbehave\n");
 #if defined(FAULT_UNMAPPED)

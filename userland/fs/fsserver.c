@@ -440,8 +440,10 @@ static void say(const char *fmt, const char *a, int err)
     vos_cprintf(con, fmt, a, vos_strerror(err));
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     con = vos_console_open(si);
     const struct vos_cap_info *b = vos_start_cap(si, 1), *p = vos_start_cap(si, 2);
     const char *const *argv = (const char *const *)(uintptr_t)si->argv;

@@ -11,8 +11,10 @@
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     vos_cap_t console = vos_start_find_cap(si, VOS_OBJ_DEVICE);
     vos_puts(console, "guard: trapping into the kernel\n");
 #if defined(__x86_64__)

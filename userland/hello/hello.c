@@ -30,13 +30,13 @@ static long number(const char *s)
     return v * sign;
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
-    const char *mode = si->argc > 1 ? argv[1] : "";
-    if (!strcmp(mode, "exit") && si->argc > 2)
+    const struct vos_start_info *si = vos_start_info();
+    const char *mode = argc > 1 ? argv[1] : "";
+    if (!strcmp(mode, "exit") && argc > 2)
         return (int)number(argv[2]);
-    if (!strcmp(mode, "sleep") && si->argc > 2) {
+    if (!strcmp(mode, "sleep") && argc > 2) {
         struct vos_timespec ts = { 0, (uint64_t)number(argv[2]) * 1000000 };
         return vos_sys_nanosleep(&ts) < 0;
     }
@@ -82,8 +82,8 @@ int main(const struct vos_start_info *si)
     }
     /* The console server's channel when started from the shell, or the device. */
     vos_console_t console = vos_console_open(si);
-    vos_cprintf(console, "hello from pid %lu with %lu argument(s):", (unsigned long)si->pid, (unsigned long)si->argc);
-    for (uint64_t i = 0; i < si->argc; i++)
+    vos_cprintf(console, "hello from pid %lu with %lu argument(s):", (unsigned long)si->pid, (unsigned long)argc);
+    for (int i = 0; i < argc; i++)
         vos_cprintf(console, " %s", argv[i]);
     vos_cprintf(console, "\n");
     return 0;

@@ -174,8 +174,10 @@ static int console_supervise(void *unused)
     }
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
+    (void)argc, (void)argv;
+    const struct vos_start_info *si = vos_start_info();
     struct vos_cap_info self;
     if (vos_start_lookup(si, VOS_OBJ_PROCESS, VOS_RIGHT_DERIVE, &self))
         return 11;

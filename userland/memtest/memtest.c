@@ -291,14 +291,14 @@ static void test_top_of_user_space(void)
     CHECK(free_bytes() + OWN_CACHES >= before);
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
-    if (si->argc > 3 && !strcmp(argv[1], "slots"))
+    const struct vos_start_info *si = vos_start_info();
+    if (argc > 3 && !strcmp(argv[1], "slots"))
         return child_slots(si, (uint64_t)number(argv[2]), (uint64_t)number(argv[3]));
-    if (si->argc > 1 && !strcmp(argv[1], "fill"))
+    if (argc > 1 && !strcmp(argv[1], "fill"))
         return child_fill();
-    if (si->argc > 1 && !strcmp(argv[1], "top"))
+    if (argc > 1 && !strcmp(argv[1], "top"))
         return child_top();
 
     console = vos_start_find_cap(si, VOS_OBJ_DEVICE);

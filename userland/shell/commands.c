@@ -183,6 +183,10 @@ static uint64_t grants_for(const char *prog, vos_any_t *caps)
     } else if (!strcmp(prog, "capdemo") && sh.pool.cap) {
         caps[n++] = (vos_any_t){ sh.fs.cap };
         caps[n++] = VOS_ANY(sh.pool);
+    } else if (!strcmp(prog, "lua") && sh.have_fs) {
+        caps[n++] = (vos_any_t){ sh.fs.cap }; /* its scripts are boot files (libsys/src/files.c) */
+        if (sh.files.cap)
+            caps[n++] = VOS_ANY(sh.files);
     } else if (sh.files.cap) {
         caps[n++] = VOS_ANY(sh.files); /* the file system, where libsys looks for it */
     }

@@ -166,9 +166,9 @@ static void find_caps(const struct vos_start_info *si)
     files_init(si);
 }
 
-int main(const struct vos_start_info *si)
+int main(void) /* its arguments ("console=N") are read with the capabilities */
 {
-    find_caps(si);
+    find_caps(vos_start_info());
     if (!vos_console_cap(sh.con).cap)
         return 2;
     out("VeridianOS shell. Type `help` for the commands.\n");

@@ -642,19 +642,19 @@ static void hold_capabilities(unsigned n)
         }
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
-    if (si->argc == 3 && !strcmp(argv[1], "yield")) {
+    const struct vos_start_info *si = vos_start_info();
+    if (argc == 3 && !strcmp(argv[1], "yield")) {
         for (long n = 0, max = 100000000; n < max; n++)
             vos_sys_yield();
         return 0;
     }
 #if defined(__riscv)
-    if (si->argc == 2 && !strcmp(argv[1], "vserver") && si->cap_count >= 1)
+    if (argc == 2 && !strcmp(argv[1], "vserver") && si->cap_count >= 1)
         return vector_server((const struct vos_cap_info *)(uintptr_t)si->caps);
 #endif
-    if (si->argc == 2 && !strcmp(argv[1], "ipcserver") && si->cap_count >= 2)
+    if (argc == 2 && !strcmp(argv[1], "ipcserver") && si->cap_count >= 2)
         return ipc_server((const struct vos_cap_info *)(uintptr_t)si->caps,
                           (const struct vos_cap_info *)(uintptr_t)si->caps + 1);
     console = vos_start_find_cap(si, VOS_OBJ_DEVICE);

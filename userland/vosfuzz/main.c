@@ -189,12 +189,12 @@ static uint64_t number(const char *s)
     return (uint64_t)strtoull(s, NULL, 10);
 }
 
-int main(const struct vos_start_info *si)
+int main(int argc, char **argv)
 {
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
+    const struct vos_start_info *si = vos_start_info();
     fz.console = vos_start_find_cap(si, VOS_OBJ_DEVICE);
-    fz.role = si->argc > 1 ? argv[1] : "coordinator";
-    if (si->argc < 3)
+    fz.role = argc > 1 ? argv[1] : "coordinator";
+    if (argc < 3)
         return coordinator(si);
     int64_t arg = (int64_t)strtoll(argv[2], NULL, 10);
     if (!strcmp(fz.role, "exit"))
@@ -202,7 +202,7 @@ int main(const struct vos_start_info *si)
     if (!strcmp(fz.role, "texit"))
         vos_sys_thread_exit((int32_t)arg);
     fz.seed = fz.rng.s = (uint64_t)arg;
-    fz.calls = si->argc > 3 ? number(argv[3]) : 0;
+    fz.calls = argc > 3 ? number(argv[3]) : 0;
     if (!strcmp(fz.role, "worker"))
         return fz_worker(&fz, si);
     if (!strcmp(fz.role, "cycle"))

@@ -1,5 +1,10 @@
 /* setjmp/longjmp (x86_64 SysV): rbx, rbp, r12-r15, rsp (after return) and
- * the return address in jmp_buf words 0-7. */
+ * the return address in jmp_buf words 0-7.
+ *
+ * These replace newlib's x86_64 pair, whose longjmp(env, 0) makes setjmp
+ * return 0 (C11 7.13.2.1: it must return 1; tests/libc's setjmp check
+ * catches it).  libsys.a comes before libc.a on every link, so these are the
+ * ones a program gets.  riscv64 and aarch64 use newlib's. */
     .text
     .global setjmp
     .type setjmp, @function

@@ -1,24 +1,29 @@
 /*
  * libsys: the user-space runtime every VeridianOS program links.
  *
+ * libsys is the system layer under the C library (newlib, built from Debian's
+ * newlib-source into the build tree; docs/userland.md): the start-up code,
+ * the raw syscall stubs (<vos/syscalls.h>), the typed wrappers (<vos/vos.h>)
+ * and newlib's OS hooks (src/oshooks.c: console, heap, time, exit; files
+ * through src/files.c).
+ *
  * Start-up: the kernel enters a program at _start (libsys/arch/<arch>/crt0.S)
  * with the first argument register pointing at a struct vos_start_info on
  * the new stack (layout in spec/abi.yaml) and sp 16-byte aligned.  crt0
- * calls __vos_start(), which calls main(si) and passes its return value to
- * SYS_EXIT.
+ * calls __vos_start(), which calls the standard int main(int argc, char **argv)
+ * and passes its return value to exit().
  */
 #pragma once
 
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <vos/abi.h>
-#include <vos/format.h>
 
-int main(const struct vos_start_info *si);
 _Noreturn void __vos_start(const struct vos_start_info *si);
-/* The StartInfo __vos_start was entered with (for the C runtime: stdio finds the console here). */
-extern const struct vos_start_info *vos_start_info;
+/* The StartInfo the program was started with: argc/argv, initial capabilities, pid. */
+const struct vos_start_info *vos_start_info(void);
 
 /* First initial capability of the given object type, or VOS_CAP_NULL. */
 vos_cap_t vos_start_find_cap(const struct vos_start_info *si, uint64_t object_type);
@@ -26,14 +31,9 @@ vos_cap_t vos_start_find_cap(const struct vos_start_info *si, uint64_t object_ty
 /* Console output through SYS_WRITE on a capability. */
 void vos_puts(vos_cap_t cap, const char *s);
 int vos_printf(vos_cap_t cap, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* The freestanding C library subset the compiler may call. */
-void *memcpy(void *dst, const void *src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-void *memset(void *dst, int c, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
+/* snprintf under the names the kernel's formatter has (<vos/format.h>), for code shared with it. */
+int vos_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int vos_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* ---- initial capabilities (kernel/main.c gives init these) ---- */
 /* The memory pool: the MEMORY capability that may write (reading it gives a PoolInfo). */

@@ -1,16 +1,17 @@
 /*
- * format.c — printf-style formatting, shared by the kernel (kprintf) and
- * libsys (vos_printf): %d %i %u %x %X %p %s %c %%, with l/ll/z, width,
- * '0' and '#'; in user programs (VOS_FORMAT_FLOAT: the kernel has no FP
- * registers) also %f with a precision.  It writes through a callback and
- * needs nothing else.
+ * format.c — printf-style formatting for the kernel (kprintf,
+ * vos_snprintf): %d %i %u %x %X
+ * %p %s %c %%, with l/ll/z, width, '0' and '#'; with VOS_FORMAT_FLOAT (the
+ * kernel has no FP registers; tests/format checks it on the host) also %f
+ * with a precision.  It writes through a callback and needs nothing else.
+ * User programs format with newlib's printf (docs/userland.md).
  */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include <vos/format.h>
+#include "format.h"
 
 struct out {
     vos_format_put_t put;

@@ -1,4 +1,5 @@
-/* format.h — the printf engine shared by kernel and libsys (libsys/src/format.c). */
+/* format.h — the kernel's printf engine (kernel/format.c); user programs have newlib's
+ * printf, and libsys gives them vos_snprintf/vos_vsnprintf on it (<vos/libsys.h>). */
 #pragma once
 
 #include <stdarg.h>
