@@ -45,7 +45,7 @@ static int fs_find(void)
 {
     if (!fs.looked) {
         fs.looked = 1;
-        const struct vos_cap_info *c = vos_start_info ? vos_start_cap(vos_start_info, 1) : NULL;
+        const struct vos_cap_info *c = vos_start_info() ? vos_start_cap(vos_start_info(), 1) : NULL;
         if (c && c->object_type == VOS_OBJ_CHANNEL)
             fs.chan = vos_chan_from(c);
     }

@@ -75,11 +75,9 @@ static int put(const char *path, uint32_t seed, uint64_t size)
 
 int main(int argc, char **argv)
 {
-    (void)argc, (void)argv;
     const struct vos_start_info *si = vos_start_info();
     con = vos_console_open(si);
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
-    const char *mode = si->argc > 1 ? argv[1] : "";
+    const char *mode = (uint64_t)argc > 1 ? argv[1] : "";
     char path[160];
     int bad = 0;
     if (!strcmp(mode, "host")) {

@@ -65,7 +65,6 @@ static int64_t serve(const struct vos_blk_req *rq, vos_pid_t pid, struct vos_blk
 
 int main(int argc, char **argv)
 {
-    (void)argc, (void)argv;
     const struct vos_start_info *si = vos_start_info();
     vos_console_t con = vos_console_open(si);
     const struct vos_cap_info *e = vos_start_cap(si, 1), *p = vos_start_cap(si, 2), *d = vos_start_cap(si, 3);
@@ -74,8 +73,7 @@ int main(int argc, char **argv)
     vos_ep_t ep = vos_ep_from(e);
     pool.cap = p->token;
     uint64_t kib = 4096;
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
-    if (si->argc > 1)
+    if ((uint64_t)argc > 1)
         kib = strtoul(argv[1], NULL, 10);
     if (kib < 64 || kib > 1024 * 1024)
         return 3;

@@ -292,7 +292,6 @@ static void serve(const struct vos_blk_req *rq, uint64_t len, const struct vos_m
 
 int main(int argc, char **argv)
 {
-    (void)argc, (void)argv;
     const struct vos_start_info *si = vos_start_info();
     con = vos_console_open(si);
     const struct vos_cap_info *e = vos_start_cap(si, 1), *p = vos_start_cap(si, 2), *d = vos_start_cap(si, 3),
@@ -303,8 +302,7 @@ int main(int argc, char **argv)
     vos_ep_t ep = vos_ep_from(e);
     pool.cap = p->token;
     irq.cap = i->token;
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
-    uint64_t offset = si->argc > 1 ? strtoul(argv[1], NULL, 0) : 0;
+    uint64_t offset = (uint64_t)argc > 1 ? strtoul(argv[1], NULL, 0) : 0;
     volatile void *page;
     if (offset >= PAGE || vos_devmem_map((vos_devmem_t){ d->token }, PAGE, &page))
         return 3;

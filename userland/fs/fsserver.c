@@ -442,17 +442,15 @@ static void say(const char *fmt, const char *a, int err)
 
 int main(int argc, char **argv)
 {
-    (void)argc, (void)argv;
     const struct vos_start_info *si = vos_start_info();
     con = vos_console_open(si);
     const struct vos_cap_info *b = vos_start_cap(si, 1), *p = vos_start_cap(si, 2);
-    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
     if (!b || b->object_type != VOS_OBJ_CHANNEL || !p || p->object_type != VOS_OBJ_MEMORY)
         return 2; /* started without its capabilities */
     blk.chan = vos_chan_from(b);
     pool.cap = p->token;
     int format = 0;
-    for (uint64_t i = 1; i < si->argc && nviews < MAX_VIEWS; i++) {
+    for (uint64_t i = 1; i < (uint64_t)argc && nviews < MAX_VIEWS; i++) {
         if (!strcmp(argv[i], "--format")) {
             format = 1;
             continue;
