@@ -129,9 +129,11 @@ static bool deliver_to_waiter(struct irq *q, bool preempt)
             continue;
         }
         ipc_receive_result(r, &res);
-        if (preempt && current && r->priority >= current->priority)
+        if (preempt && current && r->priority >= current->priority) {
+            sched_ready(current); /* the interrupted thread waits its turn */
+            sched_set_current(NULL);
             sched_switch_to(r);
-        else
+        } else
             sched_wake(r);
         return true;
     }

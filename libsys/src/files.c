@@ -1,19 +1,21 @@
 /*
  * files.c — the one adapter between newlib's file hooks (oshooks.c) and
- * where files live.  Today that is the boot file system, read-only: a
- * program given the boot files' capability (the shell grants it to `lua`,
- * for one) opens "NAME" or "/boot/NAME" and reads, seeks and stats it.
- * Everything else fails with a clear errno: ENOENT for a name that is not
- * there, EROFS for writing, EBADF for a descriptor that is not open.
- *
- * When the file server's client calls (vos_open, vos_read, vos_write,
- * vos_seek, vos_close, vos_stat) exist, the FILE_SERVER cases below call
- * them, and the boot files stay a fallback for programs without a disk.
+ * where files live:
+ *   - the file-system server (<vos/file.h>, docs/storage.md), for a program
+ *     given a capability to it: every path but "/boot/NAME";
+ *   - the boot file system, read-only, for "/boot/NAME", and for any name
+ *     when there is no file server (a program given the boot files'
+ *     capability: the shell grants it to `lua`).
+ * A descriptor remembers which one it is on.  Errors are errno values:
+ * the file server's are newlib's numbers already; the boot files give
+ * ENOENT for a name that is not there, EROFS for writing, EBADF for a
+ * descriptor that is not open.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <vos/file.h>
 #include <vos/files.h>
 #include <vos/libsys.h>
 
@@ -24,8 +26,9 @@ extern int errno;
 #define MAX_FILES 16
 
 struct open_file {
-    const unsigned char *data; /* NULL: the slot is free */
+    const unsigned char *data; /* a boot file; NULL with server_fd1 0: the slot is free */
     size_t size, pos;
+    int server_fd1;            /* > 0: the file server's descriptor + 1 */
 };
 static struct open_file files[MAX_FILES];
 
@@ -37,7 +40,7 @@ static int fail(int err)
 
 static struct open_file *file_of(int fd)
 {
-    if (fd < FIRST_FD || fd >= FIRST_FD + MAX_FILES || !files[fd - FIRST_FD].data)
+    if (fd < FIRST_FD || fd >= FIRST_FD + MAX_FILES || (!files[fd - FIRST_FD].data && !files[fd - FIRST_FD].server_fd1))
         return NULL;
     return &files[fd - FIRST_FD];
 }
@@ -62,29 +65,56 @@ static int boot_lookup(const char *path, const void **data, uint64_t *size)
     return fs && !vos_bootfs_find(fs, path, data, size) ? 0 : -1;
 }
 
-static void fill_stat(struct stat *st, size_t size)
+/* A file-server result: >= 0 is the value, < 0 a negative errno. */
+static int server_result(int64_t r)
 {
-    memset(st, 0, sizeof(*st));
-    st->st_mode = S_IFREG | 0444;
-    st->st_size = (off_t)size;
-    st->st_blksize = 4096;
+    return r < 0 ? fail((int)-r) : (int)r;
 }
 
-int vos_file_adapter_open(const char *path, int flags, int mode)
+static int is_boot_path(const char *path)
 {
-    (void)mode;
+    return !strncmp(path, "/boot/", 6);
+}
+
+static int slot_take(struct open_file f)
+{
+    for (int i = 0; i < MAX_FILES; i++)
+        if (!files[i].data && !files[i].server_fd1) {
+            files[i] = f;
+            return FIRST_FD + i;
+        }
+    return -1;
+}
+
+static int boot_open(const char *path, int flags)
+{
     const void *data;
     uint64_t size;
     if (boot_lookup(path, &data, &size))
         return fail(flags & O_CREAT ? EROFS : ENOENT);
     if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | O_APPEND)))
         return fail(EROFS);
-    for (int i = 0; i < MAX_FILES; i++)
-        if (!files[i].data) {
-            files[i] = (struct open_file){ data, size, 0 };
-            return FIRST_FD + i;
+    int fd = slot_take((struct open_file){ data, size, 0, 0 });
+    return fd < 0 ? fail(EMFILE) : fd;
+}
+
+int vos_file_adapter_open(const char *path, int flags, int mode)
+{
+    (void)mode;
+    if (!is_boot_path(path)) {
+        int r = vos_open(path, flags);
+        if (r != -VOS_ENXIO) { /* there is a file server: its answer stands */
+            if (r < 0)
+                return fail(-r);
+            int fd = slot_take((struct open_file){ NULL, 0, 0, r + 1 });
+            if (fd < 0) {
+                vos_close(r);
+                return fail(EMFILE);
+            }
+            return fd;
         }
-    return fail(EMFILE);
+    }
+    return boot_open(path, flags);
 }
 
 int vos_file_adapter_read(int fd, void *buf, size_t n)
@@ -92,6 +122,8 @@ int vos_file_adapter_read(int fd, void *buf, size_t n)
     struct open_file *f = file_of(fd);
     if (!f)
         return fail(EBADF);
+    if (f->server_fd1)
+        return server_result(vos_read(f->server_fd1 - 1, buf, n));
     size_t left = f->size - f->pos;
     n = n < left ? n : left;
     memcpy(buf, f->data + f->pos, n);
@@ -101,9 +133,10 @@ int vos_file_adapter_read(int fd, void *buf, size_t n)
 
 int vos_file_adapter_write(int fd, const void *buf, size_t n)
 {
-    (void)buf, (void)n;
-    (void)fd;
-    return fail(EBADF); /* boot files open read-only */
+    struct open_file *f = file_of(fd);
+    if (!f || !f->server_fd1)
+        return fail(EBADF); /* boot files open read-only */
+    return server_result(vos_write(f->server_fd1 - 1, buf, n));
 }
 
 int vos_file_adapter_lseek(int fd, int off, int whence)
@@ -111,6 +144,8 @@ int vos_file_adapter_lseek(int fd, int off, int whence)
     struct open_file *f = file_of(fd);
     if (!f)
         return fail(EBADF);
+    if (f->server_fd1)
+        return server_result(vos_seek(f->server_fd1 - 1, off, whence));
     long base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (long)f->pos : whence == SEEK_END ? (long)f->size : -1;
     if (base < 0 || base + off < 0)
         return fail(EINVAL);
@@ -123,8 +158,22 @@ int vos_file_adapter_close(int fd)
     struct open_file *f = file_of(fd);
     if (!f)
         return fail(EBADF);
-    f->data = NULL;
-    return 0;
+    int r = f->server_fd1 ? vos_close(f->server_fd1 - 1) : 0; /* the server writes the file back on close */
+    *f = (struct open_file){ 0 };
+    return r < 0 ? fail(-r) : 0;
+}
+
+static void fill_stat(struct stat *st, size_t size, int dir, int readonly)
+{
+    memset(st, 0, sizeof(*st));
+    st->st_mode = (dir ? S_IFDIR | 0555 : S_IFREG | 0444) | (readonly ? 0 : 0200);
+    st->st_size = (off_t)size;
+    st->st_blksize = 4096;
+}
+
+static void fill_server_stat(struct stat *st, const struct vos_stat *vs)
+{
+    fill_stat(st, vs->size, vs->type == VOS_S_DIR, vs->readonly);
 }
 
 int vos_file_adapter_fstat(int fd, struct stat *st)
@@ -132,22 +181,45 @@ int vos_file_adapter_fstat(int fd, struct stat *st)
     struct open_file *f = file_of(fd);
     if (!f)
         return fail(EBADF);
-    fill_stat(st, f->size);
+    if (f->server_fd1) {
+        struct vos_stat vs;
+        int r = vos_fstat(f->server_fd1 - 1, &vs);
+        if (r < 0)
+            return fail(-r);
+        fill_server_stat(st, &vs);
+        return 0;
+    }
+    fill_stat(st, f->size, 0, 1);
     return 0;
 }
 
 int vos_file_adapter_stat(const char *path, struct stat *st)
 {
+    if (!is_boot_path(path)) {
+        struct vos_stat vs;
+        int r = vos_stat(path, &vs);
+        if (r != -VOS_ENXIO) {
+            if (r < 0)
+                return fail(-r);
+            fill_server_stat(st, &vs);
+            return 0;
+        }
+    }
     const void *data;
     uint64_t size;
     if (boot_lookup(path, &data, &size))
         return fail(ENOENT);
-    fill_stat(st, size);
+    fill_stat(st, size, 0, 1);
     return 0;
 }
 
 int vos_file_adapter_unlink(const char *path)
 {
+    if (!is_boot_path(path)) {
+        int r = vos_unlink(path);
+        if (r != -VOS_ENXIO)
+            return r < 0 ? fail(-r) : 0;
+    }
     const void *data;
     uint64_t size;
     return fail(boot_lookup(path, &data, &size) ? ENOENT : EROFS);

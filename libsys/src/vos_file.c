@@ -45,9 +45,14 @@ static int fs_find(void)
 {
     if (!fs.looked) {
         fs.looked = 1;
-        const struct vos_cap_info *c = vos_start_info() ? vos_start_cap(vos_start_info(), 1) : NULL;
-        if (c && c->object_type == VOS_OBJ_CHANNEL)
-            fs.chan = vos_chan_from(c);
+        /* The first channel after the console (capability 0): the shell grants
+         * it second, after the boot files where a program gets those too. */
+        const struct vos_start_info *si = vos_start_info();
+        for (uint64_t i = 1; si && i < si->cap_count && !fs.chan.cap; i++) {
+            const struct vos_cap_info *c = vos_start_cap(si, i);
+            if (c && c->object_type == VOS_OBJ_CHANNEL)
+                fs.chan = vos_chan_from(c);
+        }
     }
     return fs.chan.cap ? 0 : -VOS_ENXIO;
 }

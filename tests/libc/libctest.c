@@ -22,6 +22,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -283,10 +284,33 @@ static void test_stdio(void)
     check(sscanf("12 apples", "%d %7s", &n, word) == 2 && n == 12 && !strcmp(word, "apples"), "sscanf");
 
     check(isatty(1) && isatty(0) && !isatty(7), "isatty: the console is a terminal");
+}
+
+/* Files through newlib's stdio, on the file server the shell grants (docs/storage.md). */
+static void test_files(void)
+{
     errno = 0;
-    check(fopen("no-such-file", "r") == NULL && errno == ENOENT, "fopen of a missing file: ENOENT");
+    check(fopen("/no-such-file", "r") == NULL && errno == ENOENT, "fopen of a missing file: ENOENT");
     errno = 0;
-    check(fopen("new-file", "w") == NULL && errno == EROFS, "fopen for writing: EROFS");
+    check(fopen("/boot/new-file", "w") == NULL && errno == EROFS, "fopen of a boot file for writing: EROFS");
+    FILE *f = fopen("/libctest.txt", "w");
+    check(f != NULL, "fopen for writing on the file server");
+    if (!f)
+        return;
+    check(fprintf(f, "line %d\n%s\n", 1, "two") == 11, "fprintf to a file");
+    check(fclose(f) == 0, "fclose writes it back");
+    char line[32];
+    f = fopen("/libctest.txt", "r");
+    check(f && fgets(line, sizeof(line), f) && !strcmp(line, "line 1\n") && fgets(line, sizeof(line), f) &&
+              !strcmp(line, "two\n") && !fgets(line, sizeof(line), f) && feof(f),
+          "fgets reads it back, then end of file");
+    check(f && fseek(f, 5, SEEK_SET) == 0 && fgetc(f) == '1' && ftell(f) == 6, "fseek, ftell on a file");
+    if (f)
+        fclose(f);
+    struct stat st;
+    check(stat("/libctest.txt", &st) == 0 && st.st_size == 11 && S_ISREG(st.st_mode), "stat: a file and its size");
+    errno = 0;
+    check(remove("/libctest.txt") == 0 && fopen("/libctest.txt", "r") == NULL && errno == ENOENT, "remove");
 }
 
 static void test_malloc(void)
@@ -392,6 +416,7 @@ int main(int argc, char **argv)
     test_setjmp();
     test_time();
     test_stdio();
+    test_files();
     test_malloc();
     test_misc();
     printf("libctest: %d passed, %d failed\n", passed, failed);

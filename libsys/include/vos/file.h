@@ -79,7 +79,7 @@ struct vos_statfs {
 };
 
 /* Use this channel (id, capability) as the file-system capability; by default
- * it is the program's second initial capability, if that is a channel. */
+ * it is the program's first channel capability after the console (capability 0). */
 void vos_fs_use(uint64_t channel_id, uint64_t channel_cap);
 int vos_open(const char *path, int flags);
 int64_t vos_read(int fd, void *buf, uint64_t len);
