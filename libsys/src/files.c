@@ -1,11 +1,12 @@
 /*
  * files.c — the one adapter between newlib's file hooks (oshooks.c) and
  * where files live:
+ *   - the boot file system, read-only, for "/boot/NAME" and for a relative
+ *     NAME that is a boot file (a program given the boot files' capability:
+ *     the shell grants it to `lua`, so `lua suite.lua` finds its script);
  *   - the file-system server (<vos/file.h>, docs/storage.md), for a program
- *     given a capability to it: every path but "/boot/NAME";
- *   - the boot file system, read-only, for "/boot/NAME", and for any name
- *     when there is no file server (a program given the boot files'
- *     capability: the shell grants it to `lua`).
+ *     given a capability to it: every other path (a relative one from the
+ *     root of what the capability reaches).
  * A descriptor remembers which one it is on.  Errors are errno values:
  * the file server's are newlib's numbers already; the boot files give
  * ENOENT for a name that is not there, EROFS for writing, EBADF for a
@@ -71,9 +72,12 @@ static int server_result(int64_t r)
     return r < 0 ? fail((int)-r) : (int)r;
 }
 
+/* "/boot/NAME", or a relative NAME the boot files have. */
 static int is_boot_path(const char *path)
 {
-    return !strncmp(path, "/boot/", 6);
+    const void *data;
+    uint64_t size;
+    return !strncmp(path, "/boot/", 6) || (path[0] != '/' && !boot_lookup(path, &data, &size));
 }
 
 static int slot_take(struct open_file f)
