@@ -482,10 +482,9 @@ int main(int argc, char **argv)
         }
         if (mounted < 0)
             say("fsserver: %s%s: the disk holds no FAT16/FAT32 volume I can use\n", "", mounted);
-        else
-            vos_cprintf(con, "fsserver: FAT%u volume, %lu KiB free%s\n", vol.bits,
-                        (unsigned long)((uint64_t)vol.free_count * vol.cluster_bytes / 1024),
-                        vol.truncated ? " (the FAT or the disk is shorter than the volume: using what is there)" : "");
+        else if (vol.truncated) /* a sound volume starts quietly (`df` tells its size): the shell owns the console */
+            vos_cprintf(con, "fsserver: FAT%u volume: the FAT or the disk is shorter than the volume: using what is there\n",
+                        vol.bits);
     }
     /* Each view's directory: clients are limited to it (looked up again
      * on requests while it does not exist). */
