@@ -24,8 +24,14 @@ void kprintf(const char *fmt, ...)
     va_end(ap);
 }
 
-static _Noreturn void panic_finish(void)
+/* The message, f's registers (if any), and off. */
+static _Noreturn void vpanic(const struct trap_frame *f, const char *fmt, va_list ap)
 {
+    kprintf("\n[kernel] PANIC: ");
+    kvprintf(fmt, ap);
+    kprintf("\n");
+    if (f)
+        arch_frame_dump(f);
     kprintf("[kernel] powering off, status %d\n", POWEROFF_PANIC);
     arch_poweroff(POWEROFF_PANIC);
 }
@@ -33,25 +39,15 @@ static _Noreturn void panic_finish(void)
 void panic(const char *fmt, ...)
 {
     va_list ap;
-    kprintf("\n[kernel] PANIC: ");
     va_start(ap, fmt);
-    kvprintf(fmt, ap);
-    va_end(ap);
-    kprintf("\n");
-    panic_finish();
+    vpanic(NULL, fmt, ap);
 }
 
 void panic_frame(const struct trap_frame *f, const char *fmt, ...)
 {
     va_list ap;
-    kprintf("\n[kernel] PANIC: ");
     va_start(ap, fmt);
-    kvprintf(fmt, ap);
-    va_end(ap);
-    kprintf("\n");
-    if (f)
-        arch_frame_dump(f);
-    panic_finish();
+    vpanic(f, fmt, ap);
 }
 
 void panic_user_access(const struct trap_frame *f, uaddr_t addr, unsigned access, const char *guard)

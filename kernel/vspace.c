@@ -43,15 +43,19 @@ static struct region *region_alloc(struct vspace *vs)
     return r;
 }
 
-static void region_release(struct vspace *vs, struct region *r)
+static void spare_push(struct vspace *vs, struct region *r)
 {
-    if (vs->spare_count == SPARE_MAX) {
-        kmem_free_for(vs->owner, r, sizeof(*r));
-        return;
-    }
     r->link.next = (struct list *)vs->spare;
     vs->spare = r;
     vs->spare_count++;
+}
+
+static void region_release(struct vspace *vs, struct region *r)
+{
+    if (vs->spare_count >= SPARE_MAX)
+        kmem_free_for(vs->owner, r, sizeof(*r));
+    else
+        spare_push(vs, r);
 }
 
 paddr_t vspace_table_alloc(struct arch_vspace *arch)
@@ -231,7 +235,11 @@ static __attribute__((noinline)) long populate_region(struct vspace *vs, struct 
     return VOS_OK;
 }
 
-/* vspace_map with no spare record: get one from kmem, then map. */
+/*
+ * vspace_map with no spare record: get one from kmem, then map.  The record
+ * goes on the spare list whatever SPARE_MAX is (region_release would give it
+ * back to kmem at SPARE_MAX 0, and the map would come here again for ever).
+ */
 static __attribute__((noinline)) long map_refill(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot,
                                                  unsigned max_prot, struct memobj *backing, uint64_t backing_off,
                                                  bool populate)
@@ -239,7 +247,7 @@ static __attribute__((noinline)) long map_refill(struct vspace *vs, uaddr_t va, 
     struct region *r = kmem_alloc_for(vs->owner, sizeof(*r), &vs->alloc_err);
     if (!r)
         return vs->alloc_err;
-    region_release(vs, r);
+    spare_push(vs, r);
     return vspace_map(vs, va, len, prot, max_prot, backing, backing_off, populate);
 }
 

@@ -22,9 +22,9 @@ set(kernel_dir ${PROJECT_SOURCE_DIR}/kernel)
 add_custom_target(coverage
   COMMAND ${CMAKE_COMMAND} -E rm -rf ${profiles} ${CMAKE_BINARY_DIR}/coverage
   # Every host test but the ones that are not about the kernel (the generator's, the ABI-break
-  # builds, the float formatter of libsys) and the fuzz campaign (not reproducible coverage; its corpus is replayed instead).
+  # builds) and the fuzz campaign (not reproducible coverage; its corpus is replayed instead).
   COMMAND ${CMAKE_COMMAND} -E env LLVM_PROFILE_FILE=${profiles}/%p-%m.profraw
-          ${CMAKE_CTEST_COMMAND} --test-dir ${CMAKE_BINARY_DIR} -j2 -E "^(codegen|codegen-rebuild|abi-breaks|softfloat|host_format_float|fuzz_host_campaign)$"
+          ${CMAKE_CTEST_COMMAND} --test-dir ${CMAKE_BINARY_DIR} -j2 -E "^(codegen|codegen-rebuild|abi-breaks|softfloat|fuzz_host_campaign)$"
   COMMAND sh -c "$0 merge -sparse -o $1 $2/*.profraw" ${VOS_LLVM_PROFDATA} ${profdata} ${profiles}
   COMMAND ${VOS_LLVM_COV} show -format=html -show-branches=count -output-dir=${CMAKE_BINARY_DIR}/coverage
           -instr-profile=${profdata} ${objects} ${kernel_dir}

@@ -58,8 +58,7 @@ long vspace_map(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot, unsi
                 struct memobj *backing, uint64_t backing_off, bool populate);
 long vspace_unmap(struct vspace *vs, uaddr_t va, uint64_t len);            /* holes are fine */
 long vspace_protect(struct vspace *vs, uaddr_t va, uint64_t len, unsigned prot); /* all of it must be mapped */
-uaddr_t vspace_find_free(struct vspace *vs, uint64_t len);
-uint64_t vspace_spare_bytes(void); /* the spare region records kept for the next mmap */                 /* 0: no room */
+uaddr_t vspace_find_free(struct vspace *vs, uint64_t len); /* 0: no room */
 struct region *vspace_find(struct vspace *vs, uaddr_t va);
 /* A user access to va faulted: VOS_OK if it was a lazy page now filled, else the exit reason. */
 long vspace_fault(struct vspace *vs, uaddr_t va, unsigned access, uint64_t *reason);

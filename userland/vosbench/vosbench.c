@@ -344,32 +344,37 @@ static void bench_ipc(void)
  */
 static volatile uint64_t first_use_cost;
 
-static void first_fp_use(uint64_t arg)
+typedef void unit_op_t(void);
+
+/* In the new thread: arg is the operation (fp_op, v_op), called through a register both times. */
+static void first_use(uint64_t arg)
 {
-    (void)arg;
+    unit_op_t *op = (unit_op_t *)(uintptr_t)arg;
     uint64_t t0 = vos_cycles();
-    fp_op();
+    op();
     uint64_t t1 = vos_cycles();
-    fp_op();
+    op();
     uint64_t t2 = vos_cycles();
     first_use_cost += (t1 - t0) - (t2 - t1);
     vos_sys_thread_exit(0);
 }
 
-static void bench_first_fp_use(void)
+/* A thread's first instruction on a unit (op uses it; unit names it in the row). */
+static void bench_first_use(unit_op_t *op, const char *unit)
 {
     enum { THREADS = 20 };
     uint8_t *stack = (uint8_t *)(uintptr_t)vos_sys_mmap(0, 4096, VOS_PROT_READ | VOS_PROT_WRITE,
                                                          VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
     first_use_cost = 0;
     for (unsigned i = 0; i < THREADS; i++) {
-        fp_sink += 1.0; /* the unit is ours */
-        int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)first_fp_use, (uint64_t)(uintptr_t)stack, 4096, 0);
+        op(); /* the unit is ours */
+        int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)first_use, (uint64_t)(uintptr_t)stack, 4096,
+                                            (uint64_t)(uintptr_t)op);
         int32_t code;
         vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE, &code);
     }
     vos_sys_munmap((uint64_t)(uintptr_t)stack, 4096);
-    vos_printf(console, "bench: first FP instruction of a thread (another owns the unit): %lu instructions\n",
+    vos_printf(console, "bench: first %s instruction of a thread (another owns the unit): %lu instructions\n", unit,
                (unsigned long)(first_use_cost / THREADS));
 }
 
@@ -567,36 +572,6 @@ static __attribute__((noinline)) uint64_t register_round_trips_v(vos_cap_t ch, s
     return errors;
 }
 
-static void first_v_use(uint64_t arg)
-{
-    (void)arg;
-    uint64_t t0 = vos_cycles();
-    v_op();
-    uint64_t t1 = vos_cycles();
-    v_op();
-    uint64_t t2 = vos_cycles();
-    first_use_cost += (t1 - t0) - (t2 - t1);
-    vos_sys_thread_exit(0);
-}
-
-/* The first vector instruction of a thread, as bench_first_fp_use. */
-static void bench_first_v_use(void)
-{
-    enum { THREADS = 20 };
-    uint8_t *stack = (uint8_t *)(uintptr_t)vos_sys_mmap(0, 4096, VOS_PROT_READ | VOS_PROT_WRITE,
-                                                         VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
-    first_use_cost = 0;
-    for (unsigned i = 0; i < THREADS; i++) {
-        v_op(); /* the unit is ours */
-        int64_t tid = vos_sys_thread_create((uint64_t)(uintptr_t)first_v_use, (uint64_t)(uintptr_t)stack, 4096, 0);
-        int32_t code;
-        vos_sys_thread_join((uint64_t)tid, VOS_TIMEOUT_INFINITE, &code);
-    }
-    vos_sys_munmap((uint64_t)(uintptr_t)stack, 4096);
-    vos_printf(console, "bench: first vector instruction of a thread (another owns the unit): %lu instructions\n",
-               (unsigned long)(first_use_cost / THREADS));
-}
-
 /* The register round trip with both sides using V (as the FP one of bench_ipc), before the yielding child exists. */
 static void bench_vector_ipc(void)
 {
@@ -680,9 +655,9 @@ int main(int argc, char **argv)
     bench_vector_ipc();
 #endif
     bench_process_switch();
-    bench_first_fp_use();
+    bench_first_use(fp_op, "FP");
 #if defined(__riscv)
-    bench_first_v_use();
+    bench_first_use(v_op, "vector");
 #endif
     bench_irq(si);
     vos_puts(console, "bench: done\n");

@@ -69,8 +69,6 @@ vos_status_t vos_irq_create(vos_any_t control, uint64_t line, uint64_t rights, v
 vos_status_t vos_irq_bind(vos_irq_t irq, vos_ep_t ep, uint64_t badge);
 vos_status_t vos_irq_unbind(vos_irq_t irq);            /* and mask it */
 vos_status_t vos_irq_ack(vos_irq_t irq);               /* served: unmask the line */
-/* A receive's result is an interrupt notification (its 8 message bytes are the badge). */
-static inline int vos_is_irq(const struct vos_ipc_receive_result *r) { return r->sender == VOS_IRQ_SENDER; }
 /* Registers [phys, phys + size) (page aligned, size rounded up to pages, at most 16 MiB) from the pool. */
 vos_status_t vos_devmem_create(vos_devmem_t pool, uint64_t phys, uint64_t size, uint64_t rights, vos_devmem_t *out);
 /* Map len bytes of a register range read/write (uncached; never executable). */
