@@ -547,8 +547,11 @@ static void test_receive_reserves_slots(void **state)
     assert_int_equal(vos_sys_ipc_receive(me.id, buf, sizeof(buf), INF, me.cap, &r), 0);
     assert_true(r.reply_token != 0 && r.capability != 0);
     assert_int_equal(vos_sys_ipc_reply(r.reply_token, "ok", 2, 0), 0);
-    /* No reserved slot for a capability now, and no memory for one: a clean, listed error at the start. */
-    assert_int_equal(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), d);
+    /* No reserved slot for a capability now, and no memory for one: a clean, listed error at the start.
+     * Which of the two end-of-memory errors depends on whether the machine or our quota runs out
+     * first, and other processes (the console and storage servers) free and take pages meanwhile. */
+    int64_t refused = vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r);
+    assert_true(refused == ERR(VOS_ERR_OUT_OF_MEMORY) || refused == ERR(VOS_ERR_RESOURCE_EXHAUSTED));
     /* One slot freed: the reservation is made and the receive goes on (nothing is queued). */
     assert_int_equal(vos_sys_capability_revoke((uint64_t)last), 0);
     assert_int_equal(vos_sys_ipc_receive(me.id, buf, sizeof(buf), 0, me.cap, &r), ERR(VOS_ERR_TIMEOUT));
