@@ -9,7 +9,8 @@
 2. The host reads the guest's files with mtype, byte-exact, and
    `fsck.fat -n` finds the image clean.
 3. A second boot (a reboot: same image) finds the guest's files again
-   (`run fscheck written`).
+   (`run fscheck written`), and the storage bench runs on the disk
+   (`run fscheck bench`; its figures are the bench-storage target's).
 4. A corrupted image (a file's cluster chain made to loop, another's size
    beyond its chain): the shell shows the errors and the server goes on
    serving the sound files.
@@ -95,7 +96,9 @@ def main():
         ok = False
     else:
         print("disk_test: host reads the guest's files, fsck.fat -n clean: PASS")
-    ok &= boot(args, img, ["run fscheck written"], "reboot", ["fscheck: written ok"])
+    ok &= boot(args, img, ["run fscheck written", "run fscheck bench"], "reboot",
+               ["fscheck: written ok", "storage-bench .virtio-blk.: sequential 1 MiB read, 64 KiB requests",
+                "fscheck: bench ok"])
 
     # A corrupted image: "victim" loops in its chain, "liar" claims more than its chain holds.
     bad = os.path.join(args.work, "bad.img")
