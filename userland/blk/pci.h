@@ -38,6 +38,7 @@ static inline int q35_intx_gsi(unsigned slot, unsigned pin)
 
 #define VIRTIO_PCI_VENDOR 0x1af4
 #define VIRTIO_PCI_MODERN(type) (0x1040 + (type)) /* 2: block, 4: entropy */
+#define VIRTIO_PCI_TRANSITIONAL_BLK 0x1001           /* a block device with the legacy interface too */
 
 /* One function's 4 KiB of configuration space, mapped. */
 uint32_t pci_read32(volatile const uint8_t *cfg, unsigned off);

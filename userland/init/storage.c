@@ -195,8 +195,12 @@ static int find_pci_disk(vos_devmem_t devpool, vos_any_t irqctl, struct disk *d,
                         break;
                     continue;
                 }
-                if (vendor == VIRTIO_PCI_VENDOR && pci_read16(cfg, PCI_DEVICE) == VIRTIO_PCI_MODERN(2))
+                uint16_t device = pci_read16(cfg, PCI_DEVICE);
+                if (vendor == VIRTIO_PCI_VENDOR && device == VIRTIO_PCI_MODERN(2))
                     found = pci_take_disk(devpool, irqctl, cfg, dev, fn, d, report);
+                else if (vendor == VIRTIO_PCI_VENDOR && device == VIRTIO_PCI_TRANSITIONAL_BLK)
+                    vos_cprintf(report, "init: virtio-pci block device at 00:%02x.%u is transitional "
+                                        "(QEMU: disable-legacy=on); not used\n", dev, fn);
                 if (fn == 0 && !(pci_read8(cfg, PCI_HEADER_TYPE) & 0x80))
                     break; /* a single-function device */
             }
