@@ -10,13 +10,19 @@
 set(VOS_QEMU_TEST ${PROJECT_SOURCE_DIR}/tools/qemu-test.py)
 
 # The disk `run` attaches (tools/run.sh sets it; docs/storage.md): a raw FAT
-# image on a modern virtio-mmio block device, which init gives the
-# virtio-blk driver.  Empty: no disk (the RAM disk then).
+# image on a modern virtio block device, which init gives the virtio-blk
+# driver: virtio-mmio on riscv64 and aarch64 `virt`, virtio-pci (no legacy
+# interface) on x86_64 `q35`.  Empty: no disk (the RAM disk then).
+# VOS_DISK_DEVICE_ARGS: the device, on the drive with id `vdisk`.
 set(VOS_RUN_DISK "" CACHE FILEPATH "Disk image for the run target (a FAT16/FAT32 raw image; empty: none)")
+if(VOS_ARCH STREQUAL "x86_64")
+  set(VOS_DISK_DEVICE_ARGS -device virtio-blk-pci,drive=vdisk,disable-legacy=on)
+else()
+  set(VOS_DISK_DEVICE_ARGS -global virtio-mmio.force-legacy=false -device virtio-blk-device,drive=vdisk)
+endif()
 set(VOS_RUN_DISK_ARGS)
 if(VOS_RUN_DISK)
-  set(VOS_RUN_DISK_ARGS -global virtio-mmio.force-legacy=false
-      -drive file=${VOS_RUN_DISK},format=raw,if=none,id=vdisk -device virtio-blk-device,drive=vdisk)
+  set(VOS_RUN_DISK_ARGS -drive file=${VOS_RUN_DISK},format=raw,if=none,id=vdisk ${VOS_DISK_DEVICE_ARGS})
 endif()
 
 # What a good boot of the default init prints, in order: init starts the
@@ -200,7 +206,9 @@ function(vos_boot_tests_for_path)
     # suite exits 0.
     foreach(suite utest ipctest isolation exhaustion drivers)
       cmake_language(CALL ${P_COMMAND_FN} cmd kernel-${suite})
-      if(suite STREQUAL "drivers" AND NOT VOS_ARCH STREQUAL "x86_64")
+      if(suite STREQUAL "drivers" AND VOS_ARCH STREQUAL "x86_64")
+        list(APPEND cmd -device virtio-rng-pci,disable-legacy=on) # a device doing DMA (modern virtio-pci)
+      elseif(suite STREQUAL "drivers")
         list(APPEND cmd -device virtio-rng-device) # a device doing DMA (virtio-mmio)
       endif()
       vos_boot_test(NAME ${suite}-${P_PATH} EXIT 0 TIMEOUT 600
@@ -222,20 +230,33 @@ function(vos_boot_tests_for_path)
                          "cat kept.txt" "^flushed before the crash" "vos> ls" "after.txt +6 bytes"
                   REJECT "PANIC" "not restarted" COMMAND ${restart_cmd})
     # The disk round trip with the host's FAT tools, through the virtio-blk
-    # driver (virtio-mmio; x86_64's virtio-pci is not driven yet: docs/storage.md).
-    if(NOT VOS_ARCH STREQUAL "x86_64")
-      cmake_language(CALL ${P_COMMAND_FN} disk_cmd kernel)
-      add_test(NAME storage-disk-${P_PATH}
-               COMMAND ${VOS_PYTHON} ${PROJECT_SOURCE_DIR}/tests/storage/disk_test.py
-                       --work ${CMAKE_BINARY_DIR}/disk-test-${P_PATH} --qemu-test ${VOS_QEMU_TEST} -- ${disk_cmd})
-    endif()
-    # Its storage-bench lines, instruction-exact: build/<preset>/storage-bench.log (docs/performance.md).
+    # driver (virtio-mmio; virtio-pci on x86_64).
+    cmake_language(CALL ${P_COMMAND_FN} disk_cmd kernel)
+    string(REPLACE ";" " " disk_device "${VOS_DISK_DEVICE_ARGS}")
+    add_test(NAME storage-disk-${P_PATH}
+             COMMAND ${VOS_PYTHON} ${PROJECT_SOURCE_DIR}/tests/storage/disk_test.py
+                     --work ${CMAKE_BINARY_DIR}/disk-test-${P_PATH} --qemu-test ${VOS_QEMU_TEST}
+                     --exit ${VOS_QEMU_EXIT_0} --device "${disk_device}" -- ${disk_cmd})
+    # Its storage-bench lines, instruction-exact: build/<preset>/storage-bench.log
+    # (the RAM disk), then the same through virtio-blk on a FAT16 image with
+    # 4 KiB clusters like the RAM disk's (`run fscheck bench` in the shell of
+    # the default kernel): build/<preset>/storage-bench-virtio.log
+    # (docs/performance.md, "Storage").
     list(APPEND cmd -icount shift=0)
+    cmake_language(CALL ${P_COMMAND_FN} virtio_cmd kernel)
+    set(bench_disk ${CMAKE_BINARY_DIR}/storage-bench-disk.img)
     add_custom_target(bench-storage
       COMMAND ${VOS_PYTHON} ${VOS_QEMU_TEST} --exit ${VOS_QEMU_EXIT_0} --timeout 900 --expect "storage: done, 0 failed"
               --log ${CMAKE_BINARY_DIR}/storage-bench.log -- ${cmd}
+      COMMAND ${CMAKE_COMMAND} -E rm -f ${bench_disk}
+      COMMAND mkfs.fat -F 16 -s 8 -C ${bench_disk} 65536
+      COMMAND ${VOS_PYTHON} ${VOS_QEMU_TEST} --exit ${VOS_QEMU_EXIT_0} --timeout 900
+              --input ${PROJECT_SOURCE_DIR}/tests/storage/bench-virtio.txt
+              --expect "virtio-blk: 65536 KiB" --expect "fscheck: bench ok" --reject "PANIC"
+              --log ${CMAKE_BINARY_DIR}/storage-bench-virtio.log
+              -- ${virtio_cmd} -icount shift=0 -drive file=${bench_disk},format=raw,if=none,id=vdisk ${VOS_DISK_DEVICE_ARGS}
       USES_TERMINAL VERBATIM)
-    foreach(image kernel-storage kernel-storage-bin)
+    foreach(image kernel-storage kernel-storage-bin kernel kernel-bin)
       if(TARGET ${image})
         add_dependencies(bench-storage ${image})
       endif()

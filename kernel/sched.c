@@ -19,6 +19,7 @@ static struct vspace idle_space;        /* kernel half only: used while idle; no
 static uint64_t slice_end;
 static struct list sleepers;             /* blocked threads with a timeout, by wake_at */
 static uint64_t armed;                   /* the deadline the timer is set for */
+static uint64_t idle_cycles;             /* the cycle counter's advance while idle (CLOCK_IDLE) */
 
 static void arm(uint64_t deadline)
 {
@@ -154,11 +155,15 @@ void sched_return_to_user(void)
         sched_ready(t); /* preempted by a higher priority (a non-NULL current is RUNNING) */
     while (!ready_bitmap) {
         sched_set_current(NULL);
+        uint64_t before = arch_cycles();
         arch_idle_wait();
+        idle_cycles += arch_cycles() - before;
         sched_tick();
     }
     arch_enter_user(sched_run(pick())); /* the highest priority: nothing ready outranks it */
 }
+
+uint64_t sched_idle_cycles(void) { return idle_cycles; }
 
 /* The arch's way in after a syscall that switches (arch.h) is the scheduler itself: no layer between. */
 void kernel_syscall_switch(void) __attribute__((alias("sched_return_to_user")));

@@ -11,8 +11,8 @@
 # build/disk.img (64 MiB, made with mkfs.fat on first run), on a virtio block
 # device, so what you write in the guest survives a reboot; `--disk IMAGE`
 # uses your own raw FAT16/FAT32 image instead (put files on it with mcopy);
-# `--no-disk` runs on the RAM disk.  x86_64 has no disk driver yet (virtio-pci):
-# it always runs on the RAM disk.
+# `--no-disk` runs on the RAM disk.  The device is virtio-blk on virtio-mmio
+# (riscv64, aarch64) or on virtio-pci (x86_64 q35).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +27,6 @@ while [ $# -gt 0 ]; do
 done
 case $preset in
   host) echo "run: the host preset has no kernel to boot; use tools/test.sh" >&2; exit 2 ;;
-  x86_64-qemu) disk= ;;
 esac
 
 tools/setup.sh

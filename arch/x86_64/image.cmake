@@ -39,7 +39,7 @@ endfunction()
 x86_flat_binary(kernel kernel_bin)
 add_custom_target(run
   COMMAND sh -c "\"$@\"; s=$?; echo \"[run] QEMU exit status $s\"; [ $s -eq 1 ]" run
-          ${VOS_QEMU_X86_64} ${VOS_X86_QEMU_ARGS} -nographic -kernel ${kernel_bin}
+          ${VOS_QEMU_X86_64} ${VOS_X86_QEMU_ARGS} -nographic -kernel ${kernel_bin} ${VOS_RUN_DISK_ARGS}
   DEPENDS kernel-bin USES_TERMINAL VERBATIM)
 
 # What stops the kernel touching user pages (setup.c; boot tests guard-*).

@@ -27,6 +27,9 @@ extern struct sched_cpu sched_cpu;
 
 /* Scheduler. */
 void sched_init(void);
+/* How far the cycle counter (arch_cycles) advanced while the CPU waited for
+ * an interrupt with nothing to run, since boot: SYS_CLOCK_GET(CLOCK_IDLE). */
+uint64_t sched_idle_cycles(void);
 void sched_ready(struct thread *t);          /* make runnable, at the back of its queue */
 void sched_block(struct thread *t);          /* take off the CPU / queue */
 _Noreturn void sched_return_to_user(void);   /* run current if it can, else the next thread */

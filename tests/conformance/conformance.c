@@ -1095,7 +1095,14 @@ static void clock_get_happy(void **state)
     assert_true(t1.tv_sec * NS_PER_S + t1.tv_nsec >= t0.tv_sec * NS_PER_S + t0.tv_nsec);
     int64_t r = vos_sys_clock_get(VOS_CLOCK_REALTIME, &rt);
     assert_true(r == ERR(VOS_ERR_NOT_SUPPORTED) || (r == 0 && rt.tv_sec > 1600000000ull));
-    assert_int_equal(vos_sys_clock_get(2, &rt), ERR(VOS_ERR_INVALID_PARAMETER));
+    /* CLOCK_IDLE (extension): the CPU idles while the only thread sleeps */
+    struct vos_timespec i0, i1, nap = { .tv_sec = 0, .tv_nsec = 1000000 };
+    assert_int_equal(vos_sys_clock_get(VOS_CLOCK_IDLE, &i0), 0);
+    assert_int_equal(vos_sys_nanosleep(&nap), 0);
+    assert_int_equal(vos_sys_clock_get(VOS_CLOCK_IDLE, &i1), 0);
+    assert_true(i1.tv_nsec < NS_PER_S);
+    assert_true(i1.tv_sec * NS_PER_S + i1.tv_nsec > i0.tv_sec * NS_PER_S + i0.tv_nsec);
+    assert_int_equal(vos_sys_clock_get(VOS_CLOCK_IDLE + 1, &rt), ERR(VOS_ERR_INVALID_PARAMETER));
 }
 
 static void nanosleep_happy(void **state)

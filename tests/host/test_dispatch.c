@@ -106,7 +106,7 @@ static void narrow_args(uint64_t console)
     UCHECK_ERR(vos_sys_capability_validate(console, 1ull << 63), VOS_ERR_INVALID_PARAMETER);
     /* Enums: only declared values. */
     struct vos_timespec ts;
-    UCHECK_ERR(vos_sys_clock_get(2, &ts), VOS_ERR_INVALID_PARAMETER);
+    UCHECK_ERR(vos_sys_clock_get(VOS_CLOCK_IDLE + 1, &ts), VOS_ERR_INVALID_PARAMETER);
     UCHECK_ERR(vos_sys_clock_get(1ull << 32, &ts), VOS_ERR_INVALID_PARAMETER);
     reached = 1;
     /* A proper sign-extended negative code is accepted and ends the process. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The disk round trip between the host's FAT tools and the guest (docs/storage.md).
 
-    disk_test.py --work DIR --qemu-test tools/qemu-test.py -- qemu-system-... args
+    disk_test.py --work DIR --qemu-test tools/qemu-test.py [--exit N] --device "QEMU ARGS" -- qemu-system-... args
 
 1. mkfs.fat makes a FAT32 image; mcopy puts files of many sizes in nested
    directories with long names on it; the guest (`run fscheck host`) reads
@@ -9,11 +9,13 @@
 2. The host reads the guest's files with mtype, byte-exact, and
    `fsck.fat -n` finds the image clean.
 3. A second boot (a reboot: same image) finds the guest's files again
-   (`run fscheck written`).
+   (`run fscheck written`), and the storage bench runs on the disk
+   (`run fscheck bench`; its figures are the bench-storage target's).
 4. A corrupted image (a file's cluster chain made to loop, another's size
    beyond its chain): the shell shows the errors and the server goes on
    serving the sound files.
-The QEMU command gets the virtio disk appended. Prints PASS or FAIL lines and
+The QEMU command gets the disk appended: the drive `vdisk` and --device, the
+arch's virtio block device on it (cmake/VosBootTests.cmake). Prints PASS or FAIL lines and
 exits non-zero on any failure.
 """
 import argparse, os, shutil, struct, subprocess, sys
@@ -40,15 +42,13 @@ def boot(args, image, lines, name, expect, reject=()):
     inp = os.path.join(args.work, name + ".txt")
     with open(inp, "w") as f:
         f.write("\n" + "\n".join(lines) + "\npoweroff\n")
-    cmd = [sys.executable, args.qemu_test, "--exit", "0", "--timeout", "300", "--input", inp,
+    cmd = [sys.executable, args.qemu_test, "--exit", args.exit, "--timeout", "300", "--input", inp,
            "--log", os.path.join(args.work, name + ".log")]
     for e in expect:
         cmd += ["--expect", e]
     for r in list(reject) + ["PANIC", "FAILED"]:
         cmd += ["--reject", r]
-    cmd += ["--"] + args.cmd + ["-global", "virtio-mmio.force-legacy=false",
-                                "-drive", f"file={image},format=raw,if=none,id=vdisk",
-                                "-device", "virtio-blk-device,drive=vdisk"]
+    cmd += ["--"] + args.cmd + ["-drive", f"file={image},format=raw,if=none,id=vdisk"] + args.device.split()
     r = subprocess.run(cmd)
     print(f"disk_test: {name}: {'PASS' if r.returncode == 0 else 'FAIL'}")
     return r.returncode == 0
@@ -58,6 +58,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True)
     ap.add_argument("--qemu-test", required=True)
+    ap.add_argument("--exit", default="0", help="QEMU's exit status for a guest powering off with status 0")
+    ap.add_argument("--device", required=True, help="QEMU arguments of the virtio block device on drive vdisk")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     args = ap.parse_args()
     args.cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
@@ -94,7 +96,9 @@ def main():
         ok = False
     else:
         print("disk_test: host reads the guest's files, fsck.fat -n clean: PASS")
-    ok &= boot(args, img, ["run fscheck written"], "reboot", ["fscheck: written ok"])
+    ok &= boot(args, img, ["run fscheck written", "run fscheck bench"], "reboot",
+               ["fscheck: written ok", "storage-bench .virtio-blk.: sequential 1 MiB read, 64 KiB requests",
+                "fscheck: bench ok"])
 
     # A corrupted image: "victim" loops in its chain, "liar" claims more than its chain holds.
     bad = os.path.join(args.work, "bad.img")

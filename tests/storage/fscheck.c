@@ -6,12 +6,16 @@
  *   fscheck write     files of many sizes written by the guest (the host then
  *                     reads them with mtype and checks the image with fsck.fat -n)
  *   fscheck written   what `write` wrote, after a reboot
+ *   fscheck bench     the storage figures on this disk (bench.c; the
+ *                     bench-storage target runs it under -icount shift=0)
  * Prints "fscheck: <mode> ok" or one line per difference, and exits 0 or 1.
  * The contents: byte i of a file with seed s is pattern(s, i), the same
  * function as disk_test.py and test_fat.c.
  */
 #include <vos/file.h>
 #include <vos/vos.h>
+
+#include "bench.h"
 
 static vos_console_t con;
 static uint8_t buf[65536];
@@ -22,6 +26,8 @@ static uint8_t pattern(uint32_t seed, uint64_t i)
     x ^= x >> 29;
     return (uint8_t)(x * 0xBF58476D1CE4E5B9ull >> 56);
 }
+
+static void say_line(const char *line) { vos_cprintf(con, "%s\n", line); }
 
 static const uint64_t sizes[] = { 0, 1, 511, 512, 513, 4095, 4096, 4097, 65536, 65537, 300000, 1048576 + 3 };
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
@@ -96,8 +102,10 @@ int main(int argc, char **argv)
             vos_snprintf(path, sizeof(path), "/Guest Files/written by the guest %lu.bin", (unsigned long)sizes[i]);
             bad += w ? put(path, 100 + i, sizes[i]) : check(path, 100 + i, sizes[i]);
         }
+    } else if (!strcmp(mode, "bench")) {
+        bad = storage_bench("/fscheck-bench.bin", "virtio-blk", buf, say_line);
     } else {
-        vos_cprintf(con, "fscheck: usage: fscheck host|write|written\n");
+        vos_cprintf(con, "fscheck: usage: fscheck host|write|written|bench\n");
         return 2;
     }
     vos_cprintf(con, bad ? "fscheck: %s FAILED (%d)\n" : "fscheck: %s ok\n", mode, bad);

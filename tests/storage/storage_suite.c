@@ -25,6 +25,8 @@
 #include <vos/fsproto.h>
 #include <vos/vos.h>
 
+#include "bench.h"
+
 #define RW (VOS_RIGHT_READ | VOS_RIGHT_WRITE)
 
 static vos_cap_t self_cap;
@@ -325,44 +327,14 @@ static void malformed_requests(void **state)
     assert_int_equal(vos_unlink("/after junk"), 0);
 }
 
-/* Instructions per KiB through program -> fsserver -> driver (exact under -icount shift=0). */
+/* Instructions per KiB through program -> fsserver -> driver (exact under
+ * -icount shift=0; bench.c), on the RAM disk. */
+static void say_line(const char *line) { printf("%s\n", line); }
+
 static void bench(void **state)
 {
     (void)state;
-    const uint64_t total = 1024 * 1024;
-    uint64_t chunks[] = { 4096, 65536 };
-    for (int k = 0; k < 2; k++) {
-        uint64_t ch = chunks[k];
-        memset(big, 0x5A, ch);
-        int fd = vos_open("/bench.bin", VOS_O_RDWR | VOS_O_CREAT | VOS_O_TRUNC);
-        assert_true(fd >= 0);
-        uint64_t t0 = vos_cycles();
-        for (uint64_t off = 0; off < total; off += ch)
-            assert_int_equal(vos_write(fd, big, ch), ch);
-        assert_int_equal(vos_fsync(fd), 0);
-        uint64_t t1 = vos_cycles();
-        assert_int_equal(vos_seek(fd, 0, VOS_SEEK_SET), 0);
-        uint64_t t2 = vos_cycles();
-        for (uint64_t off = 0; off < total; off += ch)
-            assert_int_equal(vos_read(fd, big, ch), ch);
-        uint64_t t3 = vos_cycles();
-        printf("storage-bench: sequential 1 MiB write, %lu KiB requests: %lu instructions/KiB\n",
-               (unsigned long)(ch / 1024), (unsigned long)((t1 - t0) / 1024));
-        printf("storage-bench: sequential 1 MiB read, %lu KiB requests: %lu instructions/KiB\n",
-               (unsigned long)(ch / 1024), (unsigned long)((t3 - t2) / 1024));
-        if (k == 0) {
-            uint64_t x = 12345, t4 = vos_cycles();
-            for (int i = 0; i < 64; i++) {
-                x = x * 6364136223846793005ull + 1442695040888963407ull;
-                assert_int_equal(vos_seek(fd, (int64_t)((x >> 33) % (total / 4096)) * 4096, VOS_SEEK_SET) >= 0, 1);
-                assert_int_equal(vos_read(fd, big, 4096), 4096);
-            }
-            uint64_t t5 = vos_cycles();
-            printf("storage-bench: random 4 KiB reads: %lu instructions/KiB\n", (unsigned long)((t5 - t4) / 256));
-        }
-        assert_int_equal(vos_close(fd), 0);
-    }
-    assert_int_equal(vos_unlink("/bench.bin"), 0);
+    assert_int_equal(storage_bench("/bench.bin", "", big, say_line), 0);
 }
 
 /* ---- restarts: the server and the driver die and are started again ---- */

@@ -1,17 +1,17 @@
 /*
- * virtio-blk: the block driver for a virtio 1.x block device on the
- * virtio-mmio transport (riscv64 and aarch64 `virt`, QEMU's
- * `-global virtio-mmio.force-legacy=false`), serving the block protocol
- * (<vos/block.h>, docs/storage.md).  Facts from the virtio 1.x
- * specification: the MMIO register layout, the status handshake, feature
- * negotiation, split virtqueues, the virtio-blk request header and status.
+ * virtio-blk: the block driver for a virtio 1.x block device, serving the
+ * block protocol (<vos/block.h>, docs/storage.md).  Facts from the virtio
+ * 1.x specification: the status handshake, feature negotiation, split
+ * virtqueues, the virtio-blk request header and status.  This file is the
+ * driver whatever the transport; the transport (virtio.h) is linked in:
+ * `virtio-blk` is this with virtio_mmio.c (riscv64, aarch64 `virt`),
+ * `virtio-blk-pci` with virtio_pci.c (x86_64 `q35`).
  *
  * Initial capabilities (init, userland/init/storage.c): 0 the console,
  * 1 its ENDPOINT (READ; clients call it, and the interrupt is bound to it),
  * 2 a memory pool (the queue and client regions: DMA memory), 3 the
- * transport's registers (DEVICE_MEMORY, one page), 4 its interrupt line (IRQ).
- * Argument: the offset of the transport in that page (aarch64 packs four
- * 0x200-byte transports in a page).
+ * device's registers (DEVICE_MEMORY), 4 its interrupt line (IRQ), and what
+ * the transport adds (virtio_mmio.c, virtio_pci.c: arguments, capability 5).
  *
  * One thread: a receive returns a client's request (put on the queue at
  * once, its reply token kept) or the device's interrupt (finished requests
@@ -24,36 +24,9 @@
 #include <vos/block.h>
 #include <vos/file.h>
 #include <vos/vos.h>
-#include <stdlib.h>
 
 #include "blk_clients.h"
-
-/* virtio-mmio registers (virtio 1.x, 4.2.2) */
-#define R_MAGIC 0x000
-#define R_VERSION 0x004
-#define R_DEVICE_ID 0x008
-#define R_DEVICE_FEATURES 0x010
-#define R_DEVICE_FEATURES_SEL 0x014
-#define R_DRIVER_FEATURES 0x020
-#define R_DRIVER_FEATURES_SEL 0x024
-#define R_QUEUE_SEL 0x030
-#define R_QUEUE_NUM_MAX 0x034
-#define R_QUEUE_NUM 0x038
-#define R_QUEUE_READY 0x044
-#define R_QUEUE_NOTIFY 0x050
-#define R_INTERRUPT_STATUS 0x060
-#define R_INTERRUPT_ACK 0x064
-#define R_STATUS 0x070
-#define R_QUEUE_DESC 0x080
-#define R_QUEUE_DRIVER 0x090
-#define R_QUEUE_DEVICE 0x0a0
-#define R_CONFIG 0x100 /* virtio-blk: u64 capacity (512-byte sectors) */
-
-#define S_ACKNOWLEDGE 1
-#define S_DRIVER 2
-#define S_DRIVER_OK 4
-#define S_FEATURES_OK 8
-#define S_FAILED 128
+#include "virtio.h"
 
 #define F_BLK_RO 5
 #define F_BLK_FLUSH 9
@@ -82,7 +55,6 @@ struct blk_hdr {
     uint64_t sector;
 };
 
-static volatile uint8_t *regs;
 static vos_console_t con;
 static vos_mem_t pool;
 static vos_irq_t irq;
@@ -104,49 +76,35 @@ static struct slot {
     vos_reply_t reply;
 } slots[SLOTS];
 
-static uint32_t rd(uint32_t off) { return *(volatile uint32_t *)(regs + off); }
-static void wr(uint32_t off, uint32_t v) { *(volatile uint32_t *)(regs + off) = v; }
-
 /* ---- device setup (virtio 1.x, 3.1.1) ---- */
 
 static int fail(const char *why)
 {
-    wr(R_STATUS, rd(R_STATUS) | S_FAILED);
+    vt_set_status(vt_status() | VIRTIO_S_FAILED);
     vos_cprintf(con, "virtio-blk: %s; no disk\n", why);
     return -1;
 }
 
 static int device_init(void)
 {
-    if (rd(R_MAGIC) != 0x74726976 || rd(R_DEVICE_ID) != 2)
-        return fail("no virtio block device here");
-    if (rd(R_VERSION) != 2)
-        return fail("a legacy (version 1) transport: start QEMU with -global virtio-mmio.force-legacy=false");
-    wr(R_STATUS, 0); /* reset */
-    while (rd(R_STATUS) != 0)
+    vt_set_status(0); /* reset */
+    while (vt_status() != 0)
         ;
-    wr(R_STATUS, S_ACKNOWLEDGE);
-    wr(R_STATUS, S_ACKNOWLEDGE | S_DRIVER);
-    wr(R_DEVICE_FEATURES_SEL, 0);
-    uint32_t lo = rd(R_DEVICE_FEATURES);
-    wr(R_DEVICE_FEATURES_SEL, 1);
-    uint32_t hi = rd(R_DEVICE_FEATURES);
-    if (!(hi & (1u << (F_VERSION_1 - 32))))
+    vt_set_status(VIRTIO_S_ACKNOWLEDGE);
+    vt_set_status(VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER);
+    uint64_t offered = vt_device_features();
+    if (!(offered & (1ull << F_VERSION_1)))
         return fail("the device does not offer VIRTIO_F_VERSION_1");
-    read_only = (lo >> F_BLK_RO) & 1;
-    can_flush = (lo >> F_BLK_FLUSH) & 1;
-    wr(R_DRIVER_FEATURES_SEL, 0);
-    wr(R_DRIVER_FEATURES, lo & ((1u << F_BLK_RO) | (1u << F_BLK_FLUSH)));
-    wr(R_DRIVER_FEATURES_SEL, 1);
-    wr(R_DRIVER_FEATURES, 1u << (F_VERSION_1 - 32));
-    wr(R_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK);
-    if (!(rd(R_STATUS) & S_FEATURES_OK))
+    read_only = (offered >> F_BLK_RO) & 1;
+    can_flush = (offered >> F_BLK_FLUSH) & 1;
+    vt_driver_features((offered & ((1ull << F_BLK_RO) | (1ull << F_BLK_FLUSH))) | 1ull << F_VERSION_1);
+    vt_set_status(VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK);
+    if (!(vt_status() & VIRTIO_S_FEATURES_OK))
         return fail("the device refused our features");
 
-    wr(R_QUEUE_SEL, 0);
-    if (rd(R_QUEUE_READY))
-        return fail("queue 0 already in use");
-    uint32_t max = rd(R_QUEUE_NUM_MAX);
+    uint32_t max = vt_queue_max(0);
+    if (max == 0)
+        return fail("queue 0 absent or already in use");
     if (max < QSIZE)
         return fail("queue 0 too small");
     vos_mem_t q;
@@ -161,16 +119,9 @@ static int device_init(void)
     used = m + 2 * PAGE;
     hdrs = (struct blk_hdr *)(m + 3 * PAGE);
     statuses = m + 3 * PAGE + SLOTS * sizeof(struct blk_hdr);
-    wr(R_QUEUE_NUM, QSIZE);
-    wr(R_QUEUE_DESC, (uint32_t)q_phys);
-    wr(R_QUEUE_DESC + 4, (uint32_t)(q_phys >> 32));
-    wr(R_QUEUE_DRIVER, (uint32_t)(q_phys + PAGE));
-    wr(R_QUEUE_DRIVER + 4, (uint32_t)((q_phys + PAGE) >> 32));
-    wr(R_QUEUE_DEVICE, (uint32_t)(q_phys + 2 * PAGE));
-    wr(R_QUEUE_DEVICE + 4, (uint32_t)((q_phys + 2 * PAGE) >> 32));
-    wr(R_QUEUE_READY, 1);
-    capacity = (uint64_t)rd(R_CONFIG) | (uint64_t)rd(R_CONFIG + 4) << 32;
-    wr(R_STATUS, S_ACKNOWLEDGE | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+    vt_queue_enable(0, QSIZE, q_phys, q_phys + PAGE, q_phys + 2 * PAGE);
+    capacity = (uint64_t)vt_config32(0) | (uint64_t)vt_config32(4) << 32; /* virtio-blk: capacity in sectors */
+    vt_set_status(VIRTIO_S_ACKNOWLEDGE | VIRTIO_S_DRIVER | VIRTIO_S_FEATURES_OK | VIRTIO_S_DRIVER_OK);
     vos_cprintf(con, "virtio-blk: %lu KiB%s\n", (unsigned long)(capacity / 2), read_only ? ", read-only" : "");
     return 0;
 }
@@ -223,7 +174,7 @@ static int64_t submit(const struct vos_blk_req *rq, struct blk_client *c, vos_re
     fence();
     avail[1] = ++avail_idx;
     fence();
-    wr(R_QUEUE_NOTIFY, 0);
+    vt_notify(0);
     return 1; /* answered later */
 }
 
@@ -294,20 +245,14 @@ int main(int argc, char **argv)
 {
     const struct vos_start_info *si = vos_start_info();
     con = vos_console_open(si);
-    const struct vos_cap_info *e = vos_start_cap(si, 1), *p = vos_start_cap(si, 2), *d = vos_start_cap(si, 3),
-                              *i = vos_start_cap(si, 4);
-    if (!e || e->object_type != VOS_OBJ_ENDPOINT || !p || p->object_type != VOS_OBJ_MEMORY || !d ||
-        d->object_type != VOS_OBJ_DEVICE_MEMORY || !i || i->object_type != VOS_OBJ_IRQ)
+    const struct vos_cap_info *e = vos_start_cap(si, 1), *p = vos_start_cap(si, 2), *i = vos_start_cap(si, 4);
+    if (!e || e->object_type != VOS_OBJ_ENDPOINT || !p || p->object_type != VOS_OBJ_MEMORY || !i ||
+        i->object_type != VOS_OBJ_IRQ)
         return 2;
     vos_ep_t ep = vos_ep_from(e);
     pool.cap = p->token;
     irq.cap = i->token;
-    uint64_t offset = (uint64_t)argc > 1 ? strtoul(argv[1], NULL, 0) : 0;
-    volatile void *page;
-    if (offset >= PAGE || vos_devmem_map((vos_devmem_t){ d->token }, PAGE, &page))
-        return 3;
-    regs = (volatile uint8_t *)page + offset;
-    int ok = device_init() == 0;
+    int ok = vt_open(si, argc, argv, con) == 0 && device_init() == 0;
     if (ok && vos_irq_bind(irq, ep, 1)) {
         vos_cprintf(con, "virtio-blk: cannot bind the interrupt; no disk\n");
         ok = 0;
@@ -331,7 +276,7 @@ int main(int argc, char **argv)
         if (st)
             continue;
         if (m.sender == VOS_IRQ_SENDER) {
-            wr(R_INTERRUPT_ACK, rd(R_INTERRUPT_STATUS));
+            vt_interrupt_ack();
             complete();
             vos_irq_ack(irq);
             continue;

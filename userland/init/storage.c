@@ -9,10 +9,13 @@
  *                 the console; views: "/" read-write (the shell's) and
  *                 "/public" read-only (for `run` programs limited to it)
  *
- * The disk is the first virtio block device with the modern (version 2)
- * virtio-mmio interface; its driver gets that transport's register page and
- * interrupt line only.  (riscv64's U-Boot boot disk is a legacy transport,
- * so it is never taken.)  Without one the driver is the RAM disk, formatted
+ * The disk is the first modern virtio block device: on riscv64 and aarch64
+ * a version 2 virtio-mmio transport, whose driver (virtio-blk) gets that
+ * transport's register page and interrupt line only (riscv64's U-Boot boot
+ * disk is a legacy transport, so it is never taken); on x86_64 q35 a
+ * virtio-pci function on bus 0, found through ECAM, whose driver
+ * (virtio-blk-pci) gets its configuration page, the part of its BAR holding
+ * its registers and its INTx line only.  Without one the driver is the RAM disk, formatted
  * by the server on first mount (--format), so the file commands still work
  * for the session.  Storage is optional: anything missing is reported and
  * the system runs without it.
@@ -26,6 +29,7 @@
 #include <vos/vos.h>
 
 #include "storage.h"
+#include "../blk/pci.h"
 
 #define RW (VOS_RIGHT_READ | VOS_RIGHT_WRITE)
 
@@ -44,7 +48,7 @@ static struct supervised {
     const struct vos_bootfs *fs;
     struct vos_spawn sp;
     const char *argv[3];
-    vos_any_t caps[5];
+    vos_any_t caps[6];
     vos_proc_t proc;
 } driver, server;
 static vos_console_t say_to;
@@ -76,37 +80,43 @@ static int supervise(void *arg)
 }
 
 /* Where QEMU's virt machine puts its virtio-mmio transports (its device tree
- * says the same) and their interrupt lines, as the controller numbers them. */
+ * says the same) and their interrupt lines, as the controller numbers them.
+ * x86_64 q35's disk is on PCI instead (find_pci_disk; its facts: blk/pci.h). */
 #if defined(__riscv)
 #define VIRTIO_MMIO_BASE 0x10001000ull
 #define VIRTIO_MMIO_COUNT 8
 #define VIRTIO_MMIO_STRIDE 0x1000ull
 #define VIRTIO_MMIO_IRQ(n) (1 + (n))
+#define PCI_ECAM_BASE 0ull
+#define PCI_INTX_GSI(slot, pin) (-1)
 #elif defined(__aarch64__)
 #define VIRTIO_MMIO_BASE 0x0a000000ull
 #define VIRTIO_MMIO_COUNT 32
 #define VIRTIO_MMIO_STRIDE 0x200ull
 #define VIRTIO_MMIO_IRQ(n) (48 + (n))
+#define PCI_ECAM_BASE 0ull
+#define PCI_INTX_GSI(slot, pin) (-1)
 #else
-#define VIRTIO_MMIO_COUNT 0 /* x86_64 q35: virtio-pci, not driven yet (docs/storage.md) */
+#define VIRTIO_MMIO_COUNT 0
 #define VIRTIO_MMIO_BASE 0ull
 #define VIRTIO_MMIO_STRIDE 0ull
 #define VIRTIO_MMIO_IRQ(n) (n)
+#define PCI_ECAM_BASE Q35_ECAM_BASE
+#define PCI_INTX_GSI(slot, pin) q35_intx_gsi(slot, pin)
 #endif
 
+/* The disk's driver and what it is given: its registers, its interrupt and,
+ * on PCI, its function's configuration page. */
 struct disk {
-    vos_any_t regs, irq;
-    char offset[16];
+    const char *driver;
+    vos_any_t regs, irq, config;
+    char arg[16];
 };
 
 /* The first modern virtio-mmio block device: 1 with its registers' page,
  * offset and interrupt line; 0 if none. */
-static int find_disk(const struct vos_start_info *si, struct disk *d)
+static int find_mmio_disk(vos_devmem_t devpool, vos_any_t irqctl, struct disk *d)
 {
-    struct vos_cap_info devpool, irqctl;
-    if (!VIRTIO_MMIO_COUNT || vos_start_lookup(si, VOS_OBJ_DEVICE_MEMORY, RW, &devpool) ||
-        vos_start_lookup(si, VOS_OBJ_IRQ_CONTROL, VOS_RIGHT_READ, &irqctl))
-        return 0;
     vos_devmem_t page = { 0 };
     volatile uint8_t *map = NULL;
     uint64_t mapped = ~0ull;
@@ -114,8 +124,7 @@ static int find_disk(const struct vos_start_info *si, struct disk *d)
         uint64_t pa = VIRTIO_MMIO_BASE + (uint64_t)n * VIRTIO_MMIO_STRIDE, base = pa & ~0xFFFull;
         if (base != mapped) {
             volatile void *p;
-            if (vos_devmem_create((vos_devmem_t){ devpool.token }, base, 4096, RW | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE,
-                                  &page) ||
+            if (vos_devmem_create(devpool, base, 4096, RW | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE, &page) ||
                 vos_devmem_map(page, 4096, &p))
                 return 0;
             map = p;
@@ -125,14 +134,91 @@ static int find_disk(const struct vos_start_info *si, struct disk *d)
         if (r[0] != 0x74726976 || r[1] != 2 || r[2] != 2) /* magic "virt", version 2 (modern), block device */
             continue;
         vos_irq_t irq;
-        if (vos_irq_create((vos_any_t){ irqctl.token }, VIRTIO_MMIO_IRQ(n), RW | VOS_RIGHT_GRANT, &irq) ||
+        if (vos_irq_create(irqctl, VIRTIO_MMIO_IRQ(n), RW | VOS_RIGHT_GRANT, &irq) ||
             narrow(VOS_ANY(page), RW | VOS_RIGHT_GRANT, &d->regs))
             return 0;
+        d->driver = "virtio-blk";
         d->irq = VOS_ANY(irq);
-        vos_snprintf(d->offset, sizeof(d->offset), "%#lx", (unsigned long)(pa - base));
+        vos_snprintf(d->arg, sizeof(d->arg), "%#lx", (unsigned long)(pa - base));
         return 1;
     }
     return 0;
+}
+
+/* Device dev, function fn, a modern virtio block device: its configuration
+ * page, the part of its BAR its virtio capabilities point at, its INTx line
+ * as an IRQ capability.  1, or 0 after saying why not. */
+static int pci_take_disk(vos_devmem_t devpool, vos_any_t irqctl, volatile const uint8_t *cfg, unsigned dev,
+                         unsigned fn, struct disk *d, vos_console_t report)
+{
+    struct virtio_pci_layout l;
+    const char *why = virtio_pci_layout(cfg, &l);
+    int gsi = PCI_INTX_GSI(dev, pci_read8(cfg, PCI_INT_PIN));
+    vos_devmem_t config, regs;
+    vos_irq_t irq;
+    if (!why && gsi < 0)
+        why = "no INTx line";
+    if (!why && (vos_devmem_create(devpool, PCI_ECAM_BASE + PCI_FN_OFFSET(dev, fn), 4096, RW | VOS_RIGHT_GRANT, &config) ||
+                 vos_devmem_create(devpool, l.bar_phys, l.span, RW | VOS_RIGHT_GRANT, &regs) ||
+                 vos_irq_create(irqctl, (unsigned)gsi, RW | VOS_RIGHT_GRANT, &irq)))
+        why = "its registers or line refused";
+    if (why) {
+        vos_cprintf(report, "init: virtio-pci block device at 00:%02x.%u: %s\n", dev, fn, why);
+        return 0;
+    }
+    d->driver = "virtio-blk-pci";
+    d->config = VOS_ANY(config);
+    d->regs = VOS_ANY(regs);
+    d->irq = VOS_ANY(irq);
+    vos_snprintf(d->arg, sizeof(d->arg), "00:%02x.%u", dev, fn);
+    return 1;
+}
+
+/* The first modern virtio-pci block device on bus 0 (ECAM): 1 with its
+ * configuration page, the part of its BAR holding its registers and its
+ * INTx line; 0 if none.  init's view of bus 0 is gone when this returns. */
+static int find_pci_disk(vos_devmem_t devpool, vos_any_t irqctl, struct disk *d, vos_console_t report)
+{
+    vos_devmem_t bus0;
+    volatile void *p;
+    if (vos_devmem_create(devpool, PCI_ECAM_BASE, PCI_BUS0_BYTES, RW, &bus0))
+        return 0;
+    int found = 0;
+    if (vos_devmem_map(bus0, PCI_BUS0_BYTES, &p) == 0) {
+        volatile uint8_t *ecam = p;
+        for (unsigned dev = 0; dev < 32 && !found; dev++)
+            for (unsigned fn = 0; fn < 8 && !found; fn++) {
+                volatile uint8_t *cfg = ecam + PCI_FN_OFFSET(dev, fn);
+                uint16_t vendor = pci_read16(cfg, PCI_VENDOR);
+                if (vendor == 0xffff) { /* no function here; without function 0, no device */
+                    if (fn == 0)
+                        break;
+                    continue;
+                }
+                uint16_t device = pci_read16(cfg, PCI_DEVICE);
+                if (vendor == VIRTIO_PCI_VENDOR && device == VIRTIO_PCI_MODERN(2))
+                    found = pci_take_disk(devpool, irqctl, cfg, dev, fn, d, report);
+                else if (vendor == VIRTIO_PCI_VENDOR && device == VIRTIO_PCI_TRANSITIONAL_BLK)
+                    vos_cprintf(report, "init: virtio-pci block device at 00:%02x.%u is transitional "
+                                        "(QEMU: disable-legacy=on); not used\n", dev, fn);
+                if (fn == 0 && !(pci_read8(cfg, PCI_HEADER_TYPE) & 0x80))
+                    break; /* a single-function device */
+            }
+    }
+    vos_cap_revoke(VOS_ANY(bus0)); /* unmaps it */
+    return found;
+}
+
+/* The disk of this machine, if any: 1 with d filled. */
+static int find_disk(const struct vos_start_info *si, struct disk *d, vos_console_t report)
+{
+    struct vos_cap_info devpool, irqctl;
+    if (vos_start_lookup(si, VOS_OBJ_DEVICE_MEMORY, RW, &devpool) ||
+        vos_start_lookup(si, VOS_OBJ_IRQ_CONTROL, VOS_RIGHT_READ, &irqctl))
+        return 0;
+    vos_devmem_t pool = { devpool.token };
+    vos_any_t ctl = { irqctl.token };
+    return find_mmio_disk(pool, ctl, d) || (PCI_ECAM_BASE && find_pci_disk(pool, ctl, d, report));
 }
 
 vos_chan_t storage_start(const struct vos_start_info *si, const struct vos_bootfs *fs, vos_ep_t mine, vos_any_t self,
@@ -153,24 +239,22 @@ vos_chan_t storage_start(const struct vos_start_info *si, const struct vos_bootf
         vos_cprintf(report, "init: storage: %s; running without files\n", vos_status_name(st));
         return none;
     }
-    struct disk disk = { { 0 }, { 0 }, "" };
-    int have_disk = find_disk(si, &disk);
+    static struct disk disk; /* its argument outlives this call: a restart passes it again */
+    int have_disk = find_disk(si, &disk, report);
     say_to = report;
     driver.fs = server.fs = fs;
-    driver.argv[0] = have_disk ? "virtio-blk" : "ramdisk";
-    driver.argv[1] = have_disk ? disk.offset : "4096";
+    driver.argv[0] = have_disk ? disk.driver : "ramdisk";
+    driver.argv[1] = have_disk ? disk.arg : "4096";
     driver.caps[0] = console;
     driver.caps[1] = blk_recv;
     driver.caps[2] = pool_blk;
     driver.sp.argc = 2;
     driver.sp.ncaps = 4;
     if (have_disk) {
-        static char offset[16];
-        memcpy(offset, disk.offset, sizeof(offset));
-        driver.argv[1] = offset;
         driver.caps[3] = disk.regs;
         driver.caps[4] = disk.irq;
-        driver.sp.ncaps = 5;
+        driver.caps[5] = disk.config;
+        driver.sp.ncaps = disk.config.cap ? 6 : 5;
     } else { /* the RAM disk's memory: init's, so a restarted driver finds the files */
         vos_mem_t mem;
         if ((st = vos_mem_carve(pool, 4096 * 1024, RW | VOS_RIGHT_GRANT, &mem))) {
