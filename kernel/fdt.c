@@ -126,22 +126,24 @@ struct memory_walk {
     bool in_memory, in_rsv;
 };
 
-static void add_range(struct boot_range *r, unsigned *n, uint64_t base, uint64_t size)
+/* Append to r (room for max), ignoring what does not fit. */
+static void add_range(struct boot_range *r, unsigned *n, unsigned max, uint64_t base, uint64_t size)
 {
-    if (size && *n < BOOT_MAX_RANGES) {
+    if (size && *n < max) {
         r[*n].base = base;
         r[*n].size = size;
         (*n)++;
     }
 }
 
-static void add_reg(struct boot_range *r, unsigned *n, const uint8_t *val, uint32_t len, uint32_t ac, uint32_t sc)
+static void add_reg(struct boot_range *r, unsigned *n, unsigned max, const uint8_t *val, uint32_t len, uint32_t ac,
+                    uint32_t sc)
 {
     uint32_t entry = 4 * (ac + sc);
     if (ac > 2 || sc > 2 || entry == 0)
         return;
     for (uint32_t off = 0; off + entry <= len; off += entry)
-        add_range(r, n, read_cells(val + off, ac), read_cells(val + off + 4 * ac, sc));
+        add_range(r, n, max, read_cells(val + off, ac), read_cells(val + off + 4 * ac, sc));
 }
 
 static bool memory_node(struct fdt_visitor *v, int depth, const char *name)
@@ -172,9 +174,9 @@ static bool memory_prop(struct fdt_visitor *v, int depth, const char *name, cons
     if (depth == 2 && w->in_rsv && sc) w->rsv_sc = be32(val);
     if (equals(name, "reg")) {
         if (depth == 2 && w->in_memory)
-            add_reg(w->bi->ram, &w->bi->n_ram, val, len, w->root_ac, w->root_sc);
+            add_reg(w->bi->ram, &w->bi->n_ram, BOOT_MAX_RANGES, val, len, w->root_ac, w->root_sc);
         else if (depth == 3 && w->in_rsv)
-            add_reg(w->bi->reserved, &w->bi->n_reserved, val, len, w->rsv_ac, w->rsv_sc);
+            add_reg(w->bi->reserved, &w->bi->n_reserved, BOOT_MAX_RANGES, val, len, w->rsv_ac, w->rsv_sc);
     }
     return false;
 }
@@ -186,12 +188,12 @@ int fdt_read_memory(const void *dtb, struct boot_info *bi)
         return -1;
     const uint8_t *blob = dtb;
     uint32_t total = be32(blob + 4), off_rsv = be32(blob + 16);
-    add_range(bi->reserved, &bi->n_reserved, arch_virt_to_phys(dtb), ALIGN_UP(total, PAGE_SIZE));
+    add_range(bi->reserved, &bi->n_reserved, BOOT_MAX_RANGES, arch_virt_to_phys(dtb), ALIGN_UP(total, PAGE_SIZE));
     for (uint32_t o = off_rsv; o <= total && total - o >= 16; o += 16) {
         uint64_t base = read_cells(blob + o, 2), size = read_cells(blob + o + 8, 2);
         if (!base && !size)
             break;
-        add_range(bi->reserved, &bi->n_reserved, base, size);
+        add_range(bi->reserved, &bi->n_reserved, BOOT_MAX_RANGES, base, size);
     }
     return bi->n_ram ? 0 : -1;
 }
@@ -299,12 +301,13 @@ static bool device_node(struct fdt_visitor *v, int depth, const char *name)
     memset(d, 0, sizeof(*d));
     w->skip[depth] = (depth > 2 && w->skip[depth - 1]) || starts_with(name, "memory") ||
                      starts_with(name, "reserved-memory") || starts_with(name, "cpus");
-    if (depth > 1) { /* the path: the parent's, "/", the name */
+    if (depth > 1) { /* the path: the parent's, "/", the name (cut: a long path matches nothing) */
         size_t at = depth == 2 ? 0 : strlen(w->cur[depth - 1].path);
-        if (depth > 2)
-            memcpy(d->path, w->cur[depth - 1].path, at);
-        d->path[at] = '/';
-        copy_cut(d->path + at + 1, sizeof(d->path) - at - 1, name, strlen(name));
+        memcpy(d->path, w->cur[depth - 1].path, at);
+        if (at + 2 < sizeof(d->path)) {
+            d->path[at] = '/';
+            copy_cut(d->path + at + 1, sizeof(d->path) - at - 1, name, strlen(name));
+        }
     }
     return false;
 }
@@ -326,7 +329,7 @@ static bool device_prop(struct fdt_visitor *v, int depth, const char *name, cons
     } else if (equals(name, "status") && len >= 4 && !starts_with((const char *)val, "ok"))
         w->skip[depth] = true;
     else if (equals(name, "reg") && depth > 1 && w->sc[depth - 1])
-        add_reg(d->reg, &d->n_reg, val, len, w->ac[depth - 1], w->sc[depth - 1]);
+        add_reg(d->reg, &d->n_reg, ARRAY_SIZE(d->reg), val, len, w->ac[depth - 1], w->sc[depth - 1]);
     else if (equals(name, "interrupts") && len >= 4) {
         d->irq_cells = len / 4 < 3 ? len / 4 : 3;
         for (unsigned i = 0; i < d->irq_cells; i++)
@@ -350,7 +353,7 @@ static void add_pci_windows(struct device_walk *w, int depth)
     if (w->ac[depth] != 3 || !w->ranges[depth] || pac > 2 || csc > 2 || csc == 0)
         return;
     for (uint32_t off = 0; off + entry <= w->ranges_len[depth]; off += entry)
-        add_range(d->reg, &d->n_reg, read_cells(w->ranges[depth] + off + 12, pac),
+        add_range(d->reg, &d->n_reg, ARRAY_SIZE(d->reg), read_cells(w->ranges[depth] + off + 12, pac),
                   read_cells(w->ranges[depth] + off + 4 * (3 + pac), csc));
 }
 

@@ -138,6 +138,8 @@ static void read_devices(const void *dtb, struct boot_info *bi)
 {
     static struct fdt_device devs[BOOT_MAX_DEVICES];
     int n = fdt_read_devices(dtb, devs, BOOT_MAX_DEVICES);
+    if (n < 0)
+        n = 0; /* (fdt_read_memory has walked it already) */
     uint32_t path_len = 0;
     const char *stdout_path = fdt_prop(dtb, "/chosen", "stdout-path", &path_len);
     const struct fdt_device *uart = NULL;
