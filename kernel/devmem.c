@@ -5,9 +5,10 @@
  *
  * Invariants:
  *  - a device range never overlaps RAM as the firmware reported it (so
- *    neither the kernel, nor any frame, nor the DMA zone), and lies where
- *    the arch says devices a driver may drive are (arch_device_range_ok:
- *    never the interrupt controller, the timer or the like);
+ *    neither the kernel, nor any frame, nor the DMA zone), and lies inside
+ *    one of the windows the arch found at boot (boot_info.windows: the
+ *    device tree's devices, or x86_64's fixed q35 ones), which never hold
+ *    a device the kernel drives (the interrupt controller, the timer);
  *  - it is mapped only SHARED, with ARCH_PROT_DEVICE (uncached device
  *    attributes), never executable: its capabilities never carry EXECUTE,
  *    since the pool's does not and carving refuses it;
@@ -22,8 +23,8 @@
 #include "memobj.h"
 #include "process.h"
 
-static struct boot_range ram[BOOT_MAX_RANGES];
-static unsigned n_ram;
+static struct boot_range ram[BOOT_MAX_RANGES], windows[BOOT_MAX_RANGES];
+static unsigned n_ram, n_windows;
 static struct memobj *pool;
 
 void devmem_init(const struct boot_info *bi)
@@ -31,6 +32,38 @@ void devmem_init(const struct boot_info *bi)
     for (unsigned i = 0; i < bi->n_ram; i++)
         ram[i] = bi->ram[i];
     n_ram = bi->n_ram;
+    for (unsigned i = 0; i < bi->n_windows; i++)
+        windows[i] = bi->windows[i];
+    n_windows = bi->n_windows;
+}
+
+/* Windows that touch are one, so a range over two neighbouring devices' pages is inside one. */
+void boot_add_window(struct boot_info *bi, paddr_t base, uint64_t size)
+{
+    paddr_t lo = ALIGN_DOWN(base, PAGE_SIZE), hi = ALIGN_UP(base + size, PAGE_SIZE);
+    if (!size || hi <= lo)
+        return;
+    for (unsigned i = 0; i < bi->n_windows;) {
+        struct boot_range *w = &bi->windows[i];
+        if (w->base > hi || w->base + w->size < lo) {
+            i++;
+            continue;
+        }
+        lo = w->base < lo ? w->base : lo; /* absorb it, and look again at what the union touches */
+        hi = w->base + w->size > hi ? w->base + w->size : hi;
+        *w = bi->windows[--bi->n_windows];
+        i = 0;
+    }
+    if (bi->n_windows < BOOT_MAX_RANGES)
+        bi->windows[bi->n_windows++] = (struct boot_range){ lo, hi - lo };
+}
+
+static bool inside_window(paddr_t base, uint64_t size)
+{
+    for (unsigned i = 0; i < n_windows; i++)
+        if (base >= windows[i].base && base + size <= windows[i].base + windows[i].size)
+            return true;
+    return false;
 }
 
 struct memobj *devmem_pool(void)
@@ -73,7 +106,7 @@ long devmem_carve(struct thread *self, struct cap *parent, uint64_t request, uin
     uint64_t size = ((request & VOS_DEVICE_PAGES_MASK) + 1) * PAGE_SIZE;
     if (rights & VOS_RIGHT_EXECUTE)
         return VOS_ERR_PERMISSION_DENIED; /* device registers are never code */
-    if (base + size < base || overlaps_ram(base, size) || !arch_device_range_ok(base, size))
+    if (base + size < base || overlaps_ram(base, size) || !inside_window(base, size))
         return VOS_ERR_PERMISSION_DENIED;
     long err;
     struct memobj *m = object_alloc(sizeof(*m), VOS_OBJ_DEVICE_MEMORY, self->proc, &err);

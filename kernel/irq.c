@@ -9,8 +9,10 @@
  *    when the last goes (revoke, the holder's death) the line is unbound,
  *    masked and free to be created again;
  *  - a line is unmasked only by irq_bind and by an acknowledgement, and
- *    masked by the arch the moment it fires: so it fires at most once per
- *    acknowledgement, and a storm costs its driver's acknowledgements only;
+ *    masked (or kept in service) by the arch the moment it fires: so it
+ *    fires at most once per acknowledgement, and a storm costs its
+ *    driver's acknowledgements only (arch.h says what each call does);
+ *  - a line nobody holds is as at boot (arch_irq_release): masked;
  *  - a fired line is `pending` until one notification has been delivered:
  *    at once to a receiver waiting on the bound endpoint, else to the next
  *    receive there (endpoint.c asks irq_take_pending first); an unbound
@@ -61,7 +63,7 @@ long irq_create(struct thread *self, struct cap *control_cap, uint64_t line, uin
     if (!q)
         return err;
     q->line = (unsigned)line;
-    arch_irq_mask(q->line);
+    arch_irq_ack_prepare(q->line, &q->ack); /* masked: released, or never held */
     held[line] = q;
     struct cap *c;
     err = cap_insert(&self->proc->cspace, &q->obj, rights, control_cap, &c);
@@ -76,7 +78,7 @@ static void irq_destroy(struct object *o)
 {
     struct irq *q = container_of(o, struct irq, obj);
     unbind(q);
-    arch_irq_mask(q->line);
+    arch_irq_release(q->line);
     held[q->line] = NULL;
 }
 
@@ -152,12 +154,14 @@ static void signal(struct irq *q, bool preempt)
         q->ep->irq_pending++;
 }
 
-/* The arch took line (IRQ_LINE) and masked it: nobody's lines stay masked. */
+/* The arch took line (IRQ_LINE): a driver's is signalled; nobody's goes back to its boot state. */
 void irq_fire(unsigned line)
 {
     struct irq *q = line < ARCH_IRQ_LINES ? held[line] : NULL;
     if (q)
         signal(q, true);
+    else
+        arch_irq_release(line);
 }
 
 /* A receive on ep found ep->irq_pending: the oldest-bound pending line's notification, or an error for self. */
@@ -212,6 +216,5 @@ long sys_irq_bind(struct thread *self, struct cap *irq, struct cap *endpoint_cap
     arch_irq_unmask(q->line);
     return VOS_OK;
 }
-
 
 /* SYS_IRQ_ACK is inline in syscall_support.h: the shim holds it whole. */

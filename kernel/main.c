@@ -75,14 +75,19 @@ void kernel_main(struct boot_info *bi)
      */
     init->mem_limit = init->mem_used + frame_free_count() * PAGE_SIZE - ipc_transit_reserve();
 
-    /* init's arguments: its name, and the UART for the console server (docs/drivers.md). */
+    /* init's arguments: its name, the UART for the console server, the devices (docs/drivers.md). */
     struct arch_uart uart;
     arch_console_uart(&uart);
-    char args[64];
+    static char args[64 + BOOT_MAX_DEVICES * 80];
     int args_len = vos_snprintf(args, sizeof(args), "init%cuart=%s,%s,%#lx,%u", 0, uart.driver,
                                 uart.ports ? "port" : "mmio", (unsigned long)uart.base, uart.line);
+    for (unsigned i = 0; i < bi->n_dev; i++) {
+        const struct boot_device *d = &bi->dev[i];
+        args_len += 1 + vos_snprintf(args + args_len + 1, sizeof(args) - (size_t)args_len - 1, "dev=%#lx,%#lx,%u,%s",
+                                     (unsigned long)d->base, (unsigned long)d->size, d->line, d->compatible);
+    }
     struct elf_source image = { .kernel = init_image_start, .len = (uint64_t)(init_image_end - init_image_start) };
-    err = process_load(init, &image, args, (uint64_t)args_len + 1, 2);
+    err = process_load(init, &image, args, (uint64_t)args_len + 1, 2 + bi->n_dev);
     if (err)
         panic("cannot load init: %s", vos_error_name(err));
     process_start_threads(init);

@@ -15,10 +15,10 @@
 #define DIRECT_BASE UL(0xffffff8000000000)
 #define KERNEL_PHYS 0x40080000 /* where the Image header puts us */
 
+/* QEMU virt: the early console's UART until the device tree is read (boot.c;
+ * docs/porting.md), and the clock.  The GIC and the UART come from the tree. */
 #define UART_PA 0x09000000
 #define RTC_PA 0x09010000
-#define GICD_PA 0x08000000
-#define GICC_PA 0x08010000
 
 #define IRQ_VTIMER 27 /* PPI 11 */
 #define IRQ_UART 33   /* SPI 1 */
@@ -76,7 +76,7 @@ extern char aarch64_kstack_guard[];
 struct trap_frame;
 _Noreturn void aarch64_fp_take(struct trap_frame *f); /* make f the FP/SIMD owner and enter it */
 
-void aarch64_gic_init(void);
+void aarch64_gic_init(bool v3, paddr_t dist, paddr_t cpu_or_redist);
 void aarch64_timer_init(void);
 void aarch64_timer_stop(void);
 void aarch64_asid_init(void);

@@ -107,6 +107,61 @@ static void enable_pan(void)
     isb();
 }
 
+/* ---- devices, from the device tree ---- */
+
+static struct arch_uart console_uart = { "pl011", false, UART_PA, IRQ_UART }; /* the early console's until then */
+static const struct fdt_device *gic;
+
+static bool is_gic(const struct fdt_device *d, bool *v3)
+{
+    *v3 = fdt_compatible(d, "arm,gic-v3");
+    return *v3 || fdt_compatible(d, "arm,cortex-a15-gic") || fdt_compatible(d, "arm,gic-400") ||
+           fdt_compatible(d, "arm,cortex-a9-gic") || fdt_compatible(d, "arm,cortex-a7-gic");
+}
+
+/* What the kernel drives itself: the GIC and what hangs below it (v2m MSI frames, ITS). */
+static bool kernels_device(const struct fdt_device *d)
+{
+    return fdt_is_path(d, gic->path, sizeof(gic->path)) || fdt_below(d, gic);
+}
+
+/* A device's interrupt: the GIC's three cells (type: 0 SPI, 1 PPI; number; flags) as an INTID. */
+static unsigned device_line(const struct fdt_device *d)
+{
+    if (d->irq_cells != 3 || d->irq[0] > 1)
+        return 0;
+    return d->irq[1] + (d->irq[0] == 0 ? 32 : 16);
+}
+
+/* The GIC, the console's PL011 (/chosen's stdout-path, else the first) and every other device, for init. */
+static void read_devices(const void *dtb, struct boot_info *bi)
+{
+    static struct fdt_device devs[BOOT_MAX_DEVICES];
+    int n = fdt_read_devices(dtb, devs, BOOT_MAX_DEVICES);
+    if (n < 0)
+        n = 0; /* (fdt_read_memory has walked it already) */
+    uint32_t path_len = 0;
+    const char *stdout_path = fdt_prop(dtb, "/chosen", "stdout-path", &path_len);
+    const struct fdt_device *uart = NULL;
+    bool v3 = false;
+    for (int i = 0; i < n; i++) {
+        const struct fdt_device *d = &devs[i];
+        bool is_v3;
+        if (!gic && is_gic(d, &is_v3) && d->n_reg >= 2) {
+            gic = d;
+            v3 = is_v3;
+        }
+        if (fdt_compatible(d, "arm,pl011") && (!uart || (stdout_path && fdt_is_path(d, stdout_path, path_len))))
+            uart = d;
+    }
+    if (!gic)
+        panic("aarch64: the device tree names no GIC");
+    aarch64_gic_init(v3, gic->reg[0].base, gic->reg[1].base);
+    if (uart)
+        console_uart = (struct arch_uart){ "pl011", false, uart->reg[0].base, device_line(uart) };
+    fdt_give_devices(bi, devs, (unsigned)n, kernels_device, device_line);
+}
+
 void aarch64_boot(paddr_t dtb_pa);
 void aarch64_boot(paddr_t dtb_pa)
 {
@@ -135,7 +190,7 @@ void aarch64_boot(paddr_t dtb_pa)
 
     enable_pan();
     aarch64_asid_init();
-    aarch64_gic_init();
+    read_devices(dtb, bi);
     aarch64_timer_init();
     kernel_main(bi);
 }
@@ -160,14 +215,14 @@ void arch_console_putc(char c)
 {
     if (c == '\n')
         arch_console_putc('\r');
-    while (MMIO32(UART_PA + UART_FR) & FR_TXFF)
+    while (MMIO32(console_uart.base + UART_FR) & FR_TXFF)
         ;
-    MMIO32(UART_PA + UART_DR) = (uint8_t)c;
+    MMIO32(console_uart.base + UART_DR) = (uint8_t)c;
 }
 
 void arch_console_uart(struct arch_uart *out)
 {
-    *out = (struct arch_uart){ "pl011", false, UART_PA, IRQ_UART };
+    *out = console_uart;
 }
 
 /* ---- power ---- */

@@ -1,6 +1,6 @@
 /*
- * The GIC (v2, or v3 with `-M virt,gic-version=3`: told apart by the
- * distributor's ArchRev), the generic timer (virtual, PPI 27), the PMU
+ * The GIC (v2, or v3 with `-M virt,gic-version=3`: the device tree says
+ * which, and where: boot.c), the generic timer (virtual, PPI 27), the PMU
  * cycle counter, the PL031 real-time clock and idling.
  *
  * Both versions share the distributor, where SPIs are routed, masked and
@@ -20,10 +20,8 @@
 #define GICC_IAR 0x0c
 #define GICC_EOIR 0x10
 #define GIC_SPURIOUS 1023
-#define GICD_PIDR2_V2 0xfe8 /* v2's distributor is 4 KiB; v3's reads as zero there (reserved) */
 #define GICD_IGROUPR 0x080
 #define GICD_IROUTER 0x6000
-#define GICR_PA 0x080a0000ul /* QEMU virt: CPU 0's redistributor; its SGI/PPI frame 64 KiB on */
 #define GICR_WAKER 0x14
 #define GICR_SGI 0x10000
 
@@ -35,38 +33,39 @@
 #define ICC_IGRPEN1 "s3_0_c12_c12_7"
 
 static bool gic_v3;
+static paddr_t gicd, gicc, gicr; /* distributor; v2's CPU interface; v3's redistributor of CPU 0 (its SGI/PPI frame 64 KiB on) */
 
 /* Priority and target (CPU 0) of SPI irq: once, at boot. */
 static void gic_route(unsigned irq)
 {
-    volatile uint8_t *prio = (volatile uint8_t *)&MMIO32(GICD_PA + GICD_IPRIORITYR);
+    volatile uint8_t *prio = (volatile uint8_t *)&MMIO32(gicd + GICD_IPRIORITYR);
     prio[irq] = 0x80;
     if (!gic_v3) {
-        volatile uint8_t *target = (volatile uint8_t *)&MMIO32(GICD_PA + GICD_ITARGETSR);
+        volatile uint8_t *target = (volatile uint8_t *)&MMIO32(gicd + GICD_ITARGETSR);
         target[irq] = 1; /* CPU 0 */
         return;
     }
-    MMIO32(GICD_PA + GICD_IGROUPR + 4 * (irq / 32)) |= 1u << (irq % 32); /* group 1 */
-    *(volatile uint64_t *)(DIRECT_BASE + GICD_PA + GICD_IROUTER + 8 * irq) = 0; /* affinity 0.0.0.0 */
+    MMIO32(gicd + GICD_IGROUPR + 4 * (irq / 32)) |= 1u << (irq % 32); /* group 1 */
+    *(volatile uint64_t *)(DIRECT_BASE + gicd + GICD_IROUTER + 8 * irq) = 0; /* affinity 0.0.0.0 */
 }
 
 /* The timer's PPI: v2 at the distributor, v3 at this CPU's redistributor (group 1). */
 static void gic_enable_timer(void)
 {
     if (!gic_v3) {
-        ((volatile uint8_t *)&MMIO32(GICD_PA + GICD_IPRIORITYR))[IRQ_VTIMER] = 0x80;
-        MMIO32(GICD_PA + GICD_ISENABLER) = 1u << IRQ_VTIMER;
+        ((volatile uint8_t *)&MMIO32(gicd + GICD_IPRIORITYR))[IRQ_VTIMER] = 0x80;
+        MMIO32(gicd + GICD_ISENABLER) = 1u << IRQ_VTIMER;
         return;
     }
-    ((volatile uint8_t *)&MMIO32(GICR_PA + GICR_SGI + GICD_IPRIORITYR))[IRQ_VTIMER] = 0x80;
-    MMIO32(GICR_PA + GICR_SGI + GICD_IGROUPR) = ~0u;
-    MMIO32(GICR_PA + GICR_SGI + GICD_ISENABLER) = 1u << IRQ_VTIMER;
+    ((volatile uint8_t *)&MMIO32(gicr + GICR_SGI + GICD_IPRIORITYR))[IRQ_VTIMER] = 0x80;
+    MMIO32(gicr + GICR_SGI + GICD_IGROUPR) = ~0u;
+    MMIO32(gicr + GICR_SGI + GICD_ISENABLER) = 1u << IRQ_VTIMER;
 }
 
 static void gic_v3_cpu_init(void)
 {
-    MMIO32(GICR_PA + GICR_WAKER) &= ~2u; /* ProcessorSleep off ... */
-    while (MMIO32(GICR_PA + GICR_WAKER) & 4u) /* ... and wait until its children are awake */
+    MMIO32(gicr + GICR_WAKER) &= ~2u; /* ProcessorSleep off ... */
+    while (MMIO32(gicr + GICR_WAKER) & 4u) /* ... and wait until its children are awake */
         ;
     uint64_t sre;
     __asm__ volatile("mrs %0, " ICC_SRE : "=r"(sre));
@@ -75,29 +74,36 @@ static void gic_v3_cpu_init(void)
     __asm__ volatile("msr " ICC_IGRPEN1 ", %0; isb" ::"r"(1ul));
 }
 
-void aarch64_gic_init(void)
+/* The GIC the device tree describes: v3 (regs: distributor, redistributors) or v2 (distributor, CPU interface). */
+void aarch64_gic_init(bool v3, paddr_t dist, paddr_t cpu_or_redist)
 {
-    gic_v3 = ((MMIO32(GICD_PA + GICD_PIDR2_V2) >> 4) & 0xf) != 2; /* ArchRev */
+    gic_v3 = v3;
+    gicd = dist;
+    if (v3)
+        gicr = cpu_or_redist;
+    else
+        gicc = cpu_or_redist;
     if (gic_v3) {
-        MMIO32(GICD_PA + GICD_CTLR) = (1u << 4) | (1u << 1); /* affinity routing, group 1 on */
+        MMIO32(gicd + GICD_CTLR) = (1u << 4) | (1u << 1); /* affinity routing, group 1 on */
         gic_v3_cpu_init();
     } else {
-        MMIO32(GICD_PA + GICD_CTLR) = 1;
-        MMIO32(GICC_PA + GICC_PMR) = 0xff;
-        MMIO32(GICC_PA + GICC_CTLR) = 1;
+        MMIO32(gicd + GICD_CTLR) = 1;
+        MMIO32(gicc + GICC_PMR) = 0xff;
+        MMIO32(gicc + GICC_CTLR) = 1;
     }
     for (unsigned spi = 32; arch_irq_valid(spi); spi++) { /* every SPI to CPU 0, masked until wanted */
         arch_irq_mask(spi);
         gic_route(spi);
     }
     gic_enable_timer();
+    kprintf("[kernel] aarch64: GICv%d, distributor at %#lx\n", gic_v3 ? 3 : 2, (unsigned long)gicd);
 }
 
 static unsigned gic_ack(void)
 {
     uint64_t iar;
     if (!gic_v3)
-        return MMIO32(GICC_PA + GICC_IAR);
+        return MMIO32(gicc + GICC_IAR);
     __asm__ volatile("mrs %0, " ICC_IAR1 : "=r"(iar));
     return (unsigned)iar;
 }
@@ -105,7 +111,7 @@ static unsigned gic_ack(void)
 static void gic_eoi(unsigned iar)
 {
     if (!gic_v3)
-        MMIO32(GICC_PA + GICC_EOIR) = iar;
+        MMIO32(gicc + GICC_EOIR) = iar;
     else
         __asm__ volatile("msr " ICC_EOIR1 ", %0; isb" ::"r"((uint64_t)iar));
 }
@@ -138,28 +144,29 @@ static unsigned irq_take(void)
 
 bool arch_irq_valid(unsigned line)
 {
-    unsigned lines = 32 * ((MMIO32(GICD_PA + GICD_TYPER) & 0x1f) + 1);
+    unsigned lines = 32 * ((MMIO32(gicd + GICD_TYPER) & 0x1f) + 1);
     return line >= 32 && line < lines && line < 1020;
 }
 
 void arch_irq_mask(unsigned line)
 {
-    MMIO32(GICD_PA + GICD_ICENABLER + 4 * (line / 32)) = 1u << (line % 32);
+    MMIO32(gicd + GICD_ICENABLER + 4 * (line / 32)) = 1u << (line % 32);
 }
 
 void arch_irq_unmask(unsigned line)
 {
-    MMIO32(GICD_PA + GICD_ISENABLER + 4 * (line / 32)) = 1u << (line % 32); /* priority and target: set at boot */
+    MMIO32(gicd + GICD_ISENABLER + 4 * (line / 32)) = 1u << (line % 32); /* priority and target: set at boot */
 }
 
-/*
- * Device registers a driver may map: QEMU virt's devices from the UART up
- * to RAM (UART, RTC, fw_cfg, GPIO, virtio-mmio, platform bus, PCIe
- * windows); never the GIC below them.
- */
-bool arch_device_range_ok(paddr_t pa, uint64_t size)
+void arch_irq_release(unsigned line)
 {
-    return pa >= UART_PA && pa + size <= 0x40000000ul;
+    arch_irq_mask(line);
+}
+
+/* The acknowledgement is arch_irq_unmask's store, ready made. */
+void arch_irq_ack_prepare(unsigned line, struct arch_irq_ack *ack)
+{
+    *ack = (struct arch_irq_ack){ &MMIO32(gicd + GICD_ISENABLER + 4 * (line / 32)), 1u << (line % 32) };
 }
 
 unsigned arch_ioport_count(void) { return 0; }

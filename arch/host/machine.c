@@ -38,6 +38,7 @@ void host_machine_boot(struct boot_info *bi)
     bi->n_ram = 1;
     /* The user pool is like a loader module: RAM the frame allocator must not hand out. */
     bi->reserved[0] = (struct boot_range){ HOST_PHYS_BASE + HOST_RAM_SIZE, HOST_USER_POOL_SIZE };
+    boot_add_window(bi, HOST_DEVICE_BASE, HOST_DEVICE_SIZE); /* the simulated devices' registers */
     bi->n_reserved = 1;
     bi->boot_path = "host";
 }
@@ -151,6 +152,8 @@ static bool line_masked[HOST_IRQ_LINES];
 bool arch_irq_valid(unsigned line) { return line >= 1 && line < HOST_IRQ_LINES; }
 void arch_irq_mask(unsigned line) { line_masked[line] = true; }
 void arch_irq_unmask(unsigned line) { line_masked[line] = false; }
+void arch_irq_release(unsigned line) { line_masked[line] = true; }
+void arch_irq_ack_prepare(unsigned line, struct arch_irq_ack *ack) { ack->line = line; }
 bool host_irq_masked(unsigned line) { return line_masked[line]; }
 
 void host_machine_irq_reset(void)
@@ -159,10 +162,6 @@ void host_machine_irq_reset(void)
         line_masked[i] = true;
 }
 
-bool arch_device_range_ok(paddr_t pa, uint64_t size)
-{
-    return pa >= HOST_DEVICE_BASE && pa + size <= HOST_DEVICE_BASE + HOST_DEVICE_SIZE;
-}
 
 unsigned arch_ioport_count(void) { return 0x10000; }
 bool arch_ioport_range_ok(unsigned first, unsigned count) { return first + count <= 0x10000 && !(first <= 0x21 && first + count > 0x20); }

@@ -12,6 +12,9 @@ static uint64_t timebase_hz = 10000000; /* QEMU virt; the DTB says for sure */
 static uint64_t boot_ticks;
 static uint64_t plic_context;
 static volatile uint32_t *plic_enable, *plic_claim; /* our context's enable bits and claim/complete register */
+static paddr_t plic_base;                          /* from the device tree, as the UART's: */
+static unsigned plic_sources;                      /* the PLIC's sources are 1 .. plic_sources - 1 */
+static struct arch_uart console_uart = { "ns16550", false, VIRT_UART, VIRT_UART_IRQ }; /* the early console's until then */
 
 /* ---- console ---------------------------------------------------------- */
 
@@ -21,7 +24,7 @@ static volatile uint32_t *plic_enable, *plic_claim; /* our context's enable bits
 
 static inline volatile uint8_t *uart(int reg)
 {
-    return (volatile uint8_t *)mmio(VIRT_UART) + reg;
+    return (volatile uint8_t *)mmio(console_uart.base) + reg;
 }
 
 void arch_console_putc(char c)
@@ -35,74 +38,75 @@ void arch_console_putc(char c)
 
 void arch_console_uart(struct arch_uart *out)
 {
-    *out = (struct arch_uart){ "ns16550", false, VIRT_UART, VIRT_UART_IRQ };
+    *out = console_uart;
 }
 
-/* ---- PLIC: the UART's receive interrupt, and lines for drivers -------- */
+/* ---- PLIC: lines for drivers ------------------------------------------ */
 
 /*
- * QEMU virt's PLIC has sources 1..95 (VIRT_IRQCHIP_NUM_SOURCES - 1):
- * virtio-mmio 1..8, the UART 10, the RTC 11, PCIe 32..35.  A line is
- * enabled in our context's enable bits when unmasked; every source has
- * priority 1 from boot, so the enable bit alone decides.
+ * The device tree says where the PLIC is and how many sources it has
+ * (riscv,ndev; QEMU virt: 95, virtio-mmio 1..8, the UART 10, the RTC 11,
+ * PCIe 32..35).  Every source has priority 1 from boot, so our context's
+ * enable bit alone decides whether a line can reach us.
+ *
+ * A driver's line is enabled from its binding until nobody holds it.  What
+ * keeps it quiet between its firing and its driver's acknowledgement is the
+ * PLIC itself: its gateway forwards no new request from a source that was
+ * claimed and not yet completed.  So the kernel claims and does not
+ * complete, and the acknowledgement is the completion, one store of the
+ * source number (arch_irq_ack); nothing needs masking on the way in or
+ * unmasking on the way out.  The PLIC ignores a completion for a source
+ * not enabled for the context: a line is therefore completed (while still
+ * enabled) before it is disabled, when it is released.
  */
-#define PLIC_SOURCES 96
 #define PLIC_ENABLE(ctx) (0x2000 + 0x80 * (ctx))
 
 static inline volatile uint32_t *plic(uint64_t off)
 {
-    return (volatile uint32_t *)mmio(VIRT_PLIC + off);
+    return (volatile uint32_t *)mmio(plic_base + off);
 }
 
-int riscv_plic_claim(void)
+static void plic_enable_line(unsigned line, bool on)
 {
-    return (int)*plic_claim;
-}
-
-void riscv_plic_complete(int irq)
-{
-    if (irq)
-        *plic_claim = (uint32_t)irq;
+    if (on)
+        plic_enable[line / 32] |= 1u << (line % 32);
+    else
+        plic_enable[line / 32] &= ~(1u << (line % 32));
 }
 
 bool arch_irq_valid(unsigned line)
 {
-    return line >= 1 && line < PLIC_SOURCES;
+    return line >= 1 && line < plic_sources;
 }
 
+void arch_irq_ack_prepare(unsigned line, struct arch_irq_ack *ack)
+{
+    *ack = (struct arch_irq_ack){ plic_claim, line };
+}
+
+/* Unbound: a line not in service may fire once more (the kernel keeps it pending), then it is in service. */
 void arch_irq_mask(unsigned line)
 {
-    plic_enable[line / 32] &= ~(1u << (line % 32));
+    (void)line;
 }
 
 void arch_irq_unmask(unsigned line)
 {
-    plic_enable[line / 32] |= 1u << (line % 32);
+    plic_enable_line(line, true);
 }
 
-/*
- * Claim the pending line: it is masked first, so it cannot fire again
- * until its driver acknowledges.  Returns the arch_irq_source, or 0 for none.
- */
+void arch_irq_release(unsigned line)
+{
+    plic_enable_line(line, true); /* a completion counts only for an enabled source */
+    *plic_claim = line;
+    plic_enable_line(line, false);
+}
+
+/* Claim the pending line, which stays in service until its driver acknowledges; the arch_irq_source, or 0. */
 unsigned riscv_plic_take(void)
 {
-    int irq = riscv_plic_claim();
-    if (!irq)
-        return 0;
-    unsigned line = (unsigned)irq;
-    arch_irq_mask(line);
-    riscv_plic_complete(irq);
-    return IRQ_LINE(line);
-}
-
-/* Device registers a driver may map: below RAM, but not the PLIC, the CLINT or the test device. */
-bool arch_device_range_ok(paddr_t pa, uint64_t size)
-{
-    paddr_t end = pa + size;
-    bool plic = pa < VIRT_PLIC + 0x4000000 && end > VIRT_PLIC;
-    bool clint = pa < 0x2010000 && end > 0x2000000;
-    bool test = pa < VIRT_TEST + 0x1000 && end > VIRT_TEST;
-    return end <= VIRT_RAM_BASE && pa >= 0x1000 && !plic && !clint && !test;
+    unsigned line = *plic_claim;
+    return line ? IRQ_LINE(line) : 0;
 }
 
 unsigned arch_ioport_count(void) { return 0; }
@@ -115,9 +119,9 @@ static void plic_init(uint64_t hartid)
     plic_context = 2 * hartid + 1; /* QEMU virt: M- and S-mode context per hart */
     plic_enable = plic(PLIC_ENABLE(plic_context));
     plic_claim = plic(0x200004 + 0x1000 * plic_context);
-    for (unsigned line = 1; line < PLIC_SOURCES; line++) {
+    for (unsigned line = 1; line < plic_sources; line++) {
         *plic(4 * line) = 1;
-        arch_irq_mask(line);
+        plic_enable_line(line, false);
     }
     *plic(0x200000 + 0x1000 * plic_context) = 0;
     csr_set(sie, SIE_SEIE);
@@ -217,6 +221,58 @@ static uint32_t fdt_timebase(const uint8_t *dtb)
     return v && len == 4 ? fdt_be32(v) : 0;
 }
 
+/* ---- devices, from the device tree ------------------------------------- */
+
+static bool is_plic(const struct fdt_device *d)
+{
+    return fdt_compatible(d, "riscv,plic0") || fdt_compatible(d, "sifive,plic-1.0.0");
+}
+
+/* What the kernel drives itself: the PLIC, the CLINT (its timer is the SBI's), the power-off device. */
+static bool kernels_device(const struct fdt_device *d)
+{
+    return is_plic(d) || fdt_compatible(d, "riscv,clint0") || fdt_compatible(d, "sifive,clint0") ||
+           fdt_compatible(d, "sifive,test0") || fdt_compatible(d, "syscon");
+}
+
+/* A device's interrupt: one cell, the PLIC source. */
+static unsigned device_line(const struct fdt_device *d)
+{
+    return d->irq_cells == 1 ? d->irq[0] : 0;
+}
+
+/*
+ * The PLIC, the console's UART (/chosen's stdout-path, else the first
+ * 16550) and every other device, for init (fdt_give_devices).  The early
+ * console wrote to VIRT_UART until now.
+ */
+static void read_devices(const void *dtb, struct boot_info *bi)
+{
+    static struct fdt_device devs[BOOT_MAX_DEVICES];
+    int n = fdt_read_devices(dtb, devs, BOOT_MAX_DEVICES);
+    uint32_t path_len = 0, len;
+    const char *stdout_path = fdt_prop(dtb, "/chosen", "stdout-path", &path_len);
+    const struct fdt_device *uart = NULL;
+    for (int i = 0; i < n; i++) {
+        const struct fdt_device *d = &devs[i];
+        if (is_plic(d) && !plic_base) {
+            plic_base = d->reg[0].base;
+            const void *ndev = fdt_prop(dtb, d->path, "riscv,ndev", &len);
+            plic_sources = ndev && len == 4 ? fdt_be32(ndev) + 1 : 0;
+        }
+        bool is_16550 = fdt_compatible(d, "ns16550a") || fdt_compatible(d, "ns16550");
+        if (is_16550 && (!uart || (stdout_path && fdt_is_path(d, stdout_path, path_len))))
+            uart = d;
+    }
+    if (!plic_base || plic_sources < 2)
+        panic("riscv64: the device tree names no PLIC");
+    if (plic_sources > ARCH_IRQ_LINES)
+        plic_sources = ARCH_IRQ_LINES;
+    if (uart)
+        console_uart = (struct arch_uart){ "ns16550", false, uart->reg[0].base, device_line(uart) };
+    fdt_give_devices(bi, devs, n < 0 ? 0 : (unsigned)n, kernels_device, device_line);
+}
+
 static void reserve(struct boot_info *bi, paddr_t base, uint64_t size)
 {
     if (bi->n_reserved < BOOT_MAX_RANGES)
@@ -264,6 +320,7 @@ _Noreturn void riscv_boot(uint64_t hartid, paddr_t dtb_pa, uint64_t from_uboot)
 
     riscv_vm_init();
     riscv_page_init(dtb);
+    read_devices(dtb, &bi);
     plic_init(hartid);
     kernel_main(&bi);
 }

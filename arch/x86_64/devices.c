@@ -116,6 +116,25 @@ static void redir_write(unsigned gsi, uint32_t low)
 bool arch_irq_valid(unsigned line) { return line < IOAPIC_LINES && line != 0 && line != 2; } /* not the PIT's */
 void arch_irq_mask(unsigned line) { redir_write(line, redir_low(line) | REDIR_MASKED); }
 void arch_irq_unmask(unsigned line) { redir_write(line, redir_low(line)); }
+void arch_irq_release(unsigned line) { arch_irq_mask(line); }
+
+/*
+ * IOAPIC input gsi fired: masked first, so it cannot fire again until its
+ * driver acknowledges.  Then the end of interrupt.  Here, beside the
+ * registers, so that the interrupt's path makes no calls for them.
+ */
+unsigned x86_irq_take(unsigned gsi)
+{
+    redir_write(gsi, redir_low(gsi) | REDIR_MASKED);
+    lapic_eoi();
+    return IRQ_LINE(gsi);
+}
+
+/* The acknowledgement is arch_irq_unmask's two stores, ready made. */
+void arch_irq_ack_prepare(unsigned line, struct arch_irq_ack *ack)
+{
+    *ack = (struct arch_irq_ack){ ioapic(), 0x10 + 2 * line, redir_low(line) };
+}
 
 /* Every IOAPIC input to this CPU, masked: lines are the drivers' (kernel/irq.c). */
 void ioapic_init(void)
@@ -130,17 +149,17 @@ void ioapic_init(void)
 }
 
 /*
- * Device registers a driver may map on q35: the PCIe ECAM window and the
- * PCI hole below the IOAPIC (BARs), HPET, and anything above 4 GiB that
- * is not RAM (64-bit BARs); never the IOAPIC or the local APIC.
+ * Device registers a driver may map on q35, at the addresses QEMU fixes (no
+ * device tree here; PCI devices are found by their drivers on the bus):
+ * the PCIe ECAM window and the PCI hole below the IOAPIC (BARs), HPET, and
+ * anything above 4 GiB that is not RAM (64-bit BARs); never the IOAPIC or
+ * the local APIC.
  */
-bool arch_device_range_ok(paddr_t pa, uint64_t size)
+void x86_device_windows(struct boot_info *bi)
 {
-    paddr_t end = pa + size;
-    bool pci = pa >= 0xb0000000ull && end <= IOAPIC_PA;
-    bool hpet = pa >= 0xfed00000ull && end <= 0xfee00000ull;
-    bool high = pa >= 0x100000000ull && end <= (1ull << 46);
-    return pci || hpet || high;
+    boot_add_window(bi, 0xb0000000ull, IOAPIC_PA - 0xb0000000ull);
+    boot_add_window(bi, 0xfed00000ull, 0x100000ull);
+    boot_add_window(bi, 0x100000000ull, (1ull << 46) - 0x100000000ull);
 }
 
 /* ---- I/O ports ------------------------------------------------------------ */

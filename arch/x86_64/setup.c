@@ -276,6 +276,7 @@ _Noreturn void x86_setup(uint32_t magic, uint32_t mbi_pa)
     timer_calibrate();
     rtc_init();
     ioapic_init();
+    x86_device_windows(&bi);
     bi.boot_path = "multiboot";
     kernel_main(&bi);
 }

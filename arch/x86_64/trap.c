@@ -16,17 +16,6 @@ enum {
 #define PF_WRITE 0x02
 #define PF_FETCH 0x10
 
-/*
- * IOAPIC input gsi fired: masked first, so it cannot fire again until its
- * driver acknowledges.  Then the end of interrupt.
- */
-static unsigned x86_irq_take(unsigned gsi)
-{
-    arch_irq_mask(gsi);
-    lapic_eoi();
-    return IRQ_LINE(gsi);
-}
-
 _Noreturn void x86_user_trap(const struct trap_frame *tf);
 void x86_kernel_trap(struct trap_frame *tf);
 

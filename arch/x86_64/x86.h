@@ -161,6 +161,8 @@ extern uint64_t kernel_pml4; /* PA of the boot-built kernel page table */
 void uart_init(void);
 void lapic_init(void);
 void lapic_eoi(void);
+void x86_device_windows(struct boot_info *bi); /* devices.c: the q35 device windows */
+unsigned x86_irq_take(unsigned gsi); /* IOAPIC input gsi fired: masked, EOI sent; its arch_irq_source */
 void timer_calibrate(void);
 void rtc_init(void);
 void ioapic_init(void);

@@ -55,6 +55,20 @@ struct boot_range {
 };
 
 /*
+ * A device for a user-space driver, as the firmware described it (the
+ * device tree on riscv64 and aarch64; x86_64's q35 devices are found by
+ * their drivers at fixed addresses and on PCI).  init learns each from its
+ * arguments, dev=BASE,SIZE,LINE,COMPATIBLE (docs/drivers.md).
+ */
+#define BOOT_MAX_DEVICES 64
+struct boot_device {
+    char compatible[32]; /* its first compatible string ("virtio,mmio"), cut to fit */
+    paddr_t base;        /* its registers: the first range */
+    uint64_t size;
+    unsigned line;       /* its interrupt as IRQ capabilities number lines; 0: none */
+};
+
+/*
  * Filled by the arch's early boot before kernel_main().  ram[] is every
  * usable RAM range the firmware reported; reserved[] is everything inside
  * those ranges the kernel must not hand out (its own image, the device
@@ -67,7 +81,17 @@ struct boot_info {
     struct boot_range reserved[BOOT_MAX_RANGES];
     unsigned n_reserved;
     const char *boot_path; /* "opensbi", "u-boot", "direct", "multiboot"... for the log */
+    /* The device-memory pool: where drivers' registers are, whole pages
+     * (boot_add_window), never RAM and never a device the kernel drives. */
+    struct boot_range windows[BOOT_MAX_RANGES];
+    unsigned n_windows;
+    /* The devices init hands to drivers, named to it by kernel/main.c. */
+    struct boot_device dev[BOOT_MAX_DEVICES];
+    unsigned n_dev;
 };
+
+/* Add [base, base + size), rounded out to pages, to bi's windows, merged with any it touches (kernel/devmem.c). */
+void boot_add_window(struct boot_info *bi, paddr_t base, uint64_t size);
 
 /* ---- console and power ---------------------------------------------- */
 
@@ -164,15 +188,27 @@ bool arch_vspace_lookup(struct arch_vspace *vs, uaddr_t va, paddr_t *pa, unsigne
  */
 #define ARCH_IRQ_LINES 1024                  /* every line number is below this */
 bool arch_irq_valid(unsigned line);
+/*
+ * A line fires at most once until its driver acknowledges it: when the
+ * arch takes it (IRQ_LINE below) it masks it, or, on a controller that
+ * keeps a taken line in service until it is completed (the PLIC), leaves
+ * it in service.  The kernel's calls, in a line's life:
+ *  - arch_irq_ack_prepare(line, &ack), when a driver first holds it: fills
+ *    struct arch_irq_ack (arch_defs.h) with what acknowledging it stores;
+ *  - arch_irq_unmask(line), when it is bound: it may fire;
+ *  - arch_irq_mask(line), when it is unbound: it must not reach the kernel
+ *    more than once more before it is acknowledged (the kernel keeps that
+ *    one as pending; an in-service controller need do nothing);
+ *  - arch_irq_ack(&ack), inline in arch_defs.h, SYS_IRQ_ACK: a taken line
+ *    may fire again (the PLIC: complete it; else: unmask it);
+ *  - arch_irq_release(line), when nobody holds it any more: masked, not in
+ *    service, as at boot, so the next holder starts afresh.
+ */
 void arch_irq_mask(unsigned line);
 void arch_irq_unmask(unsigned line);
-/*
- * Physical device memory a driver may map: [pa, pa + size) lies inside the
- * machine's device windows and touches nothing the kernel drives itself
- * (interrupt controllers, timers, power-off).  RAM is refused separately
- * by the kernel (kernel/devmem.c), from boot_info.
- */
-bool arch_device_range_ok(paddr_t pa, uint64_t size);
+void arch_irq_release(unsigned line);
+struct arch_irq_ack;
+void arch_irq_ack_prepare(unsigned line, struct arch_irq_ack *ack);
 /*
  * x86_64 I/O ports: how many there are (0 elsewhere: no I/O port
  * capability exists), whether [first, first + count) is free of the
@@ -274,9 +310,9 @@ _Noreturn void kernel_entry_interrupt(struct trap_frame *f, unsigned source);
 
 /*
  * source: IRQ_TIMER; IRQ_OTHER (nothing to do); or IRQ_LINE(n), device line
- * n, which the arch has masked (arch_irq_mask) and completed at the
- * controller: the kernel signals its driver, and it stays masked until the
- * driver acknowledges it (kernel/irq.c).  The kernel takes no interrupt of
+ * n, which the arch has masked, or left in service at the controller (see
+ * arch_irq_ack): the kernel signals its driver, and the line stays quiet
+ * until the driver acknowledges it (kernel/irq.c).  The kernel takes no interrupt of
  * the console UART: its driver is the console server (docs/porting.md).
  */
 enum arch_irq_source { IRQ_TIMER = 1, IRQ_OTHER = 3, IRQ_LINE_BASE = 16 };
@@ -320,6 +356,27 @@ _Noreturn void panic_user_access(const struct trap_frame *f, uaddr_t addr, unsig
 
 /* Device-tree helpers for arches booted with one (kernel/fdt.c). */
 int fdt_read_memory(const void *dtb, struct boot_info *bi); /* 0 ok, -1 bad blob */
+/* A device node: enabled, with registers and a compatible string. */
+struct fdt_device {
+    char path[64];             /* "/soc/serial@10000000" (cut if longer) */
+    char compatible[64];       /* its compatible strings, each NUL-ended */
+    uint32_t compatible_len;
+    struct boot_range reg[8];  /* its reg ranges, and a PCI host's windows */
+    unsigned n_reg;
+    uint32_t irq[3];           /* its first interrupt's cells, for the arch to decode */
+    unsigned irq_cells;        /* 0: none */
+};
+int fdt_read_devices(const void *dtb, struct fdt_device *out, unsigned max); /* how many, or -1 bad blob */
+bool fdt_compatible(const struct fdt_device *d, const char *compatible);
+bool fdt_is_path(const struct fdt_device *d, const char *path, uint32_t len); /* path as /chosen stdout-path gives it */
+bool fdt_below(const struct fdt_device *d, const struct fdt_device *ancestor); /* d's node is inside ancestor's */
+/*
+ * The arch's last step with the devices: every one but those it drives
+ * itself (kernel(d) true) becomes device-memory windows and, with its
+ * interrupt (line(d), 0 for none), one of init's devices.
+ */
+void fdt_give_devices(struct boot_info *bi, const struct fdt_device *devs, unsigned n,
+                      bool (*kernel)(const struct fdt_device *d), unsigned (*line)(const struct fdt_device *d));
 /* Property prop of node ("/" or a top-level node such as "/chosen"), or NULL. */
 const void *fdt_prop(const void *dtb, const char *node, const char *prop, uint32_t *len);
 uint32_t fdt_be32(const void *p);                           /* property cells are big-endian */

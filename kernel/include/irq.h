@@ -11,6 +11,7 @@ struct vos_ipc_receive_result;
 struct irq {
     struct object obj;
     unsigned line;
+    struct arch_irq_ack ack; /* what SYS_IRQ_ACK stores (arch.h) */
     bool pending;           /* fired, notification not yet received */
     struct endpoint *ep;    /* bound to, or NULL (not referenced: its death unbinds) */
     uint64_t badge;

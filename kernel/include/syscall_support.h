@@ -53,7 +53,7 @@ static inline long sys_capability_validate(struct thread *self, struct cap *capa
 static inline long sys_irq_ack(struct thread *self, struct cap *irq)
 {
     (void)self;
-    arch_irq_unmask(container_of(irq->obj, struct irq, obj)->line);
+    arch_irq_ack(&container_of(irq->obj, struct irq, obj)->ack); /* one or two stores (arch_defs.h) */
     return VOS_OK;
 }
 

@@ -38,6 +38,8 @@
 #if defined(__riscv)
 #define UART_PA 0x10000000ull
 #define UART_LINE 10
+#define UART_DRIVER "ns16550"
+#define UART_COMPATIBLE "ns16550a"
 #define RAM_PA 0x80000000ull
 #define KERNEL_DEVICE_PA 0x0c000000ull /* the PLIC */
 #define VIRTIO_PA 0x10001000ull        /* virtio-mmio transport 0 */
@@ -48,6 +50,8 @@
 #elif defined(__aarch64__)
 #define UART_PA 0x09000000ull
 #define UART_LINE 33
+#define UART_DRIVER "pl011"
+#define UART_COMPATIBLE "arm,pl011"
 #define RAM_PA 0x40000000ull
 #define KERNEL_DEVICE_PA 0x08000000ull /* the GIC distributor */
 #define VIRTIO_PA 0x0a000000ull
@@ -641,6 +645,85 @@ static void ioports(void **state)
 #endif
 }
 
+/* ---- the devices the kernel names (init's arguments: docs/drivers.md) ---- */
+
+static int n_args;
+static char **args;
+
+#if !defined(__x86_64__)
+/* The dev= argument for the device at base: its line and compatible; 0 if none. */
+static int find_dev(uint64_t base, unsigned *line, const char **compatible)
+{
+    int found = 0;
+    for (int i = 1; i < n_args; i++) {
+        if (strncmp(args[i], "dev=", 4))
+            continue;
+        char *end;
+        uint64_t b = strtoull(args[i] + 4, &end, 0);
+        assert_int_equal(*end, ',');
+        uint64_t size = strtoull(end + 1, &end, 0);
+        assert_int_equal(*end, ',');
+        assert_true(size > 0);
+        unsigned l = (unsigned)strtoul(end + 1, &end, 0);
+        assert_int_equal(*end, ',');
+        if (b == base) {
+            *line = l;
+            *compatible = end + 1;
+            found++;
+        }
+    }
+    return found;
+}
+
+/* How many dev= arguments name compatible (last: it may hold commas itself, "virtio,mmio"). */
+static int count_devs(const char *compatible)
+{
+    int n = 0;
+    size_t cl = strlen(compatible);
+    for (int i = 1; i < n_args; i++) {
+        size_t al = strlen(args[i]);
+        n += !strncmp(args[i], "dev=", 4) && al > cl + 4 && args[i][al - cl - 1] == ',' &&
+             !strcmp(args[i] + al - cl, compatible);
+    }
+    return n;
+}
+#endif
+
+static void devices_named(void **state)
+{
+    (void)state;
+    const char *uart_arg = NULL;
+    for (int i = 1; i < n_args; i++)
+        if (!strncmp(args[i], "uart=", 5))
+            uart_arg = args[i];
+    assert_non_null(uart_arg);
+#if defined(__x86_64__)
+    assert_string_equal(uart_arg, "uart=ns16550,port,0x3f8,4"); /* q35's COM1: fixed, no device tree */
+    for (int i = 1; i < n_args; i++)
+        assert_int_not_equal(strncmp(args[i], "dev=", 4), 0);
+#else
+    /* What the device tree said, against what QEMU's virt is known to have. */
+    char want[64];
+    snprintf(want, sizeof(want), "uart=%s,mmio,%#llx,%d", UART_DRIVER, (unsigned long long)UART_PA, UART_LINE);
+    assert_string_equal(uart_arg, want);
+    unsigned line = 0;
+    const char *compatible = NULL;
+    assert_int_equal(find_dev(UART_PA, &line, &compatible), 1);
+    assert_int_equal(line, UART_LINE);
+    assert_string_equal(compatible, UART_COMPATIBLE);
+    assert_int_equal(count_devs("virtio,mmio"), VIRTIO_COUNT);
+    for (int n = 0; n < VIRTIO_COUNT; n++) {
+        assert_int_equal(find_dev(VIRTIO_PA + (uint64_t)n * VIRTIO_STRIDE, &line, &compatible), 1);
+        assert_int_equal(line, VIRTIO_LINE(n));
+        assert_string_equal(compatible, "virtio,mmio");
+    }
+    /* The interrupt controller is the kernel's: not named, and not device memory. */
+    assert_int_equal(find_dev(KERNEL_DEVICE_PA, &line, &compatible), 0);
+    vos_devmem_t d;
+    assert_int_equal(vos_devmem_create(devpool, KERNEL_DEVICE_PA, P, RW, &d), ERR(VOS_ERR_PERMISSION_DENIED));
+#endif
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(irq_create_rules),
     cmocka_unit_test(irq_pending_ack_refire),
@@ -652,11 +735,13 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(dma_contiguous),
     cmocka_unit_test(virtio_dma_round_trip),
     cmocka_unit_test(ioports),
+    cmocka_unit_test(devices_named),
 };
 
 int main(int argc, char **argv)
 {
-    (void)argc, (void)argv;
+    n_args = argc;
+    args = argv;
     const struct vos_start_info *si = vos_start_info();
     struct vos_cap_info c;
     if (vos_start_lookup(si, VOS_OBJ_IRQ_CONTROL, VOS_RIGHT_DERIVE, &c))

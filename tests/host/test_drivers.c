@@ -7,6 +7,7 @@
  * executable, never copied by the kernel, unmapped when its last capability
  * goes; DMA regions; I/O port ranges.
  */
+#include <stdarg.h>
 #include <string.h>
 
 #include "harness.h"
@@ -363,6 +364,211 @@ static void test_io_ports(void **state)
     run("ioport", ioport_user);
 }
 
+/* ---- devices from a device tree (kernel/fdt.c) and the windows they make (devmem.c) ---- */
+
+static bool is_plic_for_test(const struct fdt_device *d) { return fdt_compatible(d, "riscv,plic0"); }
+static unsigned line_for_test(const struct fdt_device *d) { return d->irq_cells ? d->irq[0] : 0; }
+
+/* A flattened device tree written by hand: the structure block, then the strings. */
+struct dtb {
+    uint8_t st[4096], str[512], blob[8192];
+    uint32_t n_st, n_str;
+};
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+}
+
+static void dt_word(struct dtb *d, uint32_t v)
+{
+    put32(d->st + d->n_st, v);
+    d->n_st += 4;
+}
+
+static void dt_node(struct dtb *d, const char *name)
+{
+    dt_word(d, 1);
+    size_t n = strlen(name) + 1;
+    memcpy(d->st + d->n_st, name, n);
+    d->n_st += (uint32_t)((n + 3) & ~3u);
+}
+
+static void dt_end(struct dtb *d) { dt_word(d, 2); }
+
+static void dt_prop(struct dtb *d, const char *name, const void *val, uint32_t len)
+{
+    dt_word(d, 3);
+    dt_word(d, len);
+    dt_word(d, d->n_str);
+    size_t n = strlen(name) + 1;
+    memcpy(d->str + d->n_str, name, n);
+    d->n_str += (uint32_t)n;
+    memcpy(d->st + d->n_st, val, len);
+    d->n_st += (len + 3) & ~3u;
+}
+
+static void dt_cells(struct dtb *d, const char *name, int n, ...)
+{
+    uint8_t v[64];
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        put32(v + 4 * i, va_arg(ap, uint32_t));
+    va_end(ap);
+    dt_prop(d, name, v, 4 * (uint32_t)n);
+}
+
+static void dt_string(struct dtb *d, const char *name, const char *s, uint32_t len) { dt_prop(d, name, s, len); }
+
+static const void *dt_finish(struct dtb *d)
+{
+    dt_word(d, 9);
+    uint32_t off_rsv = 40, off_st = off_rsv + 16, off_str = off_st + d->n_st, total = off_str + d->n_str;
+    memset(d->blob, 0, sizeof(d->blob));
+    put32(d->blob, 0xd00dfeed);
+    put32(d->blob + 4, total);
+    put32(d->blob + 8, off_st);
+    put32(d->blob + 12, off_str);
+    put32(d->blob + 16, off_rsv);
+    put32(d->blob + 20, 17);
+    put32(d->blob + 32, d->n_str);
+    put32(d->blob + 36, d->n_st);
+    memcpy(d->blob + off_st, d->st, d->n_st);
+    memcpy(d->blob + off_str, d->str, d->n_str);
+    return d->blob;
+}
+
+/* QEMU virt (riscv64) in small, and what a careless or hostile tree can hold. */
+static const void *virt_like_tree(struct dtb *d)
+{
+    memset(d, 0, sizeof(*d));
+    dt_node(d, "");
+    dt_cells(d, "#address-cells", 1, 2);
+    dt_cells(d, "#size-cells", 1, 2);
+    dt_node(d, "chosen");
+    dt_string(d, "stdout-path", "/soc/serial@10000000:115200", 28);
+    dt_end(d);
+    dt_node(d, "memory@80000000");
+    dt_string(d, "device_type", "memory", 7);
+    dt_cells(d, "reg", 4, 0, 0x80000000, 0, 0x8000000);
+    dt_end(d);
+    dt_node(d, "cpus");
+    dt_cells(d, "#address-cells", 1, 1);
+    dt_cells(d, "#size-cells", 1, 0);
+    dt_node(d, "cpu@0");
+    dt_string(d, "compatible", "riscv", 6);
+    dt_cells(d, "reg", 1, 0);
+    dt_end(d);
+    dt_end(d);
+    dt_node(d, "soc");
+    dt_cells(d, "#address-cells", 1, 2);
+    dt_cells(d, "#size-cells", 1, 2);
+    dt_string(d, "compatible", "simple-bus", 11);
+    dt_node(d, "plic@c000000");
+    dt_string(d, "compatible", "sifive,plic-1.0.0\0riscv,plic0", 30);
+    dt_cells(d, "reg", 4, 0, 0xc000000, 0, 0x600000);
+    dt_cells(d, "riscv,ndev", 1, 95);
+    dt_end(d);
+    dt_node(d, "serial@10000000");
+    dt_cells(d, "interrupts", 1, 10);
+    dt_string(d, "compatible", "ns16550a", 9);
+    dt_cells(d, "reg", 4, 0, 0x10000000, 0, 0x100);
+    dt_end(d);
+    dt_node(d, "virtio_mmio@10001000");
+    dt_cells(d, "interrupts", 1, 1);
+    dt_cells(d, "reg", 4, 0, 0x10001000, 0, 0x1000);
+    dt_string(d, "compatible", "virtio,mmio", 12);
+    dt_end(d);
+    dt_node(d, "gone@10002000"); /* disabled: not a device */
+    dt_string(d, "compatible", "virtio,mmio", 12);
+    dt_cells(d, "reg", 4, 0, 0x10002000, 0, 0x1000);
+    dt_string(d, "status", "disabled", 9);
+    dt_end(d);
+    dt_node(d, "many@20000000"); /* more ranges than are kept */
+    dt_string(d, "compatible", "many", 5);
+    dt_cells(d, "#address-cells", 1, 2);
+    dt_cells(d, "#size-cells", 1, 2);
+    for (int i = 0; i < 3; i++)
+        dt_cells(d, "reg", 16, 0, 0x20000000, 0, 0x1000, 0, 0x20001000, 0, 0x1000, 0, 0x20002000, 0, 0x1000, 0,
+                 0x20003000, 0, 0x1000);
+    dt_node(d, "a-child-whose-name-is-far-too-long-for-any-path-to-be-kept-whole@30000000");
+    dt_string(d, "compatible", "long", 5);
+    dt_cells(d, "reg", 4, 0, 0x30000000, 0, 0x1000);
+    dt_end(d);
+    dt_end(d);
+    dt_end(d);
+    dt_node(d, "pcie@30000000"); /* an ECAM window and, through ranges, its BAR windows */
+    dt_string(d, "compatible", "pci-host-ecam-generic", 22);
+    dt_cells(d, "#address-cells", 1, 3);
+    dt_cells(d, "#size-cells", 1, 2);
+    dt_cells(d, "reg", 4, 0, 0x30000000, 0, 0x10000000);
+    dt_cells(d, "ranges", 7, 0x2000000, 0, 0x40000000, 0, 0x40000000, 0, 0x40000000);
+    dt_end(d);
+    dt_end(d);
+    return dt_finish(d);
+}
+
+static void test_device_tree(void **state)
+{
+    (void)state;
+    static struct dtb d;
+    static struct fdt_device devs[16];
+    const void *dtb = virt_like_tree(&d);
+    int n = fdt_read_devices(dtb, devs, 16);
+    /* As their nodes end: plic, serial, virtio, many's long child, many, pcie; no bus without
+     * registers, no memory, cpu or disabled node. */
+    assert_int_equal(n, 6);
+    const struct fdt_device *plic = &devs[0], *uart = &devs[1], *virtio = &devs[2], *child = &devs[3], *many = &devs[4],
+                            *pcie = &devs[5];
+    assert_string_equal(plic->path, "/soc/plic@c000000");
+    assert_true(fdt_compatible(plic, "riscv,plic0") && fdt_compatible(plic, "sifive,plic-1.0.0"));
+    assert_false(fdt_compatible(plic, "riscv"));
+    assert_int_equal(plic->reg[0].base, 0xc000000);
+    assert_int_equal(plic->reg[0].size, 0x600000);
+    uint32_t len;
+    const void *ndev = fdt_prop(dtb, plic->path, "riscv,ndev", &len);
+    assert_non_null(ndev);
+    assert_int_equal(fdt_be32(ndev), 95);
+    const char *out = fdt_prop(dtb, "/chosen", "stdout-path", &len);
+    assert_true(fdt_is_path(uart, out, len) && !fdt_is_path(virtio, out, len));
+    assert_int_equal(uart->irq_cells, 1);
+    assert_int_equal(uart->irq[0], 10);
+    assert_int_equal(virtio->reg[0].base, 0x10001000);
+    assert_int_equal(many->n_reg, ARRAY_SIZE(many->reg)); /* 12 given, 8 kept */
+    assert_true(fdt_below(plic, &(struct fdt_device){ .path = "/soc" }) && !fdt_below(many, plic));
+    assert_int_equal(strlen(child->path), sizeof(child->path) - 1); /* cut to fit */
+    assert_true(fdt_below(child, many));
+    assert_int_equal(pcie->n_reg, 2);
+    assert_int_equal(pcie->reg[1].base, 0x40000000);
+    assert_int_equal(pcie->reg[1].size, 0x40000000);
+
+    /* What the devices become: windows (whole pages, merged where they touch) and init's list. */
+    static struct boot_info bi;
+    memset(&bi, 0, sizeof(bi));
+    fdt_give_devices(&bi, devs, (unsigned)n, is_plic_for_test, line_for_test);
+    assert_int_equal(bi.n_dev, 5);
+    assert_string_equal(bi.dev[0].compatible, "ns16550a");
+    assert_int_equal(bi.dev[0].base, 0x10000000);
+    assert_int_equal(bi.dev[0].line, 10);
+    assert_string_equal(bi.dev[1].compatible, "virtio,mmio");
+    assert_int_equal(bi.dev[1].line, 1);
+    /* serial and virtio are one window, many's four pages another, the long child, pcie's ECAM
+     * and its BAR window a third; the PLIC none */
+    assert_int_equal(bi.n_windows, 3);
+    for (unsigned i = 0; i < bi.n_windows; i++) {
+        paddr_t b = bi.windows[i].base;
+        assert_true(b == 0x10000000 || b == 0x20000000 || b == 0x30000000);
+        assert_int_equal(bi.windows[i].size, b == 0x10000000 ? 0x2000 : b == 0x20000000 ? 0x4000 : 0x50000000);
+    }
+
+    /* A blob cut short, or not a blob: an error, nothing read past it. */
+    put32(d.blob + 36, 1u << 30);
+    assert_int_equal(fdt_read_devices(dtb, devs, 16), -1);
+    put32(d.blob, 0);
+    assert_int_equal(fdt_read_devices(dtb, devs, 16), -1);
+}
+
 int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +579,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_device_memory, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_dma_memory, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_io_ports, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_device_tree, hh_setup, hh_teardown),
     };
     hh_select(argc, argv);
     return cmocka_run_group_tests_name("drivers", tests, NULL, NULL);

@@ -26,6 +26,8 @@
  * driver, libsys to a new fsserver.  The RAM disk's memory is init's, so it
  * outlives its driver like a real disk.
  */
+#include <stdlib.h>
+#include <string.h>
 #include <vos/vos.h>
 
 #include "storage.h"
@@ -79,30 +81,14 @@ static int supervise(void *arg)
     return 0;
 }
 
-/* Where QEMU's virt machine puts its virtio-mmio transports (its device tree
- * says the same) and their interrupt lines, as the controller numbers them.
- * x86_64 q35's disk is on PCI instead (find_pci_disk; its facts: blk/pci.h). */
-#if defined(__riscv)
-#define VIRTIO_MMIO_BASE 0x10001000ull
-#define VIRTIO_MMIO_COUNT 8
-#define VIRTIO_MMIO_STRIDE 0x1000ull
-#define VIRTIO_MMIO_IRQ(n) (1 + (n))
-#define PCI_ECAM_BASE 0ull
-#define PCI_INTX_GSI(slot, pin) (-1)
-#elif defined(__aarch64__)
-#define VIRTIO_MMIO_BASE 0x0a000000ull
-#define VIRTIO_MMIO_COUNT 32
-#define VIRTIO_MMIO_STRIDE 0x200ull
-#define VIRTIO_MMIO_IRQ(n) (48 + (n))
-#define PCI_ECAM_BASE 0ull
-#define PCI_INTX_GSI(slot, pin) (-1)
-#else
-#define VIRTIO_MMIO_COUNT 0
-#define VIRTIO_MMIO_BASE 0ull
-#define VIRTIO_MMIO_STRIDE 0ull
-#define VIRTIO_MMIO_IRQ(n) (n)
+/* x86_64 q35's disk is on PCI (find_pci_disk; its facts: blk/pci.h); the
+ * other machines' virtio-mmio transports come from the kernel's dev= list. */
+#if defined(__x86_64__)
 #define PCI_ECAM_BASE Q35_ECAM_BASE
 #define PCI_INTX_GSI(slot, pin) q35_intx_gsi(slot, pin)
+#else
+#define PCI_ECAM_BASE 0ull
+#define PCI_INTX_GSI(slot, pin) (-1)
 #endif
 
 /* The disk's driver and what it is given: its registers, its interrupt and,
@@ -113,15 +99,42 @@ struct disk {
     char arg[16];
 };
 
+/*
+ * The next virtio-mmio transport the kernel named (dev=BASE,SIZE,LINE,virtio,mmio:
+ * docs/drivers.md) from argument *i on: 1 with its registers' address and
+ * interrupt line, 0 when there are no more.
+ */
+static int next_virtio_mmio(const struct vos_start_info *si, uint64_t *i, uint64_t *pa, unsigned *line)
+{
+    const char *const *argv = (const char *const *)(uintptr_t)si->argv;
+    while (++*i < si->argc) {
+        const char *a = argv[*i];
+        if (strncmp(a, "dev=", 4))
+            continue;
+        char *end;
+        *pa = strtoull(a + 4, &end, 0);
+        if (*end++ != ',')
+            continue;
+        strtoull(end, &end, 0); /* its size: a transport fits in its page */
+        if (*end++ != ',')
+            continue;
+        *line = (unsigned)strtoul(end, &end, 0);
+        if (*end == ',' && !strcmp(end + 1, "virtio,mmio"))
+            return 1;
+    }
+    return 0;
+}
+
 /* The first modern virtio-mmio block device: 1 with its registers' page,
  * offset and interrupt line; 0 if none. */
-static int find_mmio_disk(vos_devmem_t devpool, vos_any_t irqctl, struct disk *d)
+static int find_mmio_disk(const struct vos_start_info *si, vos_devmem_t devpool, vos_any_t irqctl, struct disk *d)
 {
     vos_devmem_t page = { 0 };
     volatile uint8_t *map = NULL;
-    uint64_t mapped = ~0ull;
-    for (int n = 0; n < VIRTIO_MMIO_COUNT; n++) {
-        uint64_t pa = VIRTIO_MMIO_BASE + (uint64_t)n * VIRTIO_MMIO_STRIDE, base = pa & ~0xFFFull;
+    uint64_t mapped = ~0ull, arg = 0, pa;
+    unsigned line;
+    while (next_virtio_mmio(si, &arg, &pa, &line)) {
+        uint64_t base = pa & ~0xFFFull;
         if (base != mapped) {
             volatile void *p;
             if (vos_devmem_create(devpool, base, 4096, RW | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE, &page) ||
@@ -134,7 +147,7 @@ static int find_mmio_disk(vos_devmem_t devpool, vos_any_t irqctl, struct disk *d
         if (r[0] != 0x74726976 || r[1] != 2 || r[2] != 2) /* magic "virt", version 2 (modern), block device */
             continue;
         vos_irq_t irq;
-        if (vos_irq_create(irqctl, VIRTIO_MMIO_IRQ(n), RW | VOS_RIGHT_GRANT, &irq) ||
+        if (vos_irq_create(irqctl, line, RW | VOS_RIGHT_GRANT, &irq) ||
             narrow(VOS_ANY(page), RW | VOS_RIGHT_GRANT, &d->regs))
             return 0;
         d->driver = "virtio-blk";
@@ -218,7 +231,7 @@ static int find_disk(const struct vos_start_info *si, struct disk *d, vos_consol
         return 0;
     vos_devmem_t pool = { devpool.token };
     vos_any_t ctl = { irqctl.token };
-    return find_mmio_disk(pool, ctl, d) || (PCI_ECAM_BASE && find_pci_disk(pool, ctl, d, report));
+    return find_mmio_disk(si, pool, ctl, d) || (PCI_ECAM_BASE && find_pci_disk(pool, ctl, d, report));
 }
 
 vos_chan_t storage_start(const struct vos_start_info *si, const struct vos_bootfs *fs, vos_ep_t mine, vos_any_t self,

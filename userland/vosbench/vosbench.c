@@ -21,6 +21,9 @@
  *                            echo with one vector operation a message, until
  *                            a call of length 0
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include <vos/libsys.h>
 #include <vos/syscalls.h>
 
@@ -381,8 +384,9 @@ static void bench_first_use(unit_op_t *op, const char *unit)
 /*
  * Interrupts (docs/abi.md, "Drivers"): the console UART's transmitter-empty
  * interrupt, which turning on in its interrupt-enable register raises at
- * once (riscv64 ns16550 at 0x10000000, line 10; aarch64 PL011 TXIM, INTID
- * 33; x86_64 COM1's IER through an I/O port capability, GSI 4).
+ * once (riscv64 ns16550, QEMU: at 0x10000000, line 10; aarch64 PL011 TXIM,
+ * INTID 33; x86_64 COM1's IER through an I/O port capability, GSI 4), where
+ * the kernel's uart= argument says it is.
  *
  * Latency: a driver thread waits in SYS_IPC_RECEIVE on the endpoint the
  * line is bound to; the benchmark thread reads the counter and raises the
@@ -391,16 +395,8 @@ static void bench_first_use(unit_op_t *op, const char *unit)
  * less the cost of the counter reads and of the raising itself (on x86_64 a
  * SYS_WRITE to a port, measured on the UART's scratch register).
  */
-#if defined(__riscv)
-#define IRQ_UART_PA 0x10000000ull
-#define IRQ_UART_LINE 10
-#elif defined(__aarch64__)
-#define IRQ_UART_PA 0x09000000ull
-#define IRQ_UART_LINE 33
-#else
-#define IRQ_COM1 0x3f8
-#define IRQ_UART_LINE 4
-#endif
+static uint64_t irq_uart_base; /* the UART the kernel names in uart=DRIVER,KIND,BASE,LINE (docs/drivers.md) */
+static unsigned irq_uart_line;
 #define IRQ_ROUNDS 500
 
 #if defined(__x86_64__)
@@ -443,9 +439,22 @@ static void irq_driver(uint64_t arg)
 
 static int irq_setup(const struct vos_start_info *si)
 {
+    const char *const *argv = (const char *const *)(uintptr_t)si->argv, *uart = NULL;
+    for (uint64_t i = 1; i < si->argc; i++)
+        if (!strncmp(argv[i], "uart=", 5))
+            uart = argv[i];
+    const char *base = uart ? strchr(uart, ',') : NULL;
+    base = base ? strchr(base + 1, ',') : NULL;
+    if (!base)
+        return -1;
+    char *end;
+    irq_uart_base = strtoull(base + 1, &end, 0);
+    if (*end != ',')
+        return -1;
+    irq_uart_line = (unsigned)strtoul(end + 1, NULL, 0);
     vos_cap_t control = vos_start_find_cap(si, VOS_OBJ_IRQ_CONTROL);
     vos_cap_t devpool = vos_start_find_cap(si, VOS_OBJ_DEVICE_MEMORY);
-    int64_t irq = vos_sys_capability_create(VOS_OBJ_IRQ, IRQ_UART_LINE, VOS_RIGHT_ALL, control);
+    int64_t irq = vos_sys_capability_create(VOS_OBJ_IRQ, irq_uart_line, VOS_RIGHT_ALL, control);
     struct vos_endpoint_create_result ep;
     if (irq < 0 || vos_sys_ipc_endpoint_create(&ep) < 0)
         return -1;
@@ -454,14 +463,14 @@ static int irq_setup(const struct vos_start_info *si)
     irq_ep_id = ep.endpoint_id;
 #if defined(__x86_64__)
     vos_cap_t all = vos_start_find_cap(si, VOS_OBJ_IO_PORT);
-    int64_t io = vos_sys_capability_create(VOS_OBJ_IO_PORT, IRQ_COM1 | 8ull << VOS_IO_PORT_COUNT_SHIFT,
+    int64_t io = vos_sys_capability_create(VOS_OBJ_IO_PORT, irq_uart_base | 8ull << VOS_IO_PORT_COUNT_SHIFT,
                                            VOS_RIGHT_READ | VOS_RIGHT_WRITE, all);
     if (io < 0)
         return -1;
     irq_ports = (vos_cap_t)io;
     (void)devpool;
 #else
-    int64_t dev = vos_sys_capability_create(VOS_OBJ_DEVICE_MEMORY, IRQ_UART_PA, VOS_RIGHT_READ | VOS_RIGHT_WRITE, devpool);
+    int64_t dev = vos_sys_capability_create(VOS_OBJ_DEVICE_MEMORY, irq_uart_base, VOS_RIGHT_READ | VOS_RIGHT_WRITE, devpool);
     int64_t va = dev < 0 ? dev : vos_sys_mmap(0, 4096, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, (vos_cap_t)dev, 0);
     if (va < 0)
         return -1;

@@ -193,8 +193,9 @@ int main(int argc, char **argv)
 {
     const struct vos_start_info *si = vos_start_info();
     fz.console = vos_start_find_cap(si, VOS_OBJ_DEVICE);
-    fz.role = argc > 1 ? argv[1] : "coordinator";
-    if (argc < 3)
+    /* The first process is the coordinator: its arguments are the kernel's (uart=, dev=), never a role. */
+    fz.role = argc > 1 && !strchr(argv[1], '=') ? argv[1] : "coordinator";
+    if (argc < 3 || !strcmp(fz.role, "coordinator"))
         return coordinator(si);
     int64_t arg = (int64_t)strtoll(argv[2], NULL, 10);
     if (!strcmp(fz.role, "exit"))

@@ -76,4 +76,19 @@ static inline void arch_vspace_activate(struct arch_vspace *vs)
 {
     __asm__ volatile("msr ttbr0_el1, %0" ::"r"(vs->ttbr0) : "memory");
 }
+
+/*
+ * The acknowledgement of a driver's interrupt line (arch.h, SYS_IRQ_ACK):
+ * one 32-bit store, made ready when the line is first held.  The GIC: the
+ * line's bit to its distributor ISENABLER word, which unmasks it (timer.c).
+ */
+struct arch_irq_ack {
+    volatile uint32_t *reg;
+    uint32_t value;
+};
+
+static inline void arch_irq_ack(const struct arch_irq_ack *a)
+{
+    *a->reg = a->value;
+}
 #endif

@@ -48,3 +48,14 @@ static inline unsigned arch_highest_bit(uint32_t x)
 {
     return 31u - (unsigned)__builtin_clz(x);
 }
+
+/* The acknowledgement of a driver's interrupt line (arch.h): the simulated controller unmasks it (machine.c). */
+struct arch_irq_ack {
+    unsigned line;
+};
+
+void arch_irq_unmask(unsigned line);
+static inline void arch_irq_ack(const struct arch_irq_ack *a)
+{
+    arch_irq_unmask(a->line);
+}

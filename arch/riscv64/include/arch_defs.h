@@ -74,4 +74,20 @@ static inline unsigned arch_highest_bit(uint32_t x)
     if (x >> 4) { n += 4; x >>= 4; }
     return n + ((0xffffaa50u >> (x * 2)) & 3); /* highest bit of 0..15, 2 bits each */
 }
+
+/*
+ * The acknowledgement of a driver's interrupt line (arch.h, SYS_IRQ_ACK):
+ * one 32-bit store, made ready when the line is first held.  The PLIC: the
+ * line's source number to this hart's claim/complete register, which
+ * completes it (a taken line stays in service until then: machine.c).
+ */
+struct arch_irq_ack {
+    volatile uint32_t *reg;
+    uint32_t value;
+};
+
+static inline void arch_irq_ack(const struct arch_irq_ack *a)
+{
+    *a->reg = a->value;
+}
 #endif

@@ -53,3 +53,19 @@ static inline void arch_vspace_activate(struct arch_vspace *vs)
 {
     __asm__ volatile("mov %0, %%cr3" ::"r"(vs->pml4) : "memory");
 }
+
+/*
+ * The acknowledgement of a driver's interrupt line (arch.h, SYS_IRQ_ACK):
+ * the IOAPIC's redirection entry unmasked, two stores (select its low
+ * word, write it), made ready when the line is first held (devices.c).
+ */
+struct arch_irq_ack {
+    volatile uint32_t *ioapic;
+    uint32_t index, value;
+};
+
+static inline void arch_irq_ack(const struct arch_irq_ack *a)
+{
+    a->ioapic[0] = a->index;
+    a->ioapic[4] = a->value;
+}
