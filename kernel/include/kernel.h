@@ -52,6 +52,28 @@ void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 
+/*
+ * A short copy in line (an IPC message, spilled syscall arguments): whole
+ * words, four a round, when both ends and the length are word-aligned (the
+ * usual message), else memcpy.  No call and no setup for the common case;
+ * long copies belong to memcpy, which hands them to the arch.
+ */
+static inline __attribute__((always_inline)) void memcpy_small(void *dst, const void *src, size_t n)
+{
+    if (__builtin_expect((((uintptr_t)dst | (uintptr_t)src | n) & 7) != 0, 0)) {
+        memcpy(dst, src, n);
+        return;
+    }
+    uint64_t *d = dst;
+    const uint64_t *s = src;
+    for (; n >= 32; n -= 32, d += 4, s += 4) {
+        uint64_t w0 = s[0], w1 = s[1], w2 = s[2], w3 = s[3];
+        d[0] = w0, d[1] = w1, d[2] = w2, d[3] = w3;
+    }
+    for (; n; n -= 8)
+        *d++ = *s++;
+}
+
 /* Doubly linked intrusive lists. */
 struct list {
     struct list *prev, *next;
