@@ -79,6 +79,8 @@ static __attribute__((noinline)) long copy_piece_slow(struct process *dst, uaddr
 /* ipc_copy's general case: piece by piece, each in one page on both sides. */
 long ipc_copy_general(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa, uint64_t n)
 {
+    if (!n)
+        return VOS_OK;
     if (sa >= ARCH_USER_TOP || n > ARCH_USER_TOP - sa)
         return IPC_SENDER_FAULT;
     if (da >= ARCH_USER_TOP || n > ARCH_USER_TOP - da)

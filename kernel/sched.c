@@ -88,22 +88,6 @@ void sched_sleep(struct thread *t, uint64_t timeout_ns)
         arm(t->wake_at); /* wake on time, not at the end of the slice */
 }
 
-/*
- * The IPC hand-off (kernel/channel.c): the caller has blocked, the
- * receiver it woke runs on the rest of its time slice, unless a higher
- * priority is ready: then the receiver waits its turn in the run queue.
- */
-void sched_switch_to(struct thread *t)
-{
-    KASSERT_DEBUG(!current);
-    sched_unwait(t);
-    if ((uint64_t)ready_bitmap >> (t->priority + 1)) {
-        sched_ready(t);
-        return;
-    }
-    sched_run(t); /* kernel_entry_syscall returns t's frame: the arch enters it (arch.h) */
-}
-
 static void expire_sleepers(uint64_t now)
 {
     while (!list_empty(&sleepers)) {

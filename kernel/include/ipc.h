@@ -74,30 +74,34 @@ long ipc_check_range(struct vspace *vs, uaddr_t va, uint64_t n, unsigned prot);
 long ipc_copy_general(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa, uint64_t n);
 /*
  * Copy n bytes from src's address space to dst's, direct map to direct
- * map, in one copy.  A message in one page on both sides (n - 1 wrapping
- * for 0), both pages remembered by xlat.h, is a translation per side and
- * one copy, in line (memcpy_small below IPC_COPY_SMALL bytes); anything else (longer, across pages,
- * pages not remembered, lazy or not allowed) is ipc_copy_general's, piece
- * by piece, filling pages in as a user access would.  VOS_OK,
- * IPC_SENDER_FAULT (src unreadable) or INVALID_ADDRESS (dst unwritable).
+ * map, in one copy.  VOS_OK, IPC_SENDER_FAULT (src unreadable) or
+ * INVALID_ADDRESS (dst unwritable).
+ *
+ * ipc_copy_small is the short message, in line, calling nothing: both
+ * ends in one page each, both pages remembered (xlat.h), whole words
+ * (memcpy_words), under IPC_COPY_SMALL bytes.  It says
+ * whether it copied; anything else is ipc_copy_general's, piece by piece,
+ * filling pages in as a user access would.
  */
-#define IPC_COPY_SMALL 256 /* memcpy hands copies from here on to the arch (kernel/string.c) */
+#define IPC_COPY_SMALL 256 /* from here on memcpy hands copies to the arch (kernel/string.c) */
+static inline __attribute__((always_inline)) bool ipc_copy_small(struct process *dst, uaddr_t da, struct process *src,
+                                                                 uaddr_t sa, uint64_t n)
+{
+    if (unlikely((sa | da) >= ARCH_USER_TOP) || unlikely(n - 1 >= IPC_COPY_SMALL - 1) || unlikely((sa | da | n) & 7) ||
+        unlikely((sa & (PAGE_SIZE - 1)) + n > PAGE_SIZE) || unlikely((da & (PAGE_SIZE - 1)) + n > PAGE_SIZE))
+        return false;
+    const uint64_t *s = process_direct_cached(src, sa, VOS_PROT_READ);
+    uint64_t *d = process_direct_cached(dst, da, VOS_PROT_WRITE);
+    if (unlikely(!s) || unlikely(!d))
+        return false;
+    memcpy_words(d, s, n); /* the direct map keeps the offset in the page: still aligned */
+    return true;
+}
+long ipc_copy_general(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa, uint64_t n);
 static inline __attribute__((always_inline)) long ipc_copy(struct process *dst, uaddr_t da, struct process *src,
                                                            uaddr_t sa, uint64_t n)
 {
-    if ((sa | da) < ARCH_USER_TOP && n - 1 < PAGE_SIZE - (sa & (PAGE_SIZE - 1)) &&
-        n - 1 < PAGE_SIZE - (da & (PAGE_SIZE - 1))) {
-        const char *s = process_direct_cached(src, sa, VOS_PROT_READ);
-        char *d = process_direct_cached(dst, da, VOS_PROT_WRITE);
-        if (__builtin_expect(s && d, 1)) {
-            if (n < IPC_COPY_SMALL)
-                memcpy_small(d, s, n);
-            else
-                memcpy(d, s, n);
-            return VOS_OK;
-        }
-    }
-    return ipc_copy_general(dst, da, src, sa, n);
+    return ipc_copy_small(dst, da, src, sa, n) ? VOS_OK : ipc_copy_general(dst, da, src, sa, n);
 }
 long ipc_put_other(struct thread *r, uaddr_t buf, const struct ipc_src *s);
 /*

@@ -53,17 +53,12 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 
 /*
- * A short copy in line (an IPC message, spilled syscall arguments): whole
- * words, four a round, when both ends and the length are word-aligned (the
- * usual message), else memcpy.  No call and no setup for the common case;
- * long copies belong to memcpy, which hands them to the arch.
+ * A short copy in line (an IPC message): whole words, four a round; dst,
+ * src and n word-aligned.  No call and no setup; long copies belong to
+ * memcpy, which hands them to the arch.
  */
-static inline __attribute__((always_inline)) void memcpy_small(void *dst, const void *src, size_t n)
+static inline __attribute__((always_inline)) void memcpy_words(void *dst, const void *src, size_t n)
 {
-    if (__builtin_expect((((uintptr_t)dst | (uintptr_t)src | n) & 7) != 0, 0)) {
-        memcpy(dst, src, n);
-        return;
-    }
     uint64_t *d = dst;
     const uint64_t *s = src;
     for (; n >= 32; n -= 32, d += 4, s += 4) {

@@ -94,8 +94,6 @@ static inline void sched_wake(struct thread *t)
     sched_unwait(t);
     sched_ready(t);
 }
-/* The IPC switch: t, which a call has just answered, runs next in place of current (which has just blocked). */
-void sched_switch_to(struct thread *t);
 
 #define active_vspace (sched_cpu.active_vspace)
 static inline __attribute__((always_inline)) void sched_use_vspace(struct vspace *vs)
@@ -123,4 +121,20 @@ static inline __attribute__((always_inline)) struct trap_frame *sched_run(struct
     active_vspace = &t->proc->vspace.arch;
     arch_vspace_activate(active_vspace);
     return &t->frame;
+}
+
+/*
+ * The IPC hand-off (kernel/channel.c, irq.c): the caller has blocked, the
+ * receiver t it woke runs on the rest of its time slice, unless a higher
+ * priority is ready: then t waits its turn in the run queue.
+ */
+static inline __attribute__((always_inline)) void sched_switch_to(struct thread *t)
+{
+    KASSERT_DEBUG(!current);
+    sched_unwait(t);
+    if (unlikely((uint64_t)ready_bitmap >> (t->priority + 1))) {
+        sched_ready(t);
+        return;
+    }
+    sched_run(t); /* kernel_entry_syscall returns t's frame: the arch enters it (arch.h) */
 }
