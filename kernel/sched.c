@@ -13,7 +13,7 @@
 
 struct sched_cpu sched_cpu;
 
-static struct list ready[NUM_PRIORITIES];
+struct list sched_ready_queue[NUM_PRIORITIES];
 uint32_t ready_bitmap;
 static struct vspace idle_space;        /* kernel half only: used while idle; nobody's */
 static uint64_t slice_end;
@@ -29,7 +29,7 @@ static void arm(uint64_t deadline)
 void sched_init(void)
 {
     for (unsigned i = 0; i < NUM_PRIORITIES; i++)
-        list_init(&ready[i]);
+        list_init(&sched_ready_queue[i]);
     list_init(&sleepers);
     if (vspace_init(&idle_space, NULL))
         panic("no memory for the idle address space");
@@ -37,20 +37,11 @@ void sched_init(void)
     arch_vspace_activate(&idle_space.arch);
 }
 
-void sched_ready(struct thread *t)
-{
-    if (current && t->priority > current->priority)
-        sched_resume_frame = NULL; /* current is preempted at its syscall's end */
-    t->state = THREAD_READY;
-    list_add_tail(&ready[t->priority], &t->run_link);
-    ready_bitmap |= 1u << t->priority;
-}
-
 void sched_block(struct thread *t)
 {
     if (t->state == THREAD_READY) {
         list_del(&t->run_link);
-        if (list_empty(&ready[t->priority]))
+        if (list_empty(&sched_ready_queue[t->priority]))
             ready_bitmap &= ~(1u << t->priority);
     }
     t->state = THREAD_BLOCKED;
@@ -59,9 +50,9 @@ void sched_block(struct thread *t)
 static struct thread *pick(void)
 {
     unsigned prio = arch_highest_bit(ready_bitmap);
-    struct thread *t = list_first(&ready[prio], struct thread, run_link);
+    struct thread *t = list_first(&sched_ready_queue[prio], struct thread, run_link);
     list_del(&t->run_link);
-    if (list_empty(&ready[prio]))
+    if (list_empty(&sched_ready_queue[prio]))
         ready_bitmap &= ~(1u << prio);
     return t;
 }

@@ -27,11 +27,11 @@ extern struct sched_cpu sched_cpu;
 
 /* Scheduler. */
 void sched_init(void);
-void sched_ready(struct thread *t);          /* make runnable, at the back of its queue */
 void sched_block(struct thread *t);          /* take off the CPU / queue */
 _Noreturn void sched_return_to_user(void);   /* run current if it can, else the next thread */
 
 extern uint32_t ready_bitmap;                /* bit p: a READY thread of priority p waits */
+extern struct list sched_ready_queue[NUM_PRIORITIES]; /* the READY threads of each priority (run_link), FIFO */
 
 /*
  * The frame of the running thread while it may go straight back to user
@@ -42,6 +42,16 @@ extern uint32_t ready_bitmap;                /* bit p: a READY thread of priorit
  * after all (the scheduler then decides exactly), never the reverse.
  */
 #define sched_resume_frame (sched_cpu.resume_frame)
+
+/* Make t runnable, at the back of its queue (in line: every wake-up ends here). */
+static inline void sched_ready(struct thread *t)
+{
+    if (current && t->priority > current->priority)
+        sched_resume_frame = NULL; /* current is preempted at its syscall's end */
+    t->state = THREAD_READY;
+    list_add_tail(&sched_ready_queue[t->priority], &t->run_link);
+    ready_bitmap |= 1u << t->priority;
+}
 
 static inline void sched_set_current(struct thread *t)
 {
