@@ -69,6 +69,8 @@ void sched_sleep(struct thread *t, uint64_t timeout_ns)
 {
     uint64_t now = arch_time_ns();
     t->wake_at = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+    if (!t->wake_at)
+        t->wake_at = 1; /* 0 means "not among the sleepers" (sched_unwait) */
     struct list *it, *tmp;
     list_for_each_safe(it, tmp, &sleepers) {
         if (container_of(it, struct thread, timer_link)->wake_at > t->wake_at)
@@ -116,7 +118,8 @@ void sched_tick(void)
     arm(next);
 }
 
-void sched_return_to_user(void)
+/* sched_return_to_user's cases but the usual one: a dying thread to free, the caller going on or preempted, idling. */
+static __attribute__((noinline, noreturn)) void return_general(void)
 {
     struct thread *t = current;
     if (thread_dying)
@@ -133,6 +136,18 @@ void sched_return_to_user(void)
         sched_tick();
     }
     arch_enter_user(sched_run(pick())); /* the highest priority: nothing ready outranks it */
+}
+
+/*
+ * The usual case first, in a leaf: the thread that made the syscall has
+ * blocked (current is NULL), nothing dies, and a thread is ready: the first
+ * of the highest priority runs.
+ */
+void sched_return_to_user(void)
+{
+    if (likely(!current && !thread_dying && ready_bitmap))
+        arch_enter_user(sched_run(pick()));
+    return_general();
 }
 
 /* The arch's way in after a syscall that switches (arch.h) is the scheduler itself: no layer between. */

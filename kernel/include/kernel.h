@@ -37,6 +37,7 @@ void kvprintf(const char *fmt, va_list ap);
 
 /* The hot paths' early exits (shims' argument checks, the IPC fast path): the rare case, off the straight line. */
 #define unlikely(c) __builtin_expect(!!(c), 0)
+#define likely(c) __builtin_expect(!!(c), 1)
 
 /* A check too costly for a hot path: debug builds only (the host target's). */
 #ifdef NDEBUG

@@ -94,9 +94,10 @@ static inline void sched_unwait(struct thread *t)
 {
     if (t->wait_link.next)
         list_del(&t->wait_link);
-    if (t->timer_link.next)
+    if (t->wake_at) { /* among the sleepers (sched_sleep) */
         list_del(&t->timer_link);
-    t->wake_at = 0;
+        t->wake_at = 0;
+    }
 }
 /* The waker has written t's results: t is runnable again. */
 static inline void sched_wake(struct thread *t)
