@@ -15,11 +15,8 @@
 #include "syscall_frame.h"
 #include "syscall_handlers.h"
 
-long sys_ipc_channel_create(struct thread *self, vos_endpoint_t endpoint1, vos_endpoint_t endpoint2, struct cap *cap1,
-                            struct cap *cap2, vos_channel_t *result)
+long sys_ipc_channel_create(struct thread *self, struct cap *cap1, struct cap *cap2, vos_channel_t *result)
 {
-    (void)endpoint1;
-    (void)endpoint2;
     long err;
     struct channel *ch = object_alloc(sizeof(*ch), VOS_OBJ_CHANNEL, self->proc, &err);
     if (!ch)
@@ -177,11 +174,10 @@ static __attribute__((noinline)) long call_copy_general(struct thread *self, str
  * the same primitives: one copy, the reply token into the receiver's
  * reserved slot, its result words, we wait, it runs.
  */
-long sys_ipc_call(struct thread *self, vos_channel_t channel_id, user_in_t request, uint64_t request_len,
-                  user_out_t response, uint64_t response_len, uint64_t timeout_ns, struct cap *capability,
-                  struct cap *channel_cap, struct vos_ipc_call_result *result)
+long sys_ipc_call(struct thread *self, user_in_t request, uint64_t request_len, user_out_t response,
+                  uint64_t response_len, uint64_t timeout_ns, struct cap *capability, struct cap *channel_cap,
+                  struct vos_ipc_call_result *result)
 {
-    (void)channel_id;
     (void)result; /* the replier writes it into our frame */
     struct endpoint *ep = container_of(channel_cap->obj, struct channel, obj)->dest;
     if (!ep || !ep->readers)

@@ -151,10 +151,9 @@ static long enqueue(struct thread *self, struct endpoint *ep, user_in_t message,
     return VOS_OK;
 }
 
-long sys_ipc_send(struct thread *self, vos_channel_t channel_id, user_in_t message, uint64_t message_len,
-                  struct cap *capability, struct cap *channel_cap)
+long sys_ipc_send(struct thread *self, user_in_t message, uint64_t message_len, struct cap *capability,
+                  struct cap *channel_cap)
 {
-    (void)channel_id;
     struct endpoint *ep = container_of(channel_cap->obj, struct channel, obj)->dest;
     if (!ep || !ep->readers)
         return VOS_ERR_NOT_FOUND;
@@ -245,10 +244,9 @@ static __attribute__((noinline)) long receive_general(struct thread *self, struc
  * same buffer as last time (checked_range_write's remembered answer), no
  * time limit.  Then it is receive_general's end: we wait on the endpoint.
  */
-long sys_ipc_receive(struct thread *self, vos_endpoint_t endpoint_id, user_out_t buffer, uint64_t buffer_len,
-                     uint64_t timeout_ns, struct cap *endpoint_cap, struct vos_ipc_receive_result *result)
+long sys_ipc_receive(struct thread *self, user_out_t buffer, uint64_t buffer_len, uint64_t timeout_ns,
+                     struct cap *endpoint_cap, struct vos_ipc_receive_result *result)
 {
-    (void)endpoint_id;
     struct endpoint *ep = ep_of(endpoint_cap);
     const struct checked_range *ok = &self->ipc.ok_buf;
     if (unlikely(!self->ipc.parked || !self->ipc.spare || ep->irq_pending || !list_empty(&ep->msgs) ||

@@ -79,13 +79,12 @@ void sched_sleep(struct thread *t, uint64_t timeout_ns); /* sched_wait's timer: 
  */
 static inline void sched_wait(struct thread *self, struct list *queue, uint64_t timeout_ns, long timeout_result)
 {
-    KASSERT_DEBUG(self == current && self->state == THREAD_RUNNING);
+    KASSERT_DEBUG(self == current && self->state == THREAD_RUNNING && !self->wake_at); /* sched_unwait cleared it */
     self->state = THREAD_BLOCKED;
     sched_set_current(NULL);
     if (queue)
         list_add_tail(queue, &self->wait_link);
     self->timeout_result = timeout_result;
-    self->wake_at = 0;
     if (timeout_ns != VOS_TIMEOUT_INFINITE)
         sched_sleep(self, timeout_ns);
 }
