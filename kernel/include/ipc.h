@@ -71,7 +71,6 @@ void ipc_src_registers(struct ipc_src *s, struct thread *t, uint64_t len, ipc_wo
 
 /* ipc.c: the delivery core shared by send, receive, call and reply. */
 long ipc_check_range(struct vspace *vs, uaddr_t va, uint64_t n, unsigned prot);
-long ipc_copy_general(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa, uint64_t n);
 /*
  * Copy n bytes from src's address space to dst's, direct map to direct
  * map, in one copy.  VOS_OK, IPC_SENDER_FAULT (src unreadable) or
@@ -87,14 +86,16 @@ long ipc_copy_general(struct process *dst, uaddr_t da, struct process *src, uadd
 static inline __attribute__((always_inline)) bool ipc_copy_small(struct process *dst, uaddr_t da, struct process *src,
                                                                  uaddr_t sa, uint64_t n)
 {
+    /* Neither end leaves its page ((sa | da) has both offsets' bits: at least the larger one). */
     if (unlikely((sa | da) >= ARCH_USER_TOP) || unlikely(n - 1 >= IPC_COPY_SMALL - 1) || unlikely((sa | da | n) & 7) ||
-        unlikely((sa & (PAGE_SIZE - 1)) + n > PAGE_SIZE) || unlikely((da & (PAGE_SIZE - 1)) + n > PAGE_SIZE))
+        unlikely(((sa | da) & (PAGE_SIZE - 1)) + n > PAGE_SIZE))
         return false;
-    const uint64_t *s = process_direct_cached(src, sa, VOS_PROT_READ);
-    uint64_t *d = process_direct_cached(dst, da, VOS_PROT_WRITE);
-    if (unlikely(!s) || unlikely(!d))
+    const struct xlat *xs = xlat_entry(src->xlat, sa, VOS_PROT_READ);
+    const struct xlat *xd = xlat_entry(dst->xlat, da, VOS_PROT_WRITE);
+    if (unlikely(!xlat_hit(xs, &src->vspace, sa)) || unlikely(!xlat_hit(xd, &dst->vspace, da)))
         return false;
-    memcpy_words(d, s, n); /* the direct map keeps the offset in the page: still aligned */
+    /* The direct map keeps the offset in the page: still word-aligned. */
+    memcpy_words((void *)(da + xd->delta), (const void *)(sa + xs->delta), n);
     return true;
 }
 long ipc_copy_general(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa, uint64_t n);
