@@ -15,11 +15,8 @@
 #include "syscall_frame.h"
 #include "syscall_handlers.h"
 
-long sys_ipc_channel_create(struct thread *self, vos_endpoint_t endpoint1, vos_endpoint_t endpoint2, struct cap *cap1,
-                            struct cap *cap2, vos_channel_t *result)
+long sys_ipc_channel_create(struct thread *self, struct cap *cap1, struct cap *cap2, vos_channel_t *result)
 {
-    (void)endpoint1;
-    (void)endpoint2;
     long err;
     struct channel *ch = object_alloc(sizeof(*ch), VOS_OBJ_CHANNEL, self->proc, &err);
     if (!ch)
@@ -119,33 +116,85 @@ static inline __attribute__((always_inline)) long call_prepare(struct thread *se
     return reply_prepare(self);
 }
 
-long sys_ipc_call(struct thread *self, vos_channel_t channel_id, user_in_t request, uint64_t request_len,
-                  user_out_t response, uint64_t response_len, uint64_t timeout_ns, struct cap *capability,
-                  struct cap *channel_cap, struct vos_ipc_call_result *result)
+/*
+ * Everything of SYS_IPC_CALL but its common case: a reply object or a slot
+ * to make first, a capability to carry, no receiver waiting, or one that
+ * cannot take the request.  The call's arguments are in self->ipc already
+ * (sys_ipc_call), the capability found again by its token.
+ */
+static __attribute__((noinline)) long call_general(struct thread *self, struct endpoint *ep, uint64_t timeout_ns)
 {
-    (void)channel_id;
-    (void)result; /* the replier writes it into our frame */
-    struct endpoint *ep;
-    long err = call_prepare(self, channel_cap, &ep);
+    long err = reply_prepare(self);
     if (!err)
         err = ipc_reserve(self, false, true); /* room for a capability in the reply, before anything is sent */
     if (err)
         return err;
+    ipc_words_t w;
+    struct ipc_src s;
+    call_src(self, &s, w);
+    err = call_meet(self, ep, &s, timeout_ns);
+    if (err != VOS_ERR_TIMEOUT)
+        return err;
+    /* The response is written later still: both buffers are checked now, not after the wait. */
+    err = ipc_check_range(&self->proc->vspace, self->ipc.req, self->ipc.req_len, VOS_PROT_READ);
+    if (!err)
+        err = ipc_check_range(&self->proc->vspace, self->ipc.buf, self->ipc.buf_len, VOS_PROT_WRITE);
+    return err ? err : call_queue(self, ep, timeout_ns);
+}
+
+/*
+ * r has taken our request (self->ipc): its reply token and result words, we
+ * wait for the reply, r runs.  Timeout 0 asked only that a receiver be
+ * waiting; the reply may take its time.
+ */
+static inline __attribute__((always_inline)) long call_handoff(struct thread *self, struct thread *r, uint64_t timeout_ns)
+{
+    struct cap *token = ipc_take_reply_token(r, self);
+    syscall_result_ipc_receive(&r->frame, &(struct vos_ipc_receive_result){ self->proc->obj.id, self->ipc.req_len, 0,
+                                                                            cap_token(token) });
+    sched_wait(self, &self->ipc.reply->waiter, timeout_ns ? timeout_ns : VOS_TIMEOUT_INFINITE, VOS_ERR_TIMEOUT);
+    sched_switch_to(r);
+    return SYSCALL_BLOCKED;
+}
+
+/* sys_ipc_call's common case with a request ipc_copy_small does not take (sys_ipc_call checked the rest). */
+static __attribute__((noinline)) long call_copy_general(struct thread *self, struct endpoint *ep, struct thread *r,
+                                                        uint64_t timeout_ns)
+{
+    if (ipc_copy_general(r->proc, r->ipc.buf, self->proc, self->ipc.req, self->ipc.req_len))
+        return call_general(self, ep, timeout_ns); /* it meets the same fault and decides who learns of it */
+    return call_handoff(self, r, timeout_ns);
+}
+
+/*
+ * The common case in one straight line that calls nothing: our reply
+ * object and reserved slot are ready (reply_prepare and ipc_reserve would
+ * do nothing), no capability travels, and the first waiting receiver takes
+ * the request into its buffer.  Then it is call_meet's first round, with
+ * the same primitives: one copy, the reply token into the receiver's
+ * reserved slot, its result words, we wait, it runs.
+ */
+long sys_ipc_call(struct thread *self, user_in_t request, uint64_t request_len, user_out_t response,
+                  uint64_t response_len, uint64_t timeout_ns, struct cap *capability, struct cap *channel_cap)
+{
+    struct endpoint *ep = container_of(channel_cap->obj, struct channel, obj)->dest;
+    if (!ep || !ep->readers)
+        return VOS_ERR_NOT_FOUND;
+    self->ipc.via = channel_cap;
     self->ipc.regs = false;
     self->ipc.buf = response.addr;
     self->ipc.buf_len = response_len;
     self->ipc.req = request.addr;
     self->ipc.req_len = request_len;
     self->ipc.xfer = capability ? cap_token(capability) : 0;
-    struct ipc_src s = { self->proc, request.addr, NULL, request_len, capability, self, self->proc->obj.id };
-    err = call_meet(self, ep, &s, timeout_ns);
-    if (err != VOS_ERR_TIMEOUT)
-        return err;
-    /* The response is written later still: both buffers are checked now, not after the wait. */
-    err = ipc_check_range(&self->proc->vspace, request.addr, request_len, VOS_PROT_READ);
-    if (!err)
-        err = ipc_check_range(&self->proc->vspace, response.addr, response_len, VOS_PROT_WRITE);
-    return err ? err : call_queue(self, ep, timeout_ns);
+    struct reply *rp = self->ipc.reply;
+    struct thread *r = list_empty(&ep->receivers) ? NULL : list_first(&ep->receivers, struct thread, wait_link);
+    if (unlikely(!rp || rp->caps || !self->ipc.spare || capability || !r || r->ipc.regs ||
+                 request_len > r->ipc.buf_len))
+        return call_general(self, ep, timeout_ns);
+    if (request_len && unlikely(!ipc_copy_small(r->proc, r->ipc.buf, self->proc, request.addr, request_len)))
+        return call_copy_general(self, ep, r, timeout_ns); /* longer, or a page to look up or fill in */
+    return call_handoff(self, r, timeout_ns);
 }
 
 /*

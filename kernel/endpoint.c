@@ -151,10 +151,9 @@ static long enqueue(struct thread *self, struct endpoint *ep, user_in_t message,
     return VOS_OK;
 }
 
-long sys_ipc_send(struct thread *self, vos_channel_t channel_id, user_in_t message, uint64_t message_len,
-                  struct cap *capability, struct cap *channel_cap)
+long sys_ipc_send(struct thread *self, user_in_t message, uint64_t message_len, struct cap *capability,
+                  struct cap *channel_cap)
 {
-    (void)channel_id;
     struct endpoint *ep = container_of(channel_cap->obj, struct channel, obj)->dest;
     if (!ep || !ep->readers)
         return VOS_ERR_NOT_FOUND;
@@ -214,27 +213,53 @@ static inline __attribute__((always_inline)) long take(struct thread *self, stru
     }
 }
 
-long sys_ipc_receive(struct thread *self, vos_endpoint_t endpoint_id, user_out_t buffer, uint64_t buffer_len,
-                     uint64_t timeout_ns, struct cap *endpoint_cap, struct vos_ipc_receive_result *result)
+/* Everything of SYS_IPC_RECEIVE but its common case (below). */
+static __attribute__((noinline)) long receive_general(struct thread *self, struct cap *endpoint_cap, uaddr_t buffer,
+                                                      uint64_t buffer_len, uint64_t timeout_ns)
 {
-    (void)endpoint_id;
+    struct vos_ipc_receive_result res;
     long err = ipc_reserve(self, true, true); /* room for a reply token and a capability, before anything is taken */
     if (err)
         return err;
     struct endpoint *ep = ep_of(endpoint_cap);
     self->ipc.regs = false;
-    self->ipc.buf = buffer.addr;
+    self->ipc.buf = buffer;
     self->ipc.buf_len = buffer_len;
     self->ipc.via = endpoint_cap;
-    err = take(self, ep, result);
+    err = take(self, ep, &res);
+    if (err == VOS_OK)
+        syscall_result_ipc_receive(&self->frame, &res);
     if (err == VOS_ERR_BUFFER_TOO_SMALL)
-        syscall_return_word(&self->frame, 1, result->message_len); /* the message stays queued */
+        syscall_return_word(&self->frame, 1, res.message_len); /* the message stays queued */
     /* A server receives into the same buffer every time: the answer is remembered (xlat.h). */
-    if (err == VOS_ERR_TIMEOUT && checked_range_write(&self->ipc.ok_buf, &self->proc->vspace, buffer.addr, buffer_len))
+    if (err == VOS_ERR_TIMEOUT && checked_range_write(&self->ipc.ok_buf, &self->proc->vspace, buffer, buffer_len))
         return VOS_ERR_INVALID_ADDRESS; /* reported now rather than when a message comes */
     if (err != VOS_ERR_TIMEOUT || timeout_ns == 0)
         return err;
     sched_wait(self, &ep->receivers, timeout_ns, VOS_ERR_TIMEOUT);
+    return SYSCALL_BLOCKED;
+}
+
+/*
+ * The common case in one straight line that calls nothing: a server
+ * waiting for its next call, with its slots reserved, nothing queued, the
+ * same buffer as last time (checked_range_write's remembered answer), no
+ * time limit.  Then it is receive_general's end: we wait on the endpoint.
+ */
+long sys_ipc_receive(struct thread *self, user_out_t buffer, uint64_t buffer_len, uint64_t timeout_ns,
+                     struct cap *endpoint_cap)
+{
+    struct endpoint *ep = ep_of(endpoint_cap);
+    const struct checked_range *ok = &self->ipc.ok_buf;
+    if (unlikely(!self->ipc.parked || !self->ipc.spare || ep->irq_pending || !list_empty(&ep->msgs) ||
+                 !list_empty(&ep->calls) || timeout_ns != VOS_TIMEOUT_INFINITE || buffer.addr != ok->va ||
+                 buffer_len != ok->len || self->proc->vspace.shrinks != ok->shrinks))
+        return receive_general(self, endpoint_cap, buffer.addr, buffer_len, timeout_ns);
+    self->ipc.regs = false;
+    self->ipc.buf = buffer.addr;
+    self->ipc.buf_len = buffer_len;
+    self->ipc.via = endpoint_cap;
+    sched_wait(self, &ep->receivers, VOS_TIMEOUT_INFINITE, VOS_ERR_TIMEOUT);
     return SYSCALL_BLOCKED;
 }
 
@@ -245,7 +270,7 @@ long sys_ipc_receive(struct thread *self, vos_endpoint_t endpoint_id, user_out_t
  * received.
  */
 long sys_ipc_reply_receive_short(struct thread *self, struct cap *reply_token, struct cap *endpoint_cap,
-                                 uint64_t length, struct vos_ipc_short_receive_result *result)
+                                 uint64_t length)
 {
     long err = ipc_reserve(self, true, false); /* room for the next reply token, before the reply is sent */
     if (err)
@@ -266,7 +291,8 @@ long sys_ipc_reply_receive_short(struct thread *self, struct cap *reply_token, s
     struct vos_ipc_receive_result res;
     err = take(self, ep, &res);
     if (err == VOS_OK)
-        *result = (struct vos_ipc_short_receive_result){ res.sender, res.message_len, res.reply_token };
+        syscall_result_ipc_reply_receive_short(
+            &self->frame, &(struct vos_ipc_short_receive_result){ res.sender, res.message_len, res.reply_token });
     if (err == VOS_ERR_BUFFER_TOO_SMALL)
         syscall_return_word(&self->frame, 1, res.message_len); /* the message stays queued */
     if (err != VOS_ERR_TIMEOUT)

@@ -77,9 +77,10 @@ static __attribute__((noinline)) long copy_piece_slow(struct process *dst, uaddr
 }
 
 /* ipc_copy's general case: piece by piece, each in one page on both sides. */
-static __attribute__((noinline)) long copy_general(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa,
-                                                   uint64_t n)
+long ipc_copy_general(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa, uint64_t n)
 {
+    if (!n)
+        return VOS_OK;
     if (sa >= ARCH_USER_TOP || n > ARCH_USER_TOP - sa)
         return IPC_SENDER_FAULT;
     if (da >= ARCH_USER_TOP || n > ARCH_USER_TOP - da)
@@ -107,34 +108,6 @@ static __attribute__((noinline)) long copy_general(struct process *dst, uaddr_t 
         d = d && (da & (PAGE_SIZE - 1)) ? d + chunk : NULL;
     }
     return VOS_OK;
-}
-
-/*
- * Copy n bytes from src's address space to dst's: one memcpy per piece that
- * lies in one page on both sides, direct map to direct map, each page
- * translated once (and usually not at all: process_direct remembers), so a message of 64 bytes is usually one translation per
- * side and one memcpy, and 4 KiB at most two per side and three memcpys.
- * Pages not present yet (lazy) or not allowed take the general path, which
- * fills them in as a user access would.  VOS_OK, IPC_SENDER_FAULT (src
- * unreadable) or INVALID_ADDRESS (dst unwritable).
- */
-long ipc_copy(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa, uint64_t n)
-{
-    /*
-     * The short message: one piece on each side (n - 1 wraps for 0), both
-     * pages remembered.  Nothing is live across the one call, so this path
-     * needs no saved registers; everything else is copy_general's.
-     */
-    if ((sa | da) < ARCH_USER_TOP && n - 1 < PAGE_SIZE - (sa & (PAGE_SIZE - 1)) &&
-        n - 1 < PAGE_SIZE - (da & (PAGE_SIZE - 1))) {
-        const char *s = process_direct_cached(src, sa, VOS_PROT_READ);
-        char *d = process_direct_cached(dst, da, VOS_PROT_WRITE);
-        if (s && d) {
-            memcpy(d, s, n);
-            return VOS_OK;
-        }
-    }
-    return copy_general(dst, da, src, sa, n);
 }
 
 /*

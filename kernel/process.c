@@ -261,15 +261,14 @@ long sys_process_start(struct thread *self, vos_pid_t process_id)
     return VOS_OK;
 }
 
-long sys_process_wait(struct thread *self, vos_pid_t process_id, uint64_t timeout_ns,
-                      struct vos_process_exit_info *result)
+long sys_process_wait(struct thread *self, vos_pid_t process_id, uint64_t timeout_ns)
 {
     struct process *c;
     long err = find_child(self, process_id, &c);
     if (err)
         return err;
     if (c->state == PROC_EXITED) {
-        *result = c->exit_info;
+        syscall_result_process_wait(&self->frame, &c->exit_info);
         reap(c);
         return VOS_OK;
     }

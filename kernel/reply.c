@@ -146,9 +146,54 @@ long reply_send(struct thread *self, struct cap *reply_token, const struct ipc_s
     return reply_body(self, reply_token, s);
 }
 
+/* Everything of SYS_IPC_REPLY but its common case (below). */
+static __attribute__((noinline)) long reply_general(struct thread *self, struct cap *reply_token, uaddr_t response,
+                                                    uint64_t response_len, struct cap *capability)
+{
+    struct ipc_src s = { self->proc, response, NULL, response_len, capability, NULL, self->proc->obj.id };
+    return reply_body(self, reply_token, &s);
+}
+
+/* t, the caller, has our reply of len bytes: its result words, it runs again, the token is spent (below). */
+static inline __attribute__((always_inline)) long reply_handoff(struct thread *self, struct cap *reply_token,
+                                                                struct thread *t, uint64_t len)
+{
+    syscall_result_ipc_call(&t->frame, &(struct vos_ipc_call_result){ 0, len });
+    sched_wake(t);
+    reply_cap_removed_answered(reply_token);
+    object_put_not_last(cap_delete_root_to_parked_unhooked(reply_token)); /* t holds rp too */
+    self->ipc.parked = reply_token;
+    return VOS_OK;
+}
+
+/* sys_ipc_reply's common case with a response ipc_copy_small does not take (sys_ipc_reply checked the rest). */
+static __attribute__((noinline)) long reply_copy_general(struct thread *self, struct cap *reply_token, struct thread *t,
+                                                         uaddr_t response, uint64_t len)
+{
+    if (ipc_copy_general(t->proc, t->ipc.buf, self->proc, response, len))
+        return reply_general(self, reply_token, response, len, NULL); /* it meets the same fault and decides */
+    return reply_handoff(self, reply_token, t, len);
+}
+
+/*
+ * The common case in one straight line that calls nothing: the caller
+ * waits with a buffer large enough, no capability travels, and the token
+ * is a lone root while we have no parked slot.  Then it is reply_body with
+ * the same primitives: one copy, the caller's result words, it is woken,
+ * and the token is spent as spend_token spends it, its slot parked for
+ * our next receive (the caller, answered, no longer waits, and holds the
+ * reply object too: the count drops without the orphan test, the
+ * reference without the free).
+ */
 long sys_ipc_reply(struct thread *self, struct cap *reply_token, user_in_t response, uint64_t response_len,
                    struct cap *capability)
 {
-    struct ipc_src s = { self->proc, response.addr, NULL, response_len, capability, NULL, self->proc->obj.id };
-    return reply_body(self, reply_token, &s);
+    struct reply *rp = container_of(reply_token->obj, struct reply, obj);
+    struct thread *t = list_empty(&rp->waiter) ? NULL : list_first(&rp->waiter, struct thread, wait_link);
+    if (unlikely(!t || capability || t->ipc.regs || response_len > t->ipc.buf_len || self->ipc.parked ||
+                 reply_token->parent || reply_token->first_child))
+        return reply_general(self, reply_token, response.addr, response_len, capability);
+    if (response_len && unlikely(!ipc_copy_small(t->proc, t->ipc.buf, self->proc, response.addr, response_len)))
+        return reply_copy_general(self, reply_token, t, response.addr, response_len);
+    return reply_handoff(self, reply_token, t, response_len);
 }

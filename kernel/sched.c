@@ -13,7 +13,7 @@
 
 struct sched_cpu sched_cpu;
 
-static struct list ready[NUM_PRIORITIES];
+struct list sched_ready_queue[NUM_PRIORITIES];
 uint32_t ready_bitmap;
 static struct vspace idle_space;        /* kernel half only: used while idle; nobody's */
 static uint64_t slice_end;
@@ -30,7 +30,7 @@ static void arm(uint64_t deadline)
 void sched_init(void)
 {
     for (unsigned i = 0; i < NUM_PRIORITIES; i++)
-        list_init(&ready[i]);
+        list_init(&sched_ready_queue[i]);
     list_init(&sleepers);
     if (vspace_init(&idle_space, NULL))
         panic("no memory for the idle address space");
@@ -38,20 +38,11 @@ void sched_init(void)
     arch_vspace_activate(&idle_space.arch);
 }
 
-void sched_ready(struct thread *t)
-{
-    if (current && t->priority > current->priority)
-        sched_resume_frame = NULL; /* current is preempted at its syscall's end */
-    t->state = THREAD_READY;
-    list_add_tail(&ready[t->priority], &t->run_link);
-    ready_bitmap |= 1u << t->priority;
-}
-
 void sched_block(struct thread *t)
 {
     if (t->state == THREAD_READY) {
         list_del(&t->run_link);
-        if (list_empty(&ready[t->priority]))
+        if (list_empty(&sched_ready_queue[t->priority]))
             ready_bitmap &= ~(1u << t->priority);
     }
     t->state = THREAD_BLOCKED;
@@ -60,9 +51,9 @@ void sched_block(struct thread *t)
 static struct thread *pick(void)
 {
     unsigned prio = arch_highest_bit(ready_bitmap);
-    struct thread *t = list_first(&ready[prio], struct thread, run_link);
+    struct thread *t = list_first(&sched_ready_queue[prio], struct thread, run_link);
     list_del(&t->run_link);
-    if (list_empty(&ready[prio]))
+    if (list_empty(&sched_ready_queue[prio]))
         ready_bitmap &= ~(1u << prio);
     return t;
 }
@@ -79,6 +70,8 @@ void sched_sleep(struct thread *t, uint64_t timeout_ns)
 {
     uint64_t now = arch_time_ns();
     t->wake_at = timeout_ns > UINT64_MAX - now ? UINT64_MAX : now + timeout_ns;
+    if (!t->wake_at)
+        t->wake_at = 1; /* 0 means "not among the sleepers" (sched_unwait) */
     struct list *it, *tmp;
     list_for_each_safe(it, tmp, &sleepers) {
         if (container_of(it, struct thread, timer_link)->wake_at > t->wake_at)
@@ -87,22 +80,6 @@ void sched_sleep(struct thread *t, uint64_t timeout_ns)
     list_add_tail(it, &t->timer_link); /* before the first later one */
     if (t->wake_at < armed)
         arm(t->wake_at); /* wake on time, not at the end of the slice */
-}
-
-/*
- * The IPC hand-off (kernel/channel.c): the caller has blocked, the
- * receiver it woke runs on the rest of its time slice, unless a higher
- * priority is ready: then the receiver waits its turn in the run queue.
- */
-void sched_switch_to(struct thread *t)
-{
-    KASSERT_DEBUG(!current);
-    sched_unwait(t);
-    if ((uint64_t)ready_bitmap >> (t->priority + 1)) {
-        sched_ready(t);
-        return;
-    }
-    sched_run(t); /* kernel_entry_syscall returns t's frame: the arch enters it (arch.h) */
 }
 
 static void expire_sleepers(uint64_t now)
@@ -142,7 +119,8 @@ void sched_tick(void)
     arm(next);
 }
 
-void sched_return_to_user(void)
+/* sched_return_to_user's cases but the usual one: a dying thread to free, the caller going on or preempted, idling. */
+static __attribute__((noinline, noreturn)) void return_general(void)
 {
     struct thread *t = current;
     if (thread_dying)
@@ -164,6 +142,18 @@ void sched_return_to_user(void)
 }
 
 uint64_t sched_idle_cycles(void) { return idle_cycles; }
+
+/*
+ * The usual case first, in a leaf: the thread that made the syscall has
+ * blocked (current is NULL), nothing dies, and a thread is ready: the first
+ * of the highest priority runs.
+ */
+void sched_return_to_user(void)
+{
+    if (likely(!current && !thread_dying && ready_bitmap))
+        arch_enter_user(sched_run(pick()));
+    return_general();
+}
 
 /* The arch's way in after a syscall that switches (arch.h) is the scheduler itself: no layer between. */
 void kernel_syscall_switch(void) __attribute__((alias("sched_return_to_user")));

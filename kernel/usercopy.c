@@ -21,30 +21,18 @@ long copy_to_user(user_out_t dst, uint64_t off, const void *src, uint64_t n)
     return vspace_write(&current->proc->vspace, dst.addr + off, src, n);
 }
 
-/* syscall_copy_spill's general case: a translation to make, two pages, or an error. */
-static __attribute__((noinline)) long copy_spill_slow(struct process *p, uint64_t addr, uint64_t *words, unsigned n)
+/* syscall_spill's general case: misaligned, a translation to make, two pages, or an error. */
+const uint64_t *syscall_spill_slow(struct thread *self, uint64_t addr, uint64_t *buf, unsigned n, long *err)
 {
+    struct process *p = self->proc;
     const uint64_t *k = NULL;
+    *err = VOS_ERR_INVALID_ADDRESS;
+    if (addr & 7)
+        return NULL;
     if (n && addr < ARCH_USER_TOP && ALIGN_DOWN(addr, PAGE_SIZE) == ALIGN_DOWN(addr + n * 8 - 1, PAGE_SIZE))
         k = process_direct(p, addr, VOS_PROT_READ);
-    if (!k)
-        return vspace_read(&p->vspace, words, addr, (uint64_t)n * 8);
-    for (unsigned i = 0; i < n; i++)
-        words[i] = k[i];
-    return VOS_OK;
-}
-
-long syscall_copy_spill(struct thread *self, uint64_t addr, uint64_t *words, unsigned n)
-{
-    if (addr & 7)
-        return VOS_ERR_INVALID_ADDRESS;
-    /* The common case: the words lie in one page whose translation is remembered. */
-    const uint64_t *k = NULL;
-    if (n && addr < ARCH_USER_TOP && ALIGN_DOWN(addr, PAGE_SIZE) == ALIGN_DOWN(addr + n * 8 - 1, PAGE_SIZE))
-        k = process_direct_cached(self->proc, addr, VOS_PROT_READ);
-    if (!k)
-        return copy_spill_slow(self->proc, addr, words, n);
-    for (unsigned i = 0; i < n; i++)
-        words[i] = k[i];
-    return VOS_OK;
+    if (k)
+        return k;
+    *err = vspace_read(&p->vspace, buf, addr, (uint64_t)n * 8);
+    return *err ? NULL : buf;
 }

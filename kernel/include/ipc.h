@@ -71,7 +71,39 @@ void ipc_src_registers(struct ipc_src *s, struct thread *t, uint64_t len, ipc_wo
 
 /* ipc.c: the delivery core shared by send, receive, call and reply. */
 long ipc_check_range(struct vspace *vs, uaddr_t va, uint64_t n, unsigned prot);
-long ipc_copy(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa, uint64_t n);
+/*
+ * Copy n bytes from src's address space to dst's, direct map to direct
+ * map, in one copy.  VOS_OK, IPC_SENDER_FAULT (src unreadable) or
+ * INVALID_ADDRESS (dst unwritable).
+ *
+ * ipc_copy_small is the short message, in line, calling nothing: both
+ * ends in one page each, both pages remembered (xlat.h), whole words
+ * (memcpy_words), under IPC_COPY_SMALL bytes.  It says
+ * whether it copied; anything else is ipc_copy_general's, piece by piece,
+ * filling pages in as a user access would.
+ */
+#define IPC_COPY_SMALL 256 /* from here on memcpy hands copies to the arch (kernel/string.c) */
+static inline __attribute__((always_inline)) bool ipc_copy_small(struct process *dst, uaddr_t da, struct process *src,
+                                                                 uaddr_t sa, uint64_t n)
+{
+    /* Neither end leaves its page ((sa | da) has both offsets' bits: at least the larger one). */
+    if (unlikely((sa | da) >= ARCH_USER_TOP) || unlikely(n - 1 >= IPC_COPY_SMALL - 1) || unlikely((sa | da | n) & 7) ||
+        unlikely(((sa | da) & (PAGE_SIZE - 1)) + n > PAGE_SIZE))
+        return false;
+    const struct xlat *xs = xlat_entry(src->xlat, sa, VOS_PROT_READ);
+    const struct xlat *xd = xlat_entry(dst->xlat, da, VOS_PROT_WRITE);
+    if (unlikely(!xlat_hit(xs, &src->vspace, sa)) || unlikely(!xlat_hit(xd, &dst->vspace, da)))
+        return false;
+    /* The direct map keeps the offset in the page: still word-aligned. */
+    memcpy_words((void *)(da + xd->delta), (const void *)(sa + xs->delta), n);
+    return true;
+}
+long ipc_copy_general(struct process *dst, uaddr_t da, struct process *src, uaddr_t sa, uint64_t n);
+static inline __attribute__((always_inline)) long ipc_copy(struct process *dst, uaddr_t da, struct process *src,
+                                                           uaddr_t sa, uint64_t n)
+{
+    return ipc_copy_small(dst, da, src, sa, n) ? VOS_OK : ipc_copy_general(dst, da, src, sa, n);
+}
 long ipc_put_other(struct thread *r, uaddr_t buf, const struct ipc_src *s);
 /*
  * The bytes of s into r's receiving place: the user buffer buf, or r's

@@ -30,11 +30,11 @@ void sched_init(void);
 /* How far the cycle counter (arch_cycles) advanced while the CPU waited for
  * an interrupt with nothing to run, since boot: SYS_CLOCK_GET(CLOCK_IDLE). */
 uint64_t sched_idle_cycles(void);
-void sched_ready(struct thread *t);          /* make runnable, at the back of its queue */
 void sched_block(struct thread *t);          /* take off the CPU / queue */
 _Noreturn void sched_return_to_user(void);   /* run current if it can, else the next thread */
 
 extern uint32_t ready_bitmap;                /* bit p: a READY thread of priority p waits */
+extern struct list sched_ready_queue[NUM_PRIORITIES]; /* the READY threads of each priority (run_link), FIFO */
 
 /*
  * The frame of the running thread while it may go straight back to user
@@ -45,6 +45,16 @@ extern uint32_t ready_bitmap;                /* bit p: a READY thread of priorit
  * after all (the scheduler then decides exactly), never the reverse.
  */
 #define sched_resume_frame (sched_cpu.resume_frame)
+
+/* Make t runnable, at the back of its queue (in line: every wake-up ends here). */
+static inline void sched_ready(struct thread *t)
+{
+    if (current && t->priority > current->priority)
+        sched_resume_frame = NULL; /* current is preempted at its syscall's end */
+    t->state = THREAD_READY;
+    list_add_tail(&sched_ready_queue[t->priority], &t->run_link);
+    ready_bitmap |= 1u << t->priority;
+}
 
 static inline void sched_set_current(struct thread *t)
 {
@@ -72,13 +82,12 @@ void sched_sleep(struct thread *t, uint64_t timeout_ns); /* sched_wait's timer: 
  */
 static inline void sched_wait(struct thread *self, struct list *queue, uint64_t timeout_ns, long timeout_result)
 {
-    KASSERT_DEBUG(self == current && self->state == THREAD_RUNNING);
+    KASSERT_DEBUG(self == current && self->state == THREAD_RUNNING && !self->wake_at); /* sched_unwait cleared it */
     self->state = THREAD_BLOCKED;
     sched_set_current(NULL);
     if (queue)
         list_add_tail(queue, &self->wait_link);
     self->timeout_result = timeout_result;
-    self->wake_at = 0;
     if (timeout_ns != VOS_TIMEOUT_INFINITE)
         sched_sleep(self, timeout_ns);
 }
@@ -87,9 +96,10 @@ static inline void sched_unwait(struct thread *t)
 {
     if (t->wait_link.next)
         list_del(&t->wait_link);
-    if (t->timer_link.next)
+    if (t->wake_at) { /* among the sleepers (sched_sleep) */
         list_del(&t->timer_link);
-    t->wake_at = 0;
+        t->wake_at = 0;
+    }
 }
 /* The waker has written t's results: t is runnable again. */
 static inline void sched_wake(struct thread *t)
@@ -97,8 +107,6 @@ static inline void sched_wake(struct thread *t)
     sched_unwait(t);
     sched_ready(t);
 }
-/* The IPC switch: t, which a call has just answered, runs next in place of current (which has just blocked). */
-void sched_switch_to(struct thread *t);
 
 #define active_vspace (sched_cpu.active_vspace)
 static inline __attribute__((always_inline)) void sched_use_vspace(struct vspace *vs)
@@ -126,4 +134,20 @@ static inline __attribute__((always_inline)) struct trap_frame *sched_run(struct
     active_vspace = &t->proc->vspace.arch;
     arch_vspace_activate(active_vspace);
     return &t->frame;
+}
+
+/*
+ * The IPC hand-off (kernel/channel.c, irq.c): the caller has blocked, the
+ * receiver t it woke runs on the rest of its time slice, unless a higher
+ * priority is ready: then t waits its turn in the run queue.
+ */
+static inline __attribute__((always_inline)) void sched_switch_to(struct thread *t)
+{
+    KASSERT_DEBUG(!current);
+    sched_unwait(t);
+    if (unlikely((uint64_t)ready_bitmap >> (t->priority + 1))) {
+        sched_ready(t);
+        return;
+    }
+    sched_run(t); /* kernel_entry_syscall returns t's frame: the arch enters it (arch.h) */
 }

@@ -77,8 +77,24 @@ static inline void syscall_fail_blocked(struct thread *t, long err)
     syscall_return_error(&t->frame, err);
 }
 
-/* The overflow rule: copy the spilled argument words in from user memory. */
-long syscall_copy_spill(struct thread *self, uint64_t addr, uint64_t *words, unsigned n);
+/*
+ * The overflow rule: the n spilled argument words at addr in user memory.
+ * Usually they lie in one page whose translation is remembered (xlat.h),
+ * and the shim reads them where they are, through the direct map, each
+ * once; else syscall_spill_slow copies them into buf.  NULL (with *err
+ * INVALID_ADDRESS) when they cannot be read.
+ */
+const uint64_t *syscall_spill_slow(struct thread *self, uint64_t addr, uint64_t *buf, unsigned n, long *err);
+static inline __attribute__((always_inline)) const uint64_t *syscall_spill(struct thread *self, uint64_t addr,
+                                                                           uint64_t *buf, unsigned n, long *err)
+{
+    if (__builtin_expect(!(addr & 7) && addr < ARCH_USER_TOP && (addr & (PAGE_SIZE - 1)) <= PAGE_SIZE - n * 8, 1)) {
+        const uint64_t *k = process_direct_cached(self->proc, addr, VOS_PROT_READ);
+        if (__builtin_expect(k != NULL, 1))
+            return k;
+    }
+    return syscall_spill_slow(self, addr, buf, n, err);
+}
 
 /* Run one syscall from f; returns VOS_OK, an error already, or SYSCALL_BLOCKED. */
 long syscall_dispatch(struct thread *self, struct trap_frame *f);

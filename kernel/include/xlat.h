@@ -43,12 +43,20 @@ void xlat_init(struct xlat *x); /* XLAT_ENTRIES empty ones */
  * instructions instead of a page-table walk.  The miss is out of line.
  */
 void *process_direct_miss(struct process *p, uaddr_t va, unsigned need);
+/* Where va's answer would be remembered, and whether it is (then va + delta is its direct-map address). */
+static inline const struct xlat *xlat_entry(const struct xlat *xlat, uaddr_t va, unsigned need)
+{
+    return &xlat[(need == VOS_PROT_WRITE) * 4 + ((va / PAGE_SIZE) & 3)];
+}
+static inline bool xlat_hit(const struct xlat *x, const struct vspace *vs, uaddr_t va)
+{
+    return x->page == ALIGN_DOWN(va, PAGE_SIZE) && x->shrinks == vs->shrinks;
+}
 /* Only the remembered answer: NULL when it would take a walk. */
 static inline void *xlat_lookup(struct xlat *xlat, struct vspace *vs, uaddr_t va, unsigned need)
 {
-    uaddr_t page = ALIGN_DOWN(va, PAGE_SIZE);
-    struct xlat *x = &xlat[(need == VOS_PROT_WRITE) * 4 + ((page / PAGE_SIZE) & 3)];
-    return x->page == page && x->shrinks == vs->shrinks ? (char *)(va + x->delta) : NULL;
+    const struct xlat *x = xlat_entry(xlat, va, need);
+    return xlat_hit(x, vs, va) ? (char *)(va + x->delta) : NULL;
 }
 
 /*
