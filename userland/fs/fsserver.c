@@ -428,6 +428,8 @@ static int serve_view(void *arg)
         lock_take();
         rs->result = serve(view, m.sender, rq, m.len, rs, &xfer);
         lock_drop();
+        if (m.cap.cap) /* nothing a client sends is kept: deleted, so no client can fill our space */
+            vos_cap_revoke(m.cap);
         uint64_t rlen = rq->op == VOS_FS_READ || rq->op == VOS_FS_WRITE ? VOS_FS_RESP_HEADER : sizeof(*rs);
         if (m.reply.cap)
             vos_reply(m.reply, rs, rlen, xfer);
