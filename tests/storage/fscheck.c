@@ -6,6 +6,9 @@
  *   fscheck write     files of many sizes written by the guest (the host then
  *                     reads them with mtype and checks the image with fsck.fat -n)
  *   fscheck written   what `write` wrote, after a reboot
+ *   fscheck hold FILE        writes 3000 bytes (seed 31) to FILE and exits
+ *   fscheck hold-fault FILE  the same, then faults: both without closing it
+ *                     (the storage suite: the server releases a dead client's files)
  * Prints "fscheck: <mode> ok" or one line per difference, and exits 0 or 1.
  * The contents: byte i of a file with seed s is pattern(s, i), the same
  * function as disk_test.py and test_fat.c.
@@ -96,8 +99,19 @@ int main(int argc, char **argv)
             vos_snprintf(path, sizeof(path), "/Guest Files/written by the guest %lu.bin", (unsigned long)sizes[i]);
             bad += w ? put(path, 100 + i, sizes[i]) : check(path, 100 + i, sizes[i]);
         }
+    } else if (!strncmp(mode, "hold", 4) && argc > 2) {
+        int fd = vos_open(argv[2], VOS_O_WRONLY | VOS_O_CREAT | VOS_O_TRUNC);
+        for (uint64_t i = 0; i < 3000; i++)
+            buf[i] = pattern(31, i);
+        if (fd < 0 || vos_write(fd, buf, 3000) != 3000) {
+            vos_cprintf(con, "fscheck: %s: %s\n", argv[2], vos_strerror(fd < 0 ? fd : -VOS_EIO));
+            return 1;
+        }
+        if (mode[4] == '-')
+            *(volatile int *)16 = 1; /* a fault, the files still open */
+        return 0;                    /* an exit, the files still open */
     } else {
-        vos_cprintf(con, "fscheck: usage: fscheck host|write|written\n");
+        vos_cprintf(con, "fscheck: usage: fscheck host|write|written|hold FILE|hold-fault FILE\n");
         return 2;
     }
     vos_cprintf(con, bad ? "fscheck: %s FAILED (%d)\n" : "fscheck: %s ok\n", mode, bad);

@@ -41,6 +41,25 @@ static vos_any_t derive(vos_cap_t c, uint64_t rights)
 
 static void use(vos_chan_t ch) { vos_fs_use(ch.id, ch.cap); }
 
+static vos_proc_t spawn(const char **argv, uint64_t argc, vos_any_t *caps, uint64_t ncaps)
+{
+    struct vos_spawn sp = { argv, argc, caps, ncaps };
+    vos_proc_t p = { 0 };
+    assert_int_equal(vos_process_spawn(&bootfs, &sp, &p), 0);
+    return p;
+}
+
+/* What init does for the file server it starts: its own process capability,
+ * for the channels it tells its clients' deaths by (VOS_FS_SELF). */
+static int give_self(vos_proc_t p, vos_chan_t ch)
+{
+    struct vos_fs_req rq = { .op = VOS_FS_SELF };
+    vos_any_t pc;
+    if (vos_cap_create(VOS_OBJ_PROCESS, p.pid, VOS_RIGHT_DERIVE | VOS_RIGHT_WRITE | VOS_RIGHT_GRANT, (vos_any_t){ self_cap }, &pc))
+        return -1;
+    return vos_send(ch, &rq, VOS_FS_REQ_HEADER, pc) ? -1 : 0;
+}
+
 static uint8_t pattern(uint32_t seed, uint64_t i)
 {
     uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull ^ seed * 0xD1B54A32D192ED03ull;
@@ -375,6 +394,54 @@ static void capability_flood(void **state)
     vos_cap_revoke(VOS_ANY(e));
 }
 
+/* A client that ends holding open files (fscheck hold: it writes 3000
+ * bytes, then exits or faults without closing): the server releases them, so
+ * the file can be removed (an open file is VOS_EBUSY) and what the client
+ * wrote was closed onto the disk.  Its handle is nobody's: pids are never
+ * reused (docs/abi.md), and a new client (another pid) does not get it. */
+static void hold_and_end(const char *how, const char *path, uint32_t seed)
+{
+    const char *argv[] = { "fscheck", how, path };
+    vos_any_t caps[] = { console_cap, VOS_ANY(full_ch) };
+    vos_proc_t p = spawn(argv, 3, caps, 2);
+    struct vos_process_exit_info info;
+    assert_int_equal(vos_process_wait(p, VOS_TIMEOUT_INFINITE, &info), 0);
+    if (info.reason == VOS_EXIT_CODE && info.code)
+        printf("fscheck %s %s: exit %d\n", how, path, (int)info.code);
+    if (!strcmp(how, "hold"))
+        assert_int_equal(info.reason, VOS_EXIT_CODE);
+    else
+        assert_int_not_equal(info.reason, VOS_EXIT_CODE);
+    (void)seed;
+}
+
+static void dead_client_released(void **state)
+{
+    (void)state;
+    /* More than the server's 32 open files and 64 handles all told: without
+     * the release the later opens fail. */
+    char path[32];
+    for (int i = 0; i < 40; i++) {
+        vos_snprintf(path, sizeof(path), "/held %d", i);
+        hold_and_end(i % 2 ? "hold-fault" : "hold", path, 0);
+    }
+    for (int i = 0; i < 40; i++) {
+        vos_snprintf(path, sizeof(path), "/held %d", i);
+        check_pattern(path, 31, 3000, 4096); /* closed by the server: size and data on the disk */
+        assert_int_equal(vos_unlink(path), 0);  /* not busy: nobody holds it */
+    }
+    /* Its handles are nobody's now: a guess at any handle is VOS_EBADF. */
+    struct vos_fs_resp rs;
+    uint64_t got;
+    for (int32_t h = 0; h < 64; h++) {
+        struct vos_fs_req rq = { .op = VOS_FS_FSTAT, .handle = h };
+        assert_int_equal(vos_call(full_ch, &rq, VOS_FS_REQ_HEADER, &rs, sizeof(rs), VOS_TIMEOUT_INFINITE,
+                                  (vos_any_t){ 0 }, &got, NULL),
+                         0);
+        assert_true(rs.result == -VOS_EBADF);
+    }
+}
+
 /* Instructions per KiB through program -> fsserver -> driver (exact under -icount shift=0). */
 static void bench(void **state)
 {
@@ -424,14 +491,6 @@ static struct {
     vos_proc_t blk, fs;
 } r2;
 
-static vos_proc_t spawn(const char **argv, uint64_t argc, vos_any_t *caps, uint64_t ncaps)
-{
-    struct vos_spawn sp = { argv, argc, caps, ncaps };
-    vos_proc_t p = { 0 };
-    assert_int_equal(vos_process_spawn(&bootfs, &sp, &p), 0);
-    return p;
-}
-
 static vos_proc_t start_driver(void)
 {
     const char *argv[] = { "ramdisk-faulty", "4096" };
@@ -446,7 +505,9 @@ static vos_proc_t start_server(void)
     const char *argv[] = { "fsserver-faulty", "--format", "/:rw" };
     vos_any_t caps[] = { console_cap, VOS_ANY(r2.blk_ch), derive(pool_cap, RW | VOS_RIGHT_GRANT | VOS_RIGHT_DERIVE),
                          derive(r2.fs_ep.cap, VOS_RIGHT_READ | VOS_RIGHT_GRANT) };
-    return spawn(argv, 3, caps, 4);
+    vos_proc_t p = spawn(argv, 3, caps, 4);
+    assert_int_equal(give_self(p, r2.fs_ch), 0);
+    return p;
 }
 
 static void expect_killed(vos_proc_t p)
@@ -532,6 +593,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(capability_limits, setup_each),
     cmocka_unit_test_setup(malformed_requests, setup_each),
     cmocka_unit_test_setup(capability_flood, setup_each),
+    cmocka_unit_test_setup(dead_client_released, setup_each),
     cmocka_unit_test_setup(restarts, setup_each),
     cmocka_unit_test_setup(bench, setup_each),
 };
@@ -581,7 +643,7 @@ int main(int argc, char **argv)
                             derive(views[1].cap, VOS_RIGHT_READ | VOS_RIGHT_GRANT),
                             derive(views[2].cap, VOS_RIGHT_READ | VOS_RIGHT_GRANT) };
     struct vos_spawn fs_sp = { fs_argv, 5, fs_caps, 6 };
-    if (vos_process_spawn(&bootfs, &fs_sp, &p))
+    if (vos_process_spawn(&bootfs, &fs_sp, &p) || give_self(p, full_ch))
         return 14;
     int failed = cmocka_run_group_tests_name("storage", tests, NULL, NULL);
     printf("storage: done, %d failed\n", failed);
