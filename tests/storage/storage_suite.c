@@ -442,6 +442,27 @@ static void dead_client_released(void **state)
     }
 }
 
+/* Files get the real date: the server's clock is the kernel's REALTIME one
+ * (the platform RTC: goldfish, PL031, CMOS), so a file written now has the
+ * time the program reads (FAT: even seconds), not a fixed date. */
+static void file_dates(void **state)
+{
+    (void)state;
+    struct vos_timespec t0, t1;
+    struct vos_stat st;
+    assert_int_equal(vos_clock(VOS_CLOCK_REALTIME, &t0), 0);
+    assert_true(t0.tv_sec > 1767225600); /* after 2026-01-01: the fixed date would not pass */
+    write_pattern("/dated", 6, 100, 4096);
+    assert_int_equal(vos_mkdir("/dated dir"), 0);
+    assert_int_equal(vos_clock(VOS_CLOCK_REALTIME, &t1), 0);
+    assert_int_equal(vos_stat("/dated", &st), 0);
+    assert_true(st.mtime >= (t0.tv_sec & ~1ull) && st.mtime <= t1.tv_sec);
+    assert_int_equal(vos_stat("/dated dir", &st), 0);
+    assert_true(st.mtime >= (t0.tv_sec & ~1ull) && st.mtime <= t1.tv_sec);
+    assert_int_equal(vos_unlink("/dated"), 0);
+    assert_int_equal(vos_unlink("/dated dir"), 0);
+}
+
 /* Instructions per KiB through program -> fsserver -> driver (exact under -icount shift=0). */
 static void bench(void **state)
 {
@@ -594,6 +615,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(malformed_requests, setup_each),
     cmocka_unit_test_setup(capability_flood, setup_each),
     cmocka_unit_test_setup(dead_client_released, setup_each),
+    cmocka_unit_test_setup(file_dates, setup_each),
     cmocka_unit_test_setup(restarts, setup_each),
     cmocka_unit_test_setup(bench, setup_each),
 };

@@ -498,6 +498,21 @@ static int view_lookup(int i)
     return fat_lookup_dir(&vol, FAT_ROOT, dir, &views[i].root);
 }
 
+/* The dates files get: the kernel's real-time clock (the platform RTC read
+ * at boot plus the monotonic clock since: docs/abi.md, "Clocks"); a machine
+ * without one: 0, fat.c's fixed date. */
+static uint64_t time_now(void)
+{
+    struct vos_timespec ts;
+    return vos_clock(VOS_CLOCK_REALTIME, &ts) ? 0 : ts.tv_sec;
+}
+
+/* Requests that may write a date (only they ask the clock). */
+static int changes_times(uint32_t op)
+{
+    return is_write_op(op) || op == VOS_FS_OPEN || op == VOS_FS_CLOSE || op == VOS_FS_FSYNC || op == VOS_FS_ATTACH;
+}
+
 /* VOS_FS_SELF: our own process capability, taken if it is one (it can make
  * a capability to us; a capability to anything else is refused). */
 static int64_t take_self(vos_any_t *in)
@@ -535,6 +550,8 @@ static int serve_view(void *arg)
         vos_any_t xfer = { 0 };
         memset(rs, 0, sizeof(*rs));
         lock_take();
+        if (m.len >= VOS_FS_REQ_HEADER && changes_times(rq->op))
+            vol.now = time_now();
         if (m.len >= VOS_FS_REQ_HEADER && rq->op == VOS_FS_SELF)
             rs->result = take_self(&m.cap);
         else
