@@ -9,10 +9,15 @@
  *   fscheck hold FILE        writes 3000 bytes (seed 31) to FILE and exits
  *   fscheck hold-fault FILE  the same, then faults: both without closing it
  *                     (the storage suite: the server releases a dead client's files)
+ *   fscheck blk       a block-driver client (its second capability: a channel to
+ *                     the driver): ATTACH, read sector 0 into the region, find
+ *                     the boot signature; exits 0 (the storage suite runs more
+ *                     than the driver has client slots)
  * Prints "fscheck: <mode> ok" or one line per difference, and exits 0 or 1.
  * The contents: byte i of a file with seed s is pattern(s, i), the same
  * function as disk_test.py and test_fat.c.
  */
+#include <vos/block.h>
 #include <vos/file.h>
 #include <vos/vos.h>
 
@@ -99,6 +104,25 @@ int main(int argc, char **argv)
             vos_snprintf(path, sizeof(path), "/Guest Files/written by the guest %lu.bin", (unsigned long)sizes[i]);
             bad += w ? put(path, 100 + i, sizes[i]) : check(path, 100 + i, sizes[i]);
         }
+    } else if (!strcmp(mode, "blk")) {
+        const struct vos_cap_info *c = vos_start_cap(si, 1);
+        if (!c || c->object_type != VOS_OBJ_CHANNEL)
+            return 2;
+        struct vos_blk_req rq = { VOS_BLK_ATTACH, 0, 0, 0, 0, 0 };
+        struct vos_blk_resp rs;
+        uint64_t got;
+        vos_any_t region = { 0 };
+        void *p;
+        if (vos_call(vos_chan_from(c), &rq, sizeof(rq), &rs, sizeof(rs), VOS_TIMEOUT_INFINITE, (vos_any_t){ 0 }, &got,
+                     &region) || rs.status || !region.cap ||
+            vos_mmap(NULL, rs.region_bytes, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, (vos_mem_t){ region.cap },
+                     0, &p))
+            return 3;
+        rq = (struct vos_blk_req){ VOS_BLK_READ, 1, 0, 0, 0, 0 };
+        if (vos_call(vos_chan_from(c), &rq, sizeof(rq), &rs, sizeof(rs), VOS_TIMEOUT_INFINITE, (vos_any_t){ 0 }, &got,
+                     NULL) || rs.status)
+            return 4;
+        return ((uint8_t *)p)[510] == 0x55 && ((uint8_t *)p)[511] == 0xAA ? 0 : 5;
     } else if (!strncmp(mode, "hold", 4) && argc > 2) {
         int fd = vos_open(argv[2], VOS_O_WRONLY | VOS_O_CREAT | VOS_O_TRUNC);
         for (uint64_t i = 0; i < 3000; i++)

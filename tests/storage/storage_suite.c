@@ -442,6 +442,28 @@ static void dead_client_released(void **state)
     }
 }
 
+/* More block clients than the driver has slots (8): each new one takes the
+ * oldest slot, with a fresh region (the one it replaces may still be mapped
+ * by a live client), and is served; an evicted client (the file server too)
+ * attaches again.  Before, the reused slot handed out a deleted capability:
+ * the reply failed and the client waited for ever. */
+static void many_block_clients(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 12; i++) {
+        const char *argv[] = { "fscheck", "blk" };
+        vos_any_t caps[] = { console_cap, VOS_ANY(blk_ch) };
+        vos_proc_t p = spawn(argv, 2, caps, 2);
+        struct vos_process_exit_info info;
+        assert_int_equal(vos_process_wait(p, VOS_TIMEOUT_INFINITE, &info), 0);
+        assert_int_equal(info.reason, VOS_EXIT_CODE);
+        assert_int_equal(info.code, 0);
+    }
+    write_pattern("/after many", 8, 70000, 65536);
+    check_pattern("/after many", 8, 70000, 4096);
+    assert_int_equal(vos_unlink("/after many"), 0);
+}
+
 /* Files get the real date: the server's clock is the kernel's REALTIME one
  * (the platform RTC: goldfish, PL031, CMOS), so a file written now has the
  * time the program reads (FAT: even seconds), not a fixed date. */
@@ -616,6 +638,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup(capability_flood, setup_each),
     cmocka_unit_test_setup(dead_client_released, setup_each),
     cmocka_unit_test_setup(file_dates, setup_each),
+    cmocka_unit_test_setup(many_block_clients, setup_each),
     cmocka_unit_test_setup(restarts, setup_each),
     cmocka_unit_test_setup(bench, setup_each),
 };

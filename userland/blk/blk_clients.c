@@ -1,7 +1,8 @@
 /*
  * blk_clients.c — the block drivers' client table (blk_clients.h): one home
  * for what ramdisk.c and virtio_blk.c both keep.  Invariants: a client's
- * region 0 is mapped here for as long as the slot is used; a lent region is
+ * region 0 is mapped here for as long as the slot is used, and is no other
+ * client's (a reused slot gets a fresh one); a lent region is
  * mapped here (BLK_REGION_BYTES; a shorter one is refused by the mapping
  * call); a request reaches only regions of the client that sent it; a
  * capability that came with a request is kept only as a lent region, every
@@ -34,18 +35,21 @@ struct blk_client *blk_client_attach(vos_pid_t pid, vos_mem_t pool, int dma)
         blk_cap_drop(VOS_ANY(c->region[i].cap));
     }
     c->nlent = 0;
+    /* A slot taken from another client: that client may live on with the
+     * region mapped, so the new one gets a fresh region (handing on the
+     * revoked capability failed the reply and left the client waiting). */
     if (c->region[0].map) {
+        vos_munmap(c->region[0].map, BLK_REGION_BYTES);
         vos_cap_revoke(VOS_ANY(c->region[0].cap));
-    } else {
-        void *p;
-        uint64_t rights = VOS_RIGHT_READ | VOS_RIGHT_WRITE | VOS_RIGHT_GRANT;
-        vos_status_t st = dma ? vos_dma_alloc(pool, BLK_REGION_BYTES, rights, &c->region[0].cap)
-                              : vos_mem_carve(pool, BLK_REGION_BYTES, rights, &c->region[0].cap);
-        if (st || vos_mmap(NULL, BLK_REGION_BYTES, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, c->region[0].cap,
-                           0, &p))
-            return NULL;
-        c->region[0].map = p;
+        c->region[0].map = NULL;
     }
+    void *p;
+    uint64_t rights = VOS_RIGHT_READ | VOS_RIGHT_WRITE | VOS_RIGHT_GRANT;
+    vos_status_t st = dma ? vos_dma_alloc(pool, BLK_REGION_BYTES, rights, &c->region[0].cap)
+                          : vos_mem_carve(pool, BLK_REGION_BYTES, rights, &c->region[0].cap);
+    if (st || vos_mmap(NULL, BLK_REGION_BYTES, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, c->region[0].cap, 0, &p))
+        return NULL;
+    c->region[0].map = p;
     c->pid = pid;
     return c;
 }

@@ -23,7 +23,8 @@ struct blk_client {
 struct blk_client *blk_client_find(vos_pid_t pid);
 /* The client with this pid, made if new (its region carved from pool,
  * physically contiguous if dma); the oldest slot is reused when all are taken
- * (its old client loses the region: revoked).  NULL without memory. */
+ * (its old client loses the region: revoked, and the new client gets a
+ * fresh one).  NULL without memory. */
 struct blk_client *blk_client_attach(vos_pid_t pid, vos_mem_t pool, int dma);
 /* ADD_REGION: maps the region the client sent (c NULL: not attached); its
  * number, or -VOS_E* and the capability is deleted. */
