@@ -327,7 +327,10 @@ static int session_new(vos_pid_t pid, int view, vos_ep_t *life)
     se->age = ++clock;
     se->life = *life;
     life->cap = 0;
-    probe_make(se);
+    if (!probe_make(se) && self_proc.cap) { /* not an endpoint of its own (or not its id): no session */
+        session_end(s, 0);
+        return -VOS_EINVAL;
+    }
     return s;
 }
 
