@@ -11,6 +11,8 @@
  * Arguments: `fsserver [--format] VIEW...`, each VIEW `DIR:rw` or `DIR:ro`:
  * the directory that endpoint's clients are limited to ("/" for all).
  * --format: a disk without a FAT volume is formatted (the RAM disk).
+ * init's first message (VOS_FS_SELF) brings our own process capability, with
+ * which we make the channels that tell us a client's death.
  * The test build `fsserver-faulty` dies when asked to open "/.crash".
  *
  * Invariants: a client (sender pid and view) reaches only files below its
