@@ -512,10 +512,14 @@ static uint64_t time_now(void)
     return vos_clock(VOS_CLOCK_REALTIME, &ts) ? 0 : ts.tv_sec;
 }
 
-/* Requests that may write a date (only they ask the clock). */
+/* Requests that may write a date (only they ask the clock): fat.c dates an
+ * entry when it makes it and when it writes a file's metadata (close, a
+ * flush), not at every WRITE, which asks nothing (the file's write date is
+ * that of its close or fsync). */
 static int changes_times(uint32_t op)
 {
-    return is_write_op(op) || op == VOS_FS_OPEN || op == VOS_FS_CLOSE || op == VOS_FS_FSYNC || op == VOS_FS_ATTACH;
+    return op == VOS_FS_OPEN || op == VOS_FS_CLOSE || op == VOS_FS_FSYNC || op == VOS_FS_MKDIR ||
+           op == VOS_FS_UNLINK || op == VOS_FS_RENAME || op == VOS_FS_ATTACH;
 }
 
 /* VOS_FS_SELF: our own process capability, taken if it is one (it can make
