@@ -18,9 +18,17 @@ long sys_capability_derive(struct thread *self, struct cap *parent, uint64_t new
     return VOS_OK;
 }
 
+/*
+ * Deleting one's own capability takes nothing from anyone else, so holding
+ * it suffices when it has no children: a server can always drop what a
+ * client sent it (else a client sending capabilities in a loop would fill
+ * the server's space).  Reaching descendants is what REVOKE authorises.
+ */
 long sys_capability_revoke(struct thread *self, struct cap *capability)
 {
     (void)self;
+    if (capability->first_child && !(capability->rights & VOS_RIGHT_REVOKE))
+        return VOS_ERR_PERMISSION_DENIED;
     cap_revoke(capability);
     cap_delete(capability); /* the revoked token itself becomes unusable too */
     return VOS_OK;

@@ -89,9 +89,9 @@ class BrokenSpec(unittest.TestCase):
         self.assert_error("syscalls.yaml", start, r"missing field 'number'")
 
     def test_capability_without_rights(self):
-        line = helpers.edit(self.spec("syscalls.yaml"), "rights: [REVOKE], ", "",
-                            after="- name: capability_revoke")
-        self.assert_error("syscalls.yaml", line, r"capability_revoke\.capability: .*needs 'rights'")
+        line = helpers.edit(self.spec("syscalls.yaml"), "rights: [DERIVE], ", "",
+                            after="- name: capability_derive")
+        self.assert_error("syscalls.yaml", line, r"capability_derive\.parent: .*needs 'rights'")
 
     def test_capability_without_object(self):
         line = helpers.edit(self.spec("syscalls.yaml"), "object: [DEVICE, MEMORY, IO_PORT], ", "",
@@ -99,9 +99,9 @@ class BrokenSpec(unittest.TestCase):
         self.assert_error("syscalls.yaml", line, r"write\.capability: .*needs 'object'")
 
     def test_capability_with_unknown_right(self):
-        line = helpers.edit(self.spec("syscalls.yaml"), "rights: [REVOKE]", "rights: [RVOKE]",
-                            after="- name: capability_revoke")
-        self.assert_error("syscalls.yaml", line, r"unknown right 'RVOKE'")
+        line = helpers.edit(self.spec("syscalls.yaml"), "rights: [DERIVE]", "rights: [DRIVE]",
+                            after="- name: capability_derive")
+        self.assert_error("syscalls.yaml", line, r"unknown right 'DRIVE'")
 
     def test_unknown_error_in_syscall(self):
         line = helpers.edit(self.spec("syscalls.yaml"), "errors: []", "errors: [NoSuchError]",

@@ -178,6 +178,7 @@ static void fill_stat(struct stat *st, size_t size, int dir, int readonly)
 static void fill_server_stat(struct stat *st, const struct vos_stat *vs)
 {
     fill_stat(st, vs->size, vs->type == VOS_S_DIR, vs->readonly);
+    st->st_mtime = st->st_ctime = st->st_atime = (time_t)vs->mtime;
 }
 
 int vos_file_adapter_fstat(int fd, struct stat *st)

@@ -58,22 +58,37 @@ static int fs_find(void)
 }
 
 /* One call; a transport failure is VOS_ENXIO (no server, or it went away). */
-static int64_t fs_call_once(struct vos_fs_req *rq, uint64_t rqlen, struct vos_fs_resp *rs, vos_any_t *cap)
+static int64_t fs_call_once(struct vos_fs_req *rq, uint64_t rqlen, struct vos_fs_resp *rs, vos_any_t xfer,
+                            vos_any_t *cap)
 {
     uint64_t got = 0;
-    vos_status_t st = vos_call(fs.chan, rq, rqlen, rs, sizeof(*rs), VOS_TIMEOUT_INFINITE, (vos_any_t){ 0 }, &got,
-                               cap);
+    vos_status_t st = vos_call(fs.chan, rq, rqlen, rs, sizeof(*rs), VOS_TIMEOUT_INFINITE, xfer, &got, cap);
     if (st || got < VOS_FS_RESP_HEADER)
         return -VOS_ENXIO;
     return rs->result;
 }
+
+/* Our life endpoint (docs/storage.md, "Sessions"): made once, never
+ * received on; its only READ capability is ours, so when we end the server's
+ * probe of it fails and the server releases what we held.  The server gets a
+ * WRITE-only child (derived once, kept: deleting it would take the server's
+ * copy too). */
+static struct {
+    vos_ep_t ep;
+    vos_any_t write;
+} life;
 
 static int fs_attach(void)
 {
     struct vos_fs_req rq = { .op = VOS_FS_ATTACH };
     struct vos_fs_resp rs;
     vos_any_t cap = { 0 };
-    int64_t r = fs_call_once(&rq, VOS_FS_REQ_HEADER, &rs, &cap);
+    if (!life.write.cap &&
+        (vos_endpoint_create(&life.ep) || vos_cap_derive(VOS_ANY(life.ep), VOS_RIGHT_WRITE | VOS_RIGHT_GRANT,
+                                                          &life.write)))
+        return -VOS_ENOMEM;
+    rq.offset = life.ep.id;
+    int64_t r = fs_call_once(&rq, VOS_FS_REQ_HEADER, &rs, life.write, &cap);
     if (r < 0)
         return (int)r;
     if (!cap.cap || !rs.size)
@@ -96,7 +111,7 @@ static int64_t fs_call(struct vos_fs_req *rq, uint64_t rqlen, struct vos_fs_resp
     for (int attempt = 0; attempt < 2; attempt++) {
         if (!fs.region && (r = fs_attach()) < 0)
             return r;
-        int64_t res = fs_call_once(rq, rqlen, rs, NULL);
+        int64_t res = fs_call_once(rq, rqlen, rs, (vos_any_t){ 0 }, NULL);
         if (res != -VOS_ENXIO)
             return res;
         vos_munmap(fs.region, fs.region_bytes);

@@ -46,15 +46,19 @@ static void test_derive_shrinks_rights(void **state)
 /* ---- revoke ---- */
 
 struct revoke_plan {
-    vos_cap_t r, y, unrelated, weak;  /* tokens in A */
+    vos_cap_t r, y, unrelated, weak, weak_child; /* tokens in A */
 };
 
 static void revoke_user(uint64_t arg)
 {
     const struct revoke_plan *pl = (const struct revoke_plan *)(uintptr_t)arg;
     UCHECK_EQ(vos_sys_capability_validate(pl->y, 0), 0);
-    /* Revoking needs REVOKE. */
+    /* Reaching descendants needs REVOKE; deleting one's own childless capability does not. */
     UCHECK_ERR(vos_sys_capability_revoke(pl->weak), VOS_ERR_PERMISSION_DENIED);
+    UCHECK_EQ(vos_sys_capability_validate(pl->weak_child, 0), 0);
+    UCHECK_EQ(vos_sys_capability_revoke(pl->weak_child), 0);
+    UCHECK_ERR(vos_sys_capability_validate(pl->weak_child, 0), VOS_ERR_INVALID_CAPABILITY);
+    UCHECK_EQ(vos_sys_capability_validate(pl->weak, 0), 0);
     UCHECK_EQ(vos_sys_capability_revoke(pl->r), 0);
     /* The revoked token and every descendant are gone; an unrelated root is not. */
     UCHECK_ERR(vos_sys_capability_validate(pl->r, 0), VOS_ERR_INVALID_CAPABILITY);
@@ -79,6 +83,7 @@ static void test_revoke_reaches_other_spaces(void **state)
     vos_cap_t v = hh_grant_child(b, hh_cap(b, w), VOS_RIGHT_READ);
     pl.unrelated = hh_grant(a, hh_console(), VOS_RIGHT_ALL);
     pl.weak = hh_grant_child(a, hh_cap(a, pl.unrelated), VOS_RIGHT_ALL & ~VOS_RIGHT_REVOKE);
+    pl.weak_child = hh_grant_child(a, hh_cap(a, pl.weak), VOS_RIGHT_READ);
     uint32_t b_used = b->cspace.used;
 
     hh_thread(a, revoke_user, (uint64_t)(uintptr_t)&pl);

@@ -278,8 +278,14 @@ static void devmem_user(uint64_t arg)
     UCHECK_ERR(vos_sys_read((vos_cap_t)region, (void *)(uintptr_t)(va + PAGE_SIZE), 4, 0), VOS_ERR_INVALID_ADDRESS);
     UCHECK_ERR(vos_sys_write((vos_cap_t)region, (void *)(uintptr_t)(va + PAGE_SIZE), 4, 0), VOS_ERR_INVALID_ADDRESS);
     /* A child capability going changes nothing; the last going unmaps it. */
-    int64_t child = vos_sys_capability_derive((vos_cap_t)dev, VOS_RIGHT_READ);
-    UCHECK_EQ(vos_sys_capability_revoke((vos_cap_t)child) , hh_err(VOS_ERR_PERMISSION_DENIED)); /* no REVOKE */
+    int64_t child = vos_sys_capability_derive((vos_cap_t)dev, VOS_RIGHT_READ | VOS_RIGHT_DERIVE);
+    int64_t grandchild = vos_sys_capability_derive((vos_cap_t)child, VOS_RIGHT_READ);
+    UCHECK(grandchild > 0);
+    /* Reaching a descendant needs REVOKE; deleting one's own leaf does not. */
+    UCHECK_EQ(vos_sys_capability_revoke((vos_cap_t)child), hh_err(VOS_ERR_PERMISSION_DENIED));
+    UCHECK_EQ(vos_sys_capability_revoke((vos_cap_t)grandchild), 0);
+    UCHECK_EQ(vos_sys_capability_revoke((vos_cap_t)child), 0);
+    UCHECK(arch_vspace_lookup(&current->proc->vspace.arch, (uaddr_t)va + PAGE_SIZE, NULL, NULL));
     UCHECK_EQ(vos_sys_capability_revoke((vos_cap_t)dev), 0);
     UCHECK(!arch_vspace_lookup(&current->proc->vspace.arch, (uaddr_t)va + PAGE_SIZE, NULL, NULL));
     UCHECK_EQ(vos_sys_munmap((uint64_t)va, 2 * PAGE_SIZE), 0); /* a hole now: fine */

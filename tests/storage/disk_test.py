@@ -11,6 +11,9 @@
 3. A second boot (a reboot: same image) finds the guest's files again
    (`run fscheck written`), and the storage bench runs on the disk
    (`run fscheck bench`; its figures are the bench-storage target's).
+   The guest's clock is QEMU's RTC started at RTC_BASE (`-rtc base=`):
+   mdir shows the guest's files written that day, at that hour (the
+   kernel's REALTIME clock, fsserver's FAT dates).
 4. A corrupted image (a file's cluster chain made to loop, another's size
    beyond its chain): the shell shows the errors and the server goes on
    serving the sound files.
@@ -21,6 +24,7 @@ exits non-zero on any failure.
 import argparse, os, shutil, struct, subprocess, sys
 
 SIZES = [0, 1, 511, 512, 513, 4095, 4096, 4097, 65536, 65537, 300000, 1048576 + 3]
+RTC_BASE = "2031-05-17T12:34:56"  # the guest's RTC at power-on: the date its files get
 M = (1 << 64) - 1
 
 
@@ -48,7 +52,7 @@ def boot(args, image, lines, name, expect, reject=()):
         cmd += ["--expect", e]
     for r in list(reject) + ["PANIC", "FAILED"]:
         cmd += ["--reject", r]
-    cmd += ["--"] + args.cmd + ["-drive", f"file={image},format=raw,if=none,id=vdisk"] + args.device.split()
+    cmd += ["--"] + args.cmd + ["-drive", f"file={image},format=raw,if=none,id=vdisk"] + args.device.split() + ["-rtc", "base=" + RTC_BASE]
     r = subprocess.run(cmd)
     print(f"disk_test: {name}: {'PASS' if r.returncode == 0 else 'FAIL'}")
     return r.returncode == 0
@@ -89,6 +93,16 @@ def main():
         if got != pattern_bytes(100 + i, n):
             print(f"disk_test: mtype {path}: {len(got)} bytes, differs: FAIL")
             ok = False
+    # Their dates: the guest's clock (RTC_BASE, a few minutes on at most), not a fixed one.
+    listing = subprocess.run(["mdir", "-i", img, "::/Guest Files"], capture_output=True, text=True, env=env).stdout
+    day, hour = RTC_BASE[:10], RTC_BASE[11:13] + ":"
+    dated = [l for l in listing.splitlines() if "written" in l and day in l and " " + hour in l]
+    if len(dated) != len(SIZES):
+        print(f"disk_test: mdir: {len(dated)} of {len(SIZES)} files dated {day} {hour}..:\n{listing}"
+              "disk_test: dates: FAIL")
+        ok = False
+    else:
+        print(f"disk_test: the guest's files are dated {day} {hour}.. (its RTC): PASS")
     fsck = subprocess.run(["fsck.fat", "-n", img], capture_output=True, text=True)
     words = ("differ", "wrong", "invalid", "lost", "bad", "free cluster", "unused", "mismatch", "fix")
     if fsck.returncode != 0 or any(w in fsck.stdout.lower() for w in words):

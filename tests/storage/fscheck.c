@@ -8,10 +8,18 @@
  *   fscheck written   what `write` wrote, after a reboot
  *   fscheck bench     the storage figures on this disk (bench.c; the
  *                     bench-storage target runs it under -icount shift=0)
+ *   fscheck hold FILE        writes 3000 bytes (seed 31) to FILE and exits
+ *   fscheck hold-fault FILE  the same, then faults: both without closing it
+ *                     (the storage suite: the server releases a dead client's files)
+ *   fscheck blk       a block-driver client (its second capability: a channel to
+ *                     the driver): ATTACH, read sector 0 into the region, find
+ *                     the boot signature; exits 0 (the storage suite runs more
+ *                     than the driver has client slots)
  * Prints "fscheck: <mode> ok" or one line per difference, and exits 0 or 1.
  * The contents: byte i of a file with seed s is pattern(s, i), the same
  * function as disk_test.py and test_fat.c.
  */
+#include <vos/block.h>
 #include <vos/file.h>
 #include <vos/vos.h>
 
@@ -104,8 +112,38 @@ int main(int argc, char **argv)
         }
     } else if (!strcmp(mode, "bench")) {
         bad = storage_bench("/fscheck-bench.bin", "virtio-blk", buf, say_line);
+    } else if (!strcmp(mode, "blk")) {
+        const struct vos_cap_info *c = vos_start_cap(si, 1);
+        if (!c || c->object_type != VOS_OBJ_CHANNEL)
+            return 2;
+        struct vos_blk_req rq = { VOS_BLK_ATTACH, 0, 0, 0, 0, 0 };
+        struct vos_blk_resp rs;
+        uint64_t got;
+        vos_any_t region = { 0 };
+        void *p;
+        if (vos_call(vos_chan_from(c), &rq, sizeof(rq), &rs, sizeof(rs), VOS_TIMEOUT_INFINITE, (vos_any_t){ 0 }, &got,
+                     &region) || rs.status || !region.cap ||
+            vos_mmap(NULL, rs.region_bytes, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, (vos_mem_t){ region.cap },
+                     0, &p))
+            return 3;
+        rq = (struct vos_blk_req){ VOS_BLK_READ, 1, 0, 0, 0, 0 };
+        if (vos_call(vos_chan_from(c), &rq, sizeof(rq), &rs, sizeof(rs), VOS_TIMEOUT_INFINITE, (vos_any_t){ 0 }, &got,
+                     NULL) || rs.status)
+            return 4;
+        return ((uint8_t *)p)[510] == 0x55 && ((uint8_t *)p)[511] == 0xAA ? 0 : 5;
+    } else if (!strncmp(mode, "hold", 4) && argc > 2) {
+        int fd = vos_open(argv[2], VOS_O_WRONLY | VOS_O_CREAT | VOS_O_TRUNC);
+        for (uint64_t i = 0; i < 3000; i++)
+            buf[i] = pattern(31, i);
+        if (fd < 0 || vos_write(fd, buf, 3000) != 3000) {
+            vos_cprintf(con, "fscheck: %s: %s\n", argv[2], vos_strerror(fd < 0 ? fd : -VOS_EIO));
+            return 1;
+        }
+        if (mode[4] == '-')
+            *(volatile int *)16 = 1; /* a fault, the files still open */
+        return 0;                    /* an exit, the files still open */
     } else {
-        vos_cprintf(con, "fscheck: usage: fscheck host|write|written|bench\n");
+        vos_cprintf(con, "fscheck: usage: fscheck host|write|written|bench|blk|hold FILE|hold-fault FILE\n");
         return 2;
     }
     vos_cprintf(con, bad ? "fscheck: %s FAILED (%d)\n" : "fscheck: %s ok\n", mode, bad);

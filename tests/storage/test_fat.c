@@ -411,6 +411,38 @@ static void test_full_volume(void **state)
     fsck_clean("img");
 }
 
+/* Dates: what vol->now says (UTC) when an entry is made or written, as
+ * fat_stat and mdir read them back; no clock (0): 2026-01-01 00:00. */
+static void test_dates(void **state)
+{
+    (void)state;
+    make_image("img", 16);
+    assert_int_equal(img_mount("img", false), 0);
+    struct fat_file f;
+    vol->now = 1835481598; /* 2028-02-29 23:59:58: a leap day, the last even second */
+    assert_int_equal(fat_open(vol, FAT_ROOT, "leap.txt", VOS_O_RDWR | VOS_O_CREAT, &f), 0);
+    vol->now = 1835481599; /* written a second later: FAT keeps even seconds */
+    assert_int_equal(fat_write(vol, &f, 0, "dated", 5), 5);
+    assert_int_equal(fat_close(vol, &f), 0);
+    vol->now = 1936787696; /* 2031-05-17 12:34:56 */
+    assert_int_equal(fat_mkdir(vol, FAT_ROOT, "A Directory"), 0);
+    vol->now = 0;
+    assert_int_equal(fat_open(vol, FAT_ROOT, "undated", VOS_O_RDWR | VOS_O_CREAT, &f), 0);
+    assert_int_equal(fat_close(vol, &f), 0);
+    struct vos_stat st;
+    assert_int_equal(fat_stat(vol, FAT_ROOT, "leap.txt", &st), 0);
+    assert_int_equal(st.mtime, 1835481598);
+    assert_int_equal(fat_stat(vol, FAT_ROOT, "A Directory", &st), 0);
+    assert_int_equal(st.mtime, 1936787696);
+    assert_int_equal(fat_stat(vol, FAT_ROOT, "undated", &st), 0);
+    assert_int_equal(st.mtime, 1767225600);
+    assert_int_equal(fat_flush(vol), 0);
+    assert_int_equal(sh("mdir -i '%s/img' ::/ | grep -q 'leap.*2028-02-29 *23:59'", work), 0);
+    assert_int_equal(sh("mdir -i '%s/img' ::/ | grep -q '2031-05-17 *12:34.*A Directory'", work), 0);
+    assert_int_equal(sh("mdir -i '%s/img' ::/ | grep -q 'undated.*2026-01-01'", work), 0);
+    fsck_clean("img");
+}
+
 /* FAT16's root directory is fixed: filling it is ENOSPC, not corruption. */
 static void test_fat16_root_full(void **state)
 {
@@ -846,6 +878,7 @@ int main(int argc, char **argv)
         T(test_write_fat16),
         T(test_write_fat32),
         T(test_full_volume),
+        T(test_dates),
         T(test_fat16_root_full),
         T(test_limited_root),
         T(test_hostile_loop),

@@ -23,10 +23,14 @@ struct blk_client {
 struct blk_client *blk_client_find(vos_pid_t pid);
 /* The client with this pid, made if new (its region carved from pool,
  * physically contiguous if dma); the oldest slot is reused when all are taken
- * (its old client loses the region: revoked).  NULL without memory. */
+ * (its old client loses the region: revoked, and the new client gets a
+ * fresh one).  NULL without memory. */
 struct blk_client *blk_client_attach(vos_pid_t pid, vos_mem_t pool, int dma);
-/* ADD_REGION: maps the region the client sent; its number, or -VOS_E*. */
+/* ADD_REGION: maps the region the client sent (c NULL: not attached); its
+ * number, or -VOS_E* and the capability is deleted. */
 int64_t blk_client_lend(struct blk_client *c, vos_any_t cap);
+/* Deletes a capability a request brought and nobody keeps (0: nothing). */
+void blk_cap_drop(vos_any_t cap);
 /* A READ or WRITE's range checked against the disk and the region:
  * 0, or -VOS_EINVAL. */
 int blk_client_check(const struct blk_client *c, const struct vos_blk_req *rq, uint64_t capacity);

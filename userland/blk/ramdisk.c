@@ -40,12 +40,12 @@ static int64_t serve(const struct vos_blk_req *rq, vos_pid_t pid, struct vos_blk
         return 0;
     }
     struct blk_client *c = blk_client_find(pid);
+    if (rq->op == VOS_BLK_ADD_REGION)
+        return blk_client_lend(c, lent);
     if (!c)
         return -VOS_ENXIO;
     if (rq->op == VOS_BLK_FLUSH)
         return 0;
-    if (rq->op == VOS_BLK_ADD_REGION)
-        return blk_client_lend(c, lent);
 #ifdef VOS_RAMDISK_DIE
     if (rq->op == VOS_RAMDISK_DIE)
         *(volatile int *)16 = 1; /* the faulty test build: a driver crash, on request */
@@ -106,7 +106,12 @@ int main(int argc, char **argv)
         struct vos_blk_resp rs;
         vos_any_t xfer = { 0 };
         memset(&rs, 0, sizeof(rs));
-        rs.status = m.len == sizeof(rq) ? serve(&rq, m.sender, &rs, &xfer, m.cap) : -VOS_EINVAL;
+        /* A capability is kept only as a lent region (ADD_REGION); any other is deleted. */
+        int lending = m.len == sizeof(rq) && rq.op == VOS_BLK_ADD_REGION;
+        if (!lending)
+            blk_cap_drop(m.cap);
+        rs.status = m.len == sizeof(rq) ? serve(&rq, m.sender, &rs, &xfer, lending ? m.cap : (vos_any_t){ 0 })
+                                        : -VOS_EINVAL;
         if (m.reply.cap)
             vos_reply(m.reply, &rs, sizeof(rs), xfer);
     }

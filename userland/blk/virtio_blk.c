@@ -210,6 +210,9 @@ static void complete(void)
 
 static void serve(const struct vos_blk_req *rq, uint64_t len, const struct vos_message *m)
 {
+    /* A capability is kept only as a lent region (ADD_REGION); any other is deleted. */
+    if (len != sizeof(*rq) || rq->op != VOS_BLK_ADD_REGION)
+        blk_cap_drop(m->cap);
     if (len != sizeof(*rq)) {
         answer(m->reply, -VOS_EINVAL, 0, (vos_any_t){ 0 }, 0);
         return;
@@ -222,12 +225,12 @@ static void serve(const struct vos_blk_req *rq, uint64_t len, const struct vos_m
     }
     struct blk_client *c = blk_client_find(m->sender);
     int64_t r;
-    if (!c)
-        r = -VOS_ENXIO;
-    else if (rq->op == VOS_BLK_ADD_REGION) {
+    if (rq->op == VOS_BLK_ADD_REGION) {
         answer(m->reply, blk_client_lend(c, m->cap), 0, (vos_any_t){ 0 }, 0); /* (its number may be 1: answered here) */
         return;
-    } else if (rq->op == VOS_BLK_FLUSH)
+    } else if (!c)
+        r = -VOS_ENXIO;
+    else if (rq->op == VOS_BLK_FLUSH)
         r = can_flush ? submit(rq, c, m->reply) : 0;
     else if (rq->op != VOS_BLK_READ && rq->op != VOS_BLK_WRITE)
         r = -VOS_ENOSYS;
@@ -262,8 +265,10 @@ int main(int argc, char **argv)
      * nobody waits for an answer that never comes. */
     while (!ok) {
         struct vos_message m;
-        if (vos_receive(ep, &rq, sizeof(rq), VOS_TIMEOUT_INFINITE, &m) == VOS_OK)
+        if (vos_receive(ep, &rq, sizeof(rq), VOS_TIMEOUT_INFINITE, &m) == VOS_OK) {
+            blk_cap_drop(m.cap);
             answer(m.reply, -VOS_ENXIO, 0, (vos_any_t){ 0 }, 0);
+        }
     }
     for (;;) {
         struct vos_message m;

@@ -26,6 +26,8 @@
 #define PATH_MAX_PARTS 64
 #define NODE_ROOT_DIR UINT32_MAX
 #define FAT_DATE ((uint16_t)(((2026 - 1980) << 9) | (1 << 5) | 1)) /* no clock: 2026-01-01 */
+#define FAT_EPOCH 315532800ull  /* 1980-01-01 in seconds since 1970: FAT's first date */
+#define FAT_END 4354819200ull   /* 2108-01-01: past its last */
 
 enum { NEXT_EOC = 0, NEXT_OK = 1 };
 
@@ -1118,14 +1120,69 @@ static int dir_remove(struct fat_vol *v, uint32_t dir, uint32_t lfn_slot, uint32
     return 0;
 }
 
-static void entry_template(uint8_t e[32], uint8_t attr, uint32_t cluster)
+/* ---- dates: FAT keeps local date and time; we keep UTC (no time zone) ----
+ * date: bits 15-9 years since 1980, 8-5 month, 4-0 day; time: bits 15-11
+ * hours, 10-5 minutes, 4-0 seconds / 2. */
+
+static bool leap(unsigned y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+static unsigned month_days(unsigned y, unsigned m) /* m 0..11 */
+{
+    static const uint8_t days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    return days[m] + (m == 1 && leap(y));
+}
+
+/* v->now as a FAT date and time; a clock we do not have (0) or one FAT
+ * cannot say: 2026-01-01 00:00. */
+static void stamp(const struct fat_vol *v, uint16_t *date, uint16_t *time)
+{
+    uint64_t t = v->now;
+    if (t < FAT_EPOCH || t >= FAT_END) {
+        *date = FAT_DATE;
+        *time = 0;
+        return;
+    }
+    uint64_t days = (t - FAT_EPOCH) / 86400, secs = t % 86400;
+    unsigned y = 1980, m = 0;
+    while (days >= (leap(y) ? 366u : 365u))
+        days -= leap(y++) ? 366u : 365u;
+    while (days >= month_days(y, m))
+        days -= month_days(y, m++);
+    *date = (uint16_t)((y - 1980) << 9 | (m + 1) << 5 | (unsigned)(days + 1));
+    *time = (uint16_t)(secs / 3600 << 11 | secs / 60 % 60 << 5 | secs % 60 / 2);
+}
+
+/* An entry's write date and time in seconds since 1970 (0 if not a date). */
+static uint64_t entry_mtime(const uint8_t *raw)
+{
+    unsigned date = get16(raw + 24), time = get16(raw + 22);
+    unsigned y = 1980 + (date >> 9), m = (date >> 5 & 15) - 1, d = date & 31;
+    if (m > 11 || d == 0 || d > month_days(y, m))
+        return 0;
+    uint64_t days = d - 1;
+    for (unsigned i = 1980; i < y; i++)
+        days += leap(i) ? 366 : 365;
+    for (unsigned i = 0; i < m; i++)
+        days += month_days(y, i);
+    return FAT_EPOCH + days * 86400 + (time >> 11) * 3600 + (time >> 5 & 63) * 60 + (time & 31) * 2;
+}
+
+static void entry_written(const struct fat_vol *v, uint8_t e[32])
+{
+    uint16_t date, time;
+    stamp(v, &date, &time);
+    put16(e + 22, time);
+    put16(e + 24, date);
+}
+
+static void entry_template(const struct fat_vol *v, uint8_t e[32], uint8_t attr, uint32_t cluster)
 {
     memset(e, 0, 32);
     e[11] = attr;
     entry_set_cluster(e, cluster);
-    put16(e + 16, FAT_DATE); /* created */
-    put16(e + 18, FAT_DATE); /* accessed */
-    put16(e + 24, FAT_DATE); /* written */
+    entry_written(v, e);
+    memcpy(e + 14, e + 22, 4); /* created: time and date */
+    memcpy(e + 18, e + 24, 2); /* accessed: the date */
 }
 
 /* ---- open files --------------------------------------------------------- */
@@ -1150,7 +1207,7 @@ static int node_sync(struct fat_vol *v, struct fat_node *n)
         return r < 0 ? r : -VOS_EIO;
     entry_set_cluster(e, n->first);
     put32(e + 28, n->size);
-    put16(e + 24, FAT_DATE);
+    entry_written(v, e);
     e[11] |= ATTR_ARCHIVE;
     r = dir_slot_store(v);
     if (r == 0)
@@ -1199,7 +1256,7 @@ int fat_open(struct fat_vol *v, uint32_t root, const char *path, int flags, stru
         if (!(flags & VOS_O_CREAT))
             return -VOS_ENOENT;
         uint8_t tmpl[32];
-        entry_template(tmpl, ATTR_ARCHIVE, 0);
+        entry_template(v, tmpl, ATTR_ARCHIVE, 0);
         r = dir_add(v, dir, name, len, tmpl, &d.slot);
         if (r < 0)
             return r;
@@ -1433,6 +1490,7 @@ static void stat_from_entry(const uint8_t *raw, struct vos_stat *st)
     st->type = raw[11] & ATTR_DIR ? VOS_S_DIR : VOS_S_FILE;
     st->size = st->type == VOS_S_DIR ? 0 : get32(raw + 28);
     st->readonly = raw[11] & ATTR_RO ? 1 : 0;
+    st->mtime = entry_mtime(raw);
 }
 
 int fat_stat(struct fat_vol *v, uint32_t root, const char *path, struct vos_stat *st)
@@ -1442,7 +1500,7 @@ int fat_stat(struct fat_vol *v, uint32_t root, const char *path, struct vos_stat
     int len;
     int r = path_parent(v, root, path, &dir, &name, &len);
     if (r == -VOS_EBUSY) {
-        st->type = VOS_S_DIR, st->size = 0, st->readonly = 0;
+        st->type = VOS_S_DIR, st->size = 0, st->readonly = 0, st->mtime = 0;
         return 0;
     }
     if (r < 0)
@@ -1504,10 +1562,10 @@ int fat_mkdir(struct fat_vol *v, uint32_t root, const char *path)
     if (r < 0)
         return r;
     uint8_t dots[64];
-    entry_template(dots, ATTR_DIR, c);
+    entry_template(v, dots, ATTR_DIR, c);
     memset(dots, ' ', 11);
     dots[0] = '.';
-    entry_template(dots + 32, ATTR_DIR, dir);
+    entry_template(v, dots + 32, ATTR_DIR, dir);
     memset(dots + 32, ' ', 11);
     dots[32] = dots[33] = '.';
     v->sbuf_sector = UINT64_MAX;
@@ -1516,7 +1574,7 @@ int fat_mkdir(struct fat_vol *v, uint32_t root, const char *path)
         return -VOS_EIO;
     }
     uint8_t tmpl[32];
-    entry_template(tmpl, ATTR_DIR, c);
+    entry_template(v, tmpl, ATTR_DIR, c);
     r = dir_add(v, dir, name, len, tmpl, &slot);
     if (r < 0) {
         chain_free(v, c);

@@ -88,6 +88,7 @@ struct fat_vol {
     bool fsinfo_dirty;
     bool truncated;            /* the FAT or the device is shorter than the BPB says */
     uint32_t clock;
+    uint64_t now;              /* seconds since 1970 UTC, for the dates written (0: no clock: 2026-01-01); the caller's */
     struct fat_cache_sector fcache[FAT_CACHE];
     uint64_t sbuf_sector;      /* the directory sector in sbuf (UINT64_MAX: none) */
     uint8_t sbuf[FAT_MAX_SECTOR];

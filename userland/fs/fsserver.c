@@ -11,13 +11,20 @@
  * Arguments: `fsserver [--format] VIEW...`, each VIEW `DIR:rw` or `DIR:ro`:
  * the directory that endpoint's clients are limited to ("/" for all).
  * --format: a disk without a FAT volume is formatted (the RAM disk).
+ * init's first message (VOS_FS_SELF) brings our own process capability, with
+ * which we make the channels that tell us a client's death.
  * The test build `fsserver-faulty` dies when asked to open "/.crash".
  *
  * Invariants: a client (sender pid and view) reaches only files below its
  * view's directory (fat.c resolves ".." lexically and never above it) and
  * only its own handles; a read-only view changes nothing.  One thread per
  * view; `lock` serialises the volume.  Every request gets an answer: with no
- * volume (no disk, or not FAT) every request is VOS_ENXIO or VOS_EIO.
+ * volume (no disk, or not FAT) every request is VOS_ENXIO or VOS_EIO.  A
+ * region is mapped by at most one live client: a session taken from a live
+ * client gets a fresh one.  What a dead client held (its handles, its
+ * session) is released at the latest when it is in the way: at every ATTACH,
+ * and when a file is busy or the handles or files run out (sessions_reap).
+ * We keep no capability a client sends but its life endpoint's.
  */
 #include <vos/block.h>
 #include <vos/fsproto.h>
@@ -53,7 +60,11 @@ static struct session {
     uint8_t *map;
     uint32_t age;
     uint32_t lent;  /* its number at the block driver (ADD_REGION), 0: not lent (yet) */
+    vos_ep_t life;  /* the client's life endpoint: its id, our WRITE capability */
+    vos_ep_t probe_src; /* ours, the probe channel's source: its end frees the channel */
+    vos_chan_t probe;   /* to life, made with self_proc; 0 until made */
 } sessions[MAX_SESSIONS];
+static vos_any_t self_proc; /* our own process capability (VOS_FS_SELF, from init) */
 static uint32_t clock;
 
 static struct handle {
@@ -212,14 +223,87 @@ static int session_has_handles(int s)
     return 0;
 }
 
-/* A session for (pid, view) with its own region; the oldest session without
- * open files makes room when the table is full (a client that ended without
- * closing keeps its slot until then). */
-static int session_new(vos_pid_t pid, int view)
+/* ---- a client's death (docs/storage.md, "Sessions") ----
+ * At ATTACH a client gives us a WRITE capability to an endpoint only it
+ * holds READ to.  When it ends, its capabilities go, that endpoint has no
+ * reader, and a send to it is NotFound: our probe.  A send never blocks
+ * (a call could, were the client to receive on it); a live client's
+ * endpoint keeps the empty message (at most 64, then ResourceExhausted, still
+ * "alive") until it ends.  The probe channel needs our own process
+ * capability to be made: init sends it (VOS_FS_SELF); until then no client
+ * can be told dead, as before. */
+
+static int probe_make(struct session *se)
+{
+    if (se->probe.cap)
+        return 1;
+    if (!self_proc.cap || !se->life.cap || vos_endpoint_create(&se->probe_src))
+        return 0;
+    if (vos_channel_create(se->probe_src, se->life, self_proc, VOS_RIGHT_WRITE, &se->probe)) {
+        vos_cap_revoke(VOS_ANY(se->probe_src));
+        se->probe_src = (vos_ep_t){ 0, 0 };
+        se->probe = (vos_chan_t){ 0, 0 };
+        return 0;
+    }
+    return 1;
+}
+
+static int session_dead(struct session *se)
+{
+    return probe_make(se) && vos_send(se->probe, "", 0, (vos_any_t){ 0 }) == -VOS_ERR_NOT_FOUND;
+}
+
+/* The session ends: its files are closed (what it wrote reaches the disk, as
+ * at a close), its capabilities deleted.  A live client keeps its mapping of
+ * the region, so the next session must not see it: the region goes too. */
+static void session_end(int s, int client_alive)
+{
+    struct session *se = &sessions[s];
+    for (int h = 0; h < MAX_HANDLES; h++)
+        if (handles[h].used && handles[h].session == s) {
+            fat_close(&vol, &handles[h].f);
+            handles[h].used = 0;
+        }
+    if (se->probe.cap)
+        vos_cap_revoke(VOS_ANY(se->probe));
+    if (se->probe_src.cap)
+        vos_cap_revoke(VOS_ANY(se->probe_src)); /* the endpoint ends, and the channel with it */
+    if (se->life.cap)
+        vos_cap_revoke(VOS_ANY(se->life));
+    se->probe = (vos_chan_t){ 0, 0 };
+    se->probe_src = se->life = (vos_ep_t){ 0, 0 };
+    if (client_alive && se->map) {
+        vos_munmap(se->map, REGION_BYTES);
+        vos_cap_revoke(VOS_ANY(se->region)); /* the client's copy and the driver's */
+        se->map = NULL;
+        se->lent = 0;
+    }
+    se->used = 0;
+}
+
+/* Every session whose client is gone is released; how many were. */
+static int sessions_reap(void)
+{
+    int n = 0;
+    for (int s = 0; s < MAX_SESSIONS; s++)
+        if (sessions[s].used && session_dead(&sessions[s])) {
+            session_end(s, 0);
+            n++;
+        }
+    return n;
+}
+
+/* A session for (pid, view) with its own region, told the client's life
+ * endpoint (kept: *life is cleared); the oldest session without open files
+ * makes room when the table is full even after reaping the dead. */
+static int session_new(vos_pid_t pid, int view, vos_ep_t *life)
 {
     int s = session_find(pid, view);
     if (s >= 0)
         return s;
+    if (!life->cap)
+        return -VOS_EINVAL; /* no life endpoint: we could never tell this client's end */
+    sessions_reap();
     for (int i = 0; i < MAX_SESSIONS && s < 0; i++)
         if (!sessions[i].used)
             s = i;
@@ -229,11 +313,8 @@ static int session_new(vos_pid_t pid, int view)
     if (s < 0)
         return -VOS_ENOMEM;
     struct session *se = &sessions[s];
-    if (se->used) { /* reuse: the old client loses its copy of the region (the driver's too) */
-        vos_cap_revoke(VOS_ANY(se->region));
-        se->used = 0;
-        se->lent = 0;
-    }
+    if (se->used)
+        session_end(s, 1);
     if (!se->map) {
         void *p;
         if (vos_mem_carve(pool, REGION_BYTES, VOS_RIGHT_READ | VOS_RIGHT_WRITE | VOS_RIGHT_GRANT, &se->region))
@@ -246,6 +327,12 @@ static int session_new(vos_pid_t pid, int view)
     se->pid = pid;
     se->view = view;
     se->age = ++clock;
+    se->life = *life;
+    life->cap = 0;
+    if (!probe_make(se) && self_proc.cap) { /* not an endpoint of its own (or not its id): no session */
+        session_end(s, 0);
+        return -VOS_EINVAL;
+    }
     return s;
 }
 
@@ -314,9 +401,13 @@ static int64_t serve_path(struct vos_fs_req *rq, int s, struct vos_fs_resp *rs, 
         int h = 0;
         while (h < MAX_HANDLES && handles[h].used)
             h++;
+        if (h == MAX_HANDLES && sessions_reap()) /* the dead's handles are free now */
+            return serve_path(rq, s, rs, root);
         if (h == MAX_HANDLES)
             return -VOS_ENOMEM;
         int r = fat_open(&vol, root, rq->path, rq->flags, &handles[h].f);
+        if ((r == -VOS_ENOMEM || r == -VOS_EBUSY) && sessions_reap())
+            return serve_path(rq, s, rs, root); /* a dead client held the files, or this one */
         if (r < 0)
             return r;
         handles[h].used = 1;
@@ -334,10 +425,14 @@ static int64_t serve_path(struct vos_fs_req *rq, int s, struct vos_fs_resp *rs, 
     }
     case VOS_FS_MKDIR:
         return fat_mkdir(&vol, root, rq->path);
-    case VOS_FS_UNLINK:
-        return fat_unlink(&vol, root, rq->path);
-    case VOS_FS_RENAME:
-        return fat_rename(&vol, root, rq->path, rq->path2);
+    case VOS_FS_UNLINK: {
+        int r = fat_unlink(&vol, root, rq->path);
+        return r == -VOS_EBUSY && sessions_reap() ? fat_unlink(&vol, root, rq->path) : r;
+    }
+    case VOS_FS_RENAME: {
+        int r = fat_rename(&vol, root, rq->path, rq->path2);
+        return r == -VOS_EBUSY && sessions_reap() ? fat_rename(&vol, root, rq->path, rq->path2) : r;
+    }
     case VOS_FS_STATFS:
         fat_statfs(&vol, &rs->u.sf);
         rs->u.sf.readonly |= (uint32_t)views[s < 0 ? 0 : sessions[s].view].ro;
@@ -349,7 +444,7 @@ static int64_t serve_path(struct vos_fs_req *rq, int s, struct vos_fs_resp *rs, 
 static int view_lookup(int i);
 
 static int64_t serve(int view, vos_pid_t pid, struct vos_fs_req *rq, uint64_t len, struct vos_fs_resp *rs,
-                     vos_any_t *xfer)
+                     vos_any_t *xfer, vos_any_t *in)
 {
     if (len < VOS_FS_REQ_HEADER)
         return -VOS_EINVAL;
@@ -369,7 +464,9 @@ static int64_t serve(int view, vos_pid_t pid, struct vos_fs_req *rq, uint64_t le
     if (views[view].status < 0 && (views[view].status = view_lookup(view)) < 0)
         return views[view].status;
     if (rq->op == VOS_FS_ATTACH) {
-        int s = session_new(pid, view);
+        vos_ep_t life = { rq->offset, in->cap };
+        int s = session_new(pid, view, &life);
+        in->cap = life.cap; /* 0 if kept */
         if (s < 0)
             return s;
         *xfer = VOS_ANY(sessions[s].region);
@@ -406,6 +503,42 @@ static int view_lookup(int i)
     return fat_lookup_dir(&vol, FAT_ROOT, dir, &views[i].root);
 }
 
+/* The dates files get: the kernel's real-time clock (the platform RTC read
+ * at boot plus the monotonic clock since: docs/abi.md, "Clocks"); a machine
+ * without one: 0, fat.c's fixed date. */
+static uint64_t time_now(void)
+{
+    struct vos_timespec ts;
+    return vos_clock(VOS_CLOCK_REALTIME, &ts) ? 0 : ts.tv_sec;
+}
+
+/* Requests that may write a date (only they ask the clock): fat.c dates an
+ * entry when it makes it and when it writes a file's metadata (close, a
+ * flush), not at every WRITE, which asks nothing (the file's write date is
+ * that of its close or fsync). */
+static int changes_times(uint32_t op)
+{
+    return op == VOS_FS_OPEN || op == VOS_FS_CLOSE || op == VOS_FS_FSYNC || op == VOS_FS_MKDIR ||
+           op == VOS_FS_UNLINK || op == VOS_FS_RENAME || op == VOS_FS_ATTACH;
+}
+
+/* VOS_FS_SELF: our own process capability, taken if it is one (it can make
+ * a capability to us; a capability to anything else is refused). */
+static int64_t take_self(vos_any_t *in)
+{
+    vos_any_t probe;
+    if (self_proc.cap || !in->cap ||
+        vos_cap_create(VOS_OBJ_PROCESS, vos_start_info()->pid, VOS_RIGHT_DERIVE, *in, &probe))
+        return -VOS_EINVAL;
+    vos_cap_revoke(probe);
+    self_proc = *in;
+    in->cap = 0;
+    for (int s = 0; s < MAX_SESSIONS; s++) /* sessions made before it */
+        if (sessions[s].used)
+            probe_make(&sessions[s]);
+    return 0;
+}
+
 static int serve_view(void *arg)
 {
     int view = (int)(uintptr_t)arg;
@@ -426,8 +559,15 @@ static int serve_view(void *arg)
         vos_any_t xfer = { 0 };
         memset(rs, 0, sizeof(*rs));
         lock_take();
-        rs->result = serve(view, m.sender, rq, m.len, rs, &xfer);
+        if (m.len >= VOS_FS_REQ_HEADER && changes_times(rq->op))
+            vol.now = time_now();
+        if (m.len >= VOS_FS_REQ_HEADER && rq->op == VOS_FS_SELF)
+            rs->result = take_self(&m.cap);
+        else
+            rs->result = serve(view, m.sender, rq, m.len, rs, &xfer, &m.cap);
         lock_drop();
+        if (m.cap.cap) /* what we do not keep is deleted, so no client can fill our space */
+            vos_cap_revoke(m.cap);
         uint64_t rlen = rq->op == VOS_FS_READ || rq->op == VOS_FS_WRITE ? VOS_FS_RESP_HEADER : sizeof(*rs);
         if (m.reply.cap)
             vos_reply(m.reply, rs, rlen, xfer);

@@ -28,6 +28,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <vos/fsproto.h>
 #include <vos/vos.h>
 
 #include "storage.h"
@@ -52,14 +53,35 @@ static struct supervised {
     const char *argv[3];
     vos_any_t caps[6];
     vos_proc_t proc;
+    vos_chan_t self_to; /* the file server: where its own process capability goes */
+    vos_any_t self;     /* that capability (ours: its parent) */
 } driver, server;
 static vos_console_t say_to;
+static vos_any_t init_self;
+
+/* The file server tells its clients' deaths with channels it makes, which
+ * takes a capability to itself; only its creator can make one, so it is
+ * our first message to it (VOS_FS_SELF, docs/storage.md, "Sessions"). */
+static void send_self(struct supervised *s)
+{
+    struct vos_fs_req rq = { .op = VOS_FS_SELF };
+    if (s->self.cap)
+        vos_cap_revoke(s->self); /* the last one's: its process is gone */
+    s->self.cap = 0;
+    if (vos_cap_create(VOS_OBJ_PROCESS, s->proc.pid, VOS_RIGHT_DERIVE | VOS_RIGHT_WRITE | VOS_RIGHT_GRANT, init_self, &s->self) ||
+        vos_send(s->self_to, &rq, VOS_FS_REQ_HEADER, s->self))
+        vos_cprintf(say_to, "init: %s: cannot give it its process capability; dead clients' files stay open\n",
+                    s->argv[0]);
+}
 
 static vos_status_t supervised_start(struct supervised *s)
 {
     s->sp.argv = s->argv;
     s->sp.caps = s->caps;
-    return vos_process_spawn(s->fs, &s->sp, &s->proc);
+    vos_status_t st = vos_process_spawn(s->fs, &s->sp, &s->proc);
+    if (!st && s->self_to.cap)
+        send_self(s);
+    return st;
 }
 
 static int supervise(void *arg)
@@ -291,6 +313,8 @@ vos_chan_t storage_start(const struct vos_start_info *si, const struct vos_bootf
     server.caps[2] = pool_fs;
     server.caps[3] = fs_recv;
     server.sp.ncaps = 4;
+    server.self_to = fs_ch;
+    init_self = self;
     if ((st = supervised_start(&server))) {
         vos_cprintf(report, "init: storage: fsserver: %s; running without files\n", vos_status_name(st));
         return none;

@@ -62,6 +62,7 @@ struct vos_stat {
     uint64_t size;     /* bytes (0 for a directory) */
     uint32_t type;     /* VOS_S_FILE or VOS_S_DIR */
     uint32_t readonly; /* the FAT read-only attribute */
+    uint64_t mtime;    /* last written: seconds since 1970 UTC (FAT: 2-second steps); 0: unknown (FSTAT, the root) */
 };
 
 struct vos_dirent {

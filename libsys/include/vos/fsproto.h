@@ -6,7 +6,11 @@
  * (a channel to one endpoint) is its authority.  The server tells clients
  * apart by view and sender pid.  A client ATTACHes first: the reply transfers
  * a MEMORY region (READ|WRITE, region_bytes long) it maps shared; READ and
- * WRITE move data through it (offset 0), never through the messages.
+ * WRITE move data through it (offset 0), never through the messages.  The
+ * ATTACH request carries a WRITE capability to an endpoint only the client
+ * receives on (its id in `offset`): when the client ends, that endpoint has
+ * no reader left and the server releases the client's session (its open
+ * files are closed, its region taken back; docs/storage.md, "Sessions").
  * Handles are the server's, valid only for the client (pid and view) that
  * opened them.  Results are >= 0 or -VOS_E* (<vos/file.h>).
  * libsys/src/vos_file.c is the client side.
@@ -18,7 +22,7 @@
 #include <vos/file.h>
 
 enum vos_fs_op {
-    VOS_FS_ATTACH = 1,   /* result 0; region transferred; resp.size = its bytes */
+    VOS_FS_ATTACH = 1,   /* life endpoint capability, its id in offset -> 0; region transferred; resp.size = its bytes */
     VOS_FS_OPEN = 2,     /* path, flags -> handle */
     VOS_FS_CLOSE = 3,    /* handle (flushes) */
     VOS_FS_READ = 4,     /* handle, offset, len -> bytes in the region */
@@ -32,6 +36,7 @@ enum vos_fs_op {
     VOS_FS_UNLINK = 12,  /* path */
     VOS_FS_RENAME = 13,  /* path -> path2 */
     VOS_FS_STATFS = 14,  /* -> resp.sf */
+    VOS_FS_SELF = 15,    /* from init: the server's own PROCESS capability (DERIVE), to make its probe channels */
 };
 
 struct vos_fs_req {
