@@ -15,6 +15,7 @@
 
 typedef long (*syscall_shim_t)(struct thread *self, struct trap_frame *f);
 extern const syscall_shim_t syscall_table[VOS_SYSCALL_TABLE_SIZE];
+long syscall_invalid(struct thread *self, struct trap_frame *f); /* the entry of a number without a syscall */
 
 /* Look up a capability argument (see the shims' header comment for the errors). */
 static inline __attribute__((always_inline)) long cap_check(struct thread *self, vos_cap_t token,
