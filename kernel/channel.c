@@ -174,9 +174,10 @@ static __attribute__((noinline)) long call_copy_general(struct thread *self, str
  * the same primitives: one copy, the reply token into the receiver's
  * reserved slot, its result words, we wait, it runs.
  */
-long sys_ipc_call(struct thread *self, user_in_t request, uint64_t request_len, user_out_t response,
-                  uint64_t response_len, uint64_t timeout_ns, struct cap *capability, struct cap *channel_cap)
+long sys_ipc_call(struct thread *self, user_in_t request, user_out_t response, uint64_t timeout_ns,
+                  struct cap *capability, struct cap *channel_cap)
 {
+    const uint64_t request_len = request.len, response_len = response.len;
     struct endpoint *ep = container_of(channel_cap->obj, struct channel, obj)->dest;
     if (!ep || !ep->readers)
         return VOS_ERR_NOT_FOUND;

@@ -39,9 +39,9 @@ static long console_write(user_in_t buf, uint64_t count, uint64_t *written)
     return VOS_OK;
 }
 
-long sys_write(struct thread *self, struct cap *capability, user_in_t buffer, uint64_t count, uint64_t offset,
-               uint64_t *result)
+long sys_write(struct thread *self, struct cap *capability, user_in_t buffer, uint64_t offset, uint64_t *result)
 {
+    const uint64_t count = buffer.len;
     (void)self;
     switch (capability->obj->type) {
     case VOS_OBJ_MEMORY:
@@ -52,9 +52,9 @@ long sys_write(struct thread *self, struct cap *capability, user_in_t buffer, ui
     return console_write(buffer, count, result); /* a stream: offset means nothing */
 }
 
-long sys_read(struct thread *self, struct cap *capability, user_out_t buffer, uint64_t count, uint64_t offset,
-              uint64_t *result)
+long sys_read(struct thread *self, struct cap *capability, user_out_t buffer, uint64_t offset, uint64_t *result)
 {
+    const uint64_t count = buffer.len;
     (void)self;
     if (capability->obj->type == VOS_OBJ_MEMORY)
         return memobj_read(container_of(capability->obj, struct memobj, obj), buffer, count, offset, result);

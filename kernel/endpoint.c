@@ -151,9 +151,9 @@ static long enqueue(struct thread *self, struct endpoint *ep, user_in_t message,
     return VOS_OK;
 }
 
-long sys_ipc_send(struct thread *self, user_in_t message, uint64_t message_len, struct cap *capability,
-                  struct cap *channel_cap)
+long sys_ipc_send(struct thread *self, user_in_t message, struct cap *capability, struct cap *channel_cap)
 {
+    const uint64_t message_len = message.len;
     struct endpoint *ep = container_of(channel_cap->obj, struct channel, obj)->dest;
     if (!ep || !ep->readers)
         return VOS_ERR_NOT_FOUND;
@@ -246,9 +246,9 @@ static __attribute__((noinline)) long receive_general(struct thread *self, struc
  * same buffer as last time (checked_range_write's remembered answer), no
  * time limit.  Then it is receive_general's end: we wait on the endpoint.
  */
-long sys_ipc_receive(struct thread *self, user_out_t buffer, uint64_t buffer_len, uint64_t timeout_ns,
-                     struct cap *endpoint_cap)
+long sys_ipc_receive(struct thread *self, user_out_t buffer, uint64_t timeout_ns, struct cap *endpoint_cap)
 {
+    const uint64_t buffer_len = buffer.len;
     struct endpoint *ep = ep_of(endpoint_cap);
     const struct checked_range *ok = &self->ipc.ok_buf;
     if (unlikely(!self->ipc.parked || !self->ipc.spare || ep->irq_pending || !list_empty(&ep->msgs) ||

@@ -301,9 +301,12 @@ static long copy_args(user_in_t args, uint64_t argc, char *buf, uint64_t *len)
     return VOS_OK;
 }
 
-long sys_process_create(struct thread *self, user_in_t binary, uint64_t binary_len, user_in_t args,
-                        uint64_t args_len, user_in_t capabilities, uint64_t cap_count, vos_pid_t *result)
+long sys_process_create(struct thread *self, user_in_t binary, user_in_t args, user_in_t capabilities,
+                        vos_pid_t *result)
 {
+    /* The ranges' lengths are in bytes: the counts are in elements of a pointer and a token. */
+    const uint64_t binary_len = binary.len, args_len = args.len / sizeof(uint64_t),
+                   cap_count = capabilities.len / sizeof(vos_cap_t);
     /* Everything the caller passes is checked before anything is built. */
     vos_cap_t tokens[VOS_PROCESS_MAX_CAPS];
     struct cap *grant[VOS_PROCESS_MAX_CAPS];

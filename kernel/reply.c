@@ -185,9 +185,9 @@ static __attribute__((noinline)) long reply_copy_general(struct thread *self, st
  * reply object too: the count drops without the orphan test, the
  * reference without the free).
  */
-long sys_ipc_reply(struct thread *self, struct cap *reply_token, user_in_t response, uint64_t response_len,
-                   struct cap *capability)
+long sys_ipc_reply(struct thread *self, struct cap *reply_token, user_in_t response, struct cap *capability)
 {
+    const uint64_t response_len = response.len;
     struct reply *rp = container_of(reply_token->obj, struct reply, obj);
     struct thread *t = list_empty(&rp->waiter) ? NULL : list_first(&rp->waiter, struct thread, wait_link);
     if (unlikely(!t || capability || t->ipc.regs || response_len > t->ipc.buf_len || self->ipc.parked ||

@@ -14,7 +14,6 @@
 struct sched_cpu sched_cpu;
 
 struct list sched_ready_queue[NUM_PRIORITIES];
-uint32_t ready_bitmap;
 static struct vspace idle_space;        /* kernel half only: used while idle; nobody's */
 static uint64_t slice_end;
 static struct list sleepers;             /* blocked threads with a timeout, by wake_at */

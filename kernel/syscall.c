@@ -5,13 +5,20 @@
 #include "syscall_frame.h"
 #include "syscall_support.h"
 
+/* The table's entry for a number no syscall has (syscall_table.c). */
+long syscall_invalid(struct thread *self, struct trap_frame *f)
+{
+    (void)self, (void)f;
+    return VOS_ERR_INVALID_SYSCALL;
+}
+
 long syscall_dispatch(struct thread *self, struct trap_frame *f)
 {
     uint64_t nr = syscall_number(f);
     syscall_note(self, nr);
-    if (nr >= VOS_SYSCALL_TABLE_SIZE || !syscall_table[nr])
+    if (unlikely(nr >= VOS_SYSCALL_TABLE_SIZE))
         return VOS_ERR_INVALID_SYSCALL;
-    return syscall_table[nr](self, f);
+    return syscall_table[nr](self, f); /* every entry is set: syscall_invalid where no syscall is */
 }
 
 struct trap_frame *kernel_entry_syscall(struct trap_frame *f)

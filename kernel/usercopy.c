@@ -21,18 +21,21 @@ long copy_to_user(user_out_t dst, uint64_t off, const void *src, uint64_t n)
     return vspace_write(&current->proc->vspace, dst.addr + off, src, n);
 }
 
-/* syscall_spill's general case: misaligned, a translation to make, two pages, or an error. */
-const uint64_t *syscall_spill_slow(struct thread *self, uint64_t addr, uint64_t *buf, unsigned n, long *err)
+/*
+ * syscall_spill_direct's rest: misaligned, a translation to make, two
+ * pages, or an error.  Copied words go into self->spill, not the shim's
+ * stack: a shim with no local whose address escapes can tail-call its
+ * handler.  (n fits: each generated caller asserts it at compile time.)
+ */
+const uint64_t *syscall_spill_slow(struct thread *self, uint64_t addr, unsigned n)
 {
     struct process *p = self->proc;
     const uint64_t *k = NULL;
-    *err = VOS_ERR_INVALID_ADDRESS;
     if (addr & 7)
         return NULL;
     if (n && addr < ARCH_USER_TOP && ALIGN_DOWN(addr, PAGE_SIZE) == ALIGN_DOWN(addr + n * 8 - 1, PAGE_SIZE))
         k = process_direct(p, addr, VOS_PROT_READ);
     if (k)
         return k;
-    *err = vspace_read(&p->vspace, buf, addr, (uint64_t)n * 8);
-    return *err ? NULL : buf;
+    return vspace_read(&p->vspace, self->spill, addr, (uint64_t)n * 8) ? NULL : self->spill;
 }

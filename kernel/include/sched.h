@@ -21,9 +21,11 @@ struct sched_cpu {
     struct thread *current;                 /* the running thread (state RUNNING), or NULL (idle) */
     struct trap_frame *resume_frame;        /* sched_resume_frame, below */
     struct arch_vspace *active_vspace;      /* the address space the MMU uses now */
+    uint32_t ready_bitmap;                  /* bit p: a READY thread of priority p waits */
 };
 extern struct sched_cpu sched_cpu;
 #define current (sched_cpu.current)
+#define ready_bitmap (sched_cpu.ready_bitmap)
 
 /* Scheduler. */
 void sched_init(void);
@@ -33,7 +35,6 @@ uint64_t sched_idle_cycles(void);
 void sched_block(struct thread *t);          /* take off the CPU / queue */
 _Noreturn void sched_return_to_user(void);   /* run current if it can, else the next thread */
 
-extern uint32_t ready_bitmap;                /* bit p: a READY thread of priority p waits */
 extern struct list sched_ready_queue[NUM_PRIORITIES]; /* the READY threads of each priority (run_link), FIFO */
 
 /*

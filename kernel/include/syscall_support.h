@@ -15,6 +15,7 @@
 
 typedef long (*syscall_shim_t)(struct thread *self, struct trap_frame *f);
 extern const syscall_shim_t syscall_table[VOS_SYSCALL_TABLE_SIZE];
+long syscall_invalid(struct thread *self, struct trap_frame *f); /* the entry of a number without a syscall */
 
 /* Look up a capability argument (see the shims' header comment for the errors). */
 static inline __attribute__((always_inline)) long cap_check(struct thread *self, vos_cap_t token,
@@ -81,19 +82,17 @@ static inline void syscall_fail_blocked(struct thread *t, long err)
  * The overflow rule: the n spilled argument words at addr in user memory.
  * Usually they lie in one page whose translation is remembered (xlat.h),
  * and the shim reads them where they are, through the direct map, each
- * once; else syscall_spill_slow copies them into buf.  NULL (with *err
- * INVALID_ADDRESS) when they cannot be read.
+ * once (syscall_spill_direct; NULL otherwise); else the shim's _copied
+ * road has syscall_spill_slow copy them into self->spill.  NULL (the call
+ * fails with INVALID_ADDRESS) when they cannot be read.
  */
-const uint64_t *syscall_spill_slow(struct thread *self, uint64_t addr, uint64_t *buf, unsigned n, long *err);
-static inline __attribute__((always_inline)) const uint64_t *syscall_spill(struct thread *self, uint64_t addr,
-                                                                           uint64_t *buf, unsigned n, long *err)
+const uint64_t *syscall_spill_slow(struct thread *self, uint64_t addr, unsigned n);
+static inline __attribute__((always_inline)) const uint64_t *syscall_spill_direct(struct thread *self, uint64_t addr,
+                                                                                  unsigned n)
 {
-    if (__builtin_expect(!(addr & 7) && addr < ARCH_USER_TOP && (addr & (PAGE_SIZE - 1)) <= PAGE_SIZE - n * 8, 1)) {
-        const uint64_t *k = process_direct_cached(self->proc, addr, VOS_PROT_READ);
-        if (__builtin_expect(k != NULL, 1))
-            return k;
-    }
-    return syscall_spill_slow(self, addr, buf, n, err);
+    if (__builtin_expect(!(addr & 7) && addr < ARCH_USER_TOP && (addr & (PAGE_SIZE - 1)) <= PAGE_SIZE - n * 8, 1))
+        return process_direct_cached(self->proc, addr, VOS_PROT_READ);
+    return NULL;
 }
 
 /* Run one syscall from f; returns VOS_OK, an error already, or SYSCALL_BLOCKED. */

@@ -33,6 +33,7 @@ struct thread {
     struct list proc_link;
     int32_t exit_code;
     uint64_t syscall_nr;       /* the number of the call it is in, for the error check only (VOS_CHECK_ERRORS) */
+    uint64_t spill[4];         /* spilled syscall arguments copied in (syscall_spill_slow); the shim reads them at once */
     struct list joiners;       /* the thread waiting in SYS_THREAD_JOIN (at most one) */
 
     /* While BLOCKED in a syscall: what it waits on and how to finish it. */
