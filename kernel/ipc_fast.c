@@ -55,7 +55,7 @@ static inline void fast_block(struct thread *self, uint64_t nr)
     syscall_note(self, nr); /* what the error check will know it by, if it is failed later */
     KASSERT_DEBUG(!self->wake_at && self->state == THREAD_RUNNING);
     self->state = THREAD_BLOCKED;
-    if (unlikely(!self->ipc.regs)) { /* every road that sets regs sets this length too */
+    if (unlikely(!self->ipc.regs)) { /* every path that sets regs sets this length too */
         self->ipc.regs = true;
         self->ipc.buf_len = VOS_IPC_REGISTER_MESSAGE;
     }
@@ -169,7 +169,7 @@ struct trap_frame *kernel_ipc_fast(const struct trap_frame *f)
     return syscall_number(f) == VOS_SYS_IPC_CALL_SHORT ? kernel_ipc_fast_call(f) : kernel_ipc_fast_reply_receive(f);
 }
 
-/* The general road of a message syscall: the whole context is in f. */
+/* The general path of a message syscall: the whole context is in f. */
 struct trap_frame *kernel_entry_ipc(struct trap_frame *f)
 {
     struct trap_frame *next = kernel_entry_syscall(f);

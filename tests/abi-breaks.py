@@ -25,14 +25,14 @@ afterwards:
                   stubs agree with each other but not with the documented
                   word order of SYS_CLOCK_GET's results
   switch-save     riscv64 forgets s5 when it stores a thread's kept
-                  registers into its frame: on the syscall road when another
+                  registers into its frame: on the syscall path when another
                   thread runs next, and on a full trap (the store_kept macro
                   generated from spec/arch.yaml, codegen/templates/syscall_asm.h.j2)
   fast-leak       riscv64's IPC fast path stops zeroing t0..t6 when it
                   switches, so one thread sees the kernel's and the other
                   thread's values in them (arch/riscv64/entry.S)
   spec-callee-saved  spec/arch.yaml no longer says riscv64's kernel C keeps
-                  s0, so on the message syscalls' road s0 would be neither
+                  s0, so on the message syscalls' path s0 would be neither
                   kept nor destroyed: the generator refuses the spec
                   (codegen/spec.py), which counts as caught for this break
                   only (its expected build error is given).  Before that
@@ -43,7 +43,7 @@ afterwards:
   fp-lazy-off     riscv64 enters every thread with sstatus.FS on, so a
                   thread that does not own the FP registers uses (and
                   overwrites) the owner's without a trap (arch/riscv64/entry.S)
-  fp-short-road   riscv64's short syscall road (a syscall that returns at
+  fp-short-path   riscv64's short syscall path (a syscall that returns at
                   once) clears fcsr on its way out when the thread has FP on
                   ("no kernel FP flags leak"), so the rounding mode and flags
                   a thread set are gone (arch/riscv64/entry.S): the break
@@ -111,7 +111,7 @@ BREAKS = [
      lambda p: replace_once(p, "        riscv_fp_save(fp_owner);\n", "")),
     ("fp-lazy-off", "arch/riscv64/entry.S",
      lambda p: replace_once(p, "    csrw sstatus, t0\n", "    csrw sstatus, t0\n    li t0, 3 << 13\n    csrs sstatus, t0\n")),
-    ("fp-short-road", "arch/riscv64/entry.S",
+    ("fp-short-path", "arch/riscv64/entry.S",
      lambda p: replace_once(p, "    load_saved_rest a0\n    ld a0, FRAME_A0(a0)\n    clear_clobbers\n    sret\n",
                             "    load_saved_rest a0\n    ld a0, FRAME_A0(a0)\n    clear_clobbers\n"
                             "    csrr t0, sstatus\n    srli t0, t0, 13\n    andi t0, t0, 3\n    beqz t0, 9f\n"

@@ -59,7 +59,7 @@
     eret
 .endm
 
-// After kernel_ipc_fast_*: NULL takes the slow road; a frame is the next
+// After kernel_ipc_fast_*: NULL takes the slow path; a frame is the next
 // thread, entered with its kept registers and x0..x2.  x3..x18 and x30
 // hold C's values: that thread's own stale ones from its frame replace
 // them (load_all_but_message).  Written out after each call, so neither
@@ -191,7 +191,7 @@ el0_sync:
     b       aarch64_sync_lower
 
 /*
- * svc: the short road of arch.h (x0..x7 saved by the vector).  Saved here:
+ * svc: the short path of arch.h (x0..x7 saved by the vector).  Saved here:
  * x8..x18 (x8 is the number; the ABI keeps every non-result register) and
  * x30.  x19..x29 are callee-saved and stay live; sp_el0, elr_el1 and
  * spsr_el1 stay in their registers because the kernel neither uses them
@@ -252,7 +252,7 @@ svc_ipc_reply_receive:
 
 // Not for the fast path: the message registers into the frame too (the kept
 // ones and x30 are there already; x3..x18 hold C's values, so the frame
-// keeps stale ones of ours, as message_clobbers allow), then the general road.
+// keeps stale ones of ours, as message_clobbers allow), then the general path.
 svc_ipc_slow:
     store_message x27
     mov     x0, x27

@@ -94,7 +94,7 @@ boot_high:
  * off, so a trap from S-mode is a kernel bug and lands in the same frame
  * for panic_frame's dump.
  *
- * ecall from U-mode (scause 8) takes the short road of arch.h: only what C
+ * ecall from U-mode (scause 8) takes the short path of arch.h: only what C
  * may clobber and the ABI keeps is saved (ra, sp, a0..a7, the pc).  s0..s11
  * are callee-saved, and gp/tp are never touched by the kernel (-mno-relax,
  * no TLS), so they stay live in the CPU; t0..t6 are clobbered by the trap
@@ -180,7 +180,7 @@ syscall_switch:
  * this thread to the next without touching memory.  Only what the C reads
  * is stored first (the pc, sp, the first two arguments, and a2, the
  * reply-receive's length); ra and the number are not (they are clobbered,
- * and the number is known on each road).  The kept registers of
+ * and the number is known on each path).  The kept registers of
  * spec/arch.yaml (sp, gp, tp, s0, s1, s10, s11) are all that is saved and
  * restored on a switch; ra, a3..a7 and t0..t6 leave zeroed.
  */
@@ -202,7 +202,7 @@ ipc_reply_receive:
     beqz a0, ipc_slow_reply_receive
     ipc_enter_next
 
-/* Not for the fast path: the whole context into the frame, then the general road. */
+/* Not for the fast path: the whole context into the frame, then the general path. */
 ipc_slow_call:
     li t1, SYSCALL_MESSAGE_FIRST
     j 1f

@@ -17,7 +17,7 @@
 
 /*
  * syscall: rcx = user rip, r11 = user rflags, IF/TF/DF/AC cleared by SFMASK,
- * rsp still the user's.  The short road of arch.h: only the registers C
+ * rsp still the user's.  The short path of arch.h: only the registers C
  * may clobber and the ABI keeps (spec/arch.yaml) go into the current
  * thread's frame, using rsp as the frame pointer until they are saved.
  * rbx, rbp and r12..r15 are callee-saved and stay live; so does the SSE
@@ -120,7 +120,7 @@ ipc_enter_whole:
     store_message %rdi
     jmp arch_enter_user
 
-/* Not for the fast path: the whole context into the frame, then the general road. */
+/* Not for the fast path: the whole context into the frame, then the general path. */
 syscall_ipc_slow:
     store_kept %rdi
     call kernel_entry_ipc

@@ -25,7 +25,7 @@
  * ends in arch_enter_user(), which restores a whole trap frame and drops
  * to user mode with interrupts enabled.
  *
- * Syscalls take a shorter road (see kernel_entry_syscall below): the arch
+ * Syscalls take a shorter path (see kernel_entry_syscall below): the arch
  * saves only what C code may clobber, and when the caller simply continues
  * it restores only that.  Callee-saved registers stay live in the CPU
  * throughout and reach the frame only when the thread is switched away
@@ -279,7 +279,7 @@ _Noreturn void kernel_syscall_switch(void);
 /*
  * The message syscalls (numbers SYSCALL_MESSAGE_FIRST.. +COUNT in the
  * generated syscall_asm.h: the IPC register fast path, docs/ipc.md) take
- * this road instead.  The arch saves what it saves for any syscall (number,
+ * this path instead.  The arch saves what it saves for any syscall (number,
  * arguments, pc past the trap, sp), leaves everything else live, and calls
  * kernel_ipc_fast(f), leaf C code that keeps every callee-saved register:
  *
@@ -295,7 +295,7 @@ _Noreturn void kernel_syscall_switch(void);
  *    kernel_entry_ipc(f), which returns the frame to enter (f, or another
  *    thread's) with arch_enter_user(), restoring all of it.
  *
- * A thread that blocked on the first road has its kept registers, pc and
+ * A thread that blocked on the first path has its kept registers, pc and
  * sp in its frame, and stale values of its own in the others; whoever wakes
  * it writes the results (and message words) into its frame.
  */

@@ -83,7 +83,7 @@ static inline void syscall_fail_blocked(struct thread *t, long err)
  * Usually they lie in one page whose translation is remembered (xlat.h),
  * and the shim reads them where they are, through the direct map, each
  * once (syscall_spill_direct; NULL otherwise); else the shim's _copied
- * road has syscall_spill_slow copy them into self->spill.  NULL (the call
+ * path has syscall_spill_slow copy them into self->spill.  NULL (the call
  * fails with INVALID_ADDRESS) when they cannot be read.
  */
 const uint64_t *syscall_spill_slow(struct thread *self, uint64_t addr, unsigned n);

@@ -1126,7 +1126,7 @@ static void yield_happy(void **state)
 /*
  * Registers a syscall must keep (docs/abi.md): every one but the results
  * and the arch's declared clobbers, whether the call returns at once (the
- * kernel's short road leaves callee-saved registers in the CPU) or the
+ * kernel's short path leaves callee-saved registers in the CPU) or the
  * thread is switched away from and back (they must reach its frame).
  * regs_syscall(nr, out) loads a sentinel (0x5e00 + the register's number)
  * into each, traps with number nr and stores what comes back into out[],
@@ -1261,7 +1261,7 @@ static void registers_kept_across_switch(void **state)
  * SYS_IPC_CALL_SHORT a server thread of the same priority that waits in
  * SYS_IPC_REPLY_RECEIVE_SHORT, so every call after the server's first
  * receive switches straight to the server and every reply-receive straight
- * back (the last reply goes by SYS_IPC_REPLY, the general road, into the
+ * back (the last reply goes by SYS_IPC_REPLY, the general path, into the
  * same registers).  fp_trap(in, out) loads every general register it can
  * from in[] (indexed by register number: the message words, the arguments
  * and number, and a marker of the thread's own in every other one), traps,

@@ -129,7 +129,7 @@ static void test_narrow_args(void **state)
 }
 
 /*
- * The generated error-list check (VOS_CHECK_ERRORS) on the road of an
+ * The generated error-list check (VOS_CHECK_ERRORS) on the path of an
  * error delivered to a blocked thread: every waker ends a call with
  * syscall_fail_blocked, which checks the error against the list of the
  * call the thread blocked in.  Interrupted is in SYS_NANOSLEEP's list;
