@@ -18,7 +18,6 @@
 /* QEMU virt: the early console's UART until the device tree is read (boot.c;
  * docs/porting.md), and the clock.  The GIC and the UART come from the tree. */
 #define UART_PA 0x09000000
-#define RTC_PA 0x09010000
 
 #define IRQ_VTIMER 27 /* PPI 11 */
 #define IRQ_UART 33   /* SPI 1 */
@@ -77,7 +76,7 @@ struct trap_frame;
 _Noreturn void aarch64_fp_take(struct trap_frame *f); /* make f the FP/SIMD owner and enter it */
 
 void aarch64_gic_init(bool v3, paddr_t dist, paddr_t cpu_or_redist);
-void aarch64_timer_init(void);
+void aarch64_timer_init(paddr_t rtc_pa); /* rtc_pa: the PL031, 0 for none */
 void aarch64_timer_stop(void);
 void aarch64_asid_init(void);
 #endif

@@ -122,7 +122,7 @@ static bool is_gic(const struct fdt_device *d, bool *v3)
 /* What the kernel drives itself: the GIC and what hangs below it (v2m MSI frames, ITS). */
 static bool kernels_device(const struct fdt_device *d)
 {
-    return fdt_is_path(d, gic->path, sizeof(gic->path)) || fdt_below(d, gic);
+    return fdt_is_path(d, gic->path, sizeof(gic->path)) || fdt_below(d, gic) || fdt_compatible(d, "arm,pl031");
 }
 
 /* A device's interrupt: the GIC's three cells (type: 0 SPI, 1 PPI; number; flags) as an INTID. */
@@ -133,7 +133,11 @@ static unsigned device_line(const struct fdt_device *d)
     return d->irq[1] + (d->irq[0] == 0 ? 32 : 16);
 }
 
-/* The GIC, the console's PL011 (/chosen's stdout-path, else the first) and every other device, for init. */
+/* The GIC, the console's PL011 (/chosen's stdout-path, else the first), the
+ * PL031 RTC (the REALTIME clock: 0 without one) and every other device, for
+ * init. */
+static paddr_t rtc_pa;
+
 static void read_devices(const void *dtb, struct boot_info *bi)
 {
     static struct fdt_device devs[BOOT_MAX_DEVICES];
@@ -151,6 +155,8 @@ static void read_devices(const void *dtb, struct boot_info *bi)
             gic = d;
             v3 = is_v3;
         }
+        if (fdt_compatible(d, "arm,pl031") && d->n_reg && !rtc_pa)
+            rtc_pa = d->reg[0].base;
         if (fdt_compatible(d, "arm,pl011") && (!uart || (stdout_path && fdt_is_path(d, stdout_path, path_len))))
             uart = d;
     }
@@ -191,7 +197,7 @@ void aarch64_boot(paddr_t dtb_pa)
     enable_pan();
     aarch64_asid_init();
     read_devices(dtb, bi);
-    aarch64_timer_init();
+    aarch64_timer_init(rtc_pa);
     kernel_main(bi);
 }
 

@@ -203,7 +203,7 @@ static uint64_t counter(void)
     return read_sysreg(cntvct_el0);
 }
 
-void aarch64_timer_init(void)
+void aarch64_timer_init(paddr_t rtc_pa)
 {
     freq = read_sysreg(cntfrq_el0);
     cnt0 = counter();
@@ -223,8 +223,8 @@ void aarch64_timer_init(void)
     write_sysreg(cntkctl_el1, 1 << 1);
 
     /* PL031: PrimeCell peripheral ID 0x031 says it is there. */
-    if ((MMIO32(RTC_PA + 0xfe0) & 0xff) == 0x31 && (MMIO32(RTC_PA + 0xfe4) & 0xf) == 0)
-        rtc_base_ns = MMIO32(RTC_PA + 0x000) * NS - arch_time_ns();
+    if (rtc_pa && (MMIO32(rtc_pa + 0xfe0) & 0xff) == 0x31 && (MMIO32(rtc_pa + 0xfe4) & 0xf) == 0)
+        rtc_base_ns = MMIO32(rtc_pa + 0x000) * NS - arch_time_ns();
 }
 
 void aarch64_timer_stop(void)

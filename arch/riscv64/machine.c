@@ -129,9 +129,17 @@ static void plic_init(uint64_t hartid)
 
 /* ---- power -------------------------------------------------------------- */
 
+/*
+ * The SiFive test device and the goldfish RTC are the kernel's: the device
+ * tree names them (read_devices); until then, and on a machine whose tree
+ * names no test device, power-off uses QEMU virt's address, as the early
+ * console does; without an RTC the REALTIME clock reads 0.
+ */
+static paddr_t test_pa = VIRT_TEST, rtc_pa;
+
 _Noreturn void arch_poweroff(int status)
 {
-    volatile uint32_t *test = mmio(VIRT_TEST);
+    volatile uint32_t *test = mmio(test_pa);
     *test = status == 0 ? 0x5555 : 0x3333 | (uint32_t)status << 16;
     for (;;)
         __asm__ volatile("wfi");
@@ -171,7 +179,9 @@ uint64_t arch_time_ns(void)
 
 uint64_t arch_realtime_ns(void)
 {
-    volatile uint32_t *rtc = mmio(VIRT_RTC);
+    if (!rtc_pa)
+        return 0;
+    volatile uint32_t *rtc = mmio(rtc_pa);
     uint64_t lo = rtc[0]; /* reading TIME_LOW latches TIME_HIGH */
     uint64_t hi = rtc[1];
     return hi << 32 | lo;
@@ -232,7 +242,7 @@ static bool is_plic(const struct fdt_device *d)
 static bool kernels_device(const struct fdt_device *d)
 {
     return is_plic(d) || fdt_compatible(d, "riscv,clint0") || fdt_compatible(d, "sifive,clint0") ||
-           fdt_compatible(d, "sifive,test0") || fdt_compatible(d, "syscon");
+           fdt_compatible(d, "sifive,test0") || fdt_compatible(d, "syscon") || fdt_compatible(d, "google,goldfish-rtc");
 }
 
 /* A device's interrupt: one cell, the PLIC source. */
@@ -243,7 +253,8 @@ static unsigned device_line(const struct fdt_device *d)
 
 /*
  * The PLIC, the console's UART (/chosen's stdout-path, else the first
- * 16550) and every other device, for init (fdt_give_devices).  The early
+ * 16550), the test device and the RTC, and every other device, for init
+ * (fdt_give_devices).  The early
  * console wrote to VIRT_UART until now.
  */
 static void read_devices(const void *dtb, struct boot_info *bi)
@@ -260,6 +271,10 @@ static void read_devices(const void *dtb, struct boot_info *bi)
             const void *ndev = fdt_prop(dtb, d->path, "riscv,ndev", &len);
             plic_sources = ndev && len == 4 ? fdt_be32(ndev) + 1 : 0;
         }
+        if (fdt_compatible(d, "sifive,test0") && d->n_reg)
+            test_pa = d->reg[0].base;
+        if (fdt_compatible(d, "google,goldfish-rtc") && d->n_reg && !rtc_pa)
+            rtc_pa = d->reg[0].base;
         bool is_16550 = fdt_compatible(d, "ns16550a") || fdt_compatible(d, "ns16550");
         if (is_16550 && (!uart || (stdout_path && fdt_is_path(d, stdout_path, path_len))))
             uart = d;

@@ -13,7 +13,6 @@
  * the clock, and the early console's UART until the device tree is read
  * (machine.c; docs/porting.md).  The PLIC and the UART come from the tree. */
 #define VIRT_TEST 0x100000ull
-#define VIRT_RTC 0x101000ull
 #define VIRT_UART 0x10000000ull
 #define VIRT_UART_IRQ 10
 #define VIRT_RAM_BASE 0x80000000ull
