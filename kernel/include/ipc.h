@@ -86,8 +86,9 @@ long ipc_check_range(struct vspace *vs, uaddr_t va, uint64_t n, unsigned prot);
 static inline __attribute__((always_inline)) bool ipc_copy_small(struct process *dst, uaddr_t da, struct process *src,
                                                                  uaddr_t sa, uint64_t n)
 {
-    /* Neither end leaves its page ((sa | da) has both offsets' bits: at least the larger one). */
-    if (unlikely((sa | da) >= ARCH_USER_TOP) || unlikely(n - 1 >= IPC_COPY_SMALL - 1) || unlikely((sa | da | n) & 7) ||
+    /* Neither end leaves its page ((sa | da) has both offsets' bits: at least the larger one).  Both below
+     * ARCH_USER_TOP is the two translations' hits below: xlat.h remembers user pages only. */
+    if (unlikely(n - 1 >= IPC_COPY_SMALL - 1) || unlikely((sa | da | n) & 7) ||
         unlikely(((sa | da) & (PAGE_SIZE - 1)) + n > PAGE_SIZE))
         return false;
     const struct xlat *xs = xlat_entry(src->xlat, sa, VOS_PROT_READ);

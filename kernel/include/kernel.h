@@ -64,12 +64,12 @@ static inline __attribute__((always_inline)) void memcpy_words(void *dst, const 
 {
     uint64_t *d = dst;
     const uint64_t *s = src;
-    for (; n >= 64; n -= 64, d += 8, s += 8) {
+    for (; n % 64; n -= 8) /* the words past the whole 64-byte blocks first: then n counts blocks only */
+        *d++ = *s++;
+    for (; n; n -= 64, d += 8, s += 8) {
         d[0] = s[0], d[1] = s[1], d[2] = s[2], d[3] = s[3];
         d[4] = s[4], d[5] = s[5], d[6] = s[6], d[7] = s[7];
     }
-    for (; n; n -= 8)
-        *d++ = *s++;
 }
 
 /* Doubly linked intrusive lists. */

@@ -90,7 +90,9 @@ const uint64_t *syscall_spill_slow(struct thread *self, uint64_t addr, unsigned 
 static inline __attribute__((always_inline)) const uint64_t *syscall_spill_direct(struct thread *self, uint64_t addr,
                                                                                   unsigned n)
 {
-    if (__builtin_expect(!(addr & 7) && addr < ARCH_USER_TOP && (addr & (PAGE_SIZE - 1)) <= PAGE_SIZE - n * 8, 1))
+    /* No test against ARCH_USER_TOP: a remembered translation is of a user page (xlat.h), and a miss
+     * takes the _copied path, whose syscall_spill_slow tests it. */
+    if (__builtin_expect(!(addr & 7) && (addr & (PAGE_SIZE - 1)) <= PAGE_SIZE - n * 8, 1))
         return process_direct_cached(self->proc, addr, VOS_PROT_READ);
     return NULL;
 }

@@ -26,7 +26,10 @@ static inline long user_range_check(uint64_t addr, uint64_t count, uint64_t elem
     *len = count * elem_size; /* no overflow: max_count * elem_size is small */
     if (count == 0)
         return VOS_OK;
-    if (addr == 0 || (addr & (align - 1)) || addr >= ARCH_USER_TOP || *len > ARCH_USER_TOP - addr)
+    /* Not NULL and inside the user half, end included, in one unsigned comparison: addr - 1 wraps for
+     * NULL, and ARCH_USER_TOP - 1 - len does not: each generated shim asserts max_count * elem_size
+     * below the top. */
+    if ((addr - 1 > ARCH_USER_TOP - 1 - *len) || (addr & (align - 1)))
         return VOS_ERR_INVALID_ADDRESS;
     return VOS_OK;
 }

@@ -10,7 +10,8 @@
  * change only by unmapping or protecting, and vspace.c bumps the count
  * inside those operations (xlat_invalidate in unmap_pages and in the
  * protect loop), the one invalidation point; mapping more never makes an
- * answer wrong.
+ * answer wrong.  Only user pages (below ARCH_USER_TOP) are remembered: a
+ * hit also says the address is a user one.
  */
 #pragma once
 

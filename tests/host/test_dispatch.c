@@ -90,6 +90,32 @@ static void test_spill_pointer(void **state)
     assert_int_equal(reached, 1);
 }
 
+/* ---- the range rule of a buffer argument (user_range_check) ---- */
+
+/* Not NULL unless empty, aligned, and wholly below ARCH_USER_TOP: the last byte may be the top's last. */
+static void test_buffer_ranges(void **state)
+{
+    (void)state;
+    user_in_t r;
+    assert_int_equal(user_in_check(0, 0, 1, 64, 1, &r), VOS_OK); /* empty: no address needed */
+    assert_int_equal(user_in_check(0, 1, 1, 64, 1, &r), VOS_ERR_INVALID_ADDRESS);
+    assert_int_equal(user_in_check(1, 64, 1, 64, 1, &r), VOS_OK);
+    assert_int_equal(user_in_check(8, 65, 1, 64, 1, &r), VOS_ERR_INVALID_PARAMETER);
+    assert_int_equal(user_in_check(ARCH_USER_TOP - 64, 64, 1, 64, 1, &r), VOS_OK);
+    assert_int_equal(r.addr, ARCH_USER_TOP - 64);
+    assert_int_equal(r.len, 64);
+    assert_int_equal(user_in_check(ARCH_USER_TOP - 63, 64, 1, 64, 1, &r), VOS_ERR_INVALID_ADDRESS);
+    assert_int_equal(user_in_check(ARCH_USER_TOP - 16, 2, 8, 4, 8, &r), VOS_OK);
+    assert_int_equal(r.len, 16);
+    assert_int_equal(user_in_check(ARCH_USER_TOP - 8, 2, 8, 4, 8, &r), VOS_ERR_INVALID_ADDRESS);
+    assert_int_equal(user_in_check(ARCH_USER_TOP - 12, 1, 8, 4, 8, &r), VOS_ERR_INVALID_ADDRESS); /* misaligned */
+    assert_int_equal(user_in_check(ARCH_USER_TOP, 1, 1, 64, 1, &r), VOS_ERR_INVALID_ADDRESS);
+    assert_int_equal(user_in_check(UINT64_MAX, 1, 1, 64, 1, &r), VOS_ERR_INVALID_ADDRESS);
+    user_out_t w;
+    assert_int_equal(user_out_check(0, 4, 1, 64, 1, &w), VOS_ERR_INVALID_ADDRESS);
+    assert_int_equal(user_out_check(UINT64_MAX - 3, 4, 1, 64, 1, &w), VOS_ERR_INVALID_ADDRESS);
+}
+
 /* ---- narrow integers, flags and enums ---- */
 
 static void narrow_args(uint64_t console)
@@ -186,6 +212,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_unknown_numbers, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_good_numbers_reach_handlers, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_spill_pointer, hh_setup, hh_teardown),
+        cmocka_unit_test_setup_teardown(test_buffer_ranges, NULL, NULL),
         cmocka_unit_test_setup_teardown(test_narrow_args, hh_setup, hh_teardown),
         cmocka_unit_test_setup_teardown(test_error_check_on_blocked_threads, hh_setup, hh_teardown), /* last: powers off */
     };
