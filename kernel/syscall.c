@@ -6,6 +6,8 @@
 #include "syscall_support.h"
 
 /* The table's entry for a number no syscall has (syscall_table.c). */
+long shim_refuse(long err) { return err; }
+
 long syscall_invalid(struct thread *self, struct trap_frame *f)
 {
     (void)self, (void)f;

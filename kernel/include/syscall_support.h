@@ -16,6 +16,10 @@
 typedef long (*syscall_shim_t)(struct thread *self, struct trap_frame *f);
 extern const syscall_shim_t syscall_table[VOS_SYSCALL_TABLE_SIZE];
 long syscall_invalid(struct thread *self, struct trap_frame *f); /* the entry of a number without a syscall */
+/* A shim's refusal of an argument: err, from a cold function, so that the
+ * compiler materialises the error code on the refusal's branch and not
+ * before every check on the usual path. */
+long shim_refuse(long err) __attribute__((cold, noinline));
 
 /* Look up a capability argument (see the shims' header comment for the errors). */
 static inline __attribute__((always_inline)) long cap_check(struct thread *self, vos_cap_t token,
