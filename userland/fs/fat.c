@@ -564,16 +564,18 @@ static uint8_t lfn_checksum(const uint8_t *sn)
     return sum;
 }
 
-static bool short_char_ok(uint8_t ch)
+/* A name character: no control character and none of bad (the two name kinds differ only there). */
+static bool name_char_ok(uint32_t ch, const char *bad)
 {
     if (ch < 0x20)
         return false;
-    static const char bad[] = "\"*+,./:;<=>?[\\]|";
     for (const char *b = bad; *b; b++)
         if (ch == (uint8_t)*b)
             return false;
     return true;
 }
+
+static bool short_char_ok(uint8_t ch) { return name_char_ok(ch, "\"*+,./:;<=>?[\\]|"); }
 
 /* A short name as found on disk: sound characters, no leading space. */
 static bool short_name_sound(const uint8_t *sn)
@@ -899,16 +901,7 @@ int fat_lookup_dir(struct fat_vol *v, uint32_t root, const char *path, uint32_t 
 
 /* ---- creating entries --------------------------------------------------- */
 
-static bool long_char_ok(uint16_t u)
-{
-    if (u < 0x20)
-        return false;
-    static const char bad[] = "\"*/:<>?\\|";
-    for (const char *b = bad; *b; b++)
-        if (u == (uint8_t)*b)
-            return false;
-    return true;
-}
+static bool long_char_ok(uint16_t u) { return name_char_ok(u, "\"*/:<>?\\|"); }
 
 /* The short entry name for units[0..n): true if it says everything (no long
  * name needed; *nt gets the lower-case flags), false if sn is only a basis. */
