@@ -61,7 +61,6 @@ struct process *process_new(const char *name, struct process *parent, long *err)
     size_t n = MIN(strlen(name), sizeof(p->name) - 1);
     memcpy(p->name, name, n);
     p->state = PROC_CREATED;
-    xlat_init(p->xlat);
     if ((*err = vspace_init(&p->vspace, p))) {
         process_discard(p);
         return NULL;

@@ -75,6 +75,7 @@ long vspace_init(struct vspace *vs, struct process *owner)
     list_init(&vs->regions);
     vs->owner = owner;
     vs->alloc_err = VOS_ERR_RESOURCE_EXHAUSTED; /* an arch out of ASIDs fails without allocating */
+    xlat_invalidate(vs); /* nothing remembered yet */
     return arch_vspace_init(&vs->arch) ? vs->alloc_err : VOS_OK;
 }
 
@@ -181,7 +182,7 @@ void vspace_unmap_backing(struct vspace *vs, const struct memobj *backing)
     list_for_each_safe(it, tmp, &vs->regions) {
         struct region *r = container_of(it, struct region, link);
         if (r->backing == backing) {
-            vs->shrinks++;
+            xlat_invalidate(vs); /* the pages go: what was remembered of them goes */
             region_free(vs, r, true);
         }
     }
@@ -198,6 +199,7 @@ void vspace_destroy(struct vspace *vs)
         kmem_free_for(vs->owner, r, sizeof(*r));
     }
     vs->spare_count = 0;
+    xlat_invalidate(vs);
 }
 
 /* Back one page of r at va: a fresh frame, or the memory object's. */

@@ -1,16 +1,10 @@
 /*
  * xlat.c — the remembered answers about user address spaces (xlat.h
- * states the invariant: each is used only while vspace.shrinks is the
- * count it was found under).
+ * states the invariant: each is still true, because the operations that
+ * could falsify one forget it).
  */
 #include "ipc.h"
 #include "xlat.h"
-
-void xlat_init(struct xlat *x)
-{
-    for (unsigned i = 0; i < XLAT_ENTRIES; i++)
-        x[i].shrinks = UINT64_MAX; /* empty: matches no count, so not even page 0 */
-}
 
 __attribute__((noinline)) void *process_direct_miss(struct process *p, uaddr_t va, unsigned need)
 {
@@ -18,8 +12,8 @@ __attribute__((noinline)) void *process_direct_miss(struct process *p, uaddr_t v
     char *k = vspace_direct(&p->vspace, page, need);
     if (!k)
         return NULL;
-    p->xlat[(need == VOS_PROT_WRITE) * 4 + ((page / PAGE_SIZE) & 3)] =
-        (struct xlat){ page, p->vspace.shrinks, (intptr_t)k - (intptr_t)page, 0 };
+    p->vspace.xlat[(need == VOS_PROT_WRITE) * 4 + ((page / PAGE_SIZE) & 3)] =
+        (struct xlat){ page, (intptr_t)k - (intptr_t)page };
     return k + (va - page);
 }
 

@@ -91,9 +91,9 @@ static inline __attribute__((always_inline)) bool ipc_copy_small(struct process 
     if (unlikely(n - 1 >= IPC_COPY_SMALL - 1) || unlikely((sa | da | n) & 7) ||
         unlikely(((sa | da) & (PAGE_SIZE - 1)) + n > PAGE_SIZE))
         return false;
-    const struct xlat *xs = xlat_entry(src->xlat, sa, VOS_PROT_READ);
-    const struct xlat *xd = xlat_entry(dst->xlat, da, VOS_PROT_WRITE);
-    if (unlikely(!xlat_hit(xs, &src->vspace, sa)) || unlikely(!xlat_hit(xd, &dst->vspace, da)))
+    const struct xlat *xs = xlat_entry(src->vspace.xlat, sa, VOS_PROT_READ);
+    const struct xlat *xd = xlat_entry(dst->vspace.xlat, da, VOS_PROT_WRITE);
+    if (unlikely(!xlat_hit(xs, sa)) || unlikely(!xlat_hit(xd, da)))
         return false;
     /* The direct map keeps the offset in the page: still word-aligned. */
     memcpy_words((void *)(da + xd->delta), (const void *)(sa + xs->delta), n);

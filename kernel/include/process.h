@@ -38,7 +38,6 @@ struct process {
     uint64_t mem_limit;        /* kernel memory and frames it may hold, bytes */
     uint64_t mem_used;
     struct kmem_cache kmem;    /* the pages its kernel objects are cut from (charged to it) */
-    struct xlat xlat[XLAT_ENTRIES]; /* process_direct's remembered translations (xlat.h) */
 };
 
 /*
@@ -85,7 +84,7 @@ static inline void frame_free_for(struct process *p, paddr_t pa)
 /* process_direct_cached and process_direct: xlat.h's translations of p's pages. */
 static inline void *process_direct_cached(struct process *p, uaddr_t va, unsigned need)
 {
-    return xlat_lookup(p->xlat, &p->vspace, va, need);
+    return xlat_lookup(&p->vspace, va, need);
 }
 static inline void *process_direct(struct process *p, uaddr_t va, unsigned need)
 {

@@ -11,12 +11,21 @@
 struct process;
 struct memobj;
 
+/* One remembered translation: user page -> direct-map address (xlat.h). */
+struct xlat {
+    uaddr_t page;           /* XLAT_EMPTY: none */
+    intptr_t delta;         /* direct-map address minus user address */
+};
+#define XLAT_ENTRIES 8      /* [4 * writing + page number mod 4] */
+#define XLAT_EMPTY 1        /* no page address: matches none */
+
 struct vspace {
     struct arch_vspace arch;
     struct process *owner;  /* charged for its frames, page tables and region records (kmem.c) */
     struct list regions;    /* struct region, sorted by start, disjoint */
     uint64_t anon_pages;    /* anonymous frames mapped (and charged) */
-    uint64_t shrinks;       /* bumped by unmaps and protects: xlat.h's remembered answers go stale */
+    uint64_t shrinks;       /* bumped by unmaps and protects: a remembered range goes stale (xlat.h) */
+    struct xlat xlat[XLAT_ENTRIES]; /* the last pages read and written, translated (xlat.h) */
     struct region *hint;    /* NULL or a region near the last operation: lookups start there */
     struct region *spare;   /* dropped region records kept for the next map (linked through link.next) */
     unsigned spare_count;

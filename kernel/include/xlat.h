@@ -4,14 +4,15 @@
  * addresses, per process, and the receive buffer last found writable, per
  * thread.
  *
- * Invariant: a remembered answer carries the vspace.shrinks count it was
- * found under, and is used only while that count is unchanged.  A present
- * page's frame and permissions, and a region's existence and permissions,
- * change only by unmapping or protecting, and vspace.c bumps the count
- * inside those operations (xlat_invalidate in unmap_pages and in the
- * protect loop), the one invalidation point; mapping more never makes an
- * answer wrong.  Only user pages (below ARCH_USER_TOP) are remembered: a
- * hit also says the address is a user one.
+ * Invariant: every remembered answer is still true.  A present page's
+ * frame and permissions, and a region's existence and permissions, change
+ * only by unmapping or protecting, and vspace.c calls xlat_invalidate
+ * inside those operations (unmap_pages, the protect loop, and the unmap of
+ * a memory object's mappings), the one invalidation point: it forgets the
+ * space's translations and bumps vspace.shrinks, which a remembered range
+ * carries; mapping more never makes an answer wrong.  Only user pages
+ * (below ARCH_USER_TOP) are remembered: a hit also says the address is a
+ * user one.
  */
 #pragma once
 
@@ -19,22 +20,13 @@
 
 struct process;
 
-/* One remembered translation: user page -> direct-map address. */
-struct xlat {
-    uaddr_t page;
-    uint64_t shrinks;       /* UINT64_MAX: empty (xlat_init) */
-    intptr_t delta;         /* direct-map address minus user address */
-    uint64_t unused;        /* a power-of-two size: indexing is a shift */
-};
-#define XLAT_ENTRIES 8      /* [4 * writing + page number mod 4] */
-
 /* vs may have lost a mapping or a permission: every answer remembered for it is stale. */
 static inline void xlat_invalidate(struct vspace *vs)
 {
+    for (unsigned i = 0; i < XLAT_ENTRIES; i++)
+        vs->xlat[i].page = XLAT_EMPTY;
     vs->shrinks++;
 }
-
-void xlat_init(struct xlat *x); /* XLAT_ENTRIES empty ones */
 
 /*
  * vspace_direct (va's direct-map address if its page is present with the
@@ -49,15 +41,15 @@ static inline const struct xlat *xlat_entry(const struct xlat *xlat, uaddr_t va,
 {
     return &xlat[(need == VOS_PROT_WRITE) * 4 + ((va / PAGE_SIZE) & 3)];
 }
-static inline bool xlat_hit(const struct xlat *x, const struct vspace *vs, uaddr_t va)
+static inline bool xlat_hit(const struct xlat *x, uaddr_t va)
 {
-    return x->page == ALIGN_DOWN(va, PAGE_SIZE) && x->shrinks == vs->shrinks;
+    return x->page == ALIGN_DOWN(va, PAGE_SIZE);
 }
 /* Only the remembered answer: NULL when it would take a walk. */
-static inline void *xlat_lookup(struct xlat *xlat, struct vspace *vs, uaddr_t va, unsigned need)
+static inline void *xlat_lookup(const struct vspace *vs, uaddr_t va, unsigned need)
 {
-    const struct xlat *x = xlat_entry(xlat, va, need);
-    return xlat_hit(x, vs, va) ? (char *)(va + x->delta) : NULL;
+    const struct xlat *x = xlat_entry(vs->xlat, va, need);
+    return xlat_hit(x, va) ? (char *)(va + x->delta) : NULL;
 }
 
 /*
