@@ -172,7 +172,7 @@ struct trap_frame *kernel_ipc_fast(const struct trap_frame *f)
 /* The general path of a message syscall: the whole context is in f. */
 struct trap_frame *kernel_entry_ipc(struct trap_frame *f)
 {
-    struct trap_frame *next = kernel_entry_syscall(f);
+    struct trap_frame *next = syscall_run(f);
     if (!next)
         sched_return_to_user();
     return next;

@@ -204,13 +204,26 @@ el0_svc:
     mov     x0, sp
     adrp    x1, aarch64_kstack_top
     mov     sp, x1
-    str     x0, [sp, #-16]!             // the frame, for svc_switch
+    str     x0, [sp, #-16]!             // the frame, for svc_failed and svc_switch
+    mov     x1, x8
     bl      kernel_entry_syscall
+    cmp     x0, #0
+    b.gt    svc_failed
+    adrp    x0, sched_cpu
+    ldr     x0, [x0, :lo12:sched_cpu]   // sched_resume_frame
+svc_exit:
     ldr     x9, [sp]                    // our frame
     cmp     x0, x9
     b.ne    svc_switch
     mov     sp, x0                      // SP_EL1 = frame again
     return_from_svc sp
+
+// The call failed: x0 is the error.
+svc_failed:
+    mov     x1, x0
+    ldr     x0, [sp]
+    bl      kernel_syscall_failed
+    b       svc_exit
 
 // Another thread runs next (x0: its frame, or NULL for the scheduler): ours, x9, gets the live registers.
 svc_switch:

@@ -128,7 +128,7 @@ static _Noreturn void kernel_start(void)
             syscall_message_copy(next, e.frame); /* what a CPU's message registers do */
             arch_enter_user(next);
         }
-        struct trap_frame *next = kernel_entry_syscall(e.frame);
+        struct trap_frame *next = syscall_run(e.frame);
         if (next)
             arch_enter_user(next); /* the caller, or the thread an IPC switch chose */
         kernel_syscall_switch();

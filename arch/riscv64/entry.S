@@ -157,7 +157,11 @@ trap_entry:
     csrrw a1, sscratch, sp      /* a1 = user sp; sscratch = frame again */
     sd a1, FRAME_SP(a0)
     ld sp, FRAME_KSTACK(a0)
+    mv a1, a7                   /* the number */
     call kernel_entry_syscall
+    bgtz a0, syscall_failed
+    ld a0, sched_cpu            /* sched_resume_frame */
+syscall_exit:
     csrr t0, sscratch           /* our frame */
     bne a0, t0, syscall_switch
     ld sp, FRAME_SP(a0)
@@ -165,6 +169,13 @@ trap_entry:
     ld a0, FRAME_A0(a0)
     clear_clobbers
     sret
+
+/* The call failed: a0 is the error. */
+syscall_failed:
+    mv a1, a0
+    csrr a0, sscratch
+    call kernel_syscall_failed
+    j syscall_exit
 
 /* Another thread runs next (a0: its frame, or NULL for the scheduler): the caller's live registers go into t0, its frame. */
 syscall_switch:

@@ -41,7 +41,12 @@ syscall_entry:
     lea -SYSCALL_MESSAGE_FIRST(%rax), %rcx
     cmp $SYSCALL_MESSAGE_COUNT, %rcx
     jb syscall_ipc
+    mov %rax, %rsi
     call kernel_entry_syscall
+    test %rax, %rax
+    jg syscall_failed
+    mov sched_cpu(%rip), %rax       /* sched_resume_frame */
+syscall_exit:
     cmp %gs:PCPU_FRAME, %rax        /* the caller continues: its rip, saved */
     jne syscall_switch              /* above, is canonical (ARCH_USER_TOP) */
     mov TF_RIP(%rax), %rcx
@@ -51,6 +56,13 @@ syscall_entry:
     mov FRAME_RAX(%rax), %rax
     swapgs
     sysretq
+
+/* The call failed: rax is the error. */
+syscall_failed:
+    mov %rax, %rsi
+    mov %gs:PCPU_FRAME, %rdi
+    call kernel_syscall_failed
+    jmp syscall_exit
 
 /* Another thread runs next (rax: its frame, or NULL for the scheduler): what C kept goes into ours. */
 syscall_switch:

@@ -262,19 +262,28 @@ _Noreturn void kernel_main(struct boot_info *bi);
  * other register C code may clobber that the syscall ABI (spec/arch.yaml)
  * does not declare clobbered; callee-saved registers are still live.
  *
- * Returns f when the caller continues at once: the arch reloads from f
- * what it saved (the results are there now), clears any clobbered register
- * that could hold kernel data, and returns to user mode.  Otherwise
- * another thread runs next, and the arch first stores the live
- * callee-saved registers (and the user pc, if it left it in its CSR) into
- * f, which stays valid memory even if the thread has died.  Then, if it
- * returned another thread's frame n (an IPC switch has chosen it), the
- * arch enters n with arch_enter_user(n); if it returned NULL, it calls
+ * It calls kernel_entry_syscall(f, number), which returns the shim's
+ * result: an error (> 0), which the arch passes with f to
+ * kernel_syscall_failed, getting back the frame to resume; otherwise that
+ * frame is sched_resume_frame, the first word of sched_cpu (sched.h),
+ * which the arch loads itself.  syscall_run(f) is both steps in C (the
+ * host's simulated trap, the message syscalls' general path).
+ *
+ * The frame to resume is f when the caller continues at once: the arch
+ * reloads from f what it saved (the results are there now), clears any
+ * clobbered register that could hold kernel data, and returns to user
+ * mode.  Otherwise another thread runs next, and the arch first stores the
+ * live callee-saved registers (and the user pc, if it left it in its CSR)
+ * into f, which stays valid memory even if the thread has died.  Then, if
+ * it is another thread's frame n (an IPC switch has chosen it), the arch
+ * enters n with arch_enter_user(n); if it is NULL, it calls
  * kernel_syscall_switch(), where the scheduler chooses.  The kernel never
  * changes the user pc of a continuing caller, so an arch may leave it in
  * its CSR meanwhile.
  */
-struct trap_frame *kernel_entry_syscall(struct trap_frame *f);
+long kernel_entry_syscall(struct trap_frame *f, uint64_t nr);
+struct trap_frame *kernel_syscall_failed(struct trap_frame *f, long err);
+struct trap_frame *syscall_run(struct trap_frame *f);
 _Noreturn void kernel_syscall_switch(void);
 /*
  * The message syscalls (numbers SYSCALL_MESSAGE_FIRST.. +COUNT in the

@@ -18,12 +18,13 @@
  * computation instead of one per variable on riscv64 and aarch64).
  */
 struct sched_cpu {
+    struct trap_frame *resume_frame;        /* sched_resume_frame, below: first, where the arch's syscall exit loads it */
     struct thread *current;                 /* the running thread (state RUNNING), or NULL (idle) */
-    struct trap_frame *resume_frame;        /* sched_resume_frame, below */
     struct arch_vspace *active_vspace;      /* the address space the MMU uses now */
     uint32_t ready_bitmap;                  /* bit p: a READY thread of priority p waits */
 };
 extern struct sched_cpu sched_cpu;
+_Static_assert(offsetof(struct sched_cpu, resume_frame) == 0, "arch.h: the syscall exit loads sched_cpu's first word");
 #define current (sched_cpu.current)
 #define ready_bitmap (sched_cpu.ready_bitmap)
 

@@ -101,5 +101,3 @@ static inline __attribute__((always_inline)) const uint64_t *syscall_spill_direc
     return NULL;
 }
 
-/* Run one syscall from f; returns VOS_OK, an error already, or SYSCALL_BLOCKED. */
-long syscall_dispatch(struct thread *self, struct trap_frame *f);
