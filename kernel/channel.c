@@ -143,18 +143,16 @@ static __attribute__((noinline)) long call_general(struct thread *self, struct e
 }
 
 /*
- * r has taken our request (self->ipc): its reply token and result words, we
- * wait for the reply, r runs.  Timeout 0 asked only that a receiver be
- * waiting; the reply may take its time.
+ * r has taken our request (self->ipc): its reply token and result words,
+ * and we wait for the reply.  Timeout 0 asked only that a receiver be
+ * waiting; the reply may take its time.  Then r runs (the caller switches).
  */
-static inline __attribute__((always_inline)) long call_handoff(struct thread *self, struct thread *r, uint64_t timeout_ns)
+static inline __attribute__((always_inline)) void call_taken(struct thread *self, struct thread *r, uint64_t timeout_ns)
 {
     struct cap *token = ipc_take_reply_token(r, self);
     syscall_result_ipc_receive(&r->frame, &(struct vos_ipc_receive_result){ self->proc->obj.id, self->ipc.req_len, 0,
                                                                             cap_token(token) });
     sched_wait(self, &self->ipc.reply->waiter, timeout_ns ? timeout_ns : VOS_TIMEOUT_INFINITE, VOS_ERR_TIMEOUT);
-    sched_switch_to(r);
-    return SYSCALL_BLOCKED;
 }
 
 /* sys_ipc_call's common case with a request ipc_copy_small does not take (sys_ipc_call checked the rest). */
@@ -163,16 +161,20 @@ static __attribute__((noinline)) long call_copy_general(struct thread *self, str
 {
     if (ipc_copy_general(r->proc, r->ipc.buf, self->proc, self->ipc.req, self->ipc.req_len))
         return call_general(self, ep, timeout_ns); /* it meets the same fault and decides who learns of it */
-    return call_handoff(self, r, timeout_ns);
+    call_taken(self, r, timeout_ns);
+    sched_switch_to(r);
+    return SYSCALL_BLOCKED;
 }
 
 /*
  * The common case in one straight line that calls nothing: our reply
  * object and reserved slot are ready (reply_prepare and ipc_reserve would
- * do nothing), no capability travels, and the first waiting receiver takes
- * the request into its buffer.  Then it is call_meet's first round, with
- * the same primitives: one copy, the reply token into the receiver's
- * reserved slot, its result words, we wait, it runs.
+ * do nothing), no capability travels, no time limit to set, the first
+ * waiting receiver takes the request into its buffer and nothing more
+ * important is ready.  Then it is call_meet's first round, with the same
+ * primitives: one copy, the reply token into the receiver's reserved
+ * slot, its result words, we wait (sched_wait), it runs (sched_unwait,
+ * sched_run: what sched_switch_to does when it has decided).
  */
 long sys_ipc_call(struct thread *self, user_in_t request, user_out_t response, uint64_t timeout_ns,
                   struct cap *capability, struct cap *channel_cap)
@@ -191,11 +193,14 @@ long sys_ipc_call(struct thread *self, user_in_t request, user_out_t response, u
     struct reply *rp = self->ipc.reply;
     struct thread *r = list_empty(&ep->receivers) ? NULL : list_first(&ep->receivers, struct thread, wait_link);
     if (unlikely(!rp || rp->caps || !self->ipc.spare || capability || !r || r->ipc.regs ||
-                 request_len > r->ipc.buf_len))
+                 request_len > r->ipc.buf_len || timeout_ns + 1 > 1 || (uint64_t)ready_bitmap >> (r->priority + 1)))
         return call_general(self, ep, timeout_ns);
     if (request_len && unlikely(!ipc_copy_small(r->proc, r->ipc.buf, self->proc, request.addr, request_len)))
         return call_copy_general(self, ep, r, timeout_ns); /* longer, or a page to look up or fill in */
-    return call_handoff(self, r, timeout_ns);
+    call_taken(self, r, VOS_TIMEOUT_INFINITE); /* timeout_ns is 0 or infinite: no limit either way */
+    sched_unwait(r);
+    sched_run(r);
+    return SYSCALL_BLOCKED;
 }
 
 /*

@@ -170,7 +170,7 @@ static inline void reply_cap_removed_answered(struct cap *c)
 static inline struct cap *ipc_take_reply_token(struct thread *r, struct thread *caller)
 {
     struct cap *c = r->ipc.parked;
-    KASSERT(c); /* the invariant above */
+    KASSERT_DEBUG(c); /* the invariant above (a NULL c would fault on its first use below, and panic) */
     r->ipc.parked = NULL;
     cap_insert_reserved_root_unhooked(c, &caller->ipc.reply->obj, VOS_RIGHT_ALL);
     reply_cap_added(c);
