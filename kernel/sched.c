@@ -149,9 +149,9 @@ uint64_t sched_idle_cycles(void) { return idle_cycles; }
  */
 void sched_return_to_user(void)
 {
-    if (likely(!current && !thread_dying && ready_bitmap))
-        arch_enter_user(sched_run(pick()));
-    return_general();
+    if (unlikely(current || thread_dying) || unlikely(!ready_bitmap))
+        return_general();
+    arch_enter_user(sched_run(pick()));
 }
 
 /* The arch's way in after a syscall that switches (arch.h) is the scheduler itself: no layer between. */

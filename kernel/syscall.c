@@ -27,7 +27,8 @@ long syscall_invalid(struct thread *self, struct trap_frame *f)
  */
 long kernel_entry_syscall(struct trap_frame *f, uint64_t nr)
 {
-    struct thread *self = current;
+    struct thread *self = container_of(f, struct thread, frame); /* the caller's frame is in the caller */
+    KASSERT_DEBUG(self == current);
     syscall_note(self, nr);
     if (unlikely(nr >= VOS_SYSCALL_TABLE_SIZE))
         return syscall_invalid(self, f);
@@ -37,8 +38,9 @@ long kernel_entry_syscall(struct trap_frame *f, uint64_t nr)
 /* The call in f failed with err (a call that fails has switched nothing: f is still the caller's). */
 struct trap_frame *kernel_syscall_failed(struct trap_frame *f, long err)
 {
-    KASSERT_DEBUG(current && f == &current->frame);
-    syscall_check_error(syscall_number(f), err);
+    struct thread *self = container_of(f, struct thread, frame);
+    KASSERT_DEBUG(self == current);
+    syscall_check_error(self->syscall_nr, err); /* noted on entry: a result may overwrite the number's register */
     syscall_return_error(f, err);
     return sched_resume_frame;
 }

@@ -38,8 +38,7 @@ struct thread *thread_new(struct process *p, uaddr_t pc, uaddr_t sp, uint64_t ar
  * kernel (arch.h, kernel_entry_syscall).  So a reap of the running thread
  * only marks it; the scheduler lets go of it once the kernel has left it.
  */
-struct thread *thread_dying;      /* the thread that died while running */
-static bool dying_reaped;
+static bool dying_reaped;         /* thread_dying (sched.h), the thread that died while running, is reaped */
 
 void thread_release_dying(void)
 {

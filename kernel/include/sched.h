@@ -22,11 +22,13 @@ struct sched_cpu {
     struct thread *current;                 /* the running thread (state RUNNING), or NULL (idle) */
     struct arch_vspace *active_vspace;      /* the address space the MMU uses now */
     uint32_t ready_bitmap;                  /* bit p: a READY thread of priority p waits */
+    struct thread *dying;                   /* thread_dying (thread.c) */
 };
 extern struct sched_cpu sched_cpu;
 _Static_assert(offsetof(struct sched_cpu, resume_frame) == 0, "arch.h: the syscall exit loads sched_cpu's first word");
 #define current (sched_cpu.current)
 #define ready_bitmap (sched_cpu.ready_bitmap)
+#define thread_dying (sched_cpu.dying)          /* the thread that died while running, until the kernel has left it */
 
 /* Scheduler. */
 void sched_init(void);

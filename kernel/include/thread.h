@@ -63,5 +63,4 @@ struct thread {
 struct thread *thread_new(struct process *p, uaddr_t pc, uaddr_t sp, uint64_t arg);
 void thread_kill(struct thread *t);          /* dead now; a zombie until reaped */
 void thread_reap(struct thread *t);          /* off its process's list: freed when unreferenced */
-void thread_release_dying(void);             /* the kernel has left a thread that died running */
-extern struct thread *thread_dying;          /* that thread, until then */
+void thread_release_dying(void);             /* the kernel has left a thread that died running (thread_dying, sched.h) */
