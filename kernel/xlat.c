@@ -13,7 +13,7 @@ __attribute__((noinline)) void *process_direct_miss(struct process *p, uaddr_t v
     if (!k)
         return NULL;
     p->vspace.xlat[(need == VOS_PROT_WRITE) * 4 + ((page / PAGE_SIZE) & 3)] =
-        (struct xlat){ page, (intptr_t)k - (intptr_t)page };
+        (struct xlat){ page / PAGE_SIZE, (intptr_t)k - (intptr_t)page };
     return k + (va - page);
 }
 

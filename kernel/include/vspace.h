@@ -13,11 +13,11 @@ struct memobj;
 
 /* One remembered translation: user page -> direct-map address (xlat.h). */
 struct xlat {
-    uaddr_t page;           /* XLAT_EMPTY: none */
+    uint64_t page;          /* the user page's number (address / PAGE_SIZE); XLAT_EMPTY: none */
     intptr_t delta;         /* direct-map address minus user address */
 };
 #define XLAT_ENTRIES 8      /* [4 * writing + page number mod 4] */
-#define XLAT_EMPTY 1        /* no page address: matches none */
+#define XLAT_EMPTY UINT64_MAX /* no user page's number: matches none */
 
 struct vspace {
     struct arch_vspace arch;
