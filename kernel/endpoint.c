@@ -244,7 +244,8 @@ static __attribute__((noinline)) long receive_general(struct thread *self, struc
  * The common case in one straight line that calls nothing: a server
  * waiting for its next call, with its slots reserved, nothing queued, the
  * same buffer as last time (checked_range_write's remembered answer), no
- * time limit.  Then it is receive_general's end: we wait on the endpoint.
+ * time limit.  Then it is receive_general's end: we wait on the endpoint,
+ * and the thread the scheduler would choose runs at once.
  */
 long sys_ipc_receive(struct thread *self, user_out_t buffer, uint64_t timeout_ns, struct cap *endpoint_cap)
 {
@@ -260,6 +261,7 @@ long sys_ipc_receive(struct thread *self, user_out_t buffer, uint64_t timeout_ns
     self->ipc.buf_len = buffer_len;
     self->ipc.via = endpoint_cap;
     sched_wait(self, &ep->receivers, VOS_TIMEOUT_INFINITE, VOS_ERR_TIMEOUT);
+    sched_switch_to_next();
     return SYSCALL_BLOCKED;
 }
 

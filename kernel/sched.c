@@ -47,16 +47,6 @@ void sched_block(struct thread *t)
     t->state = THREAD_BLOCKED;
 }
 
-static struct thread *pick(void)
-{
-    unsigned prio = arch_highest_bit(ready_bitmap);
-    struct thread *t = list_first(&sched_ready_queue[prio], struct thread, run_link);
-    list_del(&t->run_link);
-    if (list_empty(&sched_ready_queue[prio]))
-        ready_bitmap &= ~(1u << prio);
-    return t;
-}
-
 void sched_leave_vspace(struct vspace *vs)
 {
     if (active_vspace == &vs->arch) {
@@ -137,7 +127,7 @@ static __attribute__((noinline, noreturn)) void return_general(void)
         idle_cycles += arch_cycles() - before;
         sched_tick();
     }
-    arch_enter_user(sched_run(pick())); /* the highest priority: nothing ready outranks it */
+    arch_enter_user(sched_run(sched_pick())); /* the highest priority: nothing ready outranks it */
 }
 
 uint64_t sched_idle_cycles(void) { return idle_cycles; }
@@ -151,7 +141,7 @@ void sched_return_to_user(void)
 {
     if (unlikely(current || thread_dying) || unlikely(!ready_bitmap))
         return_general();
-    arch_enter_user(sched_run(pick()));
+    arch_enter_user(sched_run(sched_pick()));
 }
 
 /* The arch's way in after a syscall that switches (arch.h) is the scheduler itself: no layer between. */

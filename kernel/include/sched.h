@@ -140,6 +140,31 @@ static inline __attribute__((always_inline)) struct trap_frame *sched_run(struct
     return &t->frame;
 }
 
+/* The first READY thread of the highest priority, taken off its queue (ready_bitmap is not 0). */
+static inline struct thread *sched_pick(void)
+{
+    unsigned prio = arch_highest_bit(ready_bitmap);
+    struct thread *t = list_first(&sched_ready_queue[prio], struct thread, run_link);
+    list_del(&t->run_link);
+    if (list_empty(&sched_ready_queue[prio]))
+        ready_bitmap &= ~(1u << prio);
+    return t;
+}
+
+/*
+ * The caller has just blocked (sched_wait): the thread the scheduler would
+ * choose runs now, so the syscall's exit enters it with no scheduler pass
+ * (kernel_entry_syscall returns its frame).  With none ready, the exit
+ * goes to the scheduler, which idles.  (A thread that died running is let
+ * go at the next scheduler pass instead: a tick at the latest.)
+ */
+static inline __attribute__((always_inline)) void sched_switch_to_next(void)
+{
+    KASSERT_DEBUG(!current);
+    if (likely(ready_bitmap))
+        sched_run(sched_pick());
+}
+
 /*
  * The IPC hand-off (kernel/channel.c, irq.c): the caller has blocked, the
  * receiver t it woke runs on the rest of its time slice, unless a higher
