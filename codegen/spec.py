@@ -335,8 +335,8 @@ def _entry_contract(a, d, name):
         message=[r for r in d["frame"] if r in d["message"] and r in d["callee_saved"]],
         # ... and those it does not, carried through the sender's frame (x86_64 only)
         message_in_frame=[r for r in d["frame"] if r in d["message"] and r not in d["callee_saved"]],
-        # what the short path saves: neither kept in the CPU, nor the stack, nor clobbered
-        saved=[r for r in d["frame"] if r not in d["callee_saved"] + d["clobbers"] + [d["stack"]]],
+        # what the short path saves: the arguments, and what is neither kept in the CPU, nor the stack, nor clobbered
+        saved=[r for r in d["frame"] if r in d["args"] or r not in d["callee_saved"] + d["clobbers"] + [d["stack"]]],
         clobbers=[r for r in d["frame"] if r in d["clobbers"]],
         message_clobbers=[r for r in d["frame"] if r in d["message_clobbers"]],
     )

@@ -91,7 +91,7 @@ def user_plan(sc, arch):
         x["init"], x["input"], x["output"] = f"{msg['name']}->{f['name']}", True, True
         message.append((x["init"], x["var"]))
     extra = []
-    for r in arch["message_clobbers"] if msg else []:
+    for r in arch["clobbers"] + (arch["message_clobbers"] if msg else []):
         if r in regs:
             regs[r]["output"] = True  # an input the call destroys: "+r"
         else:
@@ -100,7 +100,7 @@ def user_plan(sc, arch):
     outputs = [f'"{"+" if x["input"] else "="}r"({x["var"]})' for x in ordered if x["output"]]
 
     inputs = [f'"r"({x["var"]})' for x in ordered if x["input"] and not x["output"]]
-    clobbers = [f'"{c}"' for c in arch["clobbers"] + extra] + ['"memory"']
+    clobbers = [f'"{c}"' for c in extra] + ['"memory"']
     return dict(regs=ordered, spill=[user_value(a) for a in spilled], outputs=outputs, inputs=inputs,
                 clobbers=clobbers, message=message, ret=[f"r_{r}" for r in arch["returns"][:sc["ret_words"]]])
 

@@ -189,14 +189,14 @@ static void attack_pointer(uint64_t k)
 static int64_t raw_trap(uint64_t nr, const uint64_t *w, unsigned nregs)
 {
 #if defined(__riscv)
-    EXPECT(nregs, 7, "set-up: riscv64 has 7 argument registers");
+    EXPECT(nregs, 8, "set-up: riscv64 has 8 argument registers");
     register uint64_t a0 __asm__("a0") = w[0], a1 __asm__("a1") = w[1], a2 __asm__("a2") = w[2];
     register uint64_t a3 __asm__("a3") = w[3], a4 __asm__("a4") = w[4], a5 __asm__("a5") = w[5];
-    register uint64_t a6 __asm__("a6") = w[6], a7 __asm__("a7") = nr;
+    register uint64_t a6 __asm__("a6") = w[6], t0 __asm__("t0") = w[7], a7 __asm__("a7") = nr;
     __asm__ volatile("ecall"
-                     : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "+r"(a6)
+                     : "+r"(a0), "+r"(a1), "+r"(a2), "+r"(a3), "+r"(a4), "+r"(a5), "+r"(a6), "+r"(t0)
                      : "r"(a7)
-                     : "t0", "t1", "t2", "t3", "t4", "t5", "t6", "memory");
+                     : "t1", "t2", "t3", "t4", "t5", "t6", "memory");
     return (int64_t)a0;
 #elif defined(__x86_64__)
     EXPECT(nregs, 6, "set-up: x86_64 has 6 argument registers");

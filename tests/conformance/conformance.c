@@ -458,7 +458,7 @@ static void marshal_mmap(void **state)
                      ERR(VOS_ERR_INVALID_PARAMETER));
 }
 
-/* ipc_call has 8 arguments: riscv64, x86_64 and the host spill the last ones to memory. */
+/* ipc_call has 8 arguments: x86_64 and the host spill the last ones to memory (riscv64 and aarch64 have 8 registers). */
 static void marshal_ipc_call_spill(void **state)
 {
     (void)state;
