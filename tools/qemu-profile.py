@@ -30,7 +30,10 @@ import tempfile
 INSN = re.compile(r"^0x([0-9a-f]+):")
 # QEMU prints an x86 instruction of more than 8 bytes on two lines, the second one bytes only.
 INSN_MORE = re.compile(r"^0x[0-9a-f]+:(\s+[0-9a-f]{2})+\s*$")
-EXEC = re.compile(r"^Trace \d+: 0x[0-9a-f]+ \[[0-9a-f]+/([0-9a-f]+)/")
+# "Trace N: HOST [CS_BASE/PC/FLAGS/CFLAGS]": one translation of PC is one HOST block.  A pc has
+# several (other flags, e.g. riscv64's FP and vector state; a one-instruction block after an
+# icount exit), so a translation's size goes with its host block, the one run right after it.
+EXEC = re.compile(r"^Trace \d+: 0x([0-9a-f]+) \[[0-9a-f]+/([0-9a-f]+)/")
 
 
 def kernel_symbols(elf):
@@ -64,7 +67,7 @@ def profile(trace, syms, marker, first, last):
         return syms[i][2] if i >= 0 and pc < syms[i][1] else "(user, firmware)"
 
     tb_size, insns, calls = {}, collections.Counter(), collections.Counter()
-    block, count, seen = None, 0, 0
+    block, count, seen, fresh = None, 0, 0, None
     with open(trace, errors="replace") as f:
         for line in f:
             m = INSN.match(line)
@@ -76,11 +79,14 @@ def profile(trace, syms, marker, first, last):
                 count += 1
                 continue
             if block is not None:
-                tb_size[block], block = count, None
+                fresh, block = (block, count), None
             m = EXEC.match(line)
             if not m:
                 continue
-            pc = int(m.group(1), 16)
+            host, pc = int(m.group(1), 16), int(m.group(2), 16)
+            if fresh and fresh[0] == pc:
+                tb_size[host] = fresh[1]
+            fresh = None
             if pc == mpc:
                 seen += 1
                 if seen == last:
@@ -88,7 +94,7 @@ def profile(trace, syms, marker, first, last):
             if seen < first:
                 continue
             n = name(pc)
-            insns[n] += tb_size.get(pc, 0)
+            insns[n] += tb_size.get(host, 0)
             if pc in starts:
                 calls[n] += 1
     if seen < last:
