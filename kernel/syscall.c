@@ -25,7 +25,7 @@ long syscall_invalid(struct thread *self, struct trap_frame *f)
  * sends an error to kernel_syscall_failed and otherwise resumes
  * sched_resume_frame, so no frame of its own is needed here.
  */
-long kernel_entry_syscall(struct trap_frame *f, uint64_t nr)
+long kernel_entry_syscall(uint64_t nr, struct trap_frame *f)
 {
     struct thread *self = container_of(f, struct thread, frame); /* the caller's frame is in the caller */
     KASSERT_DEBUG(self == current);
@@ -47,7 +47,7 @@ struct trap_frame *kernel_syscall_failed(struct trap_frame *f, long err)
 
 struct trap_frame *syscall_run(struct trap_frame *f)
 {
-    long err = kernel_entry_syscall(f, syscall_number(f));
+    long err = kernel_entry_syscall(syscall_number(f), f);
     if (err > 0)
         return kernel_syscall_failed(f, err);
     /* f (the caller goes on), another thread's (an IPC switch: sched_switch_to), or NULL: the scheduler decides. */

@@ -201,11 +201,11 @@ el0_sync:
  */
 el0_svc:
     store_saved_but_args sp
-    mov     x0, sp
-    adrp    x1, aarch64_kstack_top
-    mov     sp, x1
-    str     x0, [sp, #-16]!             // the frame, for svc_failed and svc_switch
-    mov     x1, x8
+    mov     x1, sp                      // the frame
+    adrp    x0, aarch64_kstack_top
+    mov     sp, x0
+    str     x1, [sp, #-16]!             // the frame, for svc_failed and svc_switch
+    mov     x0, x8                      // the number
     bl      kernel_entry_syscall
     cmp     x0, #0
     b.gt    svc_failed

@@ -153,11 +153,11 @@ trap_entry:
     csrr a1, sepc               /* stays in sepc unless we switch */
     addi a1, a1, 4
     csrw sepc, a1
-    mv a0, sp
-    csrrw a1, sscratch, sp      /* a1 = user sp; sscratch = frame again */
-    sd a1, FRAME_SP(a0)
-    ld sp, FRAME_KSTACK(a0)
-    mv a1, a7                   /* the number */
+    mv a1, sp
+    csrrw a0, sscratch, sp      /* a0 = user sp; sscratch = frame again */
+    sd a0, FRAME_SP(a1)
+    ld sp, FRAME_KSTACK(a1)
+    mv a0, a7                   /* the number; a1 = the frame */
     call kernel_entry_syscall
     bgtz a0, syscall_failed
     ld a0, sched_cpu            /* sched_resume_frame */

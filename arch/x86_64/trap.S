@@ -41,7 +41,8 @@ syscall_entry:
     lea -SYSCALL_MESSAGE_FIRST(%rax), %rcx
     cmp $SYSCALL_MESSAGE_COUNT, %rcx
     jb syscall_ipc
-    mov %rax, %rsi
+    mov %rdi, %rsi                  /* the frame */
+    mov %rax, %rdi                  /* the number */
     call kernel_entry_syscall
     test %rax, %rax
     jg syscall_failed

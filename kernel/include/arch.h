@@ -262,7 +262,7 @@ _Noreturn void kernel_main(struct boot_info *bi);
  * other register C code may clobber that the syscall ABI (spec/arch.yaml)
  * does not declare clobbered; callee-saved registers are still live.
  *
- * It calls kernel_entry_syscall(f, number), which returns the shim's
+ * It calls kernel_entry_syscall(number, f), which returns the shim's
  * result: an error (> 0), which the arch passes with f to
  * kernel_syscall_failed, getting back the frame to resume; otherwise that
  * frame is sched_resume_frame, the first word of sched_cpu (sched.h),
@@ -281,7 +281,7 @@ _Noreturn void kernel_main(struct boot_info *bi);
  * changes the user pc of a continuing caller, so an arch may leave it in
  * its CSR meanwhile.
  */
-long kernel_entry_syscall(struct trap_frame *f, uint64_t nr);
+long kernel_entry_syscall(uint64_t nr, struct trap_frame *f); /* the number first: f stays where the shim wants it */
 struct trap_frame *kernel_syscall_failed(struct trap_frame *f, long err);
 struct trap_frame *syscall_run(struct trap_frame *f);
 _Noreturn void kernel_syscall_switch(void);
