@@ -666,6 +666,33 @@ static void test_ping_pong(void **state)
     assert_int_equal(good, 20 * sizeof(sizes) / sizeof(sizes[0]));
 
     /*
+     * Pages both copies have used (their translations remembered, xlat.h),
+     * then made read-only or unmapped: the next call finds out, and nothing
+     * is read from or written into a frame the page no longer has.
+     */
+    int64_t two = vos_sys_mmap(0, 2 * VOS_PAGE_SIZE, VOS_PROT_READ | VOS_PROT_WRITE,
+                               VOS_MAP_PRIVATE | VOS_MAP_ANONYMOUS, 0, 0);
+    assert_true(two > 0);
+    uint8_t *in = (uint8_t *)(uintptr_t)two, *out = in + VOS_PAGE_SIZE;
+    memset(in, 'e', 64);
+    struct vos_ipc_call_result cr;
+    for (unsigned i = 0; i < 3; i++) {
+        memset(out, 0, 64);
+        assert_int_equal(vos_sys_ipc_call(ch.id, in, 64, out, 64, INF, 0, ch.cap, &cr), 0);
+        assert_true(cr.response_len == 64 && out[0] == 'f' && out[63] == 'f');
+    }
+    assert_int_equal(vos_sys_mprotect((uint64_t)(uintptr_t)out, VOS_PAGE_SIZE, VOS_PROT_READ), 0);
+    assert_int_equal(vos_sys_ipc_call(ch.id, in, 64, out, 64, INF, 0, ch.cap, &cr), ERR(VOS_ERR_INVALID_ADDRESS));
+    assert_int_equal(out[0], 'f'); /* the reply did not land */
+    assert_int_equal(vos_sys_munmap((uint64_t)(uintptr_t)out, VOS_PAGE_SIZE), 0);
+    assert_int_equal(vos_sys_ipc_call(ch.id, in, 64, out, 64, INF, 0, ch.cap, &cr), ERR(VOS_ERR_INVALID_ADDRESS));
+    assert_int_equal(vos_sys_munmap((uint64_t)(uintptr_t)in, VOS_PAGE_SIZE), 0);
+    assert_int_equal(vos_sys_ipc_call(ch.id, in, 64, resp, 64, INF, 0, ch.cap, &cr), ERR(VOS_ERR_INVALID_ADDRESS));
+    memset(resp, 0, 64);
+    assert_int_equal(vos_sys_ipc_call(ch.id, req, 64, resp, 64, INF, 0, ch.cap, &cr), 0); /* the server is fine */
+    assert_true(cr.response_len == 64 && resp[0] == (uint8_t)(req[0] + 1));
+
+    /*
      * Round trips, for the log: guest ns and vos_cycles() ticks (instructions
      * under qemu -icount shift=0).  The server returns the bytes untouched.
      */
@@ -690,7 +717,6 @@ static void test_ping_pong(void **state)
     /* A capability to the other process: it writes with it; revoking ours reaches its copy. */
     int64_t d = vos_sys_capability_derive(console, VOS_RIGHT_WRITE | VOS_RIGHT_GRANT | VOS_RIGHT_REVOKE);
     int64_t result = 0;
-    struct vos_ipc_call_result cr;
     assert_int_equal(vos_sys_ipc_call(ch.id, "c", 1, &result, sizeof(result), INF, (uint64_t)d, ch.cap, &cr), 0);
     assert_int_equal(result, 47);
     assert_int_equal(vos_sys_ipc_call(ch.id, "u", 1, &result, sizeof(result), INF, 0, ch.cap, &cr), 0);
