@@ -8,17 +8,6 @@
 
 extern char __kernel_start[], __kernel_end[];
 
-/* arch_highest_bit's table: entry b is the index of b's highest set bit (entry 0 is never asked for). */
-#define HB2(n) n, n
-#define HB4(n) HB2(n), HB2(n)
-#define HB8(n) HB4(n), HB4(n)
-#define HB16(n) HB8(n), HB8(n)
-#define HB32(n) HB16(n), HB16(n)
-#define HB64(n) HB32(n), HB32(n)
-#define HB128(n) HB64(n), HB64(n)
-const uint8_t riscv_byte_highest_bit[256] = { 0, 0, HB2(1), HB4(2), HB8(3), HB16(4), HB32(5), HB64(6), HB128(7) };
-_Static_assert(sizeof(riscv_byte_highest_bit) == 256, "one entry per byte");
-
 static uint64_t timebase_hz = 10000000; /* QEMU virt; the DTB says for sure */
 static uint64_t boot_ticks;
 static uint64_t plic_context;

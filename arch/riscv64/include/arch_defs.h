@@ -63,16 +63,16 @@ static inline void arch_vspace_activate(struct arch_vspace *vs)
 /*
  * Index of the highest set bit of x (x != 0): the scheduler's priority
  * pick.  rv64imac has no clz (that is Zbb), and the compiler's generic
- * expansion is ~30 instructions; halving down to a byte and a table of
- * the highest bit of each byte (machine.c) is ~11.
+ * expansion is ~30 instructions; halving down to a nibble and a 2-bit
+ * packed table is ~12.
  */
-extern const uint8_t riscv_byte_highest_bit[256];
 static inline unsigned arch_highest_bit(uint32_t x)
 {
     unsigned n = 0;
     if (x >> 16) { n += 16; x >>= 16; }
     if (x >> 8) { n += 8; x >>= 8; }
-    return n + riscv_byte_highest_bit[x];
+    if (x >> 4) { n += 4; x >>= 4; }
+    return n + ((0xffffaa50u >> (x * 2)) & 3); /* highest bit of 0..15, 2 bits each */
 }
 
 /*
