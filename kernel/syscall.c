@@ -5,6 +5,7 @@
 #include "syscall_frame.h"
 #include "syscall_support.h"
 
+/* A shim's refusal of an argument: cold, so the error code is made on the refusal's branch only. */
 long shim_refuse(long err) { return err; }
 
 /*
@@ -45,6 +46,7 @@ struct trap_frame *kernel_syscall_failed(struct trap_frame *f, long err)
     return sched_resume_frame;
 }
 
+/* Both steps in C (arch.h): the host's simulated trap, the message syscalls' general path. */
 struct trap_frame *syscall_run(struct trap_frame *f)
 {
     long err = kernel_entry_syscall(syscall_number(f), f);

@@ -154,9 +154,9 @@ static inline struct thread *sched_pick(void)
 /*
  * The caller has just blocked (sched_wait): the thread the scheduler would
  * choose runs now, so the syscall's exit enters it with no scheduler pass
- * (kernel_entry_syscall returns its frame).  With none ready, the exit
+ * (its frame is now the one to resume: arch.h).  With none ready, the exit
  * goes to the scheduler, which idles.  (A thread that died running is let
- * go at the next scheduler pass instead: a tick at the latest.)
+ * go at the next scheduler pass instead: the next tick's at the latest.)
  */
 static inline __attribute__((always_inline)) void sched_switch_to_next(void)
 {
