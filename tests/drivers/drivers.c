@@ -424,6 +424,41 @@ static inline uint32_t vio_r(volatile uint8_t *t, unsigned off) { return *(volat
 static inline void vio_w(volatile uint8_t *t, unsigned off, uint32_t v) { *(volatile uint32_t *)(t + off) = v; }
 #endif
 
+/*
+ * What both arches' DMA round trip needs around its device: the device's
+ * line bound to a new endpoint, and pages of DMA memory mapped, with the
+ * bus address the device is given (SYS_MEMORY_PHYSICAL).
+ */
+struct dma_rig {
+    vos_irq_t irq;
+    vos_ep_t ep;
+    vos_mem_t dma;
+    uint64_t pa;
+    void *va;
+    unsigned pages;
+};
+
+static void dma_rig_up(struct dma_rig *r, unsigned line, unsigned pages)
+{
+    r->pages = pages;
+    assert_int_equal(vos_irq_create(control, line, VOS_RIGHT_ALL, &r->irq), VOS_OK);
+    assert_int_equal(vos_endpoint_create(&r->ep), VOS_OK);
+    assert_int_equal(vos_irq_bind(r->irq, r->ep, BADGE), VOS_OK);
+    assert_int_equal(vos_dma_alloc(pool, pages * P, VOS_RIGHT_ALL, &r->dma), VOS_OK);
+    assert_int_equal(vos_mem_physical((vos_any_t){ r->dma.cap }, 0, &r->pa), VOS_OK);
+    assert_int_equal(vos_mmap(NULL, pages * P, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, r->dma, 0, &r->va),
+                     VOS_OK);
+}
+
+/* Once the device is reset (it lets go of the queue before the memory goes). */
+static void dma_rig_down(struct dma_rig *r)
+{
+    assert_int_equal(vos_cap_revoke((vos_any_t){ r->irq.cap }), VOS_OK);
+    assert_int_equal(vos_cap_revoke((vos_any_t){ r->ep.cap }), VOS_OK);
+    assert_int_equal(vos_munmap(r->va, r->pages * P), VOS_OK);
+    assert_int_equal(vos_cap_revoke((vos_any_t){ r->dma.cap }), VOS_OK);
+}
+
 #if defined(__x86_64__)
 /*
  * x86_64 q35: the boot test's virtio-rng is a modern virtio-pci function
@@ -468,18 +503,10 @@ static void virtio_dma_round_trip(void **state)
 
     int gsi = q35_intx_gsi((unsigned)slot, pci_read8(cfg, PCI_INT_PIN));
     assert_true(gsi >= 16);
-    vos_irq_t irq;
-    vos_ep_t ep;
-    assert_int_equal(vos_irq_create(control, (unsigned)gsi, VOS_RIGHT_ALL, &irq), VOS_OK);
-    assert_int_equal(vos_endpoint_create(&ep), VOS_OK);
-    assert_int_equal(vos_irq_bind(irq, ep, BADGE), VOS_OK);
-
-    vos_mem_t dma;
-    uint64_t pa;
-    void *va;
-    assert_int_equal(vos_dma_alloc(pool, 4 * P, VOS_RIGHT_ALL, &dma), VOS_OK);
-    assert_int_equal(vos_mem_physical((vos_any_t){ dma.cap }, 0, &pa), VOS_OK);
-    assert_int_equal(vos_mmap(NULL, 4 * P, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, dma, 0, &va), VOS_OK);
+    struct dma_rig rig;
+    dma_rig_up(&rig, (unsigned)gsi, 4);
+    const uint64_t pa = rig.pa;
+    void *va = rig.va;
     struct vq_desc *desc = va;
     volatile uint16_t *avail = (volatile uint16_t *)((char *)va + P);
     volatile uint16_t *used = (volatile uint16_t *)((char *)va + 2 * P);
@@ -518,9 +545,9 @@ static void virtio_dma_round_trip(void **state)
     __sync_synchronize();
     *notify = 0;
 
-    expect_interrupt(ep, GUARD_NS);
+    expect_interrupt(rig.ep, GUARD_NS);
     assert_int_equal(*isr & 1, 1); /* a used buffer; the read lowers the line */
-    assert_int_equal(vos_irq_ack(irq), VOS_OK);
+    assert_int_equal(vos_irq_ack(rig.irq), VOS_OK);
     __sync_synchronize();
     assert_int_equal(used[1], 1);                           /* used idx */
     assert_int_equal(*(volatile uint32_t *)(used + 2), 0);  /* ring[0].id: our descriptor */
@@ -534,10 +561,7 @@ static void virtio_dma_round_trip(void **state)
 #undef C8
 #undef C16
 #undef C32
-    assert_int_equal(vos_cap_revoke((vos_any_t){ irq.cap }), VOS_OK);
-    assert_int_equal(vos_cap_revoke((vos_any_t){ ep.cap }), VOS_OK);
-    assert_int_equal(vos_munmap(va, 4 * P), VOS_OK);
-    assert_int_equal(vos_cap_revoke((vos_any_t){ dma.cap }), VOS_OK);
+    dma_rig_down(&rig);
     assert_int_equal(vos_cap_revoke((vos_any_t){ bar_dev.cap }), VOS_OK);
     assert_int_equal(vos_cap_revoke((vos_any_t){ cfg_dev.cap }), VOS_OK);
 }
@@ -560,18 +584,10 @@ static void virtio_dma_round_trip(void **state)
     volatile uint8_t *t = (volatile uint8_t *)regs + n * VIRTIO_STRIDE;
     assert_int_equal(vio_r(t, VIO_VERSION), 1);
 
-    vos_irq_t irq;
-    vos_ep_t ep;
-    assert_int_equal(vos_irq_create(control, VIRTIO_LINE(n), VOS_RIGHT_ALL, &irq), VOS_OK);
-    assert_int_equal(vos_endpoint_create(&ep), VOS_OK);
-    assert_int_equal(vos_irq_bind(irq, ep, BADGE), VOS_OK);
-
-    vos_mem_t dma;
-    uint64_t pa;
-    void *va;
-    assert_int_equal(vos_dma_alloc(pool, 3 * P, VOS_RIGHT_ALL, &dma), VOS_OK);
-    assert_int_equal(vos_mem_physical((vos_any_t){ dma.cap }, 0, &pa), VOS_OK);
-    assert_int_equal(vos_mmap(NULL, 3 * P, VOS_PROT_READ | VOS_PROT_WRITE, VOS_MAP_SHARED, dma, 0, &va), VOS_OK);
+    struct dma_rig rig;
+    dma_rig_up(&rig, VIRTIO_LINE(n), 3);
+    const uint64_t pa = rig.pa;
+    void *va = rig.va;
     struct vq_desc *desc = va;
     volatile uint16_t *avail = (volatile uint16_t *)((char *)va + VQ_NUM * sizeof(struct vq_desc));
     volatile uint16_t *used = (volatile uint16_t *)((char *)va + P);
@@ -594,10 +610,10 @@ static void virtio_dma_round_trip(void **state)
     __sync_synchronize();
     vio_w(t, VIO_QUEUE_NOTIFY, 0);
 
-    expect_interrupt(ep, GUARD_NS);
+    expect_interrupt(rig.ep, GUARD_NS);
     assert_int_equal(vio_r(t, VIO_INT_STATUS) & 1, 1); /* a used buffer */
     vio_w(t, VIO_INT_ACK, vio_r(t, VIO_INT_STATUS));
-    assert_int_equal(vos_irq_ack(irq), VOS_OK);
+    assert_int_equal(vos_irq_ack(rig.irq), VOS_OK);
     __sync_synchronize();
     assert_int_equal(used[1], 1);                                  /* used idx */
     assert_int_equal(*(volatile uint32_t *)(used + 2), 0);         /* ring[0].id: our descriptor */
@@ -608,10 +624,7 @@ static void virtio_dma_round_trip(void **state)
     assert_true(nonzero); /* 16 random bytes all zero: 2^-128 */
 
     vio_w(t, VIO_STATUS, 0); /* reset: the device lets go of the queue before the memory goes */
-    assert_int_equal(vos_cap_revoke((vos_any_t){ irq.cap }), VOS_OK);
-    assert_int_equal(vos_cap_revoke((vos_any_t){ ep.cap }), VOS_OK);
-    assert_int_equal(vos_munmap(va, 3 * P), VOS_OK);
-    assert_int_equal(vos_cap_revoke((vos_any_t){ dma.cap }), VOS_OK);
+    dma_rig_down(&rig);
     assert_int_equal(vos_cap_revoke((vos_any_t){ dev.cap }), VOS_OK);
 }
 #endif
