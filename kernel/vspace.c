@@ -199,7 +199,7 @@ void vspace_destroy(struct vspace *vs)
         kmem_free_for(vs->owner, r, sizeof(*r));
     }
     vs->spare_count = 0;
-    xlat_invalidate(vs);
+    xlat_invalidate(vs); /* nothing of the space is remembered past it */
 }
 
 /* Back one page of r at va: a fresh frame, or the memory object's. */

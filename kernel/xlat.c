@@ -12,7 +12,7 @@ __attribute__((noinline)) void *process_direct_miss(struct process *p, uaddr_t v
     char *k = vspace_direct(&p->vspace, page, need);
     if (!k)
         return NULL;
-    p->vspace.xlat[(need == VOS_PROT_WRITE) * 4 + ((page / PAGE_SIZE) & 3)] =
+    p->vspace.xlat[xlat_index(page, need)] =
         (struct xlat){ page / PAGE_SIZE, (intptr_t)k - (intptr_t)page };
     return k + (va - page);
 }

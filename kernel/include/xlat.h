@@ -1,8 +1,8 @@
 /*
  * xlat.h — what the kernel remembers about user address spaces
  * (kernel/xlat.c): translations of user pages to their direct-map
- * addresses, per process, and the receive buffer last found writable, per
- * thread.
+ * addresses, per address space (vspace.xlat), and the receive buffer last
+ * found writable, per thread.
  *
  * Invariant: every remembered answer is still true.  A present page's
  * frame and permissions, and a region's existence and permissions, change
@@ -37,9 +37,13 @@ static inline void xlat_invalidate(struct vspace *vs)
  */
 void *process_direct_miss(struct process *p, uaddr_t va, unsigned need);
 /* Where va's answer would be remembered, and whether it is (then va + delta is its direct-map address). */
+static inline unsigned xlat_index(uaddr_t va, unsigned need)
+{
+    return (need == VOS_PROT_WRITE) * 4 + ((va / PAGE_SIZE) & 3);
+}
 static inline const struct xlat *xlat_entry(const struct xlat *xlat, uaddr_t va, unsigned need)
 {
-    return &xlat[(need == VOS_PROT_WRITE) * 4 + ((va / PAGE_SIZE) & 3)];
+    return &xlat[xlat_index(va, need)];
 }
 static inline bool xlat_hit(const struct xlat *x, uaddr_t va)
 {
